@@ -1,0 +1,30 @@
+"""The spreadsheet seam: every backend reads input tabs and writes output tabs."""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from sync.table import Table
+
+# A raw tab is its cells as the spreadsheet holds them, row 1 (the header) first:
+# str, int, float, bool, datetime.date/datetime/time/timedelta, or "" for a blank cell.
+RawTab = list[list[Any]]
+
+
+class Backend(Protocol):
+    """Where the team's book lives. Implementations: local .xlsx, in-memory, Google Sheets."""
+
+    name: str
+
+    def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
+        """Return the named tabs that exist (missing ones are simply absent)."""
+
+    def write_tabs(self, tables: dict[str, Table]) -> None:
+        """Replace these output tabs whole, all together or not at all; never touch others."""
+
+    def summary_location(self, client_id: str, target: str) -> str:
+        """Where a client's summary goes, from its Summary Sheet cell (blank = the default); no I/O.
+
+        Raises ValueError with a one-line reason when `target` cannot be used."""
+
+    def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
+        """Write one client's summary book (tabs Summary, Activity, Payments, Statement) at `location`."""

@@ -1,0 +1,30 @@
+"""A whole book held in memory: the fixture for tests, and the reference for the seam."""
+from __future__ import annotations
+
+from sync.backends import RawTab
+from sync.table import Table
+
+
+class MemoryBook:
+    name = "memory"
+
+    def __init__(self, tabs: dict[str, RawTab]) -> None:
+        self.tabs = tabs
+        self.outputs: dict[str, Table] = {}
+        self.summaries: dict[str, dict[str, Table]] = {}
+        self.titles: dict[str, str] = {}
+
+    def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
+        by_key = {name.strip().casefold(): name for name in self.tabs}
+        found = {name: by_key.get(name.casefold()) for name in names}
+        return {name: [list(row) for row in self.tabs[key]] for name, key in found.items() if key is not None}
+
+    def write_tabs(self, tables: dict[str, Table]) -> None:
+        self.outputs.update(tables)
+
+    def summary_location(self, client_id: str, target: str) -> str:
+        return target or f"clients/{client_id}"
+
+    def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
+        self.summaries[location] = tables
+        self.titles[location] = title

@@ -1,0 +1,127 @@
+"""The team's book as a local .xlsx file: read with calamine, write by swapping parts."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import stat
+import tempfile
+import zipfile
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from sync.backends import RawTab
+from sync.backends.client_book import write_client_workbook
+from sync.backends.xlsx_package import replace_sheets
+from sync.errors import SyncError
+from sync.table import Table
+
+
+class LocalWorkbook:
+    """Reads input tabs and writes output tabs of one .xlsx, never touching the other tabs."""
+
+    name = "xlsx"
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        # The bytes the run read: outputs are written into exactly this package, and the
+        # digest tells whether someone saved the file in the meantime.
+        self._data: bytes | None = None
+        self._digest: str | None = None
+
+    def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
+        data = self._snapshot()
+        try:
+            book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            by_key = {_key(sheet): sheet for sheet in book.sheet_names}
+            tabs = {}
+            for name in names:
+                if (actual := by_key.get(_key(name))) is not None:
+                    # skip_empty_area=False keeps list index == sheet row - 1, which
+                    # is what error messages quote back to the user.
+                    tabs[name] = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+            return tabs
+        except Exception as exc:  # calamine raises several types, all meaning "unreadable"
+            raise SyncError(f"cannot read workbook {self.path}: {_reason(exc)}") from None
+
+    def write_tabs(self, tables: dict[str, Table]) -> None:
+        data = self._snapshot()
+        try:
+            new = replace_sheets(data, tables)
+        except SyncError as exc:
+            raise SyncError(f"cannot write workbook {self.path}: {exc}") from None
+        try:
+            self._replace_file(new)
+        except OSError as exc:  # e.g. a read-only folder, or Excel on Windows holding the file
+            raise SyncError(f"cannot write workbook {self.path}: {exc.strerror or exc}") from None
+        self._data, self._digest = new, _sha256(new)
+
+    def _replace_file(self, new: bytes) -> None:
+        """Swap in `new` atomically, unless someone saved the file since we read it."""
+        target = self.path.resolve()  # replace the file a symlink points to, not the link
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
+                                         delete=False) as tmp:
+            try:
+                tmp.write(new)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+                os.chmod(tmp.name, stat.S_IMODE(os.stat(target).st_mode))
+                # Checked last, to keep the window in which a save could slip in small.
+                if _sha256(_read(target)) != self._digest:
+                    raise SyncError(f"{self.path} changed on disk while the sync was running; "
+                                    "nothing was written, run again")
+                os.replace(tmp.name, target)
+            except BaseException:
+                os.unlink(tmp.name)
+                raise
+
+    def summary_location(self, client_id: str, target: str) -> str:
+        """Summary Sheet is a path relative to the team workbook's folder; blank: clients/<ID>.xlsx."""
+        if not target:
+            return str(self.path.parent / "clients" / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', client_id)}.xlsx")
+        if re.match(r"^[a-z]+://", target, re.IGNORECASE):
+            raise ValueError("is a link; the local workbook needs a path to an .xlsx file")
+        path = self.path.parent / target
+        if path.suffix.lower() != ".xlsx":
+            raise ValueError("must be a path to an .xlsx file")
+        if path.resolve() == self.path.resolve():
+            raise ValueError("is the team workbook itself")
+        return str(path)
+
+    def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
+        try:
+            write_client_workbook(Path(location), tables, title)
+        except OSError as exc:
+            raise SyncError(f"cannot write client summary {location}: {exc.strerror or exc}") from None
+
+    def _snapshot(self) -> bytes:
+        if self._data is None:
+            data = _read(self.path)
+            if not zipfile.is_zipfile(io.BytesIO(data)):
+                raise SyncError(f"cannot read workbook {self.path}: not an .xlsx file (not a zip package)")
+            self._data, self._digest = data, _sha256(data)
+        return self._data
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SyncError(f"workbook not found: {path}") from None
+    except OSError as exc:
+        raise SyncError(f"cannot read workbook {path}: {exc.strerror or exc}") from None
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def _reason(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:200]

@@ -1,0 +1,266 @@
+"""Cell parsers: raw cell values, as people type them, into exact typed columns.
+
+Each parser takes a Series of raw cells (str, int, float, bool, date/datetime/time/timedelta,
+or "" / None for blank) and returns `(values, problems)`: `problems` holds a one-line message
+where a cell could not be understood and NA elsewhere. Blank cells give NA values and no
+problem: whether a blank is allowed is the caller's business. Everything is vectorised
+(pandas string methods and numpy), so a million cells parse in well under a second.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+MS_PER_HOUR = 3_600_000
+MONEY_SCALE = 10_000  # money is parsed to integer ten-thousandths: enough for every ISO currency
+MAX_MONEY = 10**11  # larger amounts are typos; the cap keeps every sum inside int64
+SERIAL_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of spreadsheet serial dates
+FIRST_DATE, LAST_DATE = pd.Timestamp("1970-01-01"), pd.Timestamp("2199-12-31")
+
+Parsed = tuple[pd.Series, pd.Series]
+
+
+def blank_mask(raw: pd.Series) -> pd.Series:
+    text = raw.map(_as_text)
+    return text.str.strip().eq("") | raw.isna()
+
+
+def _as_text(value: object) -> str:
+    return value if isinstance(value, str) else ("" if value is None else "?")
+
+
+def _types(raw: pd.Series) -> pd.Series:
+    return raw.map(type)
+
+
+def _is(types: pd.Series, *classes: type) -> pd.Series:
+    return types.isin(classes)
+
+
+def _strings(raw: pd.Series, types: pd.Series) -> pd.Series:
+    """The text cells, stripped; blanks removed."""
+    text = raw[_is(types, str)].astype(str).str.strip()
+    return text[text != ""]
+
+
+def _numbers(raw: pd.Series, types: pd.Series) -> pd.Series:
+    """Number cells (never bools) as float64."""
+    number_types = [t for t in types.unique() if t is not bool and issubclass(t, (int, float, np.number))]
+    return raw[_is(types, *number_types)].astype("float64")
+
+
+def _problems(index: pd.Index) -> pd.Series:
+    return pd.Series(pd.NA, index=index, dtype="object")
+
+
+def _set(problems: pd.Series, where: pd.Index, message: str | pd.Series) -> None:
+    if len(where):
+        problems.loc[where] = message if isinstance(message, str) else message.loc[where]
+
+
+def _unexpected(raw: pd.Series, types: pd.Series, handled: pd.Index, problems: pd.Series, what: str) -> None:
+    """Any non-blank cell no branch understood is a problem, never silently dropped."""
+    leftover = raw.index.difference(handled)
+    leftover = leftover[~blank_mask(raw.loc[leftover])]
+    _set(problems, leftover, f"is not {what}")
+
+
+# --- dates -----------------------------------------------------------------------------
+
+_ISO = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]*)?$"
+_NUMERIC_DATE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$"
+
+
+def parse_dates(raw: pd.Series, date_order: str = "") -> Parsed:
+    """Date cells, ISO text, serial numbers; d/m/y text only with date_order DMY or MDY."""
+    types, problems = _types(raw), _problems(raw.index)
+    values = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+
+    cells = raw[_is(types, dt.date, dt.datetime, pd.Timestamp)]
+    values.loc[cells.index] = pd.to_datetime(cells.map(_date_only))
+
+    serials = _numbers(raw, types)
+    # clipped values land outside 1970-2199 and are refused below
+    values.loc[serials.index] = SERIAL_EPOCH + pd.to_timedelta(np.floor(serials.clip(0, 110_000)), unit="D")
+
+    times = raw.index[_is(types, dt.time, dt.timedelta, pd.Timedelta)]
+    _set(problems, times, "is a time, not a date")
+
+    text = _strings(raw, types)
+    iso = text.str.extract(_ISO)
+    numeric = text.str.extract(_NUMERIC_DATE)
+    if date_order:
+        day, month = (0, 1) if date_order == "DMY" else (1, 0)
+        year = numeric[2].where(numeric[2].str.len() == 4, "20" + numeric[2])
+        parts = pd.DataFrame({"year": year, "month": numeric[month], "day": numeric[day]})
+        parts = parts.fillna(iso.rename(columns={0: "year", 1: "month", 2: "day"}))
+    else:
+        parts = iso.rename(columns={0: "year", 1: "month", 2: "day"})
+    matched = parts.dropna()
+    parsed = pd.to_datetime(matched.astype("int64"), errors="coerce") if len(matched) else pd.Series()
+    values.loc[parsed.dropna().index] = parsed.dropna()
+    _set(problems, parsed.index[parsed.isna()], "is not a real calendar date")
+    hint = "; write it as YYYY-MM-DD" + ("" if date_order else " (or set date_order to DMY or MDY)")
+    _set(problems, text.index.difference(matched.index), "is not a date" + hint)
+
+    handled = cells.index.union(serials.index).union(times).union(text.index)
+    _unexpected(raw, types, handled, problems, "a date")
+    out_of_range = values.notna() & ((values < FIRST_DATE) | (values > LAST_DATE))
+    _set(problems, values.index[out_of_range], "is not a date between 1970 and 2199")
+    return values.where(problems.isna()), problems
+
+
+def _date_only(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+# --- hours ---------------------------------------------------------------------------
+
+_HMM = r"^(\d+):([0-5]?\d)(?::([0-5]?\d))?$"
+_UNITS = r"^(?:(\d+(?:\.\d+)?|\.\d+)\s*h(?:ours?|rs?)?)?\s*(?:(\d+(?:\.\d+)?)\s*m(?:in(?:ute)?s?)?)?$"
+_DECIMAL = r"^(\d+(?:\.\d*)?|\.\d+)$"
+
+
+def parse_hours(raw: pd.Series) -> Parsed:
+    """Durations in whole milliseconds (int64): 1.5, 1:30, 90m, 2h, 1h30m, duration/time cells.
+
+    Milliseconds keep every typed duration exact: 1:20 is 4,800,000 ms = exactly 4/3 h, and a
+    decimal with up to six places (0.000001 h = 3.6 ms) is whole too.
+    """
+    types, problems = _types(raw), _problems(raw.index)
+    ms = pd.Series(np.nan, index=raw.index, dtype="float64")
+
+    numbers = _numbers(raw, types)
+    ms.loc[numbers.index] = numbers * MS_PER_HOUR
+
+    durations = raw[_is(types, dt.timedelta, pd.Timedelta)]
+    ms.loc[durations.index] = pd.to_timedelta(durations.astype(object)).dt.total_seconds().astype("float64") * 1000
+
+    times = raw[_is(types, dt.time)]
+    ms.loc[times.index] = times.map(lambda t: ((t.hour * 60 + t.minute) * 60 + t.second) * 1000 + t.microsecond // 1000).astype("float64")
+
+    dates = raw.index[_is(types, dt.date, dt.datetime, pd.Timestamp)]
+    _set(problems, dates, "is a date, not a number of hours")
+
+    text = _strings(raw, types).str.lower()
+    decimal = text.str.extract(_DECIMAL)[0].dropna()
+    ms.loc[decimal.index] = decimal.astype("float64") * MS_PER_HOUR
+    hmm = text.str.extract(_HMM).dropna(subset=[0, 1]).fillna("0").astype("int64")
+    ms.loc[hmm.index] = ((hmm[0] * 60 + hmm[1]) * 60 + hmm[2]) * 1000
+    units = text.str.extract(_UNITS).drop(hmm.index.union(decimal.index), errors="ignore")
+    units = units[units.notna().any(axis=1) & (text.loc[units.index] != "")].astype("float64").fillna(0)
+    ms.loc[units.index] = (units[0] * 60 + units[1]) * 60_000
+    understood = decimal.index.union(hmm.index).union(units.index)
+    _set(problems, text.index.difference(understood), "is not a number of hours (use 1.5, 1:30, 90m or 1h30m)")
+
+    handled = numbers.index.union(durations.index).union(times.index).union(dates).union(text.index)
+    _unexpected(raw, types, handled, problems, "a number of hours")
+    ms = ms.round()
+    _set(problems, ms.index[ms.notna() & (ms <= 0)], "must be more than 0 hours")
+    _set(problems, ms.index[ms > 24 * MS_PER_HOUR], "is more than 24 hours for one entry")
+    return ms.where(problems.isna()).astype("Int64"), problems
+
+
+# --- money ---------------------------------------------------------------------------
+
+_MONEY = r"^([+-])?(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?$"
+_CURRENCY_MARKS = r"[$€£¥\s]|^[A-Za-z]{3}|[A-Za-z]{3}$"
+
+
+def parse_money(raw: pd.Series) -> Parsed:
+    """Amounts in integer ten-thousandths (int64): 1200, 1,200.00, $1,200.00, -250, (250.00).
+
+    Number cells are doubles: a typed 0.1 is the double nearest 0.1, so the scaled value is
+    rounded to the nearest whole ten-thousandth, and anything that is not within a few ulps
+    of one had more decimals than any currency has.
+    """
+    types, problems = _types(raw), _problems(raw.index)
+    scaled = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+
+    numbers = _numbers(raw, types)
+    finite = numbers[np.isfinite(numbers) & (numbers.abs() < MAX_MONEY)]
+    exact = finite * MONEY_SCALE
+    whole = exact.round()
+    close = (exact - whole).abs() <= 1e-6 + 1e-14 * whole.abs()
+    scaled.loc[whole[close].index] = whole[close].astype("int64")
+    _set(problems, close.index[~close], "has more decimals than any currency")
+    _set(problems, numbers.index.difference(finite.index), "is too large")
+
+    text = _strings(raw, types)
+    negative = text.str.match(r"^\(.*\)$")
+    bare = text.str.strip("()").str.replace(_CURRENCY_MARKS, "", regex=True)
+    parts = bare.str.extract(_MONEY)
+    ok = parts[1].notna() | parts[2].notna()
+    parts, negative = parts[ok], negative[ok]
+    units = pd.to_numeric(parts[1].fillna("0").str.replace(",", ""), errors="coerce")
+    fraction = parts[2].fillna("")
+    too_precise = fraction.str.len() > 4
+    big = units >= MAX_MONEY
+    good = ~too_precise & ~big
+    fraction_scaled = pd.to_numeric(fraction[good].str.ljust(4, "0"), errors="coerce").fillna(0)
+    sign = np.where((parts[0][good] == "-") ^ negative[good], -1, 1)
+    value = (units[good].astype("int64") * MONEY_SCALE + fraction_scaled.astype("int64")) * sign
+    scaled.loc[value.index] = value.astype("int64")
+    _set(problems, too_precise.index[too_precise], "has more decimals than any currency")
+    _set(problems, big.index[big & ~too_precise], "is too large")
+    _set(problems, text.index.difference(parts.index), "is not an amount (use 1200, 1,200.00 or $1,200.00)")
+
+    handled = numbers.index.union(text.index)
+    _unexpected(raw, types, handled, problems, "an amount")
+    return scaled.where(problems.isna()), problems
+
+
+def check_minor_unit(scaled: pd.Series, minor: pd.Series) -> pd.Series:
+    """Problems for amounts with more decimals than their currency has (USD 2, JPY 0)."""
+    step = (10 ** (4 - minor)).astype("int64")
+    bad = (scaled % step != 0).fillna(False).astype(bool)
+    return pd.Series(pd.NA, index=scaled.index, dtype="object").mask(
+        bad, "has more decimals than the contract's currency allows")
+
+
+def to_minor(scaled: pd.Series, minor: pd.Series) -> pd.Series:
+    return (scaled // (10 ** (4 - minor)).astype("int64")).astype("int64")
+
+
+# --- flags, counts, text ---------------------------------------------------------------
+
+_TRUE = {"y", "yes", "true", "1", "x", "✓", "✔", "☑"}
+_FALSE = {"n", "no", "false", "0", "☐"}
+
+
+def parse_billable(raw: pd.Series) -> Parsed:
+    """Y/Yes/TRUE/1/x/checked -> True; N/No/FALSE/0/unchecked -> False; blank -> True."""
+    key = parse_text(raw).str.casefold()
+    problems = _problems(raw.index)
+    _set(problems, raw.index[~(key.isin(_TRUE | _FALSE) | (key == ""))], "is not Y or N")
+    return ~key.isin(_FALSE), problems
+
+
+def parse_whole_number(raw: pd.Series, largest: int) -> Parsed:
+    """A whole number from 0 to `largest` (Rounding Minutes)."""
+    types, problems = _types(raw), _problems(raw.index)
+    numbers = pd.concat([_numbers(raw, types), pd.to_numeric(_strings(raw, types), errors="coerce")])
+    bad = numbers.isna() | (numbers % 1 != 0) | (numbers < 0) | (numbers > largest)
+    _set(problems, numbers.index[bad], f"is not a whole number from 0 to {largest}")
+    _unexpected(raw, types, numbers.index, problems, "a whole number")
+    values = pd.Series(0, index=raw.index, dtype="int64")
+    good = numbers[~bad]
+    values.loc[good.index] = good.astype("int64")
+    return values, problems
+
+
+def parse_text(raw: pd.Series) -> pd.Series:
+    """Any cell as trimmed text; whole-number cells lose their '.0' (an ID typed as 1001)."""
+    return raw.map(_cell_text).str.strip()
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)

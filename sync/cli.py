@@ -1,0 +1,163 @@
+"""python -m sync: thin commands over the pipeline; a user's mistake is one line and exit 2."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+import pandas as pd
+
+from sync import pipeline
+from sync.backends.xlsx import LocalWorkbook
+from sync.config import load_config
+from sync.errors import SyncError
+
+BOOK = click.option("--book", type=click.Path(path_type=Path, dir_okay=False), envvar="SYNC_BOOK", required=True,
+                    help="The team workbook (.xlsx). Env: SYNC_BOOK.")
+AS_OF = click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), envvar="SYNC_AS_OF",
+                     help="Compute as of this date (YYYY-MM-DD; default today). Env: SYNC_AS_OF.")
+CONFIG = click.option("--config", type=click.Path(path_type=Path, dir_okay=False), envvar="SYNC_CONFIG",
+                      help="TOML settings file (default: contract-sync.toml beside the book). Env: SYNC_CONFIG.")
+JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+
+
+def one_line_errors(command: Callable) -> Callable:
+    """SyncError -> 'error: …' on stderr and exit 2, never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except SyncError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(error.exit_code)
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """contract-sync: where each client's maintenance contract stands, computed from the team workbook.
+
+    Exit codes: 0 every row was used; 1 some rows were left out (listed on the Errors tab,
+    figures still written); 2 the sync could not run (message on stderr).
+    """
+
+
+@main.command()
+@BOOK
+@AS_OF
+@CONFIG
+@click.option("--dry-run", is_flag=True, help="Compute and print, but write nothing.")
+@JSON
+@one_line_errors
+def run(book: Path, as_of: dt.datetime | None, config: Path | None, dry_run: bool, as_json: bool) -> None:
+    """Read the input tabs, compute, write Balances, Monthly, Errors and the client summaries."""
+    result = pipeline.run(LocalWorkbook(book), load_config(config, book), _day(as_of), dry_run=dry_run)
+    _report(result, book, as_json, dry_run)
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@BOOK
+@AS_OF
+@CONFIG
+@JSON
+@one_line_errors
+def check(book: Path, as_of: dt.datetime | None, config: Path | None, as_json: bool) -> None:
+    """Validate the input tabs and print every problem; write nothing."""
+    result = pipeline.check(LocalWorkbook(book), load_config(config, book), _day(as_of))
+    if as_json:
+        click.echo(json.dumps(_summary(result) | {"problems": _records(result.problems)}, default=_plain))
+    else:
+        for p in result.problems.itertuples(index=False):
+            click.echo(f"{p.Tab} row {p.Row}, {p.Column}: '{p.Value}' {p.Problem} ({p.Severity})")
+        click.echo(_counts(result))
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@BOOK
+@one_line_errors
+def init(book: Path) -> None:
+    """Create an empty team workbook: input tabs, headers, example rows, dropdowns."""
+    from sync.init_book import create_template
+    create_template(book)
+    click.echo(f"created {book}: fill in the tabs, then run: python -m sync run --book {book}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default="demo")
+@AS_OF
+@one_line_errors
+def demo(directory: Path, as_of: dt.datetime | None) -> None:
+    """Write a realistic sample workbook to DIRECTORY/ledger.xlsx and run the sync on it."""
+    from sync.sample import write_sample_book
+    book = directory / "ledger.xlsx"
+    directory.mkdir(parents=True, exist_ok=True)
+    book.unlink(missing_ok=True)
+    write_sample_book(book, _day(as_of))
+    click.echo(f"sample workbook written: {book} (a few rows are wrong on purpose)\n")
+    result = pipeline.run(LocalWorkbook(book), load_config(None, book), _day(as_of))
+    _report(result, book, as_json=False, dry_run=False)
+
+
+def _day(as_of: dt.datetime | None) -> dt.date:
+    return as_of.date() if as_of else dt.date.today()
+
+
+def _report(result: pipeline.RunResult, book: Path, as_json: bool, dry_run: bool) -> None:
+    balances = result.tables["Balances"].frame
+    if as_json:
+        click.echo(json.dumps(_summary(result) | {"dry_run": dry_run, "balances": _records(balances),
+                                                  "problems": _records(result.problems)}, default=_plain))
+        return
+    click.echo(f"Balances as of {result.as_of}\n")
+    click.echo(balance_table(balances))
+    click.echo("\n" + _counts(result))
+    if dry_run:
+        click.echo("dry run: nothing was written")
+        return
+    tabs = [name for name in result.written if name in result.tables]
+    click.echo(f"wrote {book} (tabs {', '.join(tabs)})")
+    for location in result.written:
+        if location not in result.tables:
+            click.echo(f"wrote {location}")
+
+
+def balance_table(balances: pd.DataFrame) -> str:
+    """The Balances tab, narrowed to what fits a terminal."""
+    shown = balances[["Client", "Contract ID", "Currency", "Paid", "Billed", "Balance", "Hours Remaining",
+                      "Runs Out", "Status"]].rename(columns={"Currency": "Cur", "Hours Remaining": "Hours Left"})
+    formats = {column: (lambda d: "" if d is None else f"{d:,}") for column in ("Paid", "Billed", "Balance")}
+    formats |= {column: (lambda v: "" if v is None else str(v)) for column in ("Hours Left", "Runs Out")}
+    return shown.to_string(index=False, formatters=formats)
+
+
+def _counts(result: pipeline.RunResult) -> str:
+    if not len(result.problems):
+        return f"{result.rows_read} rows read, all used"
+    return (f"{result.rows_read} rows read: {result.error_count} with errors (left out), "
+            f"{result.warning_count} with warnings (counted) - see the Errors tab")
+
+
+def _summary(result: pipeline.RunResult) -> dict[str, Any]:
+    return {"as_of": result.as_of, "exit_code": result.exit_code, "rows_read": result.rows_read,
+            "errors": result.error_count, "warnings": result.warning_count, "written": result.written,
+            "seconds": {stage: round(seconds, 3) for stage, seconds in result.timings.items()}}
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def _plain(value: Any) -> Any:
+    """JSON for what json cannot: money stays exact as a string."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

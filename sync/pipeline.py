@@ -1,0 +1,121 @@
+"""One run: read -> parse and validate -> compute -> write, each stage timed."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import pandas as pd
+
+from sync.backends import Backend
+from sync.config import Config
+from sync.ledger import Ledger, compute
+from sync.load import input_frames
+from sync.report import client_tables, team_tables
+from sync.schema import INPUT_TAB_NAMES
+from sync.table import Table
+from sync.validate import Book, problem_table, validate
+
+
+@dataclass
+class RunResult:
+    as_of: dt.date
+    problems: pd.DataFrame  # the Errors tab
+    ledger: Ledger | None = None
+    tables: dict[str, Table] = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)  # output tabs and client summaries, as written
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    rows_read: int = 0
+
+    @property
+    def error_count(self) -> int:
+        """Rows left out of the figures."""
+        return self._rows("error")
+
+    @property
+    def warning_count(self) -> int:
+        """Rows counted but reported."""
+        return self._rows("warning")
+
+    def _rows(self, severity: str) -> int:
+        return len(self.problems.loc[self.problems["Severity"] == severity, ["Tab", "Row"]].drop_duplicates())
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every row was used, 1 when some rows were left out (see the Errors tab)."""
+        return 1 if self.error_count else 0
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+def check(backend: Backend, config: Config, as_of: dt.date) -> RunResult:
+    """Read and validate only."""
+    result = RunResult(as_of, problem_table([]))
+    _read_and_validate(backend, config, result)
+    return result
+
+
+def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
+        computed_at: dt.datetime | None = None) -> RunResult:
+    """The nightly sync. With dry_run, everything but the writes."""
+    result = RunResult(as_of, problem_table([]))
+    book = _read_and_validate(backend, config, result)
+    with _timed(result.timings, "compute"):
+        result.ledger = compute(book, as_of)
+        summaries = _summary_plan(backend, book, result)
+        computed_at = computed_at or dt.datetime.now().replace(microsecond=0)
+        result.tables = team_tables(result.ledger, result.problems, as_of, computed_at)
+        balances = result.tables["Balances"].frame
+        client_books = {location: (title, client_tables(result.ledger, balances, client_id))
+                        for client_id, (location, title) in summaries.items()}
+    if dry_run:
+        return result
+    with _timed(result.timings, "write"):
+        backend.write_tabs(result.tables)
+        result.written += list(result.tables)
+        for location, (title, tables) in client_books.items():
+            backend.write_client_summary(location, title, tables)
+            result.written.append(location)
+    return result
+
+
+def _read_and_validate(backend: Backend, config: Config, result: RunResult) -> Book:
+    with _timed(result.timings, "read"):
+        raw = backend.read_tabs(list(INPUT_TAB_NAMES))
+    with _timed(result.timings, "parse"):
+        frames = input_frames(raw)
+        result.rows_read = sum(len(frame) for frame in frames.values())
+        book, result.problems = validate(frames, config, result.as_of)
+    return book
+
+
+def _summary_plan(backend: Backend, book: Book, result: RunResult) -> dict[str, tuple[str, str]]:
+    """client_id -> (location, title) for each valid client; a Summary Sheet that cannot be used,
+    or that another client already uses, is a warning and that summary is not written."""
+    plan: dict[str, tuple[str, str]] = {}
+    taken: dict[str, int] = {}
+    warnings = []
+    for client in book.clients.itertuples():  # one per client, not per entry
+        try:
+            location = backend.summary_location(client.client_id, client.summary_sheet)
+        except ValueError as reason:
+            warnings.append((client.row, client.summary_sheet, f"{reason}; summary not written"))
+            continue
+        if location in taken:
+            warnings.append((client.row, client.summary_sheet,
+                             f"is also the summary of Clients row {taken[location]}; summary not written"))
+            continue
+        taken[location] = client.row
+        plan[client.client_id] = (location, f"{client.name} - contract summary")
+    if warnings:
+        found = pd.DataFrame(warnings, columns=["Row", "Value", "Problem"]).assign(
+            Tab="Clients", Column="Summary Sheet", Severity="warning")
+        result.problems = problem_table([result.problems, found])
+    return plan

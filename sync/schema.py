@@ -1,0 +1,56 @@
+"""Every tab and column the sync reads or writes. sheets_schema.md documents exactly these."""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+class InputColumn(NamedTuple):
+    name: str
+    required: bool = False
+
+
+class InputTab(NamedTuple):
+    name: str
+    columns: tuple[InputColumn, ...]
+    optional: bool = False  # an optional tab may be missing entirely
+
+
+def _cols(spec: str) -> tuple[InputColumn, ...]:
+    """'*Client ID, *Name, Email' -> columns; a leading * marks a required column."""
+    names = [part.strip() for part in spec.split(",")]
+    return tuple(InputColumn(n.lstrip("*"), n.startswith("*")) for n in names)
+
+
+INPUT_TABS: tuple[InputTab, ...] = (
+    InputTab("Clients", _cols("*Client ID, *Name, Email, Summary Sheet")),
+    InputTab("Contracts", _cols(
+        "*Contract ID, *Client ID, Name, Currency, *Rate, Start, End, Rounding Minutes, Low Balance, Status")),
+    InputTab("Rates", _cols("*Contract ID, Work Type, *Rate, From"), optional=True),
+    InputTab("Time", _cols("*Date, Person, *Contract ID, Task, Work Type, *Hours, Billable, Notes")),
+    InputTab("Payments", _cols("*Date, *Contract ID, *Amount, Reference, Notes")),
+    InputTab("Expenses", _cols("*Date, *Contract ID, Description, *Amount, Billable, Notes"), optional=True),
+)
+INPUT_TAB_NAMES = tuple(tab.name for tab in INPUT_TABS)
+
+BALANCES_COLUMNS = (
+    "Client ID", "Client", "Contract ID", "Contract", "Currency", "Paid", "Billed", "Balance", "Hours",
+    "Billable Hours", "Hours Remaining", "Runs Out", "Last Activity", "Status", "As Of", "Computed At",
+)
+MONTHLY_COLUMNS = ("Contract ID", "Month", "Hours", "Billed", "Paid", "Balance")
+ERRORS_COLUMNS = ("Tab", "Row", "Column", "Value", "Problem", "Severity")
+OUTPUT_TABS = {"Balances": BALANCES_COLUMNS, "Monthly": MONTHLY_COLUMNS, "Errors": ERRORS_COLUMNS}
+
+# One workbook per client; never a Notes column.
+CLIENT_TABS = {
+    "Summary": ("Contract ID", "Contract", "Currency", "Paid", "Billed", "Balance", "Hours Remaining",
+                "Runs Out", "Status", "As Of"),
+    "Activity": ("Date", "Contract ID", "Task", "Work Type", "Hours", "Billable", "Amount"),
+    "Payments": ("Date", "Contract ID", "Amount", "Reference"),
+    "Statement": ("Contract ID", "Month", "Opening", "Billed", "Paid", "Closing"),
+}
+
+
+def header_key(text: object) -> str:
+    """'Contract ID', 'contract_id' and 'contract-id' are the same header."""
+    return re.sub(r"[\s_\-]+", " ", str(text)).strip().casefold()

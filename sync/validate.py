@@ -1,0 +1,212 @@
+"""Input frames into typed, valid rows plus the table of every problem found.
+
+A row with an error is left out of every figure; a warning is reported but the row counts.
+Rows that refer to another tab (a time entry's contract) are only valid when the row they
+refer to is, and the message says which row to fix.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable, NamedTuple
+
+import pandas as pd
+from babel.numbers import get_currency_precision, is_currency
+
+from sync import cells
+from sync.config import Config
+from sync.load import display, lookup
+from sync.schema import ERRORS_COLUMNS, INPUT_TAB_NAMES
+
+MAX_RATE = 1_000_000 * cells.MONEY_SCALE  # per hour; keeps hours x rate inside int64
+
+
+class Book(NamedTuple):
+    """Valid rows only, typed. Money is int64 minor units except rates (ten-thousandths)."""
+
+    clients: pd.DataFrame
+    contracts: pd.DataFrame
+    rates: pd.DataFrame
+    time: pd.DataFrame
+    payments: pd.DataFrame
+    expenses: pd.DataFrame
+
+
+class TabCheck:
+    """Parses one tab's columns, collecting problems and which rows have errors."""
+
+    def __init__(self, tab: str, frame: pd.DataFrame) -> None:
+        self.tab, self.raw = tab, frame
+        self.bad = pd.Series(False, index=frame.index)
+        self.found: list[pd.DataFrame] = []
+        self.typed = pd.DataFrame({"row": frame["row"]}, index=frame.index)
+
+    def flag(self, column: str, messages: pd.Series, severity: str = "error") -> None:
+        messages = messages.dropna()
+        if messages.empty:
+            return
+        if severity == "error":
+            self.bad.loc[messages.index] = True
+        self.found.append(pd.DataFrame({
+            "Tab": self.tab, "Row": self.raw.loc[messages.index, "row"], "Column": column,
+            "Value": self.raw.loc[messages.index, column].map(display), "Problem": messages.astype(str),
+            "Severity": severity}))
+
+    def parse(self, column: str, key: str, parser: Callable, required: bool = False) -> pd.Series:
+        values, problems = parser(self.raw[column])
+        if required:
+            problems = problems.mask(cells.blank_mask(self.raw[column]), "is required")
+        self.flag(column, problems)
+        self.typed[key] = values
+        return values
+
+    def text(self, column: str, key: str, required: bool = False) -> pd.Series:
+        return self.parse(column, key, lambda raw: (cells.parse_text(raw), pd.Series(pd.NA, index=raw.index)),
+                          required)
+
+    def where(self, column: str, condition: pd.Series, message: str | pd.Series, severity: str = "error") -> None:
+        condition = condition.fillna(False).astype(bool)
+        messages = message if isinstance(message, pd.Series) else pd.Series(message, index=self.raw.index)
+        self.flag(column, messages.where(condition), severity)
+
+    def duplicates(self, column: str, keys: list[str], what: str, severity: str = "error") -> None:
+        """Later rows repeating an earlier row's keys (among rows still valid)."""
+        rows = self.typed[~self.bad]
+        first_row = rows.groupby(keys, sort=False, dropna=False)["row"].transform("first")
+        repeated = first_row != rows["row"]
+        message = what + " row " + first_row.astype(str)
+        self.where(column, repeated.reindex(self.raw.index, fill_value=False), message.reindex(self.raw.index),
+                   severity)
+
+    def refers_to(self, column: str, key: str, target: pd.DataFrame, target_tab: str, what: str) -> None:
+        """Each row's `key` must name a valid row of `target` (indexed by key, with `row`, `valid`)."""
+        ids = self.typed[key]
+        known = ids.isin(target.index)
+        self.where(column, ~known & (ids != ""), f"no {what} with this ID on the {target_tab} tab")
+        pointer = ids.map(target["row"]).astype("Int64").astype(str)
+        invalid = known & ~ids.map(target["valid"]).astype(bool)
+        self.where(column, invalid, f"{what} " + ids + f" has an error ({target_tab} row " + pointer + ")")
+
+    def valid(self) -> pd.DataFrame:
+        return self.typed[~self.bad].reset_index(drop=True)
+
+    def targets(self, key: str) -> pd.DataFrame:
+        """Per ID: the row to point at (the first valid one, else the first) and whether it is valid."""
+        rows = self.typed.assign(valid=~self.bad)
+        rows = rows[rows[key] != ""].sort_values(["valid", "row"], ascending=[False, True], kind="stable")
+        return rows.drop_duplicates(key).set_index(key)
+
+
+def validate(frames: dict[str, pd.DataFrame], config: Config, as_of: dt.date) -> tuple[Book, pd.DataFrame]:
+    """Typed valid rows of every input tab, and the problems as one table (Errors tab columns)."""
+    checks = {tab: TabCheck(tab, frames[tab]) for tab in INPUT_TAB_NAMES}
+    clients = _clients(checks["Clients"])
+    contracts = _contracts(checks["Contracts"], checks["Clients"].targets("client_id"), config)
+    contract_ids = checks["Contracts"].targets("contract_id")
+    today = pd.Timestamp(as_of)
+    rates = _rates(checks["Rates"], contract_ids)
+    time, payments, expenses = (_entries(checks[tab], contract_ids, contracts, config, today)
+                                for tab in ("Time", "Payments", "Expenses"))
+    book = Book(clients, contracts, rates, time, payments, expenses)
+    return book, problem_table([part for check in checks.values() for part in check.found])
+
+
+def problem_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """All problems, in tab order then row order, with the Errors tab's columns."""
+    if not parts:
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in ERRORS_COLUMNS})
+    table = pd.concat(parts, ignore_index=True)
+    table["Row"] = table["Row"].astype("int64")
+    tab_order = table["Tab"].map({name: i for i, name in enumerate(INPUT_TAB_NAMES)}).fillna(len(INPUT_TAB_NAMES))
+    return table.assign(_tab=tab_order).sort_values(["_tab", "Row"], kind="stable").drop(columns="_tab") \
+        .reset_index(drop=True)
+
+
+def _clients(check: TabCheck) -> pd.DataFrame:
+    check.text("Client ID", "client_id", required=True)
+    check.text("Name", "name", required=True)
+    email = check.text("Email", "email")
+    addresses = email.str.split(r"[,;\s]+", regex=True).explode()
+    malformed = addresses[(addresses != "") & ~addresses.str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+")]
+    check.where("Email", pd.Series(True, index=malformed.index.unique()).reindex(check.raw.index),
+                "is not an e-mail address", severity="warning")
+    check.text("Summary Sheet", "summary_sheet")
+    check.duplicates("Client ID", ["client_id"], "repeats the Client ID of")
+    return check.valid()
+
+
+def _contracts(check: TabCheck, client_ids: pd.DataFrame, config: Config) -> pd.DataFrame:
+    check.text("Contract ID", "contract_id", required=True)
+    check.text("Client ID", "client_id", required=True)
+    check.text("Name", "name")
+    currency = check.text("Currency", "currency").str.upper().replace("", config.currency)
+    check.typed["currency"] = currency
+    codes = {code: is_currency(code) for code in currency.unique()}
+    check.where("Currency", ~currency.map(codes).astype(bool), "is not an ISO 4217 currency code")
+    minor = currency.map({code: get_currency_precision(code) if ok else 2 for code, ok in codes.items()})
+    check.typed["minor"] = minor.astype("int64")
+    rate = check.parse("Rate", "rate", cells.parse_money, required=True)
+    check.where("Rate", rate < 0, "must not be negative")
+    check.where("Rate", rate > MAX_RATE, "is more than 1,000,000 an hour")
+    start = check.parse("Start", "start", lambda raw: cells.parse_dates(raw, config.date_order))
+    end = check.parse("End", "end", lambda raw: cells.parse_dates(raw, config.date_order))
+    check.where("End", end < start, "is before Start")
+    rounding = check.parse("Rounding Minutes", "rounding_minutes", lambda raw: cells.parse_whole_number(raw, 1440))
+    check.typed["rounding_ms"] = rounding * 60_000
+    low = check.parse("Low Balance", "low_balance", cells.parse_money)
+    check.where("Low Balance", low < 0, "must not be negative")
+    check.flag("Low Balance", cells.check_minor_unit(low, minor))
+    check.typed["low_balance"] = cells.to_minor(low.fillna(-1), minor).where(low.notna())
+    status = check.text("Status", "status").str.casefold()
+    check.typed["closed"] = status == "closed"
+    check.where("Status", ~status.isin(["", "active", "open", "closed"]),
+                "is not active or closed; treated as active", severity="warning")
+    check.refers_to("Client ID", "client_id", client_ids, "Clients", "client")
+    check.duplicates("Contract ID", ["contract_id"], "repeats the Contract ID of")
+    return check.valid()
+
+
+def _rates(check: TabCheck, contract_ids: pd.DataFrame) -> pd.DataFrame:
+    check.text("Contract ID", "contract_id", required=True)
+    check.typed["work_type"] = cells.parse_text(check.raw["Work Type"]).str.casefold()
+    rate = check.parse("Rate", "rate", cells.parse_money, required=True)
+    check.where("Rate", rate < 0, "must not be negative")
+    check.where("Rate", rate > MAX_RATE, "is more than 1,000,000 an hour")
+    check.parse("From", "from", cells.parse_dates)
+    check.refers_to("Contract ID", "contract_id", contract_ids, "Contracts", "contract")
+    check.duplicates("From", ["contract_id", "work_type", "from"], "repeats the contract, work type and From of")
+    return check.valid()
+
+
+def _entries(check: TabCheck, contract_ids: pd.DataFrame, contracts: pd.DataFrame, config: Config,
+             today: pd.Timestamp) -> pd.DataFrame:
+    """Time, Payments and Expenses rows: dated, on a contract (a valid one), with hours or an amount."""
+    tab = check.tab
+    date = check.parse("Date", "date", lambda raw: cells.parse_dates(raw, config.date_order), required=True)
+    contract_id = check.text("Contract ID", "contract_id", required=True)
+    check.refers_to("Contract ID", "contract_id", contract_ids, "Contracts", "contract")
+    contract = contracts.set_index("contract_id")
+    if tab == "Time":
+        for column, key in (("Person", "person"), ("Task", "task"), ("Notes", "notes")):
+            check.text(column, key)
+        check.text("Work Type", "work_type")
+        check.parse("Hours", "ms", cells.parse_hours, required=True)
+    else:
+        amount = check.parse("Amount", "amount", cells.parse_money, required=True)
+        minor = lookup(contract_id, contract["minor"]).fillna(2).astype("int64")
+        check.flag("Amount", cells.check_minor_unit(amount, minor))
+        check.typed["amount"] = cells.to_minor(amount.fillna(0), minor)
+        for column, key in (("Reference", "reference"), ("Description", "description"), ("Notes", "notes")):
+            if column in check.raw:
+                check.text(column, key)
+    if tab != "Payments":
+        check.parse("Billable", "billable", cells.parse_billable)
+        start, end = lookup(contract_id, contract["start"]), lookup(contract_id, contract["end"])
+        outside = (date < start) | (date > end)
+        span = start.dt.strftime("%Y-%m-%d").fillna("…") + " to " + end.dt.strftime("%Y-%m-%d").fillna("…")
+        check.where("Date", outside & ~check.bad, "is outside the contract's Start to End (" + span + ")",
+                    severity="warning")
+    check.where("Date", (date > today) & ~check.bad, "is in the future", severity="warning")
+    if tab == "Time":
+        check.duplicates("Hours", ["date", "person", "contract_id", "task", "work_type", "ms"],
+                         "looks like a duplicate of", severity="warning")
+    return check.valid()
