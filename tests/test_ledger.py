@@ -2,7 +2,6 @@
 import datetime as dt
 from decimal import Decimal
 
-import pandas as pd
 import pytest
 
 from sync import pipeline

@@ -2,7 +2,7 @@
 and the vectorised integer core agrees with a plain Decimal computation row by row."""
 import datetime as dt
 import random
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from hypothesis import given, settings

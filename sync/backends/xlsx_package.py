@@ -10,24 +10,18 @@ run with the same tables gives a byte-identical file.
 """
 from __future__ import annotations
 
-import copy
-import datetime as dt
 import io
-import numbers
 import posixpath
 import re
 import zipfile
-from decimal import Decimal
 from urllib.parse import unquote
-from xml.sax.saxutils import escape
 
 from lxml import etree
 
 from sync.errors import SyncError
-from sync.table import Kind, Table
+from sync.backends.xlsx_sheet import MAIN, REL, XML_DECLARATION, Styles, sheet_xml
+from sync.table import Table
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
 CONTENT_TYPES = "[Content_Types].xml"
@@ -35,8 +29,6 @@ WORKSHEET_TYPE = REL + "/worksheet"
 WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 NEW_PART_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so reruns produce identical zips
 
-# lxml would write the declaration with single quotes, which some readers reject.
-_XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
@@ -53,7 +45,7 @@ def replace_sheets(package: bytes, tables: dict[str, Table]) -> bytes:
         if not _VALID_TAB_NAME.fullmatch(name):
             raise ValueError(f"Excel cannot name a tab {name!r}")
     try:
-        pkg = _Package(package)
+        pkg = Package(package)
         _write_tables(pkg, tables)
         return pkg.to_bytes()
     except zipfile.BadZipFile as exc:
@@ -62,7 +54,7 @@ def replace_sheets(package: bytes, tables: dict[str, Table]) -> bytes:
         raise SyncError(f"damaged .xlsx package ({exc})") from None
 
 
-def _write_tables(pkg: _Package, tables: dict[str, Table]) -> None:
+def _write_tables(pkg: Package, tables: dict[str, Table]) -> None:
     book_part = pkg.target_of("", "/officeDocument")
     if book_part is None:
         raise SyncError("not an .xlsx package: it has no workbook part")
@@ -73,7 +65,7 @@ def _write_tables(pkg: _Package, tables: dict[str, Table]) -> None:
     sheets = book.find(f"{{{MAIN}}}sheets")
     props = book.find(f"{{{MAIN}}}workbookPr")
     date1904 = props is not None and props.get("date1904") in ("1", "true")
-    styles = _Styles(pkg, book_part)
+    styles = Styles(pkg, book_part)
     reachable_before = pkg.reachable()
 
     by_key = {_key(s.get("name")): s for s in sheets.iterchildren(f"{{{MAIN}}}sheet")}
@@ -81,14 +73,14 @@ def _write_tables(pkg: _Package, tables: dict[str, Table]) -> None:
     for name, table in tables.items():
         sheet = by_key.get(_key(name))
         if sheet is None:
-            _add_sheet(pkg, book_part, sheets, name, _sheet_xml(table, styles, date1904, selected=False))
+            _add_sheet(pkg, book_part, sheets, name, sheet_xml(table, styles, date1904, selected=False))
             continue
         rel = pkg.rel_by_id(book_part, sheet.get(f"{{{REL}}}id"))
         if not rel.get("Type", "").endswith("/worksheet"):
             raise SyncError(f"tab {sheet.get('name')!r} is not a worksheet (a chart sheet?); rename or delete it")
         part = pkg.resolve(book_part, rel.get("Target"))
         selected = _TAB_SELECTED.search(pkg.parts.get(part, b"")[:4096]) is not None
-        pkg.put(part, _sheet_xml(table, styles, date1904, selected))
+        pkg.put(part, sheet_xml(table, styles, date1904, selected))
         # The new XML has no r:id references, so the old sheet's rels are dead.
         pkg.delete(_rels_name(part))
         replaced_ids.add(sheet.get("sheetId"))
@@ -110,7 +102,7 @@ _VALID_TAB_NAME = re.compile(r"(?!')[^\[\]:*?/\\]{1,31}(?<!')")
 _TAB_SELECTED = re.compile(rb'<(?:\w+:)?sheetView\b[^>]*\btabSelected="(?:1|true)"')
 
 
-def _add_sheet(pkg: _Package, book_part: str, sheets: etree._Element, name: str, xml: bytes) -> None:
+def _add_sheet(pkg: Package, book_part: str, sheets: etree._Element, name: str, xml: bytes) -> None:
     folder = posixpath.dirname(book_part)
     n = 1
     while pkg.find(posixpath.join(folder, f"worksheets/sheet{n}.xml")):
@@ -128,7 +120,7 @@ def _add_sheet(pkg: _Package, book_part: str, sheets: etree._Element, name: str,
     pkg.touch(pkg.find(book_part))
 
 
-def _drop_calc_chain_entries(pkg: _Package, book_part: str, book_rels: etree._Element, sheet_ids: set[str]) -> None:
+def _drop_calc_chain_entries(pkg: Package, book_part: str, book_rels: etree._Element, sheet_ids: set[str]) -> None:
     """Excel calls a file corrupt when calcChain names formula cells that no longer exist.
 
     An entry without `i` belongs to the same sheet as the entry before it, so removing
@@ -164,7 +156,7 @@ def _rels_name(part: str) -> str:
     return posixpath.join(folder, "_rels", base + ".rels")
 
 
-class _Package:
+class Package:
     """The zip's parts in their original order; parsed XML is cached until saved."""
 
     def __init__(self, data: bytes) -> None:
@@ -280,211 +272,10 @@ class _Package:
             for name, data in self.parts.items():
                 if name in self._dirty:
                     tree = self._trees[name].getroottree()
-                    data = _XML_DECLARATION + etree.tostring(tree, encoding="UTF-8", xml_declaration=False)
+                    data = XML_DECLARATION + etree.tostring(tree, encoding="UTF-8", xml_declaration=False)
                 old = self.infos.get(name)
                 info = zipfile.ZipInfo(name, old.date_time if old else NEW_PART_TIME)
                 info.external_attr = old.external_attr if old else 0o600 << 16
                 info.compress_type = zipfile.ZIP_STORED if name.endswith("/") else zipfile.ZIP_DEFLATED
                 zf.writestr(info, data)
         return out.getvalue()
-
-
-# --- styles: append what the output needs, never move what the input uses ------------
-
-BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4}
-
-
-def _shape(el: etree._Element) -> tuple:
-    return (el.tag, sorted(el.attrib.items()), [_shape(c) for c in el if isinstance(c.tag, str)])
-
-
-class _Styles:
-    """Hands out cellXfs indexes; input cells refer to existing entries by index."""
-
-    def __init__(self, pkg: _Package, book_part: str) -> None:
-        self.pkg = pkg
-        self.part = pkg.target_of(book_part, "/styles")
-        if self.part is None:  # Excel, LibreOffice, Google, openpyxl and XlsxWriter all write one
-            raise SyncError("damaged .xlsx package: it has no styles part")
-        self.root = pkg.xml(self.part)
-        self.cache: dict[tuple[str, bool], int] = {}
-
-    def _list(self, tag: str) -> etree._Element:
-        found = self.root.find(f"{{{MAIN}}}{tag}")
-        if found is None:
-            if tag != "numFmts":
-                raise SyncError(f"damaged .xlsx package: styles have no {tag}")
-            found = etree.Element(f"{{{MAIN}}}numFmts")
-            self.root.insert(0, found)  # numFmts comes first in the schema
-        return found
-
-    def _index_of(self, list_tag: str, candidate: etree._Element) -> int:
-        """Index of an equal entry in the list, appending the candidate if there is none."""
-        entries = self._list(list_tag)
-        items = [e for e in entries if isinstance(e.tag, str)]
-        for i, item in enumerate(items):
-            if _shape(item) == _shape(candidate):
-                return i
-        entries.append(candidate)
-        entries.set("count", str(len(items) + 1))
-        self.pkg.touch(self.part)
-        return len(items)
-
-    def _num_fmt_id(self, code: str) -> int:
-        declared = {}
-        if (fmts := self.root.find(f"{{{MAIN}}}numFmts")) is not None:
-            declared = {int(f.get("numFmtId")): f.get("formatCode") for f in fmts.iterchildren(f"{{{MAIN}}}numFmt")}
-        for fmt_id, fmt_code in declared.items():
-            if fmt_code == code:
-                return fmt_id
-        builtin = BUILTIN_FORMATS.get(code)
-        if builtin is not None and builtin not in declared:
-            return builtin
-        fmt_id = max([163, *declared]) + 1  # 164 is the first id for custom formats
-        self._index_of("numFmts", etree.Element(f"{{{MAIN}}}numFmt", numFmtId=str(fmt_id), formatCode=code))
-        return fmt_id
-
-    def _bold_font_id(self) -> int:
-        font = copy.deepcopy(self._list("fonts").find(f"{{{MAIN}}}font"))
-        if font.find(f"{{{MAIN}}}b") is None:
-            font.insert(0, etree.Element(f"{{{MAIN}}}b"))  # <b> comes first in a <font>
-        return self._index_of("fonts", font)
-
-    def xf(self, code: str, bold: bool = False) -> int:
-        if (code, bold) not in self.cache:
-            attrs = {"numFmtId": str(self._num_fmt_id(code)), "fontId": str(self._bold_font_id() if bold else 0),
-                     "fillId": "0", "borderId": "0", "xfId": "0"}
-            if code != "General":
-                attrs["applyNumberFormat"] = "1"
-            if bold:
-                attrs["applyFont"] = "1"
-            self.cache[code, bold] = self._index_of("cellXfs", etree.Element(f"{{{MAIN}}}xf", attrs))
-        return self.cache[code, bold]
-
-
-# --- the worksheet XML, generated as text because it may hold 100k+ rows --------------
-
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-# Excel reads "_x0041_" in cell text as an escaped "A"; "_x005F_" keeps the underscore literal.
-_EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-MAX_CELL_TEXT = 32767  # Excel's limit; longer text makes it report a damaged file
-
-
-def _col_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _text_cell(text: str, style: int | None = None) -> tuple[str, int]:
-    text = _EXCEL_ESCAPE.sub(r"_x005F_\1", _XML_ILLEGAL.sub("", text))[:MAX_CELL_TEXT]
-    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    body = escape(text).replace("\r", "&#13;")  # a raw CR would be normalised to LF by readers
-    s = f' s="{style}"' if style else ""
-    return f'{s} t="inlineStr"><is><t{space}>{body}</t></is>', len(text)
-
-
-def _decimal(value: object, kind: Kind) -> Decimal:
-    if isinstance(value, Decimal):
-        d = value
-    elif isinstance(value, numbers.Integral):
-        d = Decimal(int(value))
-    elif isinstance(value, float) and kind == "hours":  # hours are not money: a float will do
-        d = Decimal(repr(value))
-    else:
-        raise TypeError(f"a {kind} cell must hold a Decimal, not {type(value).__name__} {value!r}")
-    if not d.is_finite():
-        raise ValueError(f"a {kind} cell cannot hold {d}")
-    return abs(d) if d.is_zero() else d  # "-0.00" would show as "-0.00"
-
-
-def _cell_writer(kind: Kind, styles: _Styles, date1904: bool):
-    """A function turning one value of this kind into (attributes and body, display width)."""
-    epoch = dt.date(1904, 1, 1) if date1904 else dt.date(1899, 12, 30)
-    # Excel's 1900 system counts a 29 Feb 1900 that never was, so serials before
-    # 1900-03-01 are off by one; such dates are written as ISO text instead.
-    first_exact = epoch if date1904 else dt.date(1900, 3, 1)
-    epoch_midnight = dt.datetime.combine(epoch, dt.time())
-
-    def money(value):
-        d = _decimal(value, kind)
-        places = max(0, -d.as_tuple().exponent)
-        code = "#,##0" + ("." + "0" * places if places else "")
-        text = format(d, "f")
-        return f' s="{styles.xf(code)}"><v>{text}</v>', len(text) * 4 // 3
-
-    def hours(value):
-        text = format(_decimal(value, kind), "f")
-        return f' s="{styles.xf("0.00")}"><v>{text}</v>', len(text)
-
-    def integer(value):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if not isinstance(value, numbers.Integral):
-            raise TypeError(f"an int cell must hold an int, not {type(value).__name__} {value!r}")
-        return f' s="{styles.xf("0")}"><v>{int(value)}</v>', len(str(int(value)))
-
-    def date(value):
-        day = value.date() if isinstance(value, dt.datetime) else value
-        if day < first_exact:
-            return _text_cell(day.isoformat())
-        return f' s="{styles.xf("yyyy-mm-dd")}"><v>{(day - epoch).days}</v>', 10
-
-    def datetime(value):
-        if not isinstance(value, dt.datetime):
-            value = dt.datetime.combine(value, dt.time())
-        if value.date() < first_exact:
-            return _text_cell(value.isoformat(sep=" "))
-        serial = (value.replace(tzinfo=None) - epoch_midnight).total_seconds() / 86400
-        return f' s="{styles.xf("yyyy-mm-dd hh:mm:ss")}"><v>{serial!r}</v>', 19
-
-    def boolean(value):
-        return f' t="b"><v>{int(bool(value))}</v>', 5
-
-    def text(value):
-        cell = _text_cell(str(value))
-        return cell if cell[1] else None  # nothing left (say, only control characters): a blank
-
-    writers = {"money": money, "hours": hours, "int": integer, "date": date,
-               "datetime": datetime, "bool": boolean, "text": text}
-    if kind not in writers:
-        raise ValueError(f"unknown column kind {kind!r}")
-    return writers[kind]
-
-
-def _sheet_xml(table: Table, styles: _Styles, date1904: bool, selected: bool) -> bytes:
-    letters = [_col_letter(i) for i in range(len(table.columns))]
-    writers = [_cell_writer(kind, styles, date1904) for kind in table.kinds.values()]
-    bold = styles.xf("General", bold=True)
-    header = [_text_cell(str(name), bold) for name in table.columns]
-    widths = [width * 11 // 10 for _, width in header]  # bold text is wider
-    rows = ['<row r="1">' + "".join(f'<c r="{c}1"{body}</c>' for c, (body, _) in zip(letters, header)) + "</row>"]
-    last_row = 1
-    # Table.rows() has already turned NaN/NaT/NA into None.
-    for r, values in enumerate(table.rows(), start=2):
-        cells = []
-        for i, value in enumerate(values):
-            if value is not None and (written := writers[i](value)) is not None:
-                body, width = written
-                if width > widths[i]:
-                    widths[i] = width
-                cells.append(f'<c r="{letters[i]}{r}"{body}</c>')
-        if cells:
-            rows.append(f'<row r="{r}">{"".join(cells)}</row>')
-            last_row = r
-    cols = "".join(f'<col min="{i}" max="{i}" width="{min(max(w + 2, 8), 60)}" customWidth="1"/>'
-                   for i, w in enumerate(widths, start=1))
-    dimension = f"A1:{letters[-1]}{last_row}" if letters else "A1"
-    tab_selected = ' tabSelected="1"' if selected else ""
-    return _XML_DECLARATION + (
-        f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><dimension ref="{dimension}"/>'
-        f'<sheetViews><sheetView{tab_selected} workbookViewId="0">'
-        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
-        + (f"<cols>{cols}</cols>" if cols else "")
-        + f'<sheetData>{"".join(rows)}</sheetData>'
-        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
-    ).encode("utf-8")
