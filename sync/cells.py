@@ -166,7 +166,8 @@ def parse_hours(raw: pd.Series) -> Parsed:
 # --- money ---------------------------------------------------------------------------
 
 _MONEY = r"^([+-])?(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?$"
-_CURRENCY_MARKS = r"[$€£¥\s]|^[A-Za-z]{3}|[A-Za-z]{3}$"
+_CURRENCY_MARKS = r"[$€£¥\s]|^[A-Z]{3}|[A-Z]{3}$"
+_SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY"}  # "$" is many currencies: it says nothing
 
 
 def parse_money(raw: pd.Series) -> Parsed:
@@ -210,6 +211,14 @@ def parse_money(raw: pd.Series) -> Parsed:
     handled = numbers.index.union(text.index)
     _unexpected(raw, types, handled, problems, "an amount")
     return scaled.where(problems.isna()), problems
+
+
+def currency_marks(raw: pd.Series) -> pd.Series:
+    """The currency an amount's text names ("EUR 5", "5 EUR", "€5"), NA where it names none."""
+    text = raw[raw.map(type) == str].astype(str).str.strip()
+    code = text.str.extract(r"^([A-Z]{3})|([A-Z]{3})$").bfill(axis=1)[0]
+    symbol = text.str.extract("([€£¥])")[0].map(_SYMBOLS)
+    return code.fillna(symbol).reindex(raw.index).astype(object)
 
 
 def check_minor_unit(scaled: pd.Series, minor: pd.Series) -> pd.Series:

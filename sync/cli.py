@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -125,16 +126,25 @@ def _report(result: pipeline.RunResult, book: Path, as_json: bool, dry_run: bool
     click.echo(f"wrote {book} (tabs {', '.join(tabs)})")
     for location in result.written:
         if location not in result.tables:
-            click.echo(f"wrote {location}")
+            click.echo(f"wrote {_shown(location)}")
+
+
+def _shown(location: str) -> str:
+    """A path as short as it can be said from here."""
+    try:
+        relative = os.path.relpath(location)
+    except ValueError:  # another drive on Windows
+        return location
+    return location if relative.startswith("..") else relative
 
 
 def balance_table(balances: pd.DataFrame) -> str:
     """The Balances tab, narrowed to what fits a terminal."""
     shown = balances[["Client", "Contract ID", "Currency", "Paid", "Billed", "Balance", "Hours Remaining",
                       "Runs Out", "Status"]].rename(columns={"Currency": "Cur", "Hours Remaining": "Hours Left"})
-    formats = {column: (lambda d: "" if d is None else f"{d:,}") for column in ("Paid", "Billed", "Balance")}
-    formats |= {column: (lambda v: "" if v is None else str(v)) for column in ("Hours Left", "Runs Out")}
-    return shown.to_string(index=False, formatters=formats)
+    shown = shown.astype(object).where(shown.notna(), "")  # to_string would print None
+    money = {column: (lambda d: f"{d:,}") for column in ("Paid", "Billed", "Balance")}
+    return shown.to_string(index=False, formatters=money)
 
 
 def _counts(result: pipeline.RunResult) -> str:

@@ -103,7 +103,7 @@ def validate(frames: dict[str, pd.DataFrame], config: Config, as_of: dt.date) ->
     contracts = _contracts(checks["Contracts"], checks["Clients"].targets("client_id"), config)
     contract_ids = checks["Contracts"].targets("contract_id")
     today = pd.Timestamp(as_of)
-    rates = _rates(checks["Rates"], contract_ids)
+    rates = _rates(checks["Rates"], contract_ids, config)
     time, payments, expenses = (_entries(checks[tab], contract_ids, contracts, config, today)
                                 for tab in ("Time", "Payments", "Expenses"))
     book = Book(clients, contracts, rates, time, payments, expenses)
@@ -159,19 +159,19 @@ def _contracts(check: TabCheck, client_ids: pd.DataFrame, config: Config) -> pd.
     status = check.text("Status", "status").str.casefold()
     check.typed["closed"] = status == "closed"
     check.where("Status", ~status.isin(["", "active", "open", "closed"]),
-                "is not active or closed; treated as active", severity="warning")
+                "is not active, open or closed; treated as active", severity="warning")
     check.refers_to("Client ID", "client_id", client_ids, "Clients", "client")
     check.duplicates("Contract ID", ["contract_id"], "repeats the Contract ID of")
     return check.valid()
 
 
-def _rates(check: TabCheck, contract_ids: pd.DataFrame) -> pd.DataFrame:
+def _rates(check: TabCheck, contract_ids: pd.DataFrame, config: Config) -> pd.DataFrame:
     check.text("Contract ID", "contract_id", required=True)
     check.typed["work_type"] = cells.parse_text(check.raw["Work Type"]).str.casefold()
     rate = check.parse("Rate", "rate", cells.parse_money, required=True)
     check.where("Rate", rate < 0, "must not be negative")
     check.where("Rate", rate > MAX_RATE, "is more than 1,000,000 an hour")
-    check.parse("From", "from", cells.parse_dates)
+    check.parse("From", "from", lambda raw: cells.parse_dates(raw, config.date_order))
     check.refers_to("Contract ID", "contract_id", contract_ids, "Contracts", "contract")
     check.duplicates("From", ["contract_id", "work_type", "from"], "repeats the contract, work type and From of")
     return check.valid()
@@ -194,6 +194,10 @@ def _entries(check: TabCheck, contract_ids: pd.DataFrame, contracts: pd.DataFram
         amount = check.parse("Amount", "amount", cells.parse_money, required=True)
         minor = lookup(contract_id, contract["minor"]).fillna(2).astype("int64")
         check.flag("Amount", cells.check_minor_unit(amount, minor))
+        marked = cells.currency_marks(check.raw["Amount"])
+        currency = lookup(contract_id, contract["currency"]).astype(object)
+        check.where("Amount", marked.notna() & (marked != currency),
+                    "is in " + marked.fillna("").astype(str) + " but the contract is in " + currency.fillna("").astype(str))
         check.typed["amount"] = cells.to_minor(amount.fillna(0), minor)
         for column, key in (("Reference", "reference"), ("Description", "description"), ("Notes", "notes")):
             if column in check.raw:

@@ -100,7 +100,8 @@ def test_money_understood(raw, scaled):
     ("abc", "is not an amount"), ("1.200,00", "is not an amount"), ("12,34", "is not an amount"),
     ("1.23456", "has more decimals than any currency"), (1 / 3, "has more decimals than any currency"),
     (1e12, "is too large"), ("--5", "is not an amount"), (True, "is not an amount"),
-    (dt.date(2026, 1, 1), "is not an amount"), (float("nan"), "is too large"),
+    (dt.date(2026, 1, 1), "is not an amount"), (float("nan"), "is too large"), ("100 hrs", "is not an amount"),
+    ("abc 5", "is not an amount"),
 ])
 def test_money_refused(raw, message):
     value, problem = one(cells.parse_money, raw)
@@ -139,3 +140,8 @@ def test_blank_cells_are_no_problem_for_any_parser():
 
 def test_ids_typed_as_numbers_read_as_text():
     assert cells.parse_text(pd.Series([1001.0, " K-1 ", 7, None], dtype=object)).tolist() == ["1001", "K-1", "7", ""]
+
+
+def test_currency_marks_name_the_currency():
+    raw = pd.Series(["EUR 5", "5 GBP", "€5", "¥100", "$5", "5", 5.0, "USD1"], dtype=object)
+    assert cells.currency_marks(raw).fillna("-").tolist() == ["EUR", "GBP", "EUR", "JPY", "-", "-", "-", "USD"]

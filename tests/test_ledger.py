@@ -231,3 +231,16 @@ def test_empty_book_runs():
                       Payments=sheet("| Date | Contract ID | Amount |"))
     result, out = run(book)
     assert result.exit_code == 0 and out["Balances"].frame.empty and out["Monthly"].frame.empty
+
+
+def test_an_amount_in_another_currency_is_an_error():
+    payments = sheet("""
+    | Date       | Contract ID | Amount    |
+    | 2026-02-01 | K-1         | EUR 100   |
+    | 2026-02-01 | K-2         | €100      |
+    | 2026-02-01 | K-1         | $100      |
+    """)
+    result, out = run(small_book(Payments=payments))
+    rows = result.problems[["Row", "Problem"]].values.tolist()
+    assert rows == [[2, "is in EUR but the contract is in USD"]]
+    assert balance(out, "K-1")["Paid"] == Decimal("100.00") and balance(out, "K-2")["Paid"] == Decimal("100.00")

@@ -116,8 +116,10 @@ def test_row_order_changes_nothing(tabs, rnd):
     for name in ("Balances", "Monthly"):
         assert first.outputs[name].frame.equals(second.outputs[name].frame), name
     for location, tables in first.summaries.items():
-        for tab in ("Summary", "Payments", "Statement"):
-            assert tables[tab].frame.equals(second.summaries[location][tab].frame), (location, tab)
+        for tab in ("Summary", "Statement", "Payments", "Activity"):
+            # rows on the same date keep their sheet order, so compare those tabs as sets of rows
+            before, after = tables[tab].frame, second.summaries[location][tab].frame
+            assert sorted(map(tuple, before.astype(str).values)) == sorted(map(tuple, after.astype(str).values)), tab
 
 
 @settings(max_examples=10, deadline=None)

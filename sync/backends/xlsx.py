@@ -79,14 +79,16 @@ class LocalWorkbook:
 
     def summary_location(self, client_id: str, target: str) -> str:
         """Summary Sheet is a path relative to the team workbook's folder; blank: clients/<ID>.xlsx."""
+        # Resolved, so that two spellings of one file are seen as the same summary.
         if not target:
-            return str(self.path.parent / "clients" / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', client_id)}.xlsx")
+            name = re.sub(r"[^A-Za-z0-9._-]+", "_", client_id)
+            return str((self.path.parent / "clients" / f"{name}.xlsx").resolve())
         if re.match(r"^[a-z]+://", target, re.IGNORECASE):
             raise ValueError("is a link; the local workbook needs a path to an .xlsx file")
-        path = self.path.parent / target
+        path = (self.path.parent / target).resolve()
         if path.suffix.lower() != ".xlsx":
             raise ValueError("must be a path to an .xlsx file")
-        if path.resolve() == self.path.resolve():
+        if path == self.path.resolve():
             raise ValueError("is the team workbook itself")
         return str(path)
 

@@ -1,0 +1,149 @@
+"""The HTTP side of the Google backend: credentials, timeouts, retries, one-line errors.
+
+gspread sends every request through `HTTPClient.request`; this subclass adds what a
+nightly job needs and gspread leaves out: request timeouts (its default is none), retries
+of 408/429/5xx and dropped connections with truncated exponential backoff and full jitter,
+bounded in total time, and never a retry of an answer that will not change (403, 404, 400).
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import gspread
+import requests
+from google.auth.credentials import AnonymousCredentials, Credentials
+from gspread.exceptions import APIError
+from requests.adapters import HTTPAdapter
+
+from sync.errors import SyncError
+
+SCOPES = ["https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive"]
+GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
+RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
+
+
+class RetryingHTTPClient(gspread.http_client.HTTPClient):
+    """gspread's client with timeouts and bounded, jittered retries; counts its requests."""
+
+    timeout_seconds = (10.0, 120.0)  # connect, read
+    retry_budget_seconds = 120.0  # total time spent waiting between attempts, at most
+    first_wait, longest_wait = 1.0, 32.0
+
+    def __init__(self, auth: Credentials, session: requests.Session | None = None) -> None:
+        super().__init__(auth, session)
+        self.timeout = self.timeout_seconds
+        self.requests_made = 0
+        self.sleep = time.sleep  # tests replace it to keep retries instant
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        waited, attempt = 0.0, 0
+        while True:
+            self.requests_made += 1
+            try:
+                return super().request(*args, **kwargs)
+            except APIError as error:
+                if error.code not in RETRY_STATUSES:
+                    raise
+                failure: Exception = error
+            except (requests.ConnectionError, requests.Timeout) as error:
+                failure = error
+            wait = random.uniform(0, min(self.longest_wait, self.first_wait * 2**attempt))
+            if waited + wait > self.retry_budget_seconds:
+                raise failure
+            self.sleep(wait)
+            waited, attempt = waited + wait, attempt + 1
+
+
+class _Redirect(HTTPAdapter):
+    """Sends requests for Google's API hosts to another base URL (the local emulator)."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        for host in GOOGLE_HOSTS:
+            if request.url.startswith(host):
+                request.url = self.base_url + request.url[len(host):]
+        return super().send(request, **kwargs)
+
+
+def connect(credentials: Path | None, api_url: str | None = None) -> tuple[gspread.Client, str]:
+    """A gspread client and the e-mail of the account it acts as.
+
+    With `api_url` (an emulator), requests go there and credentials are optional.
+    """
+    session = requests.Session()
+    if api_url:
+        for host in GOOGLE_HOSTS:
+            session.mount(host, _Redirect(api_url))
+    if credentials is None and api_url:
+        auth, email = AnonymousCredentials(), "sync@emulator.local"
+    else:
+        auth, email = load_credentials(credentials)
+    return gspread.Client(auth, session=session, http_client=RetryingHTTPClient), email
+
+
+def credentials_path(option: Path | None) -> Path | None:
+    """--credentials, else SYNC_CREDENTIALS, else GOOGLE_APPLICATION_CREDENTIALS."""
+    if option:
+        return option
+    for variable in ("SYNC_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS"):
+        if os.environ.get(variable):
+            return Path(os.environ[variable])
+    return None
+
+
+def load_credentials(path: Path | None) -> tuple[Credentials, str]:
+    """Service-account JSON (the usual case) or an authorized-user OAuth file."""
+    from google.oauth2 import credentials as user_credentials, service_account
+
+    if path is None:
+        raise SyncError("no Google credentials: pass --credentials FILE or set SYNC_CREDENTIALS "
+                        "(a service-account JSON key)")
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SyncError(f"credentials file not found: {path}") from None
+    except (OSError, ValueError) as error:
+        raise SyncError(f"credentials file {path} is not a JSON key file: {error}") from None
+    try:
+        if info.get("type") == "service_account":
+            creds = service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
+            return creds, creds.service_account_email
+        if info.get("type") == "authorized_user":
+            return user_credentials.Credentials.from_authorized_user_info(info, SCOPES), info.get("account", "")
+    except (ValueError, KeyError) as error:
+        raise SyncError(f"credentials file {path} is incomplete: {error}") from None
+    raise SyncError(f"credentials file {path} is neither a service-account key nor an authorized-user file")
+
+
+def explain(error: Exception, what: str, account: str) -> SyncError:
+    """An API failure as one line a person can act on."""
+    if isinstance(error, (requests.ConnectionError, requests.Timeout)):
+        return SyncError(f"cannot reach Google for {what}: {type(error).__name__} (gave up after retrying)")
+    if not isinstance(error, APIError):
+        return SyncError(f"{what}: {error}")
+    message = str(error.error.get("message", "")).splitlines()[0] if error.error else ""
+    reasons = {str(detail.get("reason", "")) for detail in error.error.get("errors", []) + error.error.get(
+        "details", []) if isinstance(detail, dict)}
+    if error.code == 403 and ("SERVICE_DISABLED" in reasons or "has not been used" in message
+                              or "is disabled" in message):
+        return SyncError(f"the Google Sheets/Drive API is disabled for this project: enable it in the "
+                         f"Google Cloud console, then run again ({message})")
+    if error.code == 403 and "storageQuotaExceeded" in reasons:
+        return SyncError(f"{what}: the account {account} has no Drive storage of its own (service accounts "
+                         "have none); set drive_folder to a folder in a shared drive, or create the "
+                         "spreadsheet yourself, share it with the account and put its link in Summary Sheet")
+    if error.code == 403:
+        return SyncError(f"no access to {what}: share it with {account} as Editor")
+    if error.code == 404:
+        return SyncError(f"{what} not found: check the ID or link")
+    if error.code == 429:
+        return SyncError(f"Google's quota was exceeded for {what} even after retrying; run again later")
+    return SyncError(f"Google answered {error.code} for {what}: {message}")

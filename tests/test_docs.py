@@ -1,0 +1,170 @@
+"""sheets_schema.md is what the team reads: its tabs, columns and worked example must be the code's."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from sync import pipeline
+from sync.backends.memory import MemoryBook
+from sync.config import Config
+from sync.report import client_tables
+from sync.schema import CLIENT_TABS, INPUT_TABS, OUTPUT_TABS
+from sync.table import Table
+
+DOC = Path(__file__).resolve().parent.parent / "sheets_schema.md"
+CLIENT_PREFIX = "Client summary: "
+INPUT_HEADER = ["Column", "Required", "What it holds", "Example"]
+OUTPUT_HEADER = ["Column", "What it holds", "Example"]
+EXAMPLE = "Worked example"
+
+
+def sections(text: str, level: int) -> list[tuple[str, str]]:
+    """(heading, body) for each heading of exactly this level, body running to the next one."""
+    parts = re.split(rf"^{'#' * level} (.+?)\s*$", text, flags=re.MULTILINE)
+    return list(zip(parts[1::2], parts[2::2]))
+
+
+def tables(body: str) -> list[list[list[str]]]:
+    """Each Markdown table in `body` as rows of stripped cells, header first, separator row dropped."""
+    found, current = [], []
+    for line in body.splitlines() + [""]:
+        line = line.strip()
+        if line.startswith("|") and line.endswith("|") and len(line) > 1:
+            cells = [cell.strip() for cell in line[1:-1].split("|")]
+            if not all(re.fullmatch(r":?-+:?", cell) for cell in cells):
+                current.append(cells)
+        elif current:
+            found.append(current)
+            current = []
+    return found
+
+
+DOC_SECTIONS = sections(DOC.read_text(encoding="utf-8"), 2)
+
+
+def column_tables() -> list[tuple[str, list[list[list[str]]]]]:
+    """(heading, its tables of columns) for each section with one: a table whose header starts 'Column'."""
+    found = [(heading, [table for table in tables(body) if table[0][0] == "Column"]) for heading, body in DOC_SECTIONS]
+    return [(heading, candidates) for heading, candidates in found if candidates]
+
+
+COLUMN_TABLES = {heading: candidates[0] for heading, candidates in column_tables()}
+
+
+def column_names(heading: str, header: list[str]) -> list[str]:
+    table = COLUMN_TABLES[heading]
+    assert table[0] == header, f"section '{heading}': table header {table[0]}, expected {header}"
+    names = []
+    for row in table[1:]:
+        match = re.fullmatch(r"`([^`]+)`", row[0])
+        assert match, f"section '{heading}': first cell {row[0]!r} is not a column name in backticks"
+        names.append(match.group(1))
+    return names
+
+
+def section_body(heading: str) -> str:
+    bodies = [body for name, body in DOC_SECTIONS if name == heading]
+    assert len(bodies) == 1, f"expected one section '{heading}', found {len(bodies)}"
+    return bodies[0]
+
+
+# --- tabs and columns --------------------------------------------------------------------
+
+EXPECTED_SECTIONS = ([tab.name for tab in INPUT_TABS] + list(OUTPUT_TABS)
+                     + [CLIENT_PREFIX + name for name in CLIENT_TABS])
+
+
+def test_every_tab_has_one_section_in_schema_order_and_no_other():
+    assert [heading for heading, _ in column_tables()] == EXPECTED_SECTIONS
+
+
+def test_each_tab_section_has_one_table_of_columns():
+    assert [heading for heading, candidates in column_tables() if len(candidates) != 1] == []
+
+
+def test_no_section_names_a_client_tab_the_code_lacks():
+    named = [heading for heading, _ in DOC_SECTIONS if heading.startswith(CLIENT_PREFIX)]
+    assert named == [CLIENT_PREFIX + name for name in CLIENT_TABS]
+
+
+@pytest.mark.parametrize("tab", INPUT_TABS, ids=lambda tab: tab.name)
+def test_input_tab_columns_and_required(tab):
+    assert column_names(tab.name, INPUT_HEADER) == [column.name for column in tab.columns]
+    required = [row[1].casefold() for row in COLUMN_TABLES[tab.name][1:]]
+    assert required == ["yes" if column.required else "no" for column in tab.columns]
+
+
+@pytest.mark.parametrize("tab", INPUT_TABS, ids=lambda tab: tab.name)
+def test_optional_tabs_say_so(tab):
+    assert ("this tab is optional" in section_body(tab.name).casefold()) == tab.optional
+
+
+@pytest.mark.parametrize("name", list(OUTPUT_TABS))
+def test_output_tab_columns(name):
+    assert column_names(name, OUTPUT_HEADER) == list(OUTPUT_TABS[name])
+
+
+@pytest.mark.parametrize("name", list(CLIENT_TABS))
+def test_client_summary_tab_columns(name):
+    assert column_names(CLIENT_PREFIX + name, OUTPUT_HEADER) == list(CLIENT_TABS[name])
+
+
+# --- the worked example is what the code computes ----------------------------------------------
+
+def shown(table: Table) -> list[list[str]]:
+    """A table's cells as the doc prints them: money with a thousands comma, blanks empty."""
+    def cell(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, Decimal):
+            return f"{value:,}"
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()
+        return str(value)
+    return [[cell(value) for value in row] for row in table.rows()]
+
+
+@pytest.fixture(scope="module")
+def example():
+    body = section_body(EXAMPLE)
+    parts = dict(sections(body, 3))
+    as_of = dt.date.fromisoformat(re.search(r"As Of date \*\*(\d{4}-\d{2}-\d{2})\*\*", body).group(1))
+    tabs = {tab.name: tables(parts[tab.name])[0] for tab in INPUT_TABS if tab.name in parts}
+    result = pipeline.run(MemoryBook(tabs), Config(), as_of)
+    return parts, result
+
+
+def test_example_book_has_no_problems(example):
+    parts, result = example
+    assert result.exit_code == 0
+    assert result.problems.empty
+
+
+def test_example_balances(example):
+    parts, result = example
+    printed = tables(parts["Result: Balances"])[0]
+    balances = result.tables["Balances"]
+    assert printed[0][1:] == balances.frame["Contract ID"].tolist()
+    assert [row[0] for row in printed[1:]] == balances.columns
+    computed = list(zip(*shown(balances)))  # one tuple per column
+    for row, values in zip(printed[1:], computed):
+        if row[0] != "Computed At":
+            assert row[1:] == list(values), f"Balances column {row[0]}"
+
+
+def test_example_monthly(example):
+    parts, result = example
+    assert tables(parts["Result: Monthly"])[0] == [list(result.tables["Monthly"].columns),
+                                                   *shown(result.tables["Monthly"])]
+
+
+def test_example_client_activity(example):
+    parts, result = example
+    (heading, client_id), = [(name, match.group(1)) for name in parts
+                             if (match := re.fullmatch(r"Result: Activity of client (\S+)", name))]
+    activity = client_tables(result.ledger, result.tables["Balances"].frame, client_id)["Activity"]
+    assert tables(parts[heading])[0] == [activity.columns, *shown(activity)]
