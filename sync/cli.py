@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import sys
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -14,17 +15,70 @@ import click
 import pandas as pd
 
 from sync import pipeline
+from sync.backends import Backend
 from sync.backends.xlsx import LocalWorkbook
-from sync.config import load_config
+from sync.config import Config, load_config
 from sync.errors import SyncError
 
-BOOK = click.option("--book", type=click.Path(path_type=Path, dir_okay=False), envvar="SYNC_BOOK", required=True,
-                    help="The team workbook (.xlsx). Env: SYNC_BOOK.")
 AS_OF = click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), envvar="SYNC_AS_OF",
                      help="Compute as of this date (YYYY-MM-DD; default today). Env: SYNC_AS_OF.")
-CONFIG = click.option("--config", type=click.Path(path_type=Path, dir_okay=False), envvar="SYNC_CONFIG",
-                      help="TOML settings file (default: contract-sync.toml beside the book). Env: SYNC_CONFIG.")
 JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which book a command works on: a local workbook or a Google spreadsheet."""
+
+    book: Path | None
+    sheet: str | None
+    credentials: Path | None
+    api_url: str | None
+    config_file: Path | None
+
+    @property
+    def shown(self) -> str:
+        return str(self.book) if self.book else f"spreadsheet {self.sheet}"
+
+    def config(self) -> Config:
+        return load_config(self.config_file, self.book)
+
+    def open(self, config: Config) -> Backend:
+        if self.book:
+            return LocalWorkbook(self.book)
+        from sync.backends.google import GoogleSheet
+        from sync.backends.google_http import connect, credentials_path
+        client, account = connect(credentials_path(self.credentials), self.api_url)
+        return GoogleSheet(self.sheet, client, account, warning_only=config.warning_only,
+                           team_domain=config.team_domain)
+
+
+def target_options(command: Callable) -> Callable:
+    """--book or --sheet (with --credentials, --api-url), and --config, gathered into `target`."""
+    options = [
+        click.option("--book", type=click.Path(path_type=Path, dir_okay=False), envvar="SYNC_BOOK",
+                     help="The team workbook (.xlsx). Env: SYNC_BOOK."),
+        click.option("--sheet", envvar="SYNC_SHEET",
+                     help="The team Google spreadsheet: its ID or link. Env: SYNC_SHEET."),
+        click.option("--credentials", type=click.Path(path_type=Path, dir_okay=False), envvar="SYNC_CREDENTIALS",
+                     help="Google service-account key (JSON) or authorized-user file. "
+                          "Env: SYNC_CREDENTIALS, else GOOGLE_APPLICATION_CREDENTIALS."),
+        click.option("--api-url", envvar="SYNC_GOOGLE_API_URL",
+                     help="Send Google API requests to this base URL instead (the local emulator: "
+                          "python -m tests.sheets_emulator). Env: SYNC_GOOGLE_API_URL."),
+        click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+                     envvar="SYNC_CONFIG",
+                     help="TOML settings file (default: contract-sync.toml beside the book). Env: SYNC_CONFIG."),
+    ]
+
+    @functools.wraps(command)
+    def wrapper(book: Path | None, sheet: str | None, credentials: Path | None, api_url: str | None,
+                config_file: Path | None, **kwargs: Any) -> Any:
+        if bool(book) == bool(sheet):
+            raise click.UsageError("give either --book PATH or --sheet ID_OR_URL")
+        return command(target=Target(book, sheet, credentials, api_url, config_file), **kwargs)
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
 
 
 def one_line_errors(command: Callable) -> Callable:
@@ -49,28 +103,28 @@ def main() -> None:
 
 
 @main.command()
-@BOOK
+@target_options
 @AS_OF
-@CONFIG
 @click.option("--dry-run", is_flag=True, help="Compute and print, but write nothing.")
 @JSON
 @one_line_errors
-def run(book: Path, as_of: dt.datetime | None, config: Path | None, dry_run: bool, as_json: bool) -> None:
+def run(target: Target, as_of: dt.datetime | None, dry_run: bool, as_json: bool) -> None:
     """Read the input tabs, compute, write Balances, Monthly, Errors and the client summaries."""
-    result = pipeline.run(LocalWorkbook(book), load_config(config, book), _day(as_of), dry_run=dry_run)
-    _report(result, book, as_json, dry_run)
+    config = target.config()
+    result = pipeline.run(target.open(config), config, _day(as_of), dry_run=dry_run)
+    _report(result, target.shown, as_json, dry_run)
     sys.exit(result.exit_code)
 
 
 @main.command()
-@BOOK
+@target_options
 @AS_OF
-@CONFIG
 @JSON
 @one_line_errors
-def check(book: Path, as_of: dt.datetime | None, config: Path | None, as_json: bool) -> None:
+def check(target: Target, as_of: dt.datetime | None, as_json: bool) -> None:
     """Validate the input tabs and print every problem; write nothing."""
-    result = pipeline.check(LocalWorkbook(book), load_config(config, book), _day(as_of))
+    config = target.config()
+    result = pipeline.check(target.open(config), config, _day(as_of))
     if as_json:
         click.echo(json.dumps(_summary(result) | {"problems": _records(result.problems)}, default=_plain))
     else:
@@ -81,13 +135,35 @@ def check(book: Path, as_of: dt.datetime | None, config: Path | None, as_json: b
 
 
 @main.command()
-@BOOK
+@target_options
 @one_line_errors
-def init(book: Path) -> None:
-    """Create an empty team workbook: input tabs, headers, example rows, dropdowns."""
-    from sync.init_book import create_template
-    create_template(book)
-    click.echo(f"created {book}: fill in the tabs, then run: python -m sync run --book {book}")
+def init(target: Target) -> None:
+    """Create an empty team book: input tabs, headers, example rows, dropdowns.
+
+    With --book a new .xlsx (never overwritten); with --sheet the input tabs are added to an
+    existing spreadsheet that has none of them yet."""
+    if target.book:
+        from sync.init_book import create_template
+        create_template(target.book)
+        click.echo(f"created {target.book}: fill in the tabs, then run: python -m sync run --book {target.book}")
+        return
+    from sync.backends.google_setup import create_input_tabs
+    create_input_tabs(target.open(target.config()))
+    click.echo(f"added the input tabs to {target.shown}: fill them in, then run: python -m sync run --sheet ...")
+
+
+@main.command()
+@target_options
+@one_line_errors
+def share(target: Target) -> None:
+    """Google only: create each client's summary spreadsheet where Summary Sheet is blank, share it
+    read-only with the client's Email addresses, and fill in the blank Summary Sheet cells."""
+    if not target.sheet:
+        raise SyncError("share works on a Google spreadsheet: use --sheet")
+    from sync.backends.google_setup import share_summaries
+    config = target.config()
+    for line in share_summaries(target.open(config), config):
+        click.echo(line)
 
 
 @main.command()
@@ -110,7 +186,7 @@ def _day(as_of: dt.datetime | None) -> dt.date:
     return as_of.date() if as_of else dt.date.today()
 
 
-def _report(result: pipeline.RunResult, book: Path, as_json: bool, dry_run: bool) -> None:
+def _report(result: pipeline.RunResult, book: object, as_json: bool, dry_run: bool) -> None:
     balances = result.tables["Balances"].frame
     if as_json:
         click.echo(json.dumps(_summary(result) | {"dry_run": dry_run, "balances": _records(balances),

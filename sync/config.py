@@ -17,6 +17,12 @@ CONFIG_FILE_NAME = "contract-sync.toml"  # looked for beside the team workbook
 class Config:
     currency: str = "USD"  # for contracts whose Currency cell is blank
     date_order: str = ""  # "DMY" or "MDY" lets text like 26/11/2026 be read; blank = ISO only
+    # Google Sheets only:
+    team_domain: str = ""  # addresses @ this domain may open client summaries without a warning
+    warning_only: bool = False  # output tabs warn before an edit instead of refusing it
+    drive_folder: str = ""  # where `share` creates client spreadsheets (a shared-drive folder ID)
+    share_notify: bool = True  # e-mail the client when their summary is shared with them
+    share_message: str = ""  # the text of that e-mail
 
     def checked(self) -> "Config":
         currency = self.currency.strip().upper()
@@ -44,10 +50,22 @@ def load_config(path: Path | None, book: Path | None = None) -> Config:
     unknown = sorted(set(settings) - known)
     if unknown:
         raise SyncError(f"config file {path}: unknown setting '{unknown[0]}' (known: {', '.join(sorted(known))})")
+    types = {field.name: type(field.default) for field in fields(Config)}
     for name in known:
         if f"SYNC_{name.upper()}" in os.environ:
-            settings[name] = os.environ[f"SYNC_{name.upper()}"]
-    bad = [name for name, value in settings.items() if not isinstance(value, str)]
-    if bad:
-        raise SyncError(f"config: '{bad[0]}' must be text in quotes")
+            settings[name] = _from_env(name, os.environ[f"SYNC_{name.upper()}"], types[name])
+    for name, value in settings.items():
+        if not isinstance(value, types[name]):
+            kind = "true or false" if types[name] is bool else "text in quotes"
+            raise SyncError(f"config: '{name}' must be {kind}")
     return Config(**settings).checked()
+
+
+def _from_env(name: str, value: str, kind: type) -> object:
+    if kind is not bool:
+        return value
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise SyncError(f"SYNC_{name.upper()}: '{value}' must be true or false")

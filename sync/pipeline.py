@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -114,6 +115,9 @@ def _summary_plan(backend: Backend, book: Book, result: RunResult) -> dict[str, 
             continue
         taken[location] = client.row
         plan[client.client_id] = (location, f"{client.name} - contract summary")
+        allowed = [a for a in re.split(r"[,;\s]+", client.email) if a]
+        for finding in backend.audit_summary(location, allowed):
+            warnings.append((client.row, client.summary_sheet, finding))
     if warnings:
         found = pd.DataFrame(warnings, columns=["Row", "Value", "Problem"]).assign(
             Tab="Clients", Column="Summary Sheet", Severity="warning")

@@ -26,5 +26,8 @@ class Backend(Protocol):
 
         Raises ValueError with a one-line reason when `target` cannot be used."""
 
+    def audit_summary(self, location: str, allowed: list[str]) -> list[str]:
+        """One line per person or group beyond `allowed` who can open the summary (none for files)."""
+
     def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
         """Write one client's summary book (tabs Summary, Activity, Payments, Statement) at `location`."""

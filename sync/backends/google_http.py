@@ -16,7 +16,9 @@ from typing import Any
 
 import gspread
 import requests
-from google.auth.credentials import AnonymousCredentials, Credentials
+from google.auth.credentials import Credentials
+from google.auth.transport.requests import AuthorizedSession
+from google.oauth2 import credentials as user_credentials, service_account
 from gspread.exceptions import APIError
 from requests.adapters import HTTPAdapter
 
@@ -47,7 +49,7 @@ class RetryingHTTPClient(gspread.http_client.HTTPClient):
             try:
                 return super().request(*args, **kwargs)
             except APIError as error:
-                if error.code not in RETRY_STATUSES:
+                if error.code not in RETRY_STATUSES and not _rate_limited(error):
                     raise
                 failure: Exception = error
             except (requests.ConnectionError, requests.Timeout) as error:
@@ -57,6 +59,12 @@ class RetryingHTTPClient(gspread.http_client.HTTPClient):
                 raise failure
             self.sleep(wait)
             waited, attempt = waited + wait, attempt + 1
+
+
+def _rate_limited(error: APIError) -> bool:
+    """Drive says 'slow down' with a 403 whose reason is a rate limit: that one is worth a retry."""
+    reasons = {e.get("reason") for e in error.error.get("errors", []) if isinstance(e, dict)}
+    return error.code == 403 and bool(reasons & {"rateLimitExceeded", "userRateLimitExceeded"})
 
 
 class _Redirect(HTTPAdapter):
@@ -78,14 +86,14 @@ def connect(credentials: Path | None, api_url: str | None = None) -> tuple[gspre
 
     With `api_url` (an emulator), requests go there and credentials are optional.
     """
-    session = requests.Session()
+    if credentials is None and api_url:
+        auth, email = user_credentials.Credentials(token="emulator"), "sync@emulator.local"
+    else:
+        auth, email = load_credentials(credentials)
+    session = AuthorizedSession(auth)  # signs every request, refreshing the token as needed
     if api_url:
         for host in GOOGLE_HOSTS:
             session.mount(host, _Redirect(api_url))
-    if credentials is None and api_url:
-        auth, email = AnonymousCredentials(), "sync@emulator.local"
-    else:
-        auth, email = load_credentials(credentials)
     return gspread.Client(auth, session=session, http_client=RetryingHTTPClient), email
 
 
@@ -101,8 +109,6 @@ def credentials_path(option: Path | None) -> Path | None:
 
 def load_credentials(path: Path | None) -> tuple[Credentials, str]:
     """Service-account JSON (the usual case) or an authorized-user OAuth file."""
-    from google.oauth2 import credentials as user_credentials, service_account
-
     if path is None:
         raise SyncError("no Google credentials: pass --credentials FILE or set SYNC_CREDENTIALS "
                         "(a service-account JSON key)")

@@ -25,6 +25,9 @@ class MemoryBook:
     def summary_location(self, client_id: str, target: str) -> str:
         return target or f"clients/{client_id}"
 
+    def audit_summary(self, location: str, allowed: list[str]) -> list[str]:
+        return []  # a file's readers are whoever can read the folder: nothing to audit
+
     def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
         self.summaries[location] = tables
         self.titles[location] = title

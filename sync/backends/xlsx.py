@@ -92,6 +92,9 @@ class LocalWorkbook:
             raise ValueError("is the team workbook itself")
         return str(path)
 
+    def audit_summary(self, location: str, allowed: list[str]) -> list[str]:
+        return []  # a file's readers are whoever can read the folder: nothing to audit
+
     def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
         try:
             write_client_workbook(Path(location), tables, title)

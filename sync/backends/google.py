@@ -1,0 +1,308 @@
+"""The team's book as a Google spreadsheet, through unmodified gspread.
+
+Request budget of a run (constant in rows and contracts):
+  team spreadsheet: 1 metadata GET, 1 values:batchGet of every input tab, 1 values GET of the
+  Time tab's Hours column only when it holds numbers (to tell 1:30:00 duration cells, which the
+  API sends as fractions of a day, from plain hours), 1 batchUpdate (add and size output tabs,
+  formats, protection), 1 values:batchUpdate with every output tab;
+  each client spreadsheet: 1 Drive permissions.list (the audit), 1 metadata GET, 1 batchUpdate,
+  1 values:batchUpdate.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zlib
+from decimal import Decimal
+from typing import Any
+
+import gspread
+import pandas as pd
+
+from sync.backends import RawTab
+from sync.backends.client_book import CHART_TITLE, balance_by_month
+from sync.backends.google_http import explain
+from sync.errors import SyncError
+from sync.load import column_letter
+from sync.schema import CLIENT_TABS, header_key
+from sync.table import Kind, Table
+
+OUTPUT_NOTE = "contract-sync output: rewritten by every run; type in the input tabs instead"
+EPOCH = dt.date(1899, 12, 30)
+CHART_COLUMNS = 8  # blank columns right of the Summary's tables, where the chart is anchored
+METADATA_FIELDS = ("properties.title,sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
+                   "protectedRanges(protectedRangeId,description),charts(chartId))")
+NUMBER_FORMATS: dict[str, tuple[str, str]] = {
+    "hours": ("NUMBER", "0.00"), "int": ("NUMBER", "0"), "date": ("DATE", "yyyy-mm-dd"),
+    "datetime": ("DATE_TIME", "yyyy-mm-dd hh:mm:ss"), "text": ("TEXT", "@"),
+}
+_ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)|^([A-Za-z0-9_-]{20,})$")
+
+
+def spreadsheet_id(text: str) -> str | None:
+    """The ID in a spreadsheet link, or the text itself when it looks like an ID."""
+    found = _ID.search(text.strip())
+    return (found.group(1) or found.group(2)) if found else None
+
+
+def a1(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+class GoogleSheet:
+    """Reads input tabs and writes output tabs of one spreadsheet; client summaries are spreadsheets too."""
+
+    name = "google"
+
+    def __init__(self, spreadsheet: str, client: gspread.Client, account: str, *, warning_only: bool = False,
+                 team_domain: str = "") -> None:
+        found = spreadsheet_id(spreadsheet)
+        if found is None:
+            raise SyncError(f"'{spreadsheet}' is not a spreadsheet ID or link")
+        self.id, self.http, self.account = found, client.http_client, account
+        self.warning_only, self.team_domain = warning_only, team_domain.lower().lstrip("@")
+        self.sheets: dict[str, dict[str, Any]] = {}  # key -> sheet resource, from the last metadata call
+
+    # --- the team spreadsheet ------------------------------------------------------------
+
+    def call(self, what: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(self.http, method)(*args, **kwargs)
+        except Exception as error:  # every API or network failure becomes one line
+            if isinstance(error, SyncError):
+                raise
+            raise explain(error, what, self.account) from None
+
+    def metadata(self, spreadsheet: str, what: str) -> dict[str, dict[str, Any]]:
+        meta = self.call(what, "fetch_sheet_metadata", spreadsheet,
+                          params={"includeGridData": "false", "fields": METADATA_FIELDS})
+        return {header_key(s["properties"]["title"]): s for s in meta.get("sheets", [])}
+
+    def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
+        what = f"spreadsheet {self.id}"
+        self.sheets = self.metadata(self.id, what)
+        found = {name: self.sheets[header_key(name)]["properties"]["title"] for name in names
+                 if header_key(name) in self.sheets}
+        if not found:
+            return {}
+        answer = self.call(what, "values_batch_get", self.id, [a1(title) for title in found.values()], params={
+            "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
+            "majorDimension": "ROWS"})
+        tabs = {name: vr.get("values", []) for name, vr in zip(found, answer["valueRanges"])}
+        if "Time" in tabs:
+            self._read_durations(found["Time"], tabs["Time"])
+        return tabs
+
+    def _read_durations(self, title: str, rows: RawTab) -> None:
+        """Cells formatted as durations or times (someone typed 1:30) come as fractions of a day."""
+        header = [header_key(cell) for cell in (rows[0] if rows else [])]
+        if header_key("Hours") not in header:
+            return
+        col = header.index(header_key("Hours"))
+        numbers = [r for r in range(1, len(rows)) if col < len(rows[r]) and _is_number(rows[r][col])]
+        if not numbers:
+            return
+        letter = column_letter(col)
+        shown = self.call(f"spreadsheet {self.id}", "values_get", self.id, f"{a1(title)}!{letter}:{letter}",
+                           params={"valueRenderOption": "FORMATTED_VALUE"}).get("values", [])
+        for r in numbers:
+            text = str(shown[r][0]) if r < len(shown) and shown[r] else ""
+            if ":" in text:
+                rows[r][col] = dt.timedelta(days=rows[r][col])
+
+    def write_tabs(self, tables: dict[str, Table]) -> None:
+        """One batchUpdate (tabs, sizes, formats, protection), then one values:batchUpdate of them all.
+
+        Tabs only ever grow here, and rows below the new figures are written blank: if the values
+        call fails, every output tab still holds the previous run's figures, whole.
+        """
+        requests, data = [], []
+        for name, table in tables.items():
+            sheet = self.sheets.get(header_key(name))
+            blocks = [(0, table)]
+            sheet_id, title, size = self._prepare(sheet, name, blocks, requests)
+            if not any(p.get("description") == OUTPUT_NOTE for p in (sheet or {}).get("protectedRanges", [])):
+                protection: dict[str, Any] = {"range": {"sheetId": sheet_id}, "description": OUTPUT_NOTE,
+                                              "warningOnly": self.warning_only}
+                if not self.warning_only:
+                    protection["editors"] = {"users": [self.account]}
+                requests.append({"addProtectedRange": {"protectedRange": protection}})
+            data.append({"range": f"{a1(title)}!A1", "values": _grid(blocks, size)})
+        what = f"spreadsheet {self.id}"
+        self.call(what, "batch_update", self.id, {"requests": requests})
+        self.call(what, "values_batch_update", self.id, {"valueInputOption": "RAW", "data": data})
+
+    def _prepare(self, sheet: dict[str, Any] | None, name: str, blocks: list[tuple[int, Table]],
+                 requests: list[dict[str, Any]], spare_cols: int = 0) -> tuple[int, str, tuple[int, int]]:
+        """Requests that add or grow the tab and format its blocks; its id, title and grid size."""
+        rows = max(2, max(top + len(table.frame) + 1 for top, table in blocks))
+        cols = max(1, max(len(table.columns) for _, table in blocks)) + spare_cols
+        if sheet is None:
+            sheet_id, title = new_sheet_id(name), name
+            requests.append({"addSheet": {"properties": {
+                "sheetId": sheet_id, "title": name,
+                "gridProperties": {"rowCount": rows, "columnCount": cols, "frozenRowCount": 1}}}})
+        else:
+            props = sheet["properties"]
+            sheet_id, title, grid = props["sheetId"], props["title"], props.get("gridProperties", {})
+            rows, cols = max(rows, grid.get("rowCount", 0)), max(cols, grid.get("columnCount", 0))
+            requests.append({"updateSheetProperties": {
+                "properties": {"sheetId": sheet_id,
+                               "gridProperties": {"rowCount": rows, "columnCount": cols, "frozenRowCount": 1}},
+                "fields": "gridProperties.rowCount,gridProperties.columnCount,gridProperties.frozenRowCount"}})
+        for top, table in blocks:
+            requests += _format_requests(sheet_id, top, table)
+        return sheet_id, title, (rows, cols)
+
+    # --- client summaries ----------------------------------------------------------------
+
+    def summary_location(self, client_id: str, target: str) -> str:
+        if not target:
+            raise ValueError("is blank: run 'python -m sync share' to create this client's spreadsheet")
+        found = spreadsheet_id(target)
+        if found is None:
+            raise ValueError("is not a Google spreadsheet ID or link")
+        if found == self.id:
+            raise ValueError("is the team spreadsheet itself")
+        return found
+
+    def audit_summary(self, location: str, allowed: list[str]) -> list[str]:
+        """Who can open a client's summary beyond that client, the sync's account and the team."""
+        permissions = self.call(f"client spreadsheet {location}", "list_permissions", location)
+        allowed_emails = {email.lower() for email in allowed} | {self.account.lower()}
+        found = []
+        for p in permissions:
+            email, kind = str(p.get("emailAddress", "")).lower(), p.get("type")
+            if kind == "anyone":
+                found.append("anyone with the link can open this summary")
+            elif kind == "domain" and p.get("domain", "").lower() != self.team_domain:
+                found.append(f"everyone at {p.get('domain')} can open this summary")
+            elif kind in ("user", "group") and email not in allowed_emails and not (
+                    self.team_domain and email.endswith("@" + self.team_domain)):
+                found.append(f"{email} can open this summary but is not one of this client's addresses")
+        return found
+
+    def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
+        what = f"client spreadsheet {location}"
+        sheets = self.metadata(location, what)
+        requests: list[dict[str, Any]] = []
+        data = []
+        for name in CLIENT_TABS:
+            table = tables[name]
+            blocks = [(0, table)]
+            by_month = None
+            if name == "Summary" and len(tables["Statement"].frame):
+                by_month = balance_by_month(tables["Statement"])
+                pivot = Table(_frame(["Month", *by_month.contract_ids], by_month.rows),
+                              {"Month": by_month.month_kind, **dict.fromkeys(by_month.contract_ids, "money")})
+                heading = Table(_frame([CHART_TITLE], []), {CHART_TITLE: "text"})
+                blocks += [(len(table.frame) + 2, heading), (len(table.frame) + 3, pivot)]
+            sheet = sheets.get(header_key(name))
+            data_cols = max(len(t.columns) for _, t in blocks)
+            sheet_id, sheet_title, size = self._prepare(sheet, name, blocks, requests,
+                                                        spare_cols=CHART_COLUMNS if by_month else 0)
+            data.append({"range": f"{a1(sheet_title)}!A1", "values": _grid(blocks, size)})
+            if by_month is not None:
+                charts = (sheet or {}).get("charts", [])
+                requests.append(_chart_request(sheet_id, blocks[-1], charts[0]["chartId"] if charts else None,
+                                               anchor_col=data_cols + 1))
+        stray = sheets.get(header_key("Sheet1"))  # what a new spreadsheet starts with
+        if stray is not None and not any(header_key(name) == header_key("Sheet1") for name in CLIENT_TABS):
+            requests.append({"deleteSheet": {"sheetId": stray["properties"]["sheetId"]}})
+        requests.append({"updateSpreadsheetProperties": {"properties": {"title": title}, "fields": "title"}})
+        self.call(what, "batch_update", location, {"requests": requests})
+        self.call(what, "values_batch_update", location, {"valueInputOption": "RAW", "data": data})
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _frame(columns: list[str], rows: list[list[object]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+def new_sheet_id(name: str) -> int:
+    """A stable id for a tab the sync adds, so later requests of the same batch can name it."""
+    return zlib.crc32(name.encode("utf-8")) % 2_000_000_000 + 1
+
+
+def _cell(value: object, kind: Kind) -> object:
+    """A value as the Sheets API takes it with RAW input: numbers, booleans or text."""
+    if value is None:
+        return ""
+    if kind in ("money", "hours"):
+        # JSON numbers are doubles; the shortest repr of float(Decimal('1234.56')) is 1234.56 again.
+        return float(value) if isinstance(value, Decimal) else value
+    if kind == "date":
+        return (value - EPOCH).days
+    if kind == "datetime":
+        return (value - dt.datetime.combine(EPOCH, dt.time())).total_seconds() / 86400
+    if kind in ("bool", "int"):
+        return value
+    return str(value)
+
+
+def _grid(blocks: list[tuple[int, Table]], size: tuple[int, int]) -> list[list[object]]:
+    """Every cell of the tab's grid: the blocks, and blanks everywhere else (clearing old figures)."""
+    rows, cols = size
+    grid = [[""] * cols for _ in range(rows)]
+    for top, table in blocks:
+        kinds = list(table.kinds.values())
+        grid[top][:len(table.columns)] = table.columns
+        for r, values in enumerate(table.rows(), start=top + 1):
+            grid[r][:len(values)] = [_cell(v, k) for v, k in zip(values, kinds)]
+    return grid
+
+
+def _format_requests(sheet_id: int, top: int, table: Table) -> list[dict[str, Any]]:
+    """Bold header; each column's number format (money per run of rows with the same decimals)."""
+    def repeat(first_row: int, last_row: int, col: int, fmt: dict[str, Any], fields: str) -> dict[str, Any]:
+        return {"repeatCell": {"range": {"sheetId": sheet_id, "startRowIndex": first_row, "endRowIndex": last_row,
+                                         "startColumnIndex": col, "endColumnIndex": col + 1},
+                               "cell": {"userEnteredFormat": fmt}, "fields": f"userEnteredFormat.{fields}"}}
+
+    requests = [{"repeatCell": {
+        "range": {"sheetId": sheet_id, "startRowIndex": top, "endRowIndex": top + 1,
+                  "startColumnIndex": 0, "endColumnIndex": max(1, len(table.columns))},
+        "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}}, "fields": "userEnteredFormat.textFormat.bold"}}]
+    n = len(table.frame)
+    for col, (name, kind) in enumerate(table.kinds.items()):
+        if n == 0:
+            break
+        if kind != "money":
+            kind_format, pattern = NUMBER_FORMATS.get(kind, ("NUMBER", "0"))
+            requests.append(repeat(top + 1, top + 1 + n, col, {"numberFormat": {"type": kind_format,
+                                                                                "pattern": pattern}},
+                                   "numberFormat"))
+            continue
+        places = [max(0, -v.as_tuple().exponent) if isinstance(v, Decimal) else 2 for v in table.frame[name]]
+        start = 0
+        for i in range(1, n + 1):
+            if i == n or places[i] != places[start]:
+                pattern = "#,##0" + ("." + "0" * places[start] if places[start] else "")
+                requests.append(repeat(top + 1 + start, top + 1 + i, col,
+                                       {"numberFormat": {"type": "NUMBER", "pattern": pattern}}, "numberFormat"))
+                start = i
+    return requests
+
+
+def _chart_request(sheet_id: int, block: tuple[int, Table], chart_id: int | None, anchor_col: int) -> dict:
+    """The balance line chart over the month table: added once, then kept pointing at the data."""
+    top, table = block
+
+    def source(col: int) -> dict[str, Any]:
+        return {"sourceRange": {"sources": [{"sheetId": sheet_id, "startRowIndex": top,
+                                             "endRowIndex": top + 1 + len(table.frame),
+                                             "startColumnIndex": col, "endColumnIndex": col + 1}]}}
+
+    spec = {"title": CHART_TITLE, "basicChart": {
+        "chartType": "LINE", "legendPosition": "BOTTOM_LEGEND", "headerCount": 1,
+        "axis": [{"position": "BOTTOM_AXIS", "title": "Month"}, {"position": "LEFT_AXIS", "title": "Balance"}],
+        "domains": [{"domain": source(0)}],
+        "series": [{"series": source(col), "targetAxis": "LEFT_AXIS"} for col in range(1, len(table.columns))]}}
+    if chart_id is not None:
+        return {"updateChartSpec": {"chartId": chart_id, "spec": spec}}
+    return {"addChart": {"chart": {"spec": spec, "position": {"overlayPosition": {
+        "anchorCell": {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": anchor_col}}}}}}
+
