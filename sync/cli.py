@@ -37,7 +37,10 @@ class Target:
 
     @property
     def shown(self) -> str:
-        return str(self.book) if self.book else f"spreadsheet {self.sheet}"
+        if self.book:
+            return str(self.book)
+        from sync.backends.google import spreadsheet_id
+        return f"spreadsheet {spreadsheet_id(self.sheet) or self.sheet}"
 
     def config(self) -> Config:
         return load_config(self.config_file, self.book)
@@ -48,6 +51,7 @@ class Target:
         from sync.backends.google import GoogleSheet
         from sync.backends.google_http import connect, credentials_path
         client, account = connect(credentials_path(self.credentials), self.api_url)
+        client.http_client.retry_budget_seconds = config.retry_seconds
         return GoogleSheet(self.sheet, client, account, warning_only=config.warning_only,
                            team_domain=config.team_domain)
 

@@ -23,6 +23,7 @@ class Config:
     drive_folder: str = ""  # where `share` creates client spreadsheets (a shared-drive folder ID)
     share_notify: bool = True  # e-mail the client when their summary is shared with them
     share_message: str = ""  # the text of that e-mail
+    retry_seconds: int = 120  # how long to keep retrying Google's 429/5xx answers and dropped connections
 
     def checked(self) -> "Config":
         currency = self.currency.strip().upper()
@@ -56,12 +57,16 @@ def load_config(path: Path | None, book: Path | None = None) -> Config:
             settings[name] = _from_env(name, os.environ[f"SYNC_{name.upper()}"], types[name])
     for name, value in settings.items():
         if not isinstance(value, types[name]):
-            kind = "true or false" if types[name] is bool else "text in quotes"
+            kind = {bool: "true or false", int: "a whole number"}.get(types[name], "text in quotes")
             raise SyncError(f"config: '{name}' must be {kind}")
     return Config(**settings).checked()
 
 
 def _from_env(name: str, value: str, kind: type) -> object:
+    if kind is int:
+        if not value.strip().isdigit():
+            raise SyncError(f"SYNC_{name.upper()}: '{value}' must be a whole number")
+        return int(value)
     if kind is not bool:
         return value
     if value.strip().lower() in ("1", "true", "yes", "on"):

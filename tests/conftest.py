@@ -6,6 +6,8 @@ import pytest
 
 from sync.table import Table
 
+pytest_plugins = ["tests.sheets_emulator.fixtures"]
+
 GOLDEN = Path(__file__).parent / "golden"
 
 

@@ -1,9 +1,10 @@
 """One API call as the route handlers see it: path variables, query, body, and the store."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from . import errors
 from .state import Spreadsheet, Store
@@ -49,20 +50,24 @@ class Call:
             raise errors.invalid_argument("Invalid JSON payload received. Expected an object.")
         return self.body
 
-    def book(self) -> Spreadsheet:
-        """The spreadsheet in the path, or Google's 403/404."""
+    def book(self, write: bool = False) -> Spreadsheet:
+        """The spreadsheet in the path, or Google's 404 (none), 403 (no access, or only
+        read access for a change)."""
         book_id = self.path["id"]
         if book_id == PRIVATE_SPREADSHEET_ID:
             raise errors.permission_denied()
         book = self.store.spreadsheets.get(book_id)
         if book is None:
             raise errors.not_found()
+        role = self.store.role(self.store.files[book_id])
+        if role is None or (write and role in ("reader", "commenter")):
+            raise errors.permission_denied()
         return book
 
     @contextmanager
     def change(self) -> Iterator[Spreadsheet]:
         """A working copy that replaces the spreadsheet only if the block finishes: a failed
         request leaves nothing behind."""
-        draft = self.book().copy()
+        draft = self.book(write=True).copy()
         yield draft
         self.store.commit(draft)

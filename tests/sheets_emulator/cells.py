@@ -100,7 +100,7 @@ def _parse_date(text: str) -> tuple[float, dict] | None:
         match = pattern.match(text)
         if not match:
             continue
-        parts = dict(zip(order, (int(g) for g in match.groups()[:3])))
+        parts = dict(zip(order, (int(g) for g in match.groups()[:3]), strict=False))
         hour, minute, second = (int(g) if g else 0 for g in match.groups()[3:6])
         try:
             moment = dt.datetime(parts["y"], parts["m"], parts["d"], hour, minute, second)

@@ -96,6 +96,27 @@ def resource_exhausted(read: bool) -> ApiError:
     return sheets_error(429, "RESOURCE_EXHAUSTED", message, [info, help_])
 
 
+def service_disabled(drive: bool) -> ApiError:
+    """The answer when the API is not enabled in the caller's Cloud project. It comes from
+    Google's front end, so Drive's version carries both shapes (`errors` and `details`)."""
+    api, host = ("Google Drive API", "drive.googleapis.com") if drive else \
+        ("Google Sheets API", "sheets.googleapis.com")
+    console = f"https://console.developers.google.com/apis/api/{host}/overview?project=000000000000"
+    message = (f"{api} has not been used in project 000000000000 before or it is disabled. Enable it by visiting "
+               f"{console} then retry. If you enabled this API recently, wait a few minutes for the action to "
+               "propagate to our systems and retry.")
+    info = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SERVICE_DISABLED",
+            "domain": "googleapis.com", "metadata": {"service": host, "consumer": "projects/000000000000",
+                                                      "activationUrl": console}}
+    help_ = {"@type": "type.googleapis.com/google.rpc.Help",
+             "links": [{"description": "Google developers console API activation", "url": console}]}
+    error = sheets_error(403, "PERMISSION_DENIED", message, [info, help_])
+    if drive:
+        error.body["error"]["errors"] = [{"message": message, "domain": "usageLimits", "reason": "accessNotConfigured",
+                                          "extendedHelp": "https://console.developers.google.com"}]
+    return error
+
+
 SHEETS_STATUS = {
     400: ("INVALID_ARGUMENT", "Request contains an invalid argument."),
     403: ("PERMISSION_DENIED", "The caller does not have permission"),

@@ -6,6 +6,8 @@ into a tree where an empty dict means "this whole field".
 from __future__ import annotations
 
 import copy
+import math
+import struct
 from typing import Any
 
 Mask = dict[str, "Mask"]
@@ -112,7 +114,9 @@ def _is_color(value: dict) -> bool:
 def quantise(color: dict) -> dict:
     out = {}
     for channel in ("red", "green", "blue"):
-        level = round(max(0.0, min(1.0, float(color.get(channel, 0)))) * 255)
+        # Truncated, not rounded (recorded: 0.5 comes back as 127/255); the epsilon keeps
+        # k/255 itself, which a float may hold a hair below, on k.
+        level = math.floor(max(0.0, min(1.0, float(color.get(channel, 0)))) * 255 + 1e-7)
         if level:
             out[channel] = 1 if level == 255 else float32_text(level / 255)
     if "alpha" in color:
@@ -122,7 +126,6 @@ def quantise(color: dict) -> dict:
 
 def float32_text(x: float) -> float:
     """The shortest decimal that reads back as the same 32-bit float, as Google prints it."""
-    import struct
     single = struct.unpack("f", struct.pack("f", x))[0]
     for digits in range(1, 10):
         candidate = float(f"{single:.{digits}g}")

@@ -44,6 +44,9 @@ class Sheet:
     cells: dict[tuple[int, int], dict] = field(default_factory=dict)
     protected_ranges: list[dict] = field(default_factory=list)
     charts: list[dict] = field(default_factory=list)
+    merges: list[dict] = field(default_factory=list)  # GridRanges, sheetId included
+    # DimensionProperties set on single rows/columns: {"ROWS": {index: {...}}, "COLUMNS": {...}}
+    dimension_properties: dict[str, dict[int, dict]] = field(default_factory=lambda: {"ROWS": {}, "COLUMNS": {}})
 
     @property
     def id(self) -> int:
@@ -68,7 +71,7 @@ class Sheet:
 
     def copy(self) -> Sheet:
         return Sheet(copy.deepcopy(self.properties), dict(self.cells), copy.deepcopy(self.protected_ranges),
-                     copy.deepcopy(self.charts))
+                     copy.deepcopy(self.charts), copy.deepcopy(self.merges), copy.deepcopy(self.dimension_properties))
 
     def set_cell(self, row: int, col: int, cell: dict | None) -> None:
         if cell:
@@ -145,16 +148,27 @@ class Store:
         self.files: dict[str, DriveFile] = {}
         self.spreadsheets: dict[str, Spreadsheet] = {}
 
-    def create_file(self, name: str, mime_type: str, parents: list[str] | None = None) -> DriveFile:
+    def create_file(self, name: str, mime_type: str, parents: list[str] | None = None,
+                    owner: str | None = None) -> DriveFile:
+        """A new file owned by the caller (or by `owner`, leaving the caller without access)."""
+        owner = owner or self.owner_email
         stamp = now()
-        owner = {"kind": "drive#permission", "id": permission_id(self.owner_email), "type": "user",
-                 "emailAddress": self.owner_email, "role": "owner", "displayName": self.owner_email.split("@")[0],
-                 "deleted": False, "pendingOwner": False}
-        file = DriveFile(new_file_id(), name, mime_type, list(parents or []), stamp, stamp, [owner])
+        permission = {"kind": "drive#permission", "id": permission_id(owner), "type": "user", "emailAddress": owner,
+                      "role": "owner", "displayName": owner.split("@")[0], "deleted": False, "pendingOwner": False}
+        file = DriveFile(new_file_id(), name, mime_type, list(parents or []), stamp, stamp, [permission])
         self.files[file.id] = file
         if mime_type == SPREADSHEET_MIME:
             self.spreadsheets[file.id] = new_spreadsheet(file.id, name)
         return file
+
+    def role(self, file: DriveFile) -> str | None:
+        """The caller's best role on a file: as a user, through its domain, or as anyone."""
+        domain = self.owner_email.split("@")[-1].lower()
+        ranks = ("reader", "commenter", "writer", "fileOrganizer", "organizer", "owner")
+        roles = [p["role"] for p in file.permissions
+                 if (p["type"] in ("user", "group") and p.get("emailAddress", "").lower() == self.owner_email.lower())
+                 or (p["type"] == "domain" and p.get("domain", "").lower() == domain) or p["type"] == "anyone"]
+        return max(roles, key=ranks.index, default=None)
 
     def delete_file(self, file_id: str) -> None:
         self.files.pop(file_id, None)

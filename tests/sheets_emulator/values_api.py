@@ -1,9 +1,10 @@
 """spreadsheets.values: get, batchGet, update, batchUpdate, clear, batchClear, append."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from . import a1, cells, errors
+from . import a1, cells, dimensions, errors
 from .a1 import Rect
 from .call import Call
 from .state import Sheet, Spreadsheet
@@ -19,7 +20,8 @@ def resolve(book: Spreadsheet, text: str) -> tuple[Sheet, Rect]:
     try:
         title, cell_text = a1.split_sheet(text)
         if title is None and a1.is_cells(text):
-            sheet = book.sheets[0]  # "A1:B2" alone means the first sheet
+            # "A1:B2" alone means the first visible sheet
+            sheet = next((s for s in book.sheets if not s.properties.get("hidden")), book.sheets[0])
         else:
             sheet = book.sheet_by_title(title if title is not None else text)
             cell_text = cell_text if title is not None else None
@@ -43,15 +45,19 @@ def sheet_prefix(text: str, sheet: Sheet) -> str:
 
 def read(sheet: Sheet, rect: Rect, value_option: str, datetime_option: str, major: str) -> list[list]:
     """Cells of a rectangle, trailing empty cells and rows dropped, as Google sends them."""
-    outer, inner = (range(rect.start_row, rect.end_row), range(rect.start_col, rect.end_col))
-    if major == "COLUMNS":
-        outer, inner = inner, outer
+    filled = [key for key, cell in sheet.cells.items() if not cells.is_blank(cell)
+              and rect.start_row <= key[0] < rect.end_row and rect.start_col <= key[1] < rect.end_col]
+    if not filled:
+        return []
+    # Only the part up to the last value can show up: never walk an open range's empty tail.
+    rows = range(rect.start_row, max(r for r, _ in filled) + 1)
+    cols = range(rect.start_col, max(c for _, c in filled) + 1)
     lines: list[list] = []
-    for i in outer:
+    for i in (rows if major == "ROWS" else cols):
         line = []
-        for j in inner:
-            row, col = (i, j) if major == "ROWS" else (j, i)
-            line.append(cells.render(sheet.cells.get((row, col)), value_option, datetime_option))
+        for j in (cols if major == "ROWS" else rows):
+            key = (i, j) if major == "ROWS" else (j, i)
+            line.append(cells.render(sheet.cells.get(key), value_option, datetime_option))
         while line and line[-1] is None:
             line.pop()
         lines.append(["" if value is None else value for value in line])
@@ -62,7 +68,7 @@ def read(sheet: Sheet, rect: Rect, value_option: str, datetime_option: str, majo
 
 def value_range(sheet: Sheet, rect: Rect, value_option: str, datetime_option: str, major: str) -> dict:
     out: dict[str, Any] = {"range": a1.format_range(sheet.title, rect), "majorDimension": major}
-    rows = read(sheet, rect, value_option, datetime_option, major) if rect.rows and rect.cols else []
+    rows = read(sheet, rect, value_option, datetime_option, major)
     if rows:
         out["values"] = rows
     return out
@@ -111,7 +117,7 @@ def _rows(data: dict, field: str) -> list[list]:
     return values
 
 
-def write(sheet: Sheet, text: str, rect: Rect, values: list[list], input_option: str, anchor: bool) -> dict:
+def write(sheet: Sheet, text: str, rect: Rect, values: list[list], input_option: str, anchor: bool) -> Written:
     """Write `values` from the corner of `rect` (checked against it unless `anchor`)."""
     height = len(values)
     width = max((len(row) for row in values), default=0)
@@ -124,16 +130,15 @@ def write(sheet: Sheet, text: str, rect: Rect, values: list[list], input_option:
     if rect.start_row + height > sheet.rows or rect.start_col + width > sheet.cols:
         target = Rect(rect.start_row, rect.start_col, rect.start_row + height, rect.start_col + width)
         raise errors.grid_limits(f"{sheet_prefix(text, sheet)}!{a1.format_rect(target)}", sheet.rows, sheet.cols)
-    written = []
+    written = Written(sheet, rect)
     for i, row in enumerate(values):
         for j, value in enumerate(row):
             if value is None:
                 continue  # null means "leave this cell alone"
-            where = f"values[{i}][{j}]"
             r, c = rect.start_row + i, rect.start_col + j
-            put_value(sheet, r, c, value, input_option, where)
-            written.append((r, c))
-    return _stats(sheet, written, rect)
+            put_value(sheet, r, c, value, input_option, f"values[{i}][{j}]")
+            written.cells.add((r, c))
+    return written
 
 
 def put_value(sheet: Sheet, row: int, col: int, value: Any, input_option: str, where: str) -> None:
@@ -151,28 +156,32 @@ def put_value(sheet: Sheet, row: int, col: int, value: Any, input_option: str, w
     sheet.set_cell(row, col, cell)
 
 
-def _stats(sheet: Sheet, written: list[tuple[int, int]], rect: Rect) -> dict:
-    if not written:
-        return {"updatedRange": a1.format_range(sheet.title, Rect(rect.start_row, rect.start_col,
-                                                                  rect.start_row + 1, rect.start_col + 1))}
-    rows = {r for r, _ in written}
-    cols = {c for _, c in written}
-    box = Rect(min(rows), min(cols), max(rows) + 1, max(cols) + 1)
-    return {"updatedRange": a1.format_range(sheet.title, box), "updatedRows": len(rows),
-            "updatedColumns": len(cols), "updatedCells": len(written), "_rect": box, "_sheet": sheet,
-            "_cells": set(written)}
+@dataclass
+class Written:
+    """What one write changed: the cells given a value (or cleared), on one sheet."""
+    sheet: Sheet
+    start: Rect
+    cells: set[tuple[int, int]] = field(default_factory=set)
 
+    @property
+    def box(self) -> Rect:
+        if not self.cells:
+            return Rect(self.start.start_row, self.start.start_col, self.start.start_row + 1, self.start.start_col + 1)
+        rows, cols = {r for r, _ in self.cells}, {c for _, c in self.cells}
+        return Rect(min(rows), min(cols), max(rows) + 1, max(cols) + 1)
 
-def _public(stats: dict, book: Spreadsheet, call: Call, body: dict) -> dict:
-    out = {"spreadsheetId": book.id, **{k: v for k, v in stats.items() if not k.startswith("_")}}
-    if body.get("includeValuesInResponse") or call.flag("includeValuesInResponse"):
-        sheet, rect = stats.get("_sheet"), stats.get("_rect")
-        if sheet is not None:
+    def answer(self, book: Spreadsheet, call: Call, body: dict) -> dict:
+        """UpdateValuesResponse; zero counts are left out, as proto3 JSON does."""
+        out: dict[str, Any] = {"spreadsheetId": book.id, "updatedRange": a1.format_range(self.sheet.title, self.box)}
+        if self.cells:
+            out.update(updatedRows=len({r for r, _ in self.cells}), updatedColumns=len({c for _, c in self.cells}),
+                       updatedCells=len(self.cells))
+        if body.get("includeValuesInResponse") or call.flag("includeValuesInResponse"):
             render = body.get("responseValueRenderOption") or call.param("responseValueRenderOption", RENDER[0])
             dates = body.get("responseDateTimeRenderOption") or call.param("responseDateTimeRenderOption",
                                                                            DATETIME[0])
-            out["updatedData"] = value_range(sheet, rect, render, dates, "ROWS")
-    return out
+            out["updatedData"] = value_range(self.sheet, self.box, render, dates, "ROWS")
+        return out
 
 
 def _input_option(call: Call, body: dict | None = None) -> str:
@@ -184,7 +193,10 @@ def _input_option(call: Call, body: dict | None = None) -> str:
 
 def _is_anchor(text: str) -> bool:
     """A single cell marks where writing starts; a larger range bounds it."""
-    cell_text = a1.split_sheet(text)[1] if "!" in text or text.startswith("'") else text
+    try:
+        cell_text = a1.split_sheet(text)[1]
+    except a1.A1Error:
+        return False
     return bool(cell_text) and ":" not in cell_text and a1.is_cells(cell_text)
 
 
@@ -195,8 +207,8 @@ def update(call: Call) -> tuple[int, dict]:
     text = call.path["range"]
     with call.change() as book:
         sheet, rect = resolve(book, text)
-        stats = write(sheet, text, rect, values, option, _is_anchor(text))
-    return 200, _public(stats, book, call, body)
+        written = write(sheet, text, rect, values, option, _is_anchor(text))
+    return 200, written.answer(book, call, body)
 
 
 def batch_update(call: Call) -> tuple[int, dict]:
@@ -207,17 +219,17 @@ def batch_update(call: Call) -> tuple[int, dict]:
         responses = []
         for i, item in enumerate(data):
             values = _rows(item, f"data[{i}].values")
-            sheet, rect = resolve(book, item.get("range", ""))
-            stats = write(sheet, item.get("range", ""), rect, values, option, _is_anchor(item.get("range", "")))
-            responses.append(stats)
+            text = item.get("range", "")
+            sheet, rect = resolve(book, text)
+            responses.append(write(sheet, text, rect, values, option, _is_anchor(text)))
     out: dict[str, Any] = {"spreadsheetId": book.id}
-    touched = [(s["_sheet"].id, r, c) for s in responses if "_cells" in s for r, c in s["_cells"]]
+    touched = {(w.sheet.id, r, c) for w in responses for r, c in w.cells}
     if touched:
         out.update(totalUpdatedRows=len({(s, r) for s, r, _ in touched}),
                    totalUpdatedColumns=len({(s, c) for s, _, c in touched}),
-                   totalUpdatedCells=len(set(touched)), totalUpdatedSheets=len({s for s, _, _ in touched}))
+                   totalUpdatedCells=len(touched), totalUpdatedSheets=len({s for s, _, _ in touched}))
     if responses:
-        out["responses"] = [_public(stats, book, call, body) for stats in responses]
+        out["responses"] = [written.answer(book, call, body) for written in responses]
     return 200, out
 
 
@@ -287,15 +299,14 @@ def append(call: Call) -> tuple[int, dict]:
         start_row, start_col = (table.end_row, table.start_col) if table else (rect.start_row, rect.start_col)
         height, width = len(values), max((len(row) for row in values), default=0)
         if insert == "INSERT_ROWS" and height:
-            from .dimensions import insert_rows
-            insert_rows(sheet, start_row, height)
+            dimensions.insert(sheet, "ROWS", start_row, height)
         grid = sheet.properties["gridProperties"]
         # Appending past the end grows the grid, rows and columns, as Google documents.
         grid["rowCount"] = max(grid["rowCount"], start_row + height)
         grid["columnCount"] = max(grid["columnCount"], start_col + width)
         book.check_cell_limit()
         target = Rect(start_row, start_col, start_row + max(height, 1), start_col + max(width, 1))
-        stats = write(sheet, text, target, values, option, anchor=True)
+        written = write(sheet, text, target, values, option, anchor=True)
         if table:
             out["tableRange"] = a1.format_range(sheet.title, table)
-    return 200, {"spreadsheetId": book.id, **out, "updates": _public(stats, book, call, body)}
+    return 200, {"spreadsheetId": book.id, **out, "updates": written.answer(book, call, body)}

@@ -1,0 +1,140 @@
+"""The Sheets emulator's spreadsheets.get and batchUpdate, through unmodified gspread."""
+from __future__ import annotations
+
+import gspread
+import pytest
+
+CELL_LIMIT_MESSAGE = "This action would increase the number of cells in the workbook above the limit of 10000000 cells."
+
+
+@pytest.fixture
+def book(emulator, gspread_client):
+    return gspread_client.open_by_key(emulator.create_spreadsheet("Book", {"Sheet1": [["a", "b"], ["c", "d"]]}))
+
+
+def refusal(call) -> dict:
+    with pytest.raises(gspread.exceptions.APIError) as refused:
+        call()
+    return refused.value.error
+
+
+def test_a_new_sheet_is_1000_by_26_with_a_random_id(book):
+    reply = book.batch_update({"requests": [{"addSheet": {"properties": {"title": "Balances"}}}]})
+    properties = reply["replies"][0]["addSheet"]["properties"]
+    assert properties == {"sheetId": properties["sheetId"], "title": "Balances", "index": 1, "sheetType": "GRID",
+                          "gridProperties": {"rowCount": 1000, "columnCount": 26}}
+    assert 0 < properties["sheetId"] < 2**31
+
+
+def test_batch_update_is_atomic(book, emulator):
+    error = refusal(lambda: book.batch_update({"requests": [
+        {"addSheet": {"properties": {"title": "Balances"}}},
+        {"updateCells": {"start": {"sheetId": 0}, "fields": "userEnteredValue",
+                         "rows": [{"values": [{"userEnteredValue": {"stringValue": "changed"}}]}]}},
+        {"addSheet": {"properties": {"title": "sheet1"}}},  # names are case-insensitive
+    ]}))
+    assert error == {"code": 400, "status": "INVALID_ARGUMENT", "message": 'Invalid requests[2].addSheet: A sheet '
+                     'with the name "sheet1" already exists. Please enter another name.'}
+    assert [p["title"] for p in emulator.sheet_properties(book.id)] == ["Sheet1"]
+    assert emulator.values(book.id, "Sheet1") == [["a", "b"], ["c", "d"]]
+
+
+def test_unknown_sheet_ids_and_the_last_sheet(book):
+    assert refusal(lambda: book.batch_update({"requests": [{"deleteSheet": {"sheetId": 42}}]}))["message"] == \
+        "Invalid requests[0].deleteSheet: No grid with id: 42"
+    assert refusal(lambda: book.batch_update({"requests": [{"deleteSheet": {"sheetId": 0}}]}))["message"] == \
+        "Invalid requests[0].deleteSheet: You can't remove all the sheets in a document."
+
+
+def test_unmodelled_and_unknown_requests_are_loud(book):
+    assert refusal(lambda: book.batch_update({"requests": [{"sortRange": {}}]}))["code"] == 501
+    error = refusal(lambda: book.batch_update({"requests": [{"addShete": {}}]}))
+    assert error["message"] == ("Invalid JSON payload received. Unknown name \"addShete\" at 'requests[0]': "
+                                "Cannot find field.")
+
+
+def test_update_sheet_properties_honours_the_mask(book, emulator):
+    book.batch_update({"requests": [{"updateSheetProperties": {
+        "properties": {"sheetId": 0, "title": "ignored", "gridProperties": {"rowCount": 1, "columnCount": 5,
+                                                                             "frozenRowCount": 1}},
+        "fields": "gridProperties.rowCount,gridProperties.columnCount,gridProperties.frozenRowCount"}}]})
+    assert emulator.sheet_properties(book.id) == [{"sheetId": 0, "title": "Sheet1", "index": 0, "sheetType": "GRID",
+                                                   "gridProperties": {"rowCount": 1, "columnCount": 5,
+                                                                      "frozenRowCount": 1}}]
+    assert emulator.values(book.id, "Sheet1") == [["a", "b"]]  # shrinking the grid lost row 2
+
+
+def test_the_ten_million_cell_limit(book, emulator):
+    too_big = {"requests": [{"addSheet": {"properties": {"title": "Huge", "gridProperties": {
+        "rowCount": 400_000, "columnCount": 25}}}}]}
+    message = refusal(lambda: book.batch_update(too_big))["message"]
+    assert message == f"Invalid requests[0].addSheet: {CELL_LIMIT_MESSAGE}"
+    book.batch_update({"requests": [{"addSheet": {"properties": {"title": "Big", "gridProperties": {
+        "rowCount": 398_000, "columnCount": 25}}}}]})  # 26,000 + 9,950,000 cells: fits
+    grow = {"requests": [{"updateSheetProperties": {"properties": {"sheetId": 0, "gridProperties": {
+        "rowCount": 2000}}, "fields": "gridProperties.rowCount"}}]}
+    assert refusal(lambda: book.batch_update(grow))["message"] == \
+        f"Invalid requests[0].updateSheetProperties: {CELL_LIMIT_MESSAGE}"
+    # 2,000 rows after the 2-row table: Sheet1 grows to 2,002 x 26, past the limit
+    assert refusal(lambda: book.sheet1.append_rows([["x"]] * 2000, table_range="A1"))["message"] == CELL_LIMIT_MESSAGE
+    assert emulator.sheet_properties(book.id)[0]["gridProperties"]["rowCount"] == 1000
+
+
+def test_dimensions_move_cells(book, emulator):
+    book.batch_update({"requests": [
+        {"insertDimension": {"range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 0, "endIndex": 1}}},
+        {"deleteDimension": {"range": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1}}},
+        {"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": 10}}]})
+    assert emulator.values(book.id, "Sheet1") == [[], ["b"], ["d"]]
+    assert emulator.sheet_properties(book.id)[0]["gridProperties"] == {"rowCount": 1011, "columnCount": 25}
+
+
+def test_protected_ranges_are_stored_echoed_and_inspectable(book, emulator):
+    request = {"addProtectedRange": {"protectedRange": {
+        "range": {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1}, "description": "Header",
+        "warningOnly": False, "editors": {"users": ["boss@agency.example"], "groups": []}}}}
+    reply = book.batch_update({"requests": [request]})["replies"][0]["addProtectedRange"]["protectedRange"]
+    range_id = reply["protectedRangeId"]
+    assert reply == {"protectedRangeId": range_id, "range": {"startRowIndex": 0, "endRowIndex": 1},
+                     "description": "Header", "requestingUserCanEdit": True,
+                     "editors": {"users": ["boss@agency.example"]}}
+    listed = book.fetch_sheet_metadata({"fields": "sheets.protectedRanges"})["sheets"][0]["protectedRanges"]
+    assert listed[0]["editors"] == {"users": ["boss@agency.example", emulator.service_account_email]}
+    assert emulator.protected_ranges(book.id)[0]["range"] == {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1}
+    book.batch_update({"requests": [{"deleteProtectedRange": {"protectedRangeId": range_id}}]})
+    assert emulator.protected_ranges(book.id) == []
+
+
+def test_formats_are_stored_and_echoed_with_colour_twins(book):
+    book.sheet1.format("A1:B1", {"backgroundColor": {"red": 0.5}, "numberFormat": {"type": "NUMBER",
+                                                                                  "pattern": "0.00"}})
+    data = book.fetch_sheet_metadata({"ranges": "Sheet1!A1", "fields": "sheets.data.rowData.values.userEnteredFormat"})
+    assert data == {"sheets": [{"data": [{"rowData": [{"values": [{"userEnteredFormat": {
+        "backgroundColor": {"red": 0.49803922}, "backgroundColorStyle": {"rgbColor": {"red": 0.49803922}},
+        "numberFormat": {"type": "NUMBER", "pattern": "0.00"}}}]}]}]}]}
+
+
+def test_charts_get_an_id_and_are_listed_on_their_sheet(book):
+    chart = {"spec": {"title": "Balance", "basicChart": {"chartType": "LINE"}},
+             "position": {"overlayPosition": {"anchorCell": {"sheetId": 0, "rowIndex": 2, "columnIndex": 0}}}}
+    added = book.batch_update({"requests": [{"addChart": {"chart": chart}}]})["replies"][0]["addChart"]["chart"]
+    assert added == {"chartId": added["chartId"], **chart}
+    book.batch_update({"requests": [{"updateChartSpec": {"chartId": added["chartId"], "spec": {"title": "Paid"}}}]})
+    listed = book.fetch_sheet_metadata({"fields": "sheets(properties.title,charts)"})
+    assert listed == {"sheets": [{"properties": {"title": "Sheet1"}, "charts": [
+        {"chartId": added["chartId"], "spec": {"title": "Paid"}, "position": chart["position"]}]}]}
+
+
+def test_field_masks_on_metadata(book):
+    assert book.fetch_sheet_metadata({"fields": "spreadsheetId,properties.title"}) == {
+        "spreadsheetId": book.id, "properties": {"title": "Book"}}
+    assert book.fetch_sheet_metadata({"fields": "sheets/properties/gridProperties/rowCount"}) == {
+        "sheets": [{"properties": {"gridProperties": {"rowCount": 1000}}}]}
+    assert book.fetch_sheet_metadata({"fields": "namedRanges"}) == {}
+
+
+def test_notes_via_update_cells(book):
+    book.sheet1.update_note("B2", "checked")
+    assert book.sheet1.get_note("B2") == "checked"
+    book.sheet1.clear_note("B2")
+    assert book.sheet1.get_note("B2") == ""

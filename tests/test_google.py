@@ -1,0 +1,322 @@
+"""The Google path end to end: the real backend, unmodified gspread, real HTTP to the emulator."""
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sync import pipeline
+from sync.backends.google import GoogleSheet
+from sync.backends.google_http import connect
+from sync.backends.memory import MemoryBook
+from sync.config import Config
+from sync.errors import SyncError
+from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, sheet
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPUTED_AT = dt.datetime(2026, 7, 1, 2, 0)
+ACCOUNT = "sync@emulator.local"
+
+
+def team_tabs(emulator, clients=CLIENTS, time=TIME):
+    """The small book's tabs, with each client's Summary Sheet pointing at a spreadsheet of its own."""
+    with_sheets = [clients[0]] + [row[:3] + [emulator.create_spreadsheet(f"{row[1]} summary")] for row in clients[1:]]
+    return {"Clients": with_sheets, "Contracts": CONTRACTS, "Rates": RATES, "Time": time, "Payments": PAYMENTS,
+            "Expenses": EXPENSES}
+
+
+def google(emulator, spreadsheet, **settings):
+    client, account = connect(None, emulator.base_url)
+    client.http_client.sleep = lambda seconds: None  # retries happen, without the wait
+    return GoogleSheet(spreadsheet, client, account, **settings)
+
+
+def run(backend, as_of=AS_OF):
+    return pipeline.run(backend, Config(), as_of, computed_at=COMPUTED_AT)
+
+
+def total(emulator):
+    return sum(emulator.counts.values())
+
+
+@pytest.mark.parametrize("value_input", ["RAW", "USER_ENTERED"])
+def test_same_figures_as_the_same_rows_in_a_local_book(emulator, value_input):
+    """Typed in Google (dates become serials, 1:20 a time cell, $1,000.00 a number) or kept as text."""
+    tabs = team_tabs(emulator)
+    spreadsheet = emulator.create_spreadsheet("Team", tabs, value_input=value_input)
+    on_google = run(google(emulator, spreadsheet))
+    memory = MemoryBook(tabs)
+    in_memory = run(memory)
+    assert on_google.exit_code == in_memory.exit_code == 0
+    for name in ("Balances", "Monthly", "Errors"):
+        assert on_google.tables[name].frame.equals(in_memory.tables[name].frame), name
+    written = emulator.values(spreadsheet, "Balances")
+    assert written[0] == list(in_memory.tables["Balances"].columns)
+    k1 = dict(zip(written[0], written[1]))
+    assert (k1["Contract ID"], k1["Balance"], k1["Runs Out"]) == ("K-1", 329.01, (dt.date(2027, 7, 30) - dt.date(
+        1899, 12, 30)).days)
+    for row in tabs["Clients"][1:]:
+        activity = emulator.values(row[3], "Activity")
+        expected = memory.summaries[row[3]]["Activity"]
+        assert len(activity) == len(expected.frame) + 1 and activity[0] == expected.columns
+
+
+def test_bad_rows_give_the_same_errors_tab(emulator):
+    time = TIME + [["2026-13-01", "Ann", "K-1", "x", "", "1", "", ""], ["2026-05-03", "Ann", "K-9", "y", "", "25", "", ""]]
+    tabs = team_tabs(emulator, time=time)
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    on_google, in_memory = run(google(emulator, spreadsheet)), run(MemoryBook(tabs))
+    assert on_google.exit_code == 1
+    assert on_google.tables["Errors"].frame.equals(in_memory.tables["Errors"].frame)
+    errors = emulator.values(spreadsheet, "Errors")
+    assert ["Time", 8, "Date", "2026-13-01", "is not a real calendar date", "error"] in errors
+
+
+@pytest.mark.parametrize("rows", [10, 10_000])
+def test_the_request_budget_does_not_grow_with_rows(emulator, rows):
+    time = [TIME[0]] + [[f"2026-{1 + i % 6:02d}-{1 + i % 28:02d}", "Ann", "K-1" if i % 3 else "K-2", f"task {i}", "",
+                         "1:30" if i % 2 else "0.5", "", ""] for i in range(rows)]
+    tabs = team_tabs(emulator, time=time)
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    emulator.reset_counts()
+    result = run(google(emulator, spreadsheet))
+    assert result.exit_code == 0
+    clients = len(tabs["Clients"]) - 1
+    # team: metadata, batchGet, batchUpdate, values:batchUpdate; per client: audit, metadata, 2 writes
+    assert total(emulator) == 4 + 4 * clients, dict(emulator.counts)
+    assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == 1
+    assert emulator.counts[("POST", "/v4/spreadsheets/{id}:batchUpdate")] == 1 + clients
+    emulator.reset_counts()
+    run(google(emulator, spreadsheet))  # a second run: tabs exist, charts exist, same budget
+    assert total(emulator) == 4 + 4 * clients
+
+
+def test_duration_cells_cost_one_more_read_and_are_read_as_hours(emulator):
+    time = sheet("""
+    | Date       | Contract ID | Hours |
+    | 2026-05-01 | K-1         | 1:30  |
+    | 2026-05-01 | K-1         | 2     |
+    """)
+    spreadsheet = emulator.create_spreadsheet("Team", team_tabs(emulator, time=time), value_input="USER_ENTERED")
+    emulator.reset_counts()
+    result = run(google(emulator, spreadsheet))
+    assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values/{range}")] == 1
+    assert result.ledger.time["ms"].tolist() == [5_400_000, 7_200_000]  # 1:30 as a time cell is 1.5 h
+
+
+def test_output_tabs_are_protected_and_input_tabs_untouched(emulator):
+    tabs = team_tabs(emulator)
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    before = {name: emulator.values(spreadsheet, name) for name in tabs}
+    run(google(emulator, spreadsheet))
+    run(google(emulator, spreadsheet))
+    assert {name: emulator.values(spreadsheet, name) for name in tabs} == before
+    ids = {p["title"]: p["sheetId"] for p in emulator.sheet_properties(spreadsheet)}
+    protected = emulator.protected_ranges(spreadsheet)
+    assert sorted(p["range"]["sheetId"] for p in protected) == sorted(ids[n] for n in ("Balances", "Monthly", "Errors"))
+    assert all(p["editors"]["users"] == [ACCOUNT] and not p.get("warningOnly") for p in protected)
+
+
+def test_warning_only_protection_when_configured(emulator):
+    spreadsheet = emulator.create_spreadsheet("Team", team_tabs(emulator))
+    run(google(emulator, spreadsheet, warning_only=True))
+    assert all(p["warningOnly"] for p in emulator.protected_ranges(spreadsheet))
+
+
+def test_formula_looking_text_stays_text_everywhere(emulator):
+    time = TIME + [["2026-05-01", "Ann", "K-1", '=IMPORTRANGE("x","y")', "", "1", "", ""]]
+    tabs = team_tabs(emulator, time=time)
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    run(google(emulator, spreadsheet))
+    acme = tabs["Clients"][1][3]
+    tasks = [row[2] for row in emulator.values(acme, "Activity", render="FORMULA")]
+    assert '=IMPORTRANGE("x","y")' in tasks
+    row = tasks.index('=IMPORTRANGE("x","y")')
+    assert "stringValue" in emulator.cell(acme, "Activity", f"C{row + 1}")["userEnteredValue"]
+
+
+def test_a_client_sees_only_their_own_rows_and_never_notes(emulator):
+    tabs = team_tabs(emulator)
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    run(google(emulator, spreadsheet))
+    acme, bolt = tabs["Clients"][1][3], tabs["Clients"][2][3]
+    acme_text = json.dumps([emulator.values(acme, tab) for tab in ("Summary", "Activity", "Payments", "Statement")])
+    for secret in ("K-2", "Bolt", "New banner", "INV-2", "slow server", "internal only"):
+        assert secret not in acme_text
+    assert "K-2" in json.dumps(emulator.values(bolt, "Summary"))
+    assert [c["spec"]["title"] for c in emulator.charts(acme)] == ["Balance by month"]
+
+
+def test_the_chart_is_created_once_and_follows_the_data(emulator):
+    tabs = team_tabs(emulator)
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    acme = tabs["Clients"][1][3]
+    run(google(emulator, spreadsheet))
+    first = emulator.charts(acme)
+    run(google(emulator, spreadsheet), as_of=dt.date(2026, 12, 31))  # six more months of statement
+    second = emulator.charts(acme)
+    assert len(first) == len(second) == 1 and first[0]["chartId"] == second[0]["chartId"]
+    end = lambda chart: chart["spec"]["basicChart"]["domains"][0]["domain"]["sourceRange"]["sources"][0]["endRowIndex"]  # noqa: E731
+    assert end(second[0]) == end(first[0]) + 6
+
+
+def test_the_permission_audit_flags_strangers(emulator):
+    tabs = team_tabs(emulator)
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    acme = tabs["Clients"][1][3]
+    emulator.add_permission(acme, {"type": "anyone", "role": "reader"})
+    emulator.add_permission(acme, {"type": "user", "role": "reader", "emailAddress": "rival@elsewhere.example"})
+    emulator.add_permission(acme, {"type": "user", "role": "reader", "emailAddress": "ops@acme.example"})
+    emulator.add_permission(acme, {"type": "user", "role": "writer", "emailAddress": "ann@agency.example"})
+    result = run(google(emulator, spreadsheet, team_domain="agency.example"))
+    found = result.problems[result.problems["Column"] == "Summary Sheet"][["Row", "Problem", "Severity"]]
+    assert found.values.tolist() == [
+        [2, "anyone with the link can open this summary", "warning"],
+        [2, "rival@elsewhere.example can open this summary but is not one of this client's addresses", "warning"]]
+    assert result.exit_code == 0
+
+
+def test_bursts_of_429_and_a_dropped_connection_are_survived(emulator):
+    tabs = team_tabs(emulator)
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    emulator.faults.fail(status=429, times=3, route="/v4/spreadsheets/{id}/values:batchGet")
+    emulator.faults.fail(status=503, times=1, route="/v4/spreadsheets/{id}:batchUpdate")
+    emulator.faults.drop_connection(times=1, route="/v4/spreadsheets/{id}/values:batchUpdate")
+    result = run(google(emulator, spreadsheet))
+    assert result.exit_code == 0
+    assert emulator.values(spreadsheet, "Balances")[1][2] == "K-1"
+
+
+def test_a_failed_write_leaves_the_previous_figures_whole(emulator):
+    tabs = team_tabs(emulator)
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    run(google(emulator, spreadsheet))
+    before = {name: emulator.values(spreadsheet, name) for name in ("Balances", "Monthly", "Errors")}
+    backend = google(emulator, spreadsheet)
+    backend.http.retry_budget_seconds = 0  # give up at once
+    emulator.faults.fail(status=500, times=50, route="/v4/spreadsheets/{id}/values:batchUpdate")
+    with pytest.raises(SyncError, match="Google answered 500"):
+        run(backend, as_of=dt.date(2026, 12, 31))
+    assert {name: emulator.values(spreadsheet, name) for name in before} == before
+    emulator.faults.clear()
+    run(google(emulator, spreadsheet), as_of=dt.date(2026, 12, 31))  # the next run repairs everything
+    assert emulator.values(spreadsheet, "Balances")[1][-2] == (dt.date(2026, 12, 31) - dt.date(1899, 12, 30)).days
+
+
+def test_a_shorter_table_leaves_no_old_rows_behind(emulator):
+    time = TIME + [[f"2026-05-{d:02d}", "Ann", "K-9", "bad", "", "1", "", ""] for d in range(1, 20)]
+    tabs = team_tabs(emulator, time=time)
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    run(google(emulator, spreadsheet))
+    assert len(emulator.values(spreadsheet, "Errors")) == 20
+    client, _ = connect(None, emulator.base_url)  # someone fixes the sheet by deleting the bad rows
+    client.open_by_key(spreadsheet).worksheet("Time").batch_clear([f"A{len(TIME) + 1}:H{len(time)}"])
+    run(google(emulator, spreadsheet))
+    assert len(emulator.values(spreadsheet, "Errors")) == 1  # the header alone
+
+
+def cli(*args, env=None):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SYNC_", "GOOGLE_"))}
+    environ |= {"PYTHONPATH": str(ROOT), "SYNC_RETRY_SECONDS": "0"} | (env or {})
+    return subprocess.run([sys.executable, "-m", "sync", *args], capture_output=True, text=True, env=environ,
+                          cwd=ROOT, timeout=120)
+
+
+def test_the_cli_runs_on_a_spreadsheet_through_api_url(emulator):
+    spreadsheet = emulator.create_spreadsheet("Team", team_tabs(emulator))
+    done = cli("run", "--sheet", f"https://docs.google.com/spreadsheets/d/{spreadsheet}/edit#gid=0",
+               "--api-url", emulator.base_url, "--as-of", "2026-06-30")
+    assert done.returncode == 0, done.stderr
+    assert "K-1" in done.stdout and f"wrote spreadsheet {spreadsheet}" in done.stdout
+    checked = cli("check", "--sheet", spreadsheet, env={"SYNC_GOOGLE_API_URL": emulator.base_url})
+    assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.parametrize("case, message", [
+    ("no credentials file", "error: credentials file not found: /nowhere/key.json"),
+    ("private", f"error: no access to spreadsheet {'1jIKzPs8LsiZZdLdeMEP-5ZIHw6RkjiOmj1LrJN706Yc'}: "
+                f"share it with {ACCOUNT} as Editor"),
+    ("missing", "error: spreadsheet 1NotThereNotThereNotThere000 not found: check the ID or link"),
+    ("quota", "error: Google's quota was exceeded for spreadsheet"),
+    ("disabled", "error: the Google Sheets/Drive API is disabled for this project"),
+    ("not an id", "error: 'not a sheet' is not a spreadsheet ID or link"),
+])
+def test_errors_a_person_can_act_on_are_one_line(emulator, case, message):
+    spreadsheet = emulator.create_spreadsheet("Team", team_tabs(emulator))
+    args = ["run", "--api-url", emulator.base_url, "--sheet", spreadsheet]
+    if case == "no credentials file":
+        args = ["run", "--sheet", spreadsheet, "--credentials", "/nowhere/key.json"]
+    elif case == "private":
+        args[-1] = "1jIKzPs8LsiZZdLdeMEP-5ZIHw6RkjiOmj1LrJN706Yc"
+    elif case == "missing":
+        args[-1] = "1NotThereNotThereNotThere000"
+    elif case == "quota":
+        emulator.faults.fail(status=429, times=100)
+    elif case == "disabled":
+        emulator.faults.service_disabled(times=100)
+    else:
+        args[-1] = "not a sheet"
+    done = cli(*args)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith(message), done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_share_creates_shares_and_fills_only_blank_cells(emulator):
+    clients = sheet("""
+    | Client ID | Name        | Email                                  | Summary Sheet |
+    | C-1       | Acme Ltd    | ops@acme.example; boss@acme.example    |               |
+    | C-2       | Bolt Bakery | bo@bolt.example                        |               |
+    """)
+    existing = emulator.create_spreadsheet("Bolt's own")
+    clients[2][3] = existing
+    tabs = {"Clients": clients, "Contracts": CONTRACTS, "Time": TIME, "Payments": PAYMENTS}
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    done = cli("share", "--sheet", spreadsheet, "--api-url", emulator.base_url)
+    assert done.returncode == 0, done.stderr
+    cells = emulator.values(spreadsheet, "Clients")
+    assert cells[2][3] == existing  # filled cells are never touched
+    created = cells[1][3].rsplit("/", 1)[-1]
+    assert cells[1][3].startswith("https://docs.google.com/spreadsheets/d/")
+    readers = {p.get("emailAddress") for p in emulator.permissions(created) if p["role"] == "reader"}
+    assert readers == {"ops@acme.example", "boss@acme.example"}
+    assert {p.get("emailAddress") for p in emulator.permissions(existing) if p["role"] == "reader"} == {"bo@bolt.example"}
+    again = cli("share", "--sheet", spreadsheet, "--api-url", emulator.base_url)
+    assert "already shared with every address" in again.stdout
+    result = run(google(emulator, spreadsheet))
+    assert result.problems[result.problems["Column"] == "Summary Sheet"].empty
+    assert emulator.values(created, "Summary")[1][0] == "K-1"
+
+
+def test_share_explains_a_service_account_without_storage(emulator):
+    tabs = {"Clients": CLIENTS, "Contracts": CONTRACTS, "Time": TIME, "Payments": PAYMENTS}
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    emulator.faults.storage_quota(times=5)
+    emulator.reset_counts()
+    done = cli("share", "--sheet", spreadsheet, "--api-url", emulator.base_url)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "has no Drive storage of its own" in done.stderr and "shared drive" in done.stderr
+    assert emulator.counts[("POST", "/drive/v3/files")] == 1  # never retried
+
+
+def test_init_adds_the_input_tabs_that_check_then_accepts(emulator):
+    spreadsheet = emulator.create_spreadsheet("Empty")
+    done = cli("init", "--sheet", spreadsheet, "--api-url", emulator.base_url)
+    assert done.returncode == 0, done.stderr
+    titles = [p["title"] for p in emulator.sheet_properties(spreadsheet)]
+    assert titles[-6:] == ["Clients", "Contracts", "Rates", "Time", "Payments", "Expenses"]
+    assert cli("check", "--sheet", spreadsheet, "--api-url", emulator.base_url).returncode == 0
+    again = cli("init", "--sheet", spreadsheet, "--api-url", emulator.base_url)
+    assert again.returncode == 2 and "already has a 'Clients' tab" in again.stderr
+
+
+def test_frames_from_google_hold_no_float_money(emulator):
+    spreadsheet = emulator.create_spreadsheet("Team", team_tabs(emulator), value_input="USER_ENTERED")
+    result = run(google(emulator, spreadsheet))
+    balances = result.tables["Balances"].frame
+    assert all(type(v).__name__ == "Decimal" for v in balances["Balance"])
+    assert isinstance(balances, pd.DataFrame)
