@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import xlsxwriter
 
 from sync import pipeline
 from sync.backends.google import GoogleSheet
 from sync.backends.google_http import connect
 from sync.backends.memory import MemoryBook
+from sync.backends.xlsx import LocalWorkbook
 from sync.config import Config
 from sync.errors import SyncError
 from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, sheet
@@ -43,17 +45,30 @@ def total(emulator):
     return sum(emulator.counts.values())
 
 
+def local_book(path: Path, tabs: dict) -> LocalWorkbook:
+    book = xlsxwriter.Workbook(path)
+    for name, rows in tabs.items():
+        worksheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                worksheet.write_string(r, c, value)
+    book.close()
+    return LocalWorkbook(path)
+
+
 @pytest.mark.parametrize("value_input", ["RAW", "USER_ENTERED"])
-def test_same_figures_as_the_same_rows_in_a_local_book(emulator, value_input):
+def test_same_figures_as_the_same_rows_in_a_local_book(emulator, value_input, tmp_path):
     """Typed in Google (dates become serials, 1:20 a time cell, $1,000.00 a number) or kept as text."""
     tabs = team_tabs(emulator)
     spreadsheet = emulator.create_spreadsheet("Team", tabs, value_input=value_input)
     on_google = run(google(emulator, spreadsheet))
+    in_xlsx = run(local_book(tmp_path / "team.xlsx", {**tabs, "Clients": [row[:3] for row in tabs["Clients"]]}))
     memory = MemoryBook(tabs)
     in_memory = run(memory)
-    assert on_google.exit_code == in_memory.exit_code == 0
+    assert on_google.exit_code == in_memory.exit_code == in_xlsx.exit_code == 0
     for name in ("Balances", "Monthly", "Errors"):
         assert on_google.tables[name].frame.equals(in_memory.tables[name].frame), name
+        assert on_google.tables[name].frame.equals(in_xlsx.tables[name].frame), name
     written = emulator.values(spreadsheet, "Balances")
     assert written[0] == list(in_memory.tables["Balances"].columns)
     k1 = dict(zip(written[0], written[1]))
@@ -320,3 +335,17 @@ def test_frames_from_google_hold_no_float_money(emulator):
     balances = result.tables["Balances"].frame
     assert all(type(v).__name__ == "Decimal" for v in balances["Balance"])
     assert isinstance(balances, pd.DataFrame)
+
+
+def test_a_lost_answer_to_an_applied_batch_update_is_recovered(emulator):
+    tabs = team_tabs(emulator)
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    emulator.faults.drop_connection(times=1, route="/v4/spreadsheets/{id}:batchUpdate", applied=True)
+    emulator.reset_counts()
+    result = run(google(emulator, spreadsheet))
+    assert result.exit_code == 0
+    # applied but unanswered, retried and refused, then sent again as it now stands; then 2 clients
+    assert emulator.counts[("POST", "/v4/spreadsheets/{id}:batchUpdate")] == 3 + 2
+    titles = [p["title"] for p in emulator.sheet_properties(spreadsheet)]
+    assert titles.count("Balances") == 1 and emulator.values(spreadsheet, "Balances")[1][2] == "K-1"
+    assert len(emulator.protected_ranges(spreadsheet)) == 3  # not added twice

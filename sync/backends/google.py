@@ -116,21 +116,44 @@ class GoogleSheet:
         Tabs only ever grow here, and rows below the new figures are written blank: if the values
         call fails, every output tab still holds the previous run's figures, whole.
         """
-        requests, data = [], []
-        for name, table in tables.items():
-            sheet = self.sheets.get(header_key(name))
-            blocks = [(0, table)]
-            sheet_id, title, size = self._prepare(sheet, name, blocks, requests)
-            if not any(p.get("description") == OUTPUT_NOTE for p in (sheet or {}).get("protectedRanges", [])):
-                protection: dict[str, Any] = {"range": {"sheetId": sheet_id}, "description": OUTPUT_NOTE,
-                                              "warningOnly": self.warning_only}
-                if not self.warning_only:
-                    protection["editors"] = {"users": [self.account]}
-                requests.append({"addProtectedRange": {"protectedRange": protection}})
-            data.append({"range": f"{a1(title)}!A1", "values": _grid(blocks, size)})
-        what = f"spreadsheet {self.id}"
-        self.call(what, "batch_update", self.id, {"requests": requests})
-        self.call(what, "values_batch_update", self.id, {"valueInputOption": "RAW", "data": data})
+        def build(sheets: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+            requests: list[dict[str, Any]] = []
+            data = []
+            for name, table in tables.items():
+                sheet = sheets.get(header_key(name))
+                blocks = [(0, table)]
+                sheet_id, title, size = self._prepare(sheet, name, blocks, requests)
+                protections = (sheet or {}).get("protectedRanges", [])
+                if not any(p.get("description") == OUTPUT_NOTE for p in protections):
+                    requests.append({"addProtectedRange": {"protectedRange": self._protection(sheet_id)}})
+                data.append({"range": f"{a1(title)}!A1", "values": _grid(blocks, size)})
+            return requests, data
+
+        self._apply(self.id, f"spreadsheet {self.id}", self.sheets, build)
+
+    def _protection(self, sheet_id: int) -> dict[str, Any]:
+        protection: dict[str, Any] = {"range": {"sheetId": sheet_id}, "description": OUTPUT_NOTE,
+                                      "warningOnly": self.warning_only}
+        if not self.warning_only:
+            protection["editors"] = {"users": [self.account]}
+        return protection
+
+    def _apply(self, spreadsheet: str, what: str, sheets: dict[str, dict[str, Any]], build: Any) -> None:
+        """Send build(sheets) as one batchUpdate, then one values:batchUpdate.
+
+        The answer to an applied batchUpdate can be lost on its way back; the retry is then refused
+        ("a sheet with that name already exists"). So on a refusal of a batch that adds tabs, look at
+        the spreadsheet again and send what it still needs, once.
+        """
+        requests, data = build(sheets)
+        try:
+            self.call(what, "batch_update", spreadsheet, {"requests": requests})
+        except SyncError:
+            if not any("addSheet" in request for request in requests):
+                raise
+            requests, data = build(self.metadata(spreadsheet, what))
+            self.call(what, "batch_update", spreadsheet, {"requests": requests})
+        self.call(what, "values_batch_update", spreadsheet, {"valueInputOption": "RAW", "data": data})
 
     def _prepare(self, sheet: dict[str, Any] | None, name: str, blocks: list[tuple[int, Table]],
                  requests: list[dict[str, Any]], spare_cols: int = 0) -> tuple[int, str, tuple[int, int]]:
@@ -184,34 +207,40 @@ class GoogleSheet:
 
     def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
         what = f"client spreadsheet {location}"
-        sheets = self.metadata(location, what)
-        requests: list[dict[str, Any]] = []
-        data = []
-        for name in CLIENT_TABS:
-            table = tables[name]
-            blocks = [(0, table)]
-            by_month = None
-            if name == "Summary" and len(tables["Statement"].frame):
-                by_month = balance_by_month(tables["Statement"])
-                pivot = Table(_frame(["Month", *by_month.contract_ids], by_month.rows),
-                              {"Month": by_month.month_kind, **dict.fromkeys(by_month.contract_ids, "money")})
-                heading = Table(_frame([CHART_TITLE], []), {CHART_TITLE: "text"})
-                blocks += [(len(table.frame) + 2, heading), (len(table.frame) + 3, pivot)]
-            sheet = sheets.get(header_key(name))
-            data_cols = max(len(t.columns) for _, t in blocks)
-            sheet_id, sheet_title, size = self._prepare(sheet, name, blocks, requests,
-                                                        spare_cols=CHART_COLUMNS if by_month else 0)
-            data.append({"range": f"{a1(sheet_title)}!A1", "values": _grid(blocks, size)})
-            if by_month is not None:
-                charts = (sheet or {}).get("charts", [])
-                requests.append(_chart_request(sheet_id, blocks[-1], charts[0]["chartId"] if charts else None,
-                                               anchor_col=data_cols + 1))
-        stray = sheets.get(header_key("Sheet1"))  # what a new spreadsheet starts with
-        if stray is not None and not any(header_key(name) == header_key("Sheet1") for name in CLIENT_TABS):
-            requests.append({"deleteSheet": {"sheetId": stray["properties"]["sheetId"]}})
-        requests.append({"updateSpreadsheetProperties": {"properties": {"title": title}, "fields": "title"}})
-        self.call(what, "batch_update", location, {"requests": requests})
-        self.call(what, "values_batch_update", location, {"valueInputOption": "RAW", "data": data})
+
+        def build(sheets: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+            requests: list[dict[str, Any]] = []
+            data = []
+            for name in CLIENT_TABS:
+                blocks = _client_blocks(name, tables)
+                sheet = sheets.get(header_key(name))
+                chart = name == "Summary" and len(blocks) > 1
+                sheet_id, sheet_title, size = self._prepare(sheet, name, blocks, requests,
+                                                            spare_cols=CHART_COLUMNS if chart else 0)
+                data.append({"range": f"{a1(sheet_title)}!A1", "values": _grid(blocks, size)})
+                if chart:
+                    charts = (sheet or {}).get("charts", [])
+                    requests.append(_chart_request(sheet_id, blocks[-1], charts[0]["chartId"] if charts else None,
+                                                   anchor_col=max(len(t.columns) for _, t in blocks) + 1))
+            stray = sheets.get(header_key("Sheet1"))  # what a new spreadsheet starts with
+            if stray is not None and header_key("Sheet1") not in map(header_key, CLIENT_TABS):
+                requests.append({"deleteSheet": {"sheetId": stray["properties"]["sheetId"]}})
+            requests.append({"updateSpreadsheetProperties": {"properties": {"title": title}, "fields": "title"}})
+            return requests, data
+
+        self._apply(location, what, self.metadata(location, what), build)
+
+
+def _client_blocks(name: str, tables: dict[str, Table]) -> list[tuple[int, Table]]:
+    """Where each table of a client tab starts; the Summary also holds the chart's month table."""
+    table = tables[name]
+    if name != "Summary" or not len(tables["Statement"].frame):
+        return [(0, table)]
+    by_month = balance_by_month(tables["Statement"])
+    pivot = Table(_frame(["Month", *by_month.contract_ids], by_month.rows),
+                  {"Month": by_month.month_kind, **dict.fromkeys(by_month.contract_ids, "money")})
+    heading = Table(_frame([CHART_TITLE], []), {CHART_TITLE: "text"})
+    return [(0, table), (len(table.frame) + 2, heading), (len(table.frame) + 3, pivot)]
 
 
 def _is_number(value: object) -> bool:
