@@ -349,3 +349,31 @@ def test_a_lost_answer_to_an_applied_batch_update_is_recovered(emulator):
     titles = [p["title"] for p in emulator.sheet_properties(spreadsheet)]
     assert titles.count("Balances") == 1 and emulator.values(spreadsheet, "Balances")[1][2] == "K-1"
     assert len(emulator.protected_ranges(spreadsheet)) == 3  # not added twice
+
+
+def test_credentials_files_are_read_or_refused_in_one_line(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from sync.backends.google_http import load_credentials
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    account = tmp_path / "key.json"
+    account.write_text(json.dumps({
+        "type": "service_account", "project_id": "agency", "private_key_id": "1", "private_key": key,
+        "client_email": "sync@agency.iam.gserviceaccount.com", "client_id": "1",
+        "token_uri": "https://oauth2.googleapis.com/token"}))
+    assert load_credentials(account)[1] == "sync@agency.iam.gserviceaccount.com"
+    user = tmp_path / "user.json"
+    user.write_text(json.dumps({"type": "authorized_user", "client_id": "x", "client_secret": "y",
+                                "refresh_token": "z", "account": "me@agency.example"}))
+    assert load_credentials(user)[1] == "me@agency.example"
+    for text, message in (("{not json", "is not a JSON key file"), ('{"type": "other"}', "is neither"),
+                          ('{"type": "service_account"}', "is incomplete")):
+        bad = tmp_path / "bad.json"
+        bad.write_text(text)
+        with pytest.raises(SyncError, match=message):
+            load_credentials(bad)
+    with pytest.raises(SyncError, match="no Google credentials"):
+        load_credentials(None)
