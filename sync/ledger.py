@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from sync.cells import FIRST_DATE, MONEY_SCALE, MS_PER_HOUR
-from sync.load import lookup
 from sync.validate import Book
 
 RUN_RATE_DAYS = 90  # Runs Out projects the average daily billing of this many days
@@ -30,11 +29,15 @@ class Ledger(NamedTuple):
 def compute(book: Book, as_of: dt.date) -> Ledger:
     contracts = book.contracts.merge(
         book.clients[["client_id", "name"]].rename(columns={"name": "client_name"}), on="client_id", how="left")
-    time = price_time(book.time, book.rates, contracts)
-    expenses = book.expenses.assign(billed=book.expenses["amount"].where(book.expenses["billable"], 0))
-    totals = contract_totals(contracts, time, book.payments, expenses, book.rates, pd.Timestamp(as_of))
-    monthly = monthly_ledger(totals, time, book.payments, expenses, pd.Timestamp(as_of))
-    return Ledger(totals, time, book.payments, expenses, monthly)
+    ids = pd.Index(contracts["contract_id"])
+    # Every row carries its contract's position in `contracts`: lookups become numpy takes.
+    time, payments, expenses = (frame.assign(contract=ids.get_indexer(frame["contract_id"]))
+                                for frame in (book.time, book.payments, book.expenses))
+    time = price_time(time, book.rates, contracts)
+    expenses = expenses.assign(billed=expenses["amount"].where(expenses["billable"], 0))
+    totals = contract_totals(contracts, time, payments, expenses, book.rates, pd.Timestamp(as_of))
+    monthly = monthly_ledger(totals, time, payments, expenses, pd.Timestamp(as_of))
+    return Ledger(totals, time, payments, expenses, monthly)
 
 
 def half_up_divide(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray) -> np.ndarray:
@@ -44,67 +47,99 @@ def half_up_divide(numerator: pd.Series | np.ndarray, denominator: pd.Series | n
     return np.sign(numerator) * magnitude
 
 
+def days(dates: pd.Series) -> np.ndarray:
+    """Dates as whole days since 1970-01-01 (int64)."""
+    return dates.to_numpy(dtype="datetime64[D]").astype(np.int64)
+
+
 def price_time(time: pd.DataFrame, rates: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
     """Each entry's rate, billed duration (rounded up when billable) and amount."""
-    contract = contracts.set_index("contract_id")
-    time = time.assign(work_type_key=time["work_type"].str.casefold(),
-                       minor=lookup(time["contract_id"], contract["minor"]).astype("int64"))
-    rate = rate_on(time, rates, keys=["contract_id", "work_type_key"])
-    rate = rate.fillna(rate_on(time, rates, keys=["contract_id"]))
-    rate = rate.fillna(lookup(time["contract_id"], contract["rate"])).astype("int64")
-    step = lookup(time["contract_id"], contract["rounding_ms"]).astype("int64")
-    rounded = np.where(step > 0, -(-time["ms"] // step.clip(lower=1)) * step, time["ms"])
-    billed_ms = np.where(time["billable"], rounded, 0)
+    at = time["contract"].to_numpy()
+    minor = contracts["minor"].to_numpy()[at]
+    rate = rates_on(at, time["work_type"], days(time["date"]), rates, contracts)
+    step = contracts["rounding_ms"].to_numpy()[at]
+    ms = time["ms"].to_numpy(dtype=np.int64)
+    rounded = np.where(step > 0, -(-ms // np.maximum(step, 1)) * step, ms)
+    billed_ms = np.where(time["billable"].to_numpy(dtype=bool), rounded, 0)
     # ms x (ten-thousandths per hour) -> minor units: divide by 3.6e6 ms/h x 1e4 / 10^minor
-    per_minor = (MS_PER_HOUR * MONEY_SCALE) // (10 ** time["minor"])
-    amount = half_up_divide(billed_ms * rate.to_numpy(), per_minor)
-    return time.assign(rate=rate, billed_ms=billed_ms.astype("int64"), amount=amount)
+    per_minor = (MS_PER_HOUR * MONEY_SCALE) // (10 ** minor)
+    amount = half_up_divide(billed_ms * rate, per_minor)
+    return time.assign(rate=rate, billed_ms=billed_ms, amount=amount, minor=minor)
 
 
-def rate_on(entries: pd.DataFrame, rates: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """The latest Rates row for each entry's keys whose From is on or before its date.
+def rates_on(at: np.ndarray, work_types: pd.Series, day: np.ndarray, rates: pd.DataFrame,
+             contracts: pd.DataFrame) -> np.ndarray:
+    """The rate (ten-thousandths per hour) for entries of contracts `at`, of these work types, on these days.
 
-    With keys (contract, work type) only typed rates match; with (contract,) only rows whose
-    Work Type is blank. A blank From means "always".
+    The latest Rates row for (contract, work type) whose From is on or before the day; else the
+    latest such row with a blank Work Type; else the contract's Rate. A blank From means always.
     """
-    typed = rates["work_type"] != ""
-    table = rates[typed if "work_type_key" in keys else ~typed]
-    table = table.assign(start=table["from"].fillna(FIRST_DATE).astype("datetime64[ns]"),
-                         work_type_key=table["work_type"])
-    entries = entries.astype({key: "str" for key in keys})
-    table = table.astype({key: "str" for key in keys})
-    left = entries[keys + ["date"]].assign(_order=np.arange(len(entries)), date=entries["date"].astype("datetime64[ns]"))
-    left = left.sort_values("date", kind="stable")
-    matched = pd.merge_asof(left, table[keys + ["start", "rate"]].sort_values("start"), left_on="date",
-                            right_on="start", by=keys, direction="backward")
-    return pd.Series(matched.sort_values("_order")["rate"].to_numpy(), index=entries.index, dtype="Int64")
+    ids = pd.Index(contracts["contract_id"])
+    rate_at = ids.get_indexer(rates["contract_id"])
+    start = days(rates["from"].fillna(FIRST_DATE))
+    typed = (rates["work_type"] != "").to_numpy()
+    kinds = pd.Index(rates.loc[typed, "work_type"].unique())  # already casefolded by validation
+    kind_codes, kind_values = pd.factorize(work_types.to_numpy(dtype=object))
+    folded = pd.Index([str(kind).casefold() for kind in kind_values], dtype=object)  # a few distinct values
+    entry_kind = kinds.get_indexer(folded)[kind_codes] if len(folded) else np.zeros(len(work_types), np.int64)
+    by_type = _latest(rate_at[typed] * (len(kinds) + 1) + kinds.get_indexer(rates.loc[typed, "work_type"]) + 1,
+                      start[typed], rates.loc[typed, "rate"].to_numpy(),
+                      np.where(entry_kind >= 0, at * (len(kinds) + 1) + entry_kind + 1, -1), day)
+    by_contract = _latest(rate_at[~typed], start[~typed], rates.loc[~typed, "rate"].to_numpy(), at, day)
+    fallback = contracts["rate"].to_numpy(dtype=np.int64)[at]
+    return np.where(by_type >= 0, by_type, np.where(by_contract >= 0, by_contract, fallback)).astype(np.int64)
+
+
+def _latest(group: np.ndarray, start: np.ndarray, value: np.ndarray, want: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """For each (want, day): `value` of the row of that group with the latest start <= day, else -1.
+
+    Groups and days fold into one sortable int64 (days since 1970 are under 2**20), so one
+    np.searchsorted over the few rate rows answers a million entries without sorting them."""
+    span = np.int64(2**20)
+    order = np.lexsort((start, group))
+    keys = group[order].astype(np.int64) * span + start[order]
+    position = np.searchsorted(keys, want.astype(np.int64) * span + day, side="right") - 1
+    found = (position >= 0) & (want >= 0)
+    position = np.clip(position, 0, None)
+    if len(keys):
+        found &= group[order][position] == want
+    else:
+        found[:] = False
+    return np.where(found, value[order][position] if len(keys) else -1, -1)
 
 
 def contract_totals(contracts: pd.DataFrame, time: pd.DataFrame, payments: pd.DataFrame,
                     expenses: pd.DataFrame, rates: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Paid, Billed, Balance, hours, last activity, run-out date and status per contract."""
-    def per_contract(frame: pd.DataFrame, column: str) -> pd.Series:
-        return lookup(contracts["contract_id"], frame.groupby("contract_id")[column].sum())
+    n = len(contracts)
 
-    in_window = lambda frame: frame[(frame["date"] > as_of - pd.Timedelta(days=RUN_RATE_DAYS))  # noqa: E731
-                                    & (frame["date"] <= as_of)]
+    def per_contract(frame: pd.DataFrame, values: pd.Series | np.ndarray) -> np.ndarray:
+        """Exact integer sums by contract position, 0 where a contract has no rows."""
+        sums = pd.Series(np.asarray(values, dtype=np.int64)).groupby(frame["contract"].to_numpy()).sum()
+        return sums.reindex(range(n), fill_value=0).to_numpy()
+
+    today = days(pd.Series([as_of]))[0]
+
+    def recent(frame: pd.DataFrame, column: str) -> np.ndarray:
+        day = days(frame["date"])
+        return np.where((day > today - RUN_RATE_DAYS) & (day <= today), frame[column].to_numpy(), 0)
+
     out = contracts.assign(
-        paid=per_contract(payments, "amount").fillna(0).astype("int64"),
-        billed=(per_contract(time, "amount").fillna(0) + per_contract(expenses, "billed").fillna(0)).astype("int64"),
-        hours_ms=per_contract(time, "ms").fillna(0).astype("int64"),
-        billable_ms=per_contract(time, "billed_ms").fillna(0).astype("int64"),
-        recent=(per_contract(in_window(time), "amount").fillna(0)
-                + per_contract(in_window(expenses), "billed").fillna(0)).astype("int64"),
-        last_activity=lookup(contracts["contract_id"], pd.concat([time, expenses]).groupby("contract_id")["date"]
-                             .max().astype("datetime64[ns]")),
+        paid=per_contract(payments, payments["amount"]),
+        billed=per_contract(time, time["amount"]) + per_contract(expenses, expenses["billed"]),
+        hours_ms=per_contract(time, time["ms"]),
+        billable_ms=per_contract(time, time["billed_ms"]),
+        recent=per_contract(time, recent(time, "amount")) + per_contract(expenses, recent(expenses, "billed")),
     )
+    dated = pd.concat([time[["contract", "date"]], expenses[["contract", "date"]]])
+    out["last_activity"] = dated.groupby("contract")["date"].max().reindex(range(n)).astype("datetime64[ns]")
     out["balance"] = out["paid"] - out["billed"]
-    days = -(-(out["balance"] * RUN_RATE_DAYS) // out["recent"].where(out["recent"] > 0, 1))
-    days = days.clip(upper=100 * 366)  # a trickle of billing would otherwise project past year 2262
+    ahead = -(-(out["balance"] * RUN_RATE_DAYS) // out["recent"].where(out["recent"] > 0, 1))
+    ahead = ahead.clip(upper=100 * 366)  # a trickle of billing would otherwise project past year 2262
     runs = (out["recent"] > 0) & (out["balance"] >= 0)
-    out["runs_out"] = (as_of + pd.to_timedelta(days.where(runs, 0), unit="D")).where(runs)
-    current = rate_on(out.assign(date=as_of, work_type_key=""), rates, keys=["contract_id"])
-    out["current_rate"] = current.fillna(out["rate"]).astype("int64")
+    out["runs_out"] = (as_of + pd.to_timedelta(ahead.where(runs, 0), unit="D")).where(runs)
+    everyone = np.arange(n)
+    out["current_rate"] = rates_on(everyone, pd.Series([""] * n, dtype=object), np.full(n, today), rates, contracts)
     out["status"] = np.select(
         [out["balance"] < 0, out["low_balance"].notna() & (out["balance"] < out["low_balance"]), out["closed"]],
         ["OVERDRAWN", "LOW", "CLOSED"], "OK")
@@ -133,28 +168,29 @@ def monthly_ledger(contracts: pd.DataFrame, time: pd.DataFrame, payments: pd.Dat
         return dates.dt.year * 12 + dates.dt.month - 1
 
     events = pd.concat([
-        pd.DataFrame({"contract_id": time["contract_id"], "month": month(time["date"]), "ms": time["ms"],
+        pd.DataFrame({"contract": time["contract"], "month": month(time["date"]), "ms": time["ms"],
                       "billed": time["amount"], "paid": 0}),
-        pd.DataFrame({"contract_id": expenses["contract_id"], "month": month(expenses["date"]), "ms": 0,
+        pd.DataFrame({"contract": expenses["contract"], "month": month(expenses["date"]), "ms": 0,
                       "billed": expenses["billed"], "paid": 0}),
-        pd.DataFrame({"contract_id": payments["contract_id"], "month": month(payments["date"]), "ms": 0,
+        pd.DataFrame({"contract": payments["contract"], "month": month(payments["date"]), "ms": 0,
                       "billed": 0, "paid": payments["amount"]}),
-    ], ignore_index=True).astype({"month": "int64", "ms": "int64", "billed": "int64", "paid": "int64"})
-    sums = events.groupby(["contract_id", "month"], as_index=False)[["ms", "billed", "paid"]].sum()
-    span = sums.groupby("contract_id")["month"].agg(["min", "max"])
-    closed = lookup(span.index.to_series(), contracts.set_index("contract_id")["closed"]).to_numpy(dtype=bool)
+    ], ignore_index=True).astype({"contract": "int64", "month": "int64", "ms": "int64", "billed": "int64",
+                                  "paid": "int64"})
+    sums = events.groupby(["contract", "month"], as_index=False)[["ms", "billed", "paid"]].sum()
+    span = sums.groupby("contract")["month"].agg(["min", "max"])
+    at = span.index.to_numpy()
+    closed = contracts["closed"].to_numpy(dtype=bool)[at]
     last = np.where(closed, span["max"], np.maximum(span["max"], as_of.year * 12 + as_of.month - 1))
     counts = last - span["min"].to_numpy() + 1
-    grid = pd.DataFrame({
-        "contract_id": np.repeat(span.index.to_numpy(), counts),
-        "month": np.repeat(span["min"].to_numpy(), counts) + _ranks(counts),
-    })
-    out = grid.merge(sums, on=["contract_id", "month"], how="left").fillna(0)
+    grid = pd.DataFrame({"contract": np.repeat(at, counts),
+                         "month": np.repeat(span["min"].to_numpy(), counts) + _ranks(counts)})
+    out = grid.merge(sums, on=["contract", "month"], how="left").fillna(0)
     out = out.astype({"ms": "int64", "billed": "int64", "paid": "int64"})
-    out["closing"] = (out["paid"] - out["billed"]).groupby(out["contract_id"]).cumsum()
+    out["closing"] = (out["paid"] - out["billed"]).groupby(out["contract"]).cumsum()
     out["opening"] = out["closing"] - out["paid"] + out["billed"]
     out["month_start"] = pd.to_datetime({"year": out["month"] // 12, "month": out["month"] % 12 + 1, "day": 1})
-    out["minor"] = lookup(out["contract_id"], contracts.set_index("contract_id")["minor"]).astype("int64")
+    out["minor"] = contracts["minor"].to_numpy(dtype=np.int64)[out["contract"].to_numpy()]
+    out["contract_id"] = contracts["contract_id"].to_numpy()[out["contract"].to_numpy()]
     return out.sort_values(["contract_id", "month"], kind="stable").reset_index(drop=True)
 
 

@@ -2,22 +2,42 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
+from sync import cells
 from sync.backends import RawTab
-from sync.cells import blank_mask
 from sync.errors import SyncError
 from sync.schema import INPUT_TABS, InputTab, header_key
 
 
-def input_frames(raw_tabs: dict[str, RawTab]) -> dict[str, pd.DataFrame]:
-    """One frame per input tab: a column per schema column (raw cells) plus `row`, the sheet row.
+class TabCells(NamedTuple):
+    """An input tab's raw cells: a column per schema column plus `row` (the sheet row), and for
+    each column its distinct cells and where each cell's value is among them (cells.distinct)."""
 
-    Extra columns are ignored and fully blank rows skipped; a missing required tab or column
-    stops the run.
-    """
-    return {tab.name: _tab_frame(tab, raw_tabs.get(tab.name)) for tab in INPUT_TABS}
+    frame: pd.DataFrame
+    distinct: dict[str, tuple[pd.Series, np.ndarray]]
+
+
+def input_frames(raw_tabs: dict[str, RawTab]) -> dict[str, TabCells]:
+    """One TabCells per input tab. Extra columns are ignored and fully blank rows skipped; a
+    missing required tab or column stops the run."""
+    return {tab.name: _tab_cells(tab, raw_tabs.get(tab.name)) for tab in INPUT_TABS}
+
+
+def _tab_cells(tab: InputTab, raw: RawTab | None) -> TabCells:
+    frame = _tab_frame(tab, raw)
+    names = [column.name for column in tab.columns]
+    distinct = {name: cells.distinct(frame[name]) for name in names}
+    blank = np.logical_and.reduce([cells.blank_mask(values).to_numpy()[codes]
+                                   for values, codes in distinct.values()]) if len(frame) else np.array([], bool)
+    if not blank.any():
+        return TabCells(frame, distinct)
+    keep = ~blank
+    return TabCells(frame[keep].reset_index(drop=True),
+                    {name: (values, codes[keep]) for name, (values, codes) in distinct.items()})
 
 
 def _tab_frame(tab: InputTab, raw: RawTab | None) -> pd.DataFrame:
@@ -37,15 +57,12 @@ def _tab_frame(tab: InputTab, raw: RawTab | None) -> pd.DataFrame:
             positions[column.name] = found[0]
         elif column.required:
             raise SyncError(f"{tab.name} tab: required column '{column.name}' is missing from the header row")
-    width = max([len(row) for row in raw[1:]] + [len(header)])
-    body = pd.DataFrame([row + [""] * (width - len(row)) for row in raw[1:]] if len(raw) > 1 else [],
-                        columns=range(width), dtype=object)
-    frame = pd.DataFrame({name: body[positions[name]] if name in positions else pd.Series("", index=body.index,
-                                                                                           dtype=object)
-                          for name in names})
+    # Rows may be ragged (Sheets drops trailing blank cells): the short ones are padded with None.
+    body = pd.DataFrame(raw[1:], dtype=object) if len(raw) > 1 else pd.DataFrame()
+    frame = pd.DataFrame({name: body[positions[name]] if positions.get(name, -1) in body else
+                          pd.Series("", index=body.index, dtype=object) for name in names})
     frame["row"] = pd.RangeIndex(2, len(frame) + 2)
-    blank = pd.concat([blank_mask(frame[name]) for name in names], axis=1).all(axis=1) if names else []
-    return frame[~blank].reset_index(drop=True)
+    return frame
 
 
 def column_letter(index: int) -> str:

@@ -70,19 +70,19 @@ def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
     book = _read_and_validate(backend, config, result)
     with _timed(result.timings, "compute"):
         result.ledger = compute(book, as_of)
+    with _timed(result.timings, "plan"):  # the Google backend audits each client's sharing here
         summaries = _summary_plan(backend, book, result)
+    with _timed(result.timings, "shape"):  # figures into the tables people read
         computed_at = computed_at or dt.datetime.now().replace(microsecond=0)
         result.tables = team_tables(result.ledger, result.problems, as_of, computed_at)
-        balances = result.tables["Balances"].frame
-        client_books = {location: (title, client_tables(result.ledger, balances, client_id))
-                        for client_id, (location, title) in summaries.items()}
+        client_books = dict(client_tables(result.ledger, result.tables["Balances"].frame, list(summaries)))
     if dry_run:
         return result
     with _timed(result.timings, "write"):
         backend.write_tabs(result.tables)
         result.written += list(result.tables)
-        for location, (title, tables) in client_books.items():
-            backend.write_client_summary(location, title, tables)
+        for client_id, (location, title) in summaries.items():
+            backend.write_client_summary(location, title, client_books[client_id])
             result.written.append(location)
     return result
 
@@ -92,7 +92,7 @@ def _read_and_validate(backend: Backend, config: Config, result: RunResult) -> B
         raw = backend.read_tabs(list(INPUT_TAB_NAMES))
     with _timed(result.timings, "parse"):
         frames = input_frames(raw)
-        result.rows_read = sum(len(frame) for frame in frames.values())
+        result.rows_read = sum(len(tab.frame) for tab in frames.values())
         book, result.problems = validate(frames, config, result.as_of)
     return book
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable, NamedTuple
 
+import numpy as np
 import pandas as pd
 from babel.numbers import get_currency_precision, is_currency
 
 from sync import cells
 from sync.config import Config
-from sync.load import display, lookup
+from sync.load import TabCells, display, lookup
 from sync.schema import ERRORS_COLUMNS, INPUT_TAB_NAMES
 
 MAX_RATE = 1_000_000 * cells.MONEY_SCALE  # per hour; keeps hours x rate inside int64
@@ -34,11 +35,25 @@ class Book(NamedTuple):
 class TabCheck:
     """Parses one tab's columns, collecting problems and which rows have errors."""
 
-    def __init__(self, tab: str, frame: pd.DataFrame) -> None:
+    def __init__(self, tab: str, cells_of_tab: TabCells) -> None:
+        frame = cells_of_tab.frame
         self.tab, self.raw = tab, frame
         self.bad = pd.Series(False, index=frame.index)
         self.found: list[pd.DataFrame] = []
         self.typed = pd.DataFrame({"row": frame["row"]}, index=frame.index)
+        self._distinct = dict(cells_of_tab.distinct)
+        self.by_value: dict[str, pd.Series] = {}  # parsed distinct values, per key
+        self.column_of: dict[str, str] = {}
+
+    def distinct(self, column: str) -> tuple[pd.Series, np.ndarray]:
+        """A column's distinct cells and where each cell's value is among them (computed once)."""
+        if column not in self._distinct:
+            self._distinct[column] = cells.distinct(self.raw[column])
+        return self._distinct[column]
+
+    def per_cell(self, column: str, result: pd.Series) -> pd.Series:
+        """A result computed on the column's distinct cells, spread back to every cell."""
+        return pd.Series(result.array.take(self.distinct(column)[1]), index=self.raw.index)
 
     def flag(self, column: str, messages: pd.Series, severity: str = "error") -> None:
         messages = messages.dropna()
@@ -52,39 +67,72 @@ class TabCheck:
             "Severity": severity}))
 
     def parse(self, column: str, key: str, parser: Callable, required: bool = False) -> pd.Series:
-        values, problems = parser(self.raw[column])
+        distinct, codes = self.distinct(column)
+        values, problems = parser(distinct)
         if required:
-            problems = problems.mask(cells.blank_mask(self.raw[column]), "is required")
-        self.flag(column, problems)
-        self.typed[key] = values
+            problems = problems.mask(cells.blank_mask(distinct), "is required")
+        self.by_value[key], self.column_of[key] = values, column
+        if problems.notna().any():  # spread the few problems only to the cells that have them
+            rows = np.flatnonzero(problems.notna().to_numpy()[codes])
+            self.flag(column, pd.Series(problems.to_numpy()[codes[rows]], index=self.raw.index[rows]))
+        self.typed[key] = values = self.per_cell(column, values)
         return values
 
     def text(self, column: str, key: str, required: bool = False) -> pd.Series:
         return self.parse(column, key, lambda raw: (cells.parse_text(raw), pd.Series(pd.NA, index=raw.index)),
                           required)
 
-    def where(self, column: str, condition: pd.Series, message: str | pd.Series, severity: str = "error") -> None:
-        condition = condition.fillna(False).astype(bool)
-        messages = message if isinstance(message, pd.Series) else pd.Series(message, index=self.raw.index)
-        self.flag(column, messages.where(condition), severity)
+    def where(self, column: str, condition: pd.Series, message: str | Callable[[pd.Index], pd.Series],
+              severity: str = "error") -> None:
+        """Flag the rows where `condition` holds; a callable message is built for those rows only."""
+        rows = condition.index[condition.fillna(False).to_numpy(dtype=bool)]
+        if len(rows):
+            text = pd.Series(message, index=rows, dtype=object) if isinstance(message, str) else message(rows)
+            self.flag(column, text, severity)
 
     def duplicates(self, column: str, keys: list[str], what: str, severity: str = "error") -> None:
-        """Later rows repeating an earlier row's keys (among rows still valid)."""
-        rows = self.typed[~self.bad]
-        first_row = rows.groupby(keys, sort=False, dropna=False)["row"].transform("first")
-        repeated = first_row != rows["row"]
-        message = what + " row " + first_row.astype(str)
-        self.where(column, repeated.reindex(self.raw.index, fill_value=False), message.reindex(self.raw.index),
-                   severity)
+        """Later rows repeating an earlier row's keys (among rows still valid).
+
+        Each key's parsed values are numbered once per distinct cell; the numbers of all keys are
+        folded into one integer per row, so finding repeats is one np.unique."""
+        combined = np.zeros(len(self.raw), dtype=np.int64)
+        for key in keys:
+            numbers = self.value_numbers(key)
+            width = int(numbers.max(initial=0)) + 1
+            if int(combined.max(initial=0)) >= 2**62 // width:  # renumber before it could overflow
+                combined = pd.factorize(combined)[0].astype(np.int64)
+            combined = combined * width + numbers
+        valid = ~self.bad.to_numpy()
+        rows = self.raw["row"].to_numpy()[valid]
+        codes, keys = pd.factorize(combined[valid])  # numbered in order of first appearance
+        first = np.empty(len(keys), dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+        first_row = pd.Series(rows[first[codes]], index=self.raw.index[valid])
+        repeated = first_row != rows
+        self.where(column, repeated, lambda at: what + " row " + first_row.loc[at].astype(str), severity)
+
+    def value_numbers(self, key: str) -> np.ndarray:
+        """Per row, a number standing for its parsed value of `key` (equal values, equal numbers)."""
+        if key in self.by_value:
+            numbers, _ = pd.factorize(self.by_value[key], use_na_sentinel=False)
+            return numbers[self.distinct(self.column_of[key])[1]].astype(np.int64)
+        return pd.factorize(self.typed[key], use_na_sentinel=False)[0].astype(np.int64)
 
     def refers_to(self, column: str, key: str, target: pd.DataFrame, target_tab: str, what: str) -> None:
-        """Each row's `key` must name a valid row of `target` (indexed by key, with `row`, `valid`)."""
-        ids = self.typed[key]
+        """Each row's `key` must name a valid row of `target` (indexed by key, with `row`, `valid`).
+
+        Checked once per distinct ID, then spread to the rows."""
+        ids = self.by_value[key]
         known = ids.isin(target.index)
-        self.where(column, ~known & (ids != ""), f"no {what} with this ID on the {target_tab} tab")
-        pointer = ids.map(target["row"]).astype("Int64").astype(str)
-        invalid = known & ~ids.map(target["valid"]).astype(bool)
-        self.where(column, invalid, f"{what} " + ids + f" has an error ({target_tab} row " + pointer + ")")
+        unknown = pd.Series(f"no {what} with this ID on the {target_tab} tab", index=ids.index, dtype=object)
+        pointer = lookup(ids, target["row"]).astype("Int64").astype(str)
+        invalid = f"{what} " + ids + f" has an error ({target_tab} row " + pointer + ")"
+        problems = unknown.where(~known & (ids != "")).fillna(invalid.where(known & ~lookup(
+            ids, target["valid"]).fillna(True).astype(bool)))
+        _, codes = self.distinct(column)
+        if problems.notna().any():
+            rows = np.flatnonzero(problems.notna().to_numpy()[codes])
+            self.flag(column, pd.Series(problems.to_numpy()[codes[rows]], index=self.raw.index[rows]))
 
     def valid(self) -> pd.DataFrame:
         return self.typed[~self.bad].reset_index(drop=True)
@@ -96,7 +144,7 @@ class TabCheck:
         return rows.drop_duplicates(key).set_index(key)
 
 
-def validate(frames: dict[str, pd.DataFrame], config: Config, as_of: dt.date) -> tuple[Book, pd.DataFrame]:
+def validate(frames: dict[str, TabCells], config: Config, as_of: dt.date) -> tuple[Book, pd.DataFrame]:
     """Typed valid rows of every input tab, and the problems as one table (Errors tab columns)."""
     checks = {tab: TabCheck(tab, frames[tab]) for tab in INPUT_TAB_NAMES}
     clients = _clients(checks["Clients"])
@@ -194,10 +242,10 @@ def _entries(check: TabCheck, contract_ids: pd.DataFrame, contracts: pd.DataFram
         amount = check.parse("Amount", "amount", cells.parse_money, required=True)
         minor = lookup(contract_id, contract["minor"]).fillna(2).astype("int64")
         check.flag("Amount", cells.check_minor_unit(amount, minor))
-        marked = cells.currency_marks(check.raw["Amount"])
+        marked = check.per_cell("Amount", cells.currency_marks(check.distinct("Amount")[0]))
         currency = lookup(contract_id, contract["currency"]).astype(object)
         check.where("Amount", marked.notna() & (marked != currency),
-                    "is in " + marked.fillna("").astype(str) + " but the contract is in " + currency.fillna("").astype(str))
+                    lambda at: "is in " + marked[at].astype(str) + " but the contract is in " + currency[at].astype(str))
         check.typed["amount"] = cells.to_minor(amount.fillna(0), minor)
         for column, key in (("Reference", "reference"), ("Description", "description"), ("Notes", "notes")):
             if column in check.raw:
@@ -206,9 +254,11 @@ def _entries(check: TabCheck, contract_ids: pd.DataFrame, contracts: pd.DataFram
         check.parse("Billable", "billable", cells.parse_billable)
         start, end = lookup(contract_id, contract["start"]), lookup(contract_id, contract["end"])
         outside = (date < start) | (date > end)
-        span = start.dt.strftime("%Y-%m-%d").fillna("…") + " to " + end.dt.strftime("%Y-%m-%d").fillna("…")
-        check.where("Date", outside & ~check.bad, "is outside the contract's Start to End (" + span + ")",
-                    severity="warning")
+
+        def span(at: pd.Index) -> pd.Series:
+            shown = [values.loc[at].dt.strftime("%Y-%m-%d").fillna("…") for values in (start, end)]
+            return "is outside the contract's Start to End (" + shown[0] + " to " + shown[1] + ")"
+        check.where("Date", outside & ~check.bad, span, severity="warning")
     check.where("Date", (date > today) & ~check.bad, "is in the future", severity="warning")
     if tab == "Time":
         check.duplicates("Hours", ["date", "person", "contract_id", "task", "work_type", "ms"],

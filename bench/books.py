@@ -1,0 +1,29 @@
+"""Writing a synthetic book as an .xlsx workbook and as a ledger-cli journal."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import xlsxwriter
+
+from bench.synthetic import EPOCH
+
+
+def write_xlsx(tabs: dict[str, list[list]], path: Path) -> None:
+    """Serial dates become real date cells, as a person's workbook has them."""
+    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
+                                      "strings_to_formulas": False, "strings_to_urls": False})
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    for name, rows in tabs.items():
+        sheet = book.add_worksheet(name)
+        dated = {i for i, column in enumerate(rows[0]) if column in ("Date", "Start", "From")}
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value == "" or value is None:
+                    continue
+                if r and c in dated and isinstance(value, int):
+                    sheet.write_datetime(r, c, dt.datetime.combine(EPOCH + dt.timedelta(days=value), dt.time()),
+                                         date_format)
+                else:
+                    sheet.write(r, c, value)
+    book.close()
