@@ -36,7 +36,8 @@ def distinct(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     cells = raw.to_numpy(dtype=object)
     value_codes, uniques = pd.factorize(cells, use_na_sentinel=False)
     if not any(_may_merge(value) for value in uniques):  # the usual case: one pass is enough
-        return pd.Series(uniques, dtype=object), value_codes
+        values = pd.Series(uniques, dtype=object)
+        return values.where(values.notna(), None), value_codes  # factorize turns None into NaN
     type_codes, _ = pd.factorize(_TYPE_OF(cells).astype(object), use_na_sentinel=False)
     codes, keys = pd.factorize(value_codes.astype(np.int64) * (type_codes.max(initial=0) + 1) + type_codes)
     first = np.empty(len(keys), dtype=np.int64)

@@ -57,12 +57,19 @@ def _tab_frame(tab: InputTab, raw: RawTab | None) -> pd.DataFrame:
             positions[column.name] = found[0]
         elif column.required:
             raise SyncError(f"{tab.name} tab: required column '{column.name}' is missing from the header row")
-    # Rows may be ragged (Sheets drops trailing blank cells): the short ones are padded with None.
-    body = pd.DataFrame(raw[1:], dtype=object) if len(raw) > 1 else pd.DataFrame()
+    body = pd.DataFrame(_rectangular(raw[1:]), dtype=object) if len(raw) > 1 else pd.DataFrame()
     frame = pd.DataFrame({name: body[positions[name]] if positions.get(name, -1) in body else
                           pd.Series("", index=body.index, dtype=object) for name in names})
     frame["row"] = pd.RangeIndex(2, len(frame) + 2)
     return frame
+
+
+def _rectangular(rows: RawTab) -> RawTab:
+    """Rows padded with None to one width: Sheets drops each row's trailing blank cells."""
+    width = max(map(len, rows))
+    if all(len(row) == width for row in rows):
+        return rows
+    return [row if len(row) == width else [*row, *[None] * (width - len(row))] for row in rows]
 
 
 def column_letter(index: int) -> str:

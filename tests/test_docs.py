@@ -166,5 +166,5 @@ def test_example_client_activity(example):
     parts, result = example
     (heading, client_id), = [(name, match.group(1)) for name in parts
                              if (match := re.fullmatch(r"Result: Activity of client (\S+)", name))]
-    activity = client_tables(result.ledger, result.tables["Balances"].frame, client_id)["Activity"]
+    activity = dict(client_tables(result.ledger, result.tables["Balances"].frame, [client_id]))[client_id]["Activity"]
     assert tables(parts[heading])[0] == [activity.columns, *shown(activity)]
