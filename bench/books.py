@@ -27,3 +27,22 @@ def write_xlsx(tabs: dict[str, list[list]], path: Path) -> None:
                 else:
                     sheet.write(r, c, value)
     book.close()
+
+
+def write_journal(tabs: dict[str, list[list]], path: Path) -> None:
+    """The same book's valid time entries, priced by the sync, as a ledger-cli journal."""
+    from sync.config import Config
+    from sync.ledger import compute
+    from sync.load import input_frames
+    from sync.validate import validate
+
+    as_of = dt.date(2026, 11, 29)
+    book, _ = validate(input_frames(tabs), Config(), as_of)
+    time = compute(book, as_of).time
+    from sync.report import money
+
+    currency = time["contract_id"].map(book.contracts.set_index("contract_id")["currency"])
+    amount = money(time["amount"], time["minor"]).astype(str)
+    lines = (time["date"].dt.strftime("%Y/%m/%d") + " " + time["task"] + "\n    Contracts:" + time["contract_id"]
+             + ":Billed  " + amount + " " + currency + "\n    Contracts:" + time["contract_id"] + ":Prepaid\n")
+    path.write_text("\n".join(lines), encoding="utf-8")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pandas as pd
 
@@ -29,6 +29,7 @@ class RunResult:
     written: list[str] = field(default_factory=list)  # output tabs and client summaries, as written
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     rows_read: int = 0
+    stage_hook: StageHook | None = None
 
     @property
     def error_count(self) -> int:
@@ -49,36 +50,41 @@ class RunResult:
         return 1 if self.error_count else 0
 
 
+# Called around each stage with its name; the benchmark uses it to measure peak memory per stage.
+StageHook = Callable[[str], AbstractContextManager]
+
+
 @contextmanager
-def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+def _timed(result: RunResult, stage: str) -> Iterator[None]:
     start = time.perf_counter()
-    yield
-    timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+    with result.stage_hook(stage) if result.stage_hook else nullcontext():
+        yield
+    result.timings[stage] = result.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
-def check(backend: Backend, config: Config, as_of: dt.date) -> RunResult:
+def check(backend: Backend, config: Config, as_of: dt.date, stage_hook: StageHook | None = None) -> RunResult:
     """Read and validate only."""
-    result = RunResult(as_of, problem_table([]))
+    result = RunResult(as_of, problem_table([]), stage_hook=stage_hook)
     _read_and_validate(backend, config, result)
     return result
 
 
 def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
-        computed_at: dt.datetime | None = None) -> RunResult:
+        computed_at: dt.datetime | None = None, stage_hook: StageHook | None = None) -> RunResult:
     """The nightly sync. With dry_run, everything but the writes."""
-    result = RunResult(as_of, problem_table([]))
+    result = RunResult(as_of, problem_table([]), stage_hook=stage_hook)
     book = _read_and_validate(backend, config, result)
-    with _timed(result.timings, "compute"):
+    with _timed(result, "compute"):
         result.ledger = compute(book, as_of)
-    with _timed(result.timings, "plan"):  # the Google backend audits each client's sharing here
+    with _timed(result, "plan"):  # the Google backend audits each client's sharing here
         summaries = _summary_plan(backend, book, result)
-    with _timed(result.timings, "shape"):  # figures into the tables people read
+    with _timed(result, "shape"):  # figures into the tables people read
         computed_at = computed_at or dt.datetime.now().replace(microsecond=0)
         result.tables = team_tables(result.ledger, result.problems, as_of, computed_at)
         client_books = dict(client_tables(result.ledger, result.tables["Balances"].frame, list(summaries)))
     if dry_run:
         return result
-    with _timed(result.timings, "write"):
+    with _timed(result, "write"):
         backend.write_tabs(result.tables)
         result.written += list(result.tables)
         for client_id, (location, title) in summaries.items():
@@ -88,9 +94,9 @@ def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
 
 
 def _read_and_validate(backend: Backend, config: Config, result: RunResult) -> Book:
-    with _timed(result.timings, "read"):
+    with _timed(result, "read"):
         raw = backend.read_tabs(list(INPUT_TAB_NAMES))
-    with _timed(result.timings, "parse"):
+    with _timed(result, "parse"):
         frames = input_frames(raw)
         result.rows_read = sum(len(tab.frame) for tab in frames.values())
         book, result.problems = validate(frames, config, result.as_of)

@@ -1,0 +1,153 @@
+"""One measured sync in a fresh process: `python -m bench.one --backend B --size N --dir D`.
+
+Prints one JSON object: seconds and peak memory (RSS high-water mark, MiB) per stage, and for the
+Google path the API requests and bytes sent and received. Each stage's peak is measured on its
+own: Linux resets the high-water mark when "5" is written to /proc/self/clear_refs.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+AS_OF = dt.date(2026, 11, 29)
+
+
+def peak_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def reset_peak() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass  # not Linux: the peaks are then cumulative
+
+
+class Stages:
+    """Runs stages one after another, recording each one's seconds and peak memory."""
+
+    def __init__(self) -> None:
+        self.figures: dict[str, dict[str, float]] = {}
+
+    def __call__(self, name: str, step: Callable[[], Any]) -> Any:
+        with self.hook(name):
+            return step()
+
+    @contextmanager
+    def hook(self, name: str) -> Iterator[None]:
+        """pipeline.run's stage_hook: the seconds and peak memory of each stage it runs."""
+        reset_peak()
+        start = time.perf_counter()
+        yield
+        self.figures[name] = {"seconds": round(time.perf_counter() - start, 3), "peak_mib": round(peak_mib())}
+
+
+def run_core(size: int) -> dict[str, Any]:
+    """Parse + validate + compute from raw cell values as the Sheets API returns them."""
+    from bench.synthetic import synthetic_book
+    from sync.config import Config
+    from sync.ledger import compute
+    from sync.load import input_frames
+    from sync.validate import validate
+
+    raw = synthetic_book(size)
+    stages = Stages()
+    start = time.perf_counter()
+    book, problems = stages("parse", lambda: validate(input_frames(raw), Config(), AS_OF))
+    stages("compute", lambda: compute(book, AS_OF))
+    return {"stages": stages.figures, "total_seconds": round(time.perf_counter() - start, 3),
+            "peak_mib": max(f["peak_mib"] for f in stages.figures.values()), "problems": len(problems)}
+
+
+def run_pipeline(backend: Any) -> dict[str, Any]:
+    """The real pipeline, each of its stages measured."""
+    from sync import pipeline
+    from sync.config import Config
+
+    stages = Stages()
+    start = time.perf_counter()
+    result = pipeline.run(backend, Config(), AS_OF, stage_hook=stages.hook)
+    return {"stages": stages.figures, "total_seconds": round(time.perf_counter() - start, 3),
+            "peak_mib": max(f["peak_mib"] for f in stages.figures.values()), "rows_read": result.rows_read,
+            "written": len(result.written)}
+
+
+def run_xlsx(size: int, folder: Path) -> dict[str, Any]:
+    from sync.backends.xlsx import LocalWorkbook
+
+    source = folder / f"book-{size}.xlsx"
+    work = folder / f"run-xlsx-{size}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    shutil.copy(source, work / "team.xlsx")
+    figures = run_pipeline(LocalWorkbook(work / "team.xlsx"))
+    figures["ledger_cli_seconds"] = ledger_cli(folder / f"book-{size}.ledger")
+    return figures
+
+
+def ledger_cli(journal: Path) -> float | None:
+    """`ledger -f FILE balance` on the same entries, when ledger-cli is installed."""
+    if not shutil.which("ledger") or not journal.exists():
+        return None
+    start = time.perf_counter()
+    subprocess.run(["ledger", "-f", str(journal), "balance"], check=True, capture_output=True)
+    return round(time.perf_counter() - start, 3)
+
+
+def run_google(size: int) -> dict[str, Any]:
+    from bench.synthetic import synthetic_book
+    from sync.backends.google import GoogleSheet
+    from sync.backends.google_http import connect
+    from tests.sheets_emulator.emulator import Emulator
+
+    tabs = synthetic_book(size)
+    with Emulator() as emulator:
+        for row in tabs["Clients"][1:]:
+            row[3] = emulator.create_spreadsheet(row[1])
+        spreadsheet = emulator.create_spreadsheet("Team", tabs)
+        client, account = connect(None, emulator.base_url)
+        traffic = count_traffic(client.http_client.session)
+        emulator.reset_counts()
+        figures = run_pipeline(GoogleSheet(spreadsheet, client, account))
+        figures |= {"requests": sum(emulator.counts.values()), **traffic}
+    return figures
+
+
+def count_traffic(session: Any) -> dict[str, int]:
+    """Bytes of request bodies sent and response bodies received, counted on the session."""
+    totals = {"bytes_sent": 0, "bytes_received": 0}
+    send = session.send
+
+    def counting_send(request: Any, **kwargs: Any) -> Any:
+        response = send(request, **kwargs)
+        body = request.body or b""
+        totals["bytes_sent"] += len(body.encode() if isinstance(body, str) else body)
+        totals["bytes_received"] += len(response.content)
+        return response
+    session.send = counting_send
+    return totals
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", choices=["core", "xlsx", "google"], required=True)
+    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--dir", type=Path, required=True)
+    options = parser.parse_args()
+    runs = {"core": lambda: run_core(options.size), "xlsx": lambda: run_xlsx(options.size, options.dir),
+            "google": lambda: run_google(options.size)}
+    print(json.dumps(runs[options.backend]()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""scripts/bench: seeded synthetic books of several sizes, every stage timed, results in bench/results.md.
+
+For each size it writes the book as an .xlsx (and as a ledger-cli journal of the same priced
+entries), then runs, each in a fresh process (bench/one.py):
+  core   - parse + validate + compute from raw cell values, as the Sheets API returns them;
+  xlsx   - the whole sync on the local workbook (read, parse, compute, shape, write), and
+           `ledger -f JOURNAL balance` on the same entries for comparison;
+  google - the whole sync through gspread against the local Sheets/Drive emulator, with the
+           number of API requests and the bytes sent and received.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ("read", "parse", "compute", "plan", "shape", "write")
+
+
+def prepare(size: int, folder: Path) -> float:
+    """Write book-N.xlsx and book-N.ledger unless they are there already; seconds taken."""
+    from bench.books import write_journal, write_xlsx
+    from bench.synthetic import synthetic_book
+
+    book, journal = folder / f"book-{size}.xlsx", folder / f"book-{size}.ledger"
+    if book.exists() and journal.exists():
+        return 0.0
+    start = time.perf_counter()
+    tabs = synthetic_book(size)
+    write_xlsx(tabs, book)
+    write_journal(tabs, journal)
+    return time.perf_counter() - start
+
+
+def measure(backend: str, size: int, folder: Path, timeout: float) -> dict:
+    command = [sys.executable, "-m", "bench.one", "--backend", backend, "--size", str(size), "--dir", str(folder)]
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                              env=os.environ | {"PYTHONPATH": str(ROOT)})
+    except subprocess.TimeoutExpired:
+        return {"error": f"stopped after {timeout:.0f} s"}
+    if done.returncode:
+        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(done.stdout)
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    memory = next((int(line.split()[1]) // 1024**2 for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), 0)
+    ledger = subprocess.run(["ledger", "--version"], capture_output=True, text=True).stdout.splitlines()[:1] \
+        if _has("ledger") else ["ledger-cli not installed"]
+    return (f"{os.cpu_count()} cores ({cpu}), {memory} GiB memory, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}; {ledger[0]}")
+
+
+def _has(program: str) -> bool:
+    from shutil import which
+    return which(program) is not None
+
+
+def cell(figures: dict, stage: str) -> str:
+    found = figures.get("stages", {}).get(stage)
+    if not found:
+        return "-"
+    memory = f" / {found['peak_mib']} MiB" if "peak_mib" in found else ""
+    return f"{found['seconds']:.2f} s{memory}"
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| size | path | " + " | ".join(STAGES) + " | total | peak | requests | sent / received | ledger-cli |",
+             "|" + "---|" * (len(STAGES) + 7)]
+    for r in results:
+        f = r["figures"]
+        if "error" in f:
+            lines.append(f"| {r['size']:,} | {r['backend']} | {f['error']} |" + " |" * (len(STAGES) + 5))
+            continue
+        traffic = (f"{f['bytes_sent'] / 1e6:.1f} MB / {f['bytes_received'] / 1e6:.1f} MB"
+                   if "bytes_sent" in f else "-")
+        ledger = "-"
+        if f.get("ledger_cli_seconds"):
+            ledger = f"{f['ledger_cli_seconds']:.2f} s (sync/ledger {f['total_seconds'] / f['ledger_cli_seconds']:.2f})"
+        lines.append(f"| {r['size']:,} | {r['backend']} | " + " | ".join(cell(f, s) for s in STAGES)
+                     + f" | {f['total_seconds']:.2f} s | {f['peak_mib']} MiB | {f.get('requests', '-')} | "
+                       f"{traffic} | {ledger} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000,1000000",
+                        help="time rows per book, comma-separated (default 10000,100000,1000000)")
+    parser.add_argument("--paths", default="core,xlsx,google", help="which runs (default core,xlsx,google)")
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work", help="where the books go")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.md")
+    parser.add_argument("--timeout", type=float, default=240, help="seconds allowed for one run")
+    options = parser.parse_args()
+    sizes = [int(size.replace("_", "")) for size in options.sizes.split(",")]
+    options.work.mkdir(parents=True, exist_ok=True)
+    started, results = time.perf_counter(), []
+    for size in sizes:
+        made = prepare(size, options.work)
+        print(f"{size:,} rows: books ready ({made:.1f} s)", flush=True)
+        for backend in options.paths.split(","):
+            figures = measure(backend, size, options.work, options.timeout)
+            results.append({"size": size, "backend": backend, "figures": figures})
+            print(f"  {backend}: {json.dumps(figures)}", flush=True)
+    report = table(results)
+    print("\n" + report)
+    command = "scripts/bench " + " ".join(sys.argv[1:])
+    options.out.write_text(
+        f"# Benchmark results\n\nMeasured {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()}.\n\n"
+        f"Command: `{command.strip()}` (whole run {time.perf_counter() - started:.0f} s, books included).\n\n"
+        "Each cell: wall time / peak resident memory of the process during that stage. `core` is parse + "
+        "validate + compute from raw cell values as the Sheets API returns them (no I/O); `xlsx` and `google` "
+        "are whole syncs (client summaries included), `google` through unmodified gspread against the local "
+        "emulator over HTTP. ledger-cli: `ledger -f book-N.ledger balance` on the same priced time entries.\n\n"
+        + report + "\n", encoding="utf-8")
+    print(f"\nwritten to {options.out}")
+
+
+if __name__ == "__main__":
+    main()
