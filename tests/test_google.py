@@ -2,6 +2,7 @@
 import datetime as dt
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -11,12 +12,14 @@ import pytest
 import xlsxwriter
 
 from sync import pipeline
-from sync.backends.google import GoogleSheet
+from sync.backends import google as google_backend
+from sync.backends.google import READ_BLOCK_ROWS, GoogleSheet
 from sync.backends.google_http import connect
 from sync.backends.memory import MemoryBook
 from sync.backends.xlsx import LocalWorkbook
 from sync.config import Config
 from sync.errors import SyncError
+from sync.schema import INPUT_TAB_NAMES
 from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, sheet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,23 +94,43 @@ def test_bad_rows_give_the_same_errors_tab(emulator):
     assert ["Time", 8, "Date", "2026-13-01", "is not a real calendar date", "error"] in errors
 
 
-@pytest.mark.parametrize("rows", [10, 10_000])
-def test_the_request_budget_does_not_grow_with_rows(emulator, rows):
+def read_blocks(emulator, spreadsheet, block_rows=READ_BLOCK_ROWS):
+    """values:batchGet requests the input tabs take: their grid rows, in blocks."""
+    grid_rows = sum(p["gridProperties"]["rowCount"] for p in emulator.sheet_properties(spreadsheet)
+                    if p["title"] in INPUT_TAB_NAMES)
+    return -(-grid_rows // block_rows)
+
+
+@pytest.mark.parametrize("rows, reads", [(10, 1), (10_000, 1), (30_000, 2)])
+def test_the_request_budget_grows_only_with_read_blocks(emulator, rows, reads):
     time = [TIME[0]] + [[f"2026-{1 + i % 6:02d}-{1 + i % 28:02d}", "Ann", "K-1" if i % 3 else "K-2", f"task {i}", "",
                          "1:30" if i % 2 else "0.5", "", ""] for i in range(rows)]
     tabs = team_tabs(emulator, time=time)
     spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    assert read_blocks(emulator, spreadsheet) == reads  # 1,000-row grids, plus the Time tab's
     emulator.reset_counts()
     result = run(google(emulator, spreadsheet))
     assert result.exit_code == 0
     clients = len(tabs["Clients"]) - 1
-    # team: metadata, batchGet, batchUpdate, values:batchUpdate; per client: audit, metadata, 2 writes
-    assert total(emulator) == 4 + 4 * clients, dict(emulator.counts)
-    assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == 1
+    # team: metadata, the read blocks, batchUpdate, values:batchUpdate; per client: audit, metadata, 2 writes
+    assert total(emulator) == 3 + reads + 4 * clients, dict(emulator.counts)
+    assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == reads
     assert emulator.counts[("POST", "/v4/spreadsheets/{id}:batchUpdate")] == 1 + clients
     emulator.reset_counts()
     run(google(emulator, spreadsheet))  # a second run: tabs exist, charts exist, same budget
-    assert total(emulator) == 4 + 4 * clients
+    assert total(emulator) == 3 + reads + 4 * clients
+
+
+def test_the_request_budget_does_not_grow_with_contracts(emulator):
+    clients = [CLIENTS[0]] + [[f"C-{i}", f"Client {i}", f"c{i}@example.com", ""] for i in range(30)]
+    contracts = [CONTRACTS[0]] + [[f"K-{i}", f"C-{i % 30}", f"Plan {i}", "USD", "100", "2026-01-01", "", "", "", ""]
+                                  for i in range(60)]
+    time = [TIME[0]] + [["2026-05-01", "Ann", f"K-{i % 60}", "work", "", "1", "", ""] for i in range(600)]
+    tabs = {**team_tabs(emulator, clients=clients, time=time), "Contracts": contracts}
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    emulator.reset_counts()
+    assert run(google(emulator, spreadsheet)).exit_code == 0
+    assert total(emulator) == 3 + read_blocks(emulator, spreadsheet) + 4 * 30, dict(emulator.counts)
 
 
 def test_duration_cells_cost_one_more_read_and_are_read_as_hours(emulator):
@@ -119,8 +142,62 @@ def test_duration_cells_cost_one_more_read_and_are_read_as_hours(emulator):
     spreadsheet = emulator.create_spreadsheet("Team", team_tabs(emulator, time=time), value_input="USER_ENTERED")
     emulator.reset_counts()
     result = run(google(emulator, spreadsheet))
-    assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values/{range}")] == 1
+    assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == 2  # the tabs, then Hours shown
     assert result.ledger.time["ms"].tolist() == [5_400_000, 7_200_000]  # 1:30 as a time cell is 1.5 h
+
+
+def same_cells(read, shown):
+    """Rows as read_tabs gives them and as values.get shows them: equal, durations aside."""
+    def plain(cell):
+        return cell.total_seconds() / 86400 if isinstance(cell, dt.timedelta) else cell
+    return [[plain(cell) for cell in row] for row in read] == shown
+
+
+def test_blocks_join_up_as_one_read_would(emulator, monkeypatch):
+    """Blocks that end or start on blank rows, tabs sharing a request, the Hours column split
+    too: the tabs read are the ones a single read gives, and so are the figures."""
+    time = TIME[:3] + [[""] * 8] * 5 + TIME[3:] + [[f"2026-05-0{d}", "Ann", "K-1", "x", "", "1:15", "", ""]
+                                                   for d in range(1, 8)] + [[""] * 8] * 3 + [TIME[1]]
+    tabs = team_tabs(emulator, time=time)
+    spreadsheet = emulator.create_spreadsheet("Team", tabs, value_input="USER_ENTERED")
+    client, _ = connect(None, emulator.base_url)
+    for worksheet in client.open_by_key(spreadsheet).worksheets():
+        worksheet.resize(rows=len(tabs[worksheet.title]) + 2)  # small grids, so a few blocks each
+    whole = run(google(emulator, spreadsheet))
+    monkeypatch.setattr(google_backend, "READ_BLOCK_ROWS", 4)
+    monkeypatch.setattr(google_backend, "HOURS_BLOCK_ROWS", 3)
+    emulator.reset_counts()
+    read = google(emulator, spreadsheet).read_tabs(list(INPUT_TAB_NAMES))
+    assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == \
+        read_blocks(emulator, spreadsheet, 4) + -(-(len(time) + 2) // 3)
+    assert any(isinstance(cell, dt.timedelta) for row in read["Time"] for cell in row)
+    for name, rows in read.items():
+        assert same_cells(rows, emulator.values(spreadsheet, name)), name
+    split = run(google(emulator, spreadsheet))
+    for name in ("Balances", "Monthly", "Errors"):
+        assert split.tables[name].frame.equals(whole.tables[name].frame), name
+
+
+def test_a_300k_row_time_tab_is_read_in_bounded_blocks(emulator):
+    """Every response stays well under Google's 10 MB payload limit, and the rows are those of a single read."""
+    rng = random.Random(1)
+    time = [TIME[0]] + [[46000 + i % 700, rng.choice(["Ann", "Ben", "Cy"]), f"K-{1 + i % 2}",
+                         rng.choice(["Update plugins", "Fix checkout bug", "Security patch"]), "",
+                         rng.choice([0.25, 1.5, 2, "1h 15m", "90m"]), rng.choice(["", "Y", True]), ""]
+                        for i in range(300_000)]
+    tabs = team_tabs(emulator, time=time)
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    backend = google(emulator, spreadsheet)
+    sizes = []
+    backend.http.session.hooks["response"].append(lambda response, **_: sizes.append(len(response.content)))
+    emulator.reset_counts()
+    read = backend.read_tabs(list(INPUT_TAB_NAMES))
+    reads = emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")]
+    assert reads == read_blocks(emulator, spreadsheet) + -(-300_001 // google_backend.HOURS_BLOCK_ROWS)
+    assert max(sizes) < 5_000_000, sizes
+    assert len(read["Time"]) == 300_001
+    for name, rows in read.items():
+        assert same_cells(rows, emulator.values(spreadsheet, name)), name
 
 
 def test_output_tabs_are_protected_and_input_tabs_untouched(emulator):

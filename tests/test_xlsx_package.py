@@ -20,8 +20,10 @@ from hypothesis import strategies as st
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
+from sync.backends import xlsx_package
 from sync.backends.xlsx import LocalWorkbook
-from sync.backends.xlsx_package import replace_sheets
+from sync.backends.xlsx_package import fill_sheets, replace_sheets
+from sync.backends.xlsx_sheet import encode_columns, team_cells
 from sync.errors import SyncError
 from sync.table import Table
 
@@ -230,6 +232,85 @@ def test_money_reads_back_equal(amount):
     table = Table(pd.DataFrame({"Paid": [amount]}), {"Paid": "money"})
     tabs = read_back(replace_sheets(minimal_book(), {"Balances": table}))
     assert Decimal(repr(tabs["Balances"][1][0])) == amount
+
+
+# --- the zip ---------------------------------------------------------------------------
+
+def stored(package: bytes) -> dict[str, bytes]:
+    """Each entry's bytes as the zip stores them (deflated)."""
+    with zipfile.ZipFile(io.BytesIO(package)) as zf:
+        found = {}
+        for info in zf.infolist():
+            name_length, extra_length = struct.unpack("<HH", package[info.header_offset + 26:info.header_offset + 30])
+            start = info.header_offset + 30 + name_length + extra_length
+            found[info.filename] = package[start:start + info.compress_size]
+        return found
+
+
+def test_unchanged_parts_are_copied_as_stored_and_written_parts_deflated_fast():
+    before, after = stored(team_book()), stored(replace_sheets(team_book(), output_tables()))
+    unchanged = [name for name in before if name in after and name not in MAY_CHANGE]
+    assert "xl/worksheets/sheet1.xml" in unchanged
+    assert all(after[name] == before[name] for name in unchanged)
+    content = parts(replace_sheets(team_book(), output_tables()))[BALANCES_PART]
+    deflate = zlib.compressobj(1, zlib.DEFLATED, -15)
+    assert after[BALANCES_PART] == deflate.compress(content) + deflate.flush()
+
+
+def test_zip64_fields_are_written_when_sizes_or_offsets_need_them(monkeypatch):
+    normal = replace_sheets(team_book(), output_tables())
+    monkeypatch.setattr(xlsx_package, "ZIP64_LIMIT", 64)  # every entry and offset "too large"
+    wide = replace_sheets(team_book(), output_tables())
+    assert b"PK\x06\x06" in wide and b"PK\x06\x06" not in normal  # the ZIP64 end of central directory
+    with zipfile.ZipFile(io.BytesIO(wide)) as zf:
+        assert zf.testzip() is None
+    assert parts(wide) == parts(normal)
+    assert read_back(wide) == read_back(normal)
+
+
+def test_a_zip_written_with_data_descriptors_is_copied_right():
+    class Unseekable(io.RawIOBase):  # zipfile then puts CRC and sizes after each entry's data
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, chunk) -> int:
+            self.data += chunk
+            return len(chunk)
+
+    stream = Unseekable()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts(team_book()).items():
+            zf.writestr(name, data)
+    source = bytes(stream.data)
+    assert all(info.flag_bits & 0x08 for info in zipfile.ZipFile(io.BytesIO(source)).infolist())
+    result = replace_sheets(source, output_tables())
+    with zipfile.ZipFile(io.BytesIO(result)) as zf:
+        assert zf.testzip() is None
+    assert parts(result) == parts(replace_sheets(team_book(), output_tables()))
+
+
+def header_only_book() -> bytes:
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book.add_worksheet("Notes").write_row(0, 0, ["Note", "Amount"])
+    book.add_worksheet("Full").write_row(0, 0, ["a"])
+    book.get_worksheet_by_name("Full").write_row(1, 0, ["b"])
+    book.close()
+    return out.getvalue()
+
+
+def test_fill_sheets_writes_rows_below_a_header():
+    table = Table(pd.DataFrame({"Note": ["x <y>", None, "z"], "Amount": [Decimal("1.50"), None, Decimal("-2")]}),
+                  {"Note": "text", "Amount": "money"})
+    filled = fill_sheets(header_only_book(), {"Notes": encode_columns(table, lambda kind: team_cells(kind, False))})
+    assert read_back(filled)["Notes"] == [["Note", "Amount"], ["x <y>", 1.5], ["", ""], ["z", -2]]
+    sheet = openpyxl.load_workbook(io.BytesIO(filled))["Notes"]
+    assert sheet.dimensions == "A1:B4" and sheet["B2"].number_format == "#,##0.00"
+    with pytest.raises(ValueError, match="header row and nothing else"):
+        fill_sheets(header_only_book(), {"Full": encode_columns(table, lambda kind: team_cells(kind, False))})
 
 
 # --- calcChain -----------------------------------------------------------------------

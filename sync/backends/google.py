@@ -1,12 +1,25 @@
 """The team's book as a Google spreadsheet, through unmodified gspread.
 
-Request budget of a run (constant in rows and contracts):
-  team spreadsheet: 1 metadata GET, 1 values:batchGet of every input tab, 1 values GET of the
-  Time tab's Hours column only when it holds numbers (to tell 1:30:00 duration cells, which the
-  API sends as fractions of a day, from plain hours), 1 batchUpdate (add and size output tabs,
-  formats, protection), 1 values:batchUpdate with every output tab;
+Request budget of a run (constant in contracts; it grows with rows only by read blocks):
+  team spreadsheet: 1 metadata GET, then the input tabs in values:batchGet requests of at most
+  READ_BLOCK_ROWS grid rows each (all of them in 1 request while the tabs' grids hold 25,000
+  rows or fewer; a bigger tab is split into row blocks `'Time'!25001:50000`...); only when the
+  Time tab's Hours column holds numbers, that column again with FORMATTED_VALUE (to tell 1:30:00
+  duration cells, which the API sends as fractions of a day, from plain hours), in
+  values:batchGet requests of at most HOURS_BLOCK_ROWS rows; 1 batchUpdate (add and size output
+  tabs, formats, protection), 1 values:batchUpdate with every output tab;
   each client spreadsheet: 1 Drive permissions.list (the audit), 1 metadata GET, 1 batchUpdate,
   1 values:batchUpdate.
+
+Why blocks: the Sheets API sets no hard limit on a response, but Google recommends payloads of
+at most 2 MB, stops processing a request after 180 s (developers.google.com/sheets/api/limits)
+and refuses request payloads over 10 MB ("Request payload size exceeds the limit: 10485760
+bytes"). Google prints its JSON with two-space indents, so a cell costs its text plus some 14
+bytes: a Time row is about 170 bytes, and READ_BLOCK_ROWS = 25,000 rows about 4.2 MB - well
+under 10 MB, and large enough that a book of 10,000 time rows is still read in one request; a
+row of the Hours column alone is about 37 bytes and HOURS_BLOCK_ROWS = 50,000 rows about 1.9 MB.
+Blocks are read one after another: a row someone inserts by hand between two of them can be
+read twice or missed, as with any read in several requests; the next run reads it right.
 """
 from __future__ import annotations
 
@@ -14,9 +27,10 @@ import datetime as dt
 import re
 import zlib
 from decimal import Decimal
-from typing import Any
+from typing import Any, Sequence
 
 import gspread
+import numpy as np
 import pandas as pd
 
 from sync.backends import RawTab
@@ -29,6 +43,8 @@ from sync.table import Kind, Table
 
 OUTPUT_NOTE = "contract-sync output: rewritten by every run; type in the input tabs instead"
 EPOCH = dt.date(1899, 12, 30)
+READ_BLOCK_ROWS = 25_000  # grid rows of input tabs per values:batchGet: ~4.2 MB of Google's JSON
+HOURS_BLOCK_ROWS = 50_000  # rows of the one Hours column per values:batchGet: ~1.9 MB
 CHART_COLUMNS = 8  # blank columns right of the Summary's tables, where the chart is anchored
 METADATA_FIELDS = ("properties.title,sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
                    "protectedRanges(protectedRangeId,description),charts(chartId))")
@@ -79,21 +95,56 @@ class GoogleSheet:
         return {header_key(s["properties"]["title"]): s for s in meta.get("sheets", [])}
 
     def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
-        what = f"spreadsheet {self.id}"
-        self.sheets = self.metadata(self.id, what)
-        found = {name: self.sheets[header_key(name)]["properties"]["title"] for name in names
+        self.sheets = self.metadata(self.id, f"spreadsheet {self.id}")
+        found = {name: self.sheets[header_key(name)]["properties"] for name in names
                  if header_key(name) in self.sheets}
         if not found:
             return {}
-        answer = self.call(what, "values_batch_get", self.id, [a1(title) for title in found.values()], params={
+        tabs = self._read_blocks(found, READ_BLOCK_ROWS, {
             "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
             "majorDimension": "ROWS"})
-        tabs = {name: vr.get("values", []) for name, vr in zip(found, answer["valueRanges"])}
         if "Time" in tabs:
             self._read_durations(found["Time"], tabs["Time"])
         return tabs
 
-    def _read_durations(self, title: str, rows: RawTab) -> None:
+    def _read_blocks(self, tabs: dict[str, dict[str, Any]], block_rows: int, params: dict[str, str],
+                     column: str | None = None) -> dict[str, RawTab]:
+        """Each tab's values (or one column's), read in values:batchGet requests of at most
+        `block_rows` grid rows: small tabs share a request, a big one is split into row blocks.
+        The rows come back as one read of the whole tab would give them."""
+        letter = column or ""
+        requests: list[list[tuple[str, int, str]]] = [[]]  # per request: (tab, first row, range)
+        room = block_rows
+        for name, props in tabs.items():
+            title, height = props["title"], props.get("gridProperties", {}).get("rowCount", 1)
+            first = 1
+            while first <= height:
+                if not room:
+                    requests.append([])
+                    room = block_rows
+                last = min(height, first + room - 1)
+                if first == 1 and last == height:  # the whole tab (or column), named as ever
+                    text = f"{a1(title)}!{letter}:{letter}" if letter else a1(title)
+                else:  # rows first..last: 'Time'!10001:20000, or 'Time'!F50001:F100000
+                    text = f"{a1(title)}!{letter}{first}:{letter}{last}"
+                requests[-1].append((name, first, text))
+                room -= last - first + 1
+                first = last + 1
+        out: dict[str, RawTab] = {name: [] for name in tabs}
+        for ranges in requests:
+            if not ranges:
+                continue
+            answer = self.call(f"spreadsheet {self.id}", "values_batch_get", self.id, [text for _, _, text in ranges],
+                               params=params)
+            for (name, first, _), found in zip(ranges, answer.get("valueRanges", [])):
+                values = found.get("values", [])
+                if values:  # a block's trailing blank rows are left out: put them back before the next
+                    rows = out[name]
+                    rows.extend([[] for _ in range(first - 1 - len(rows))])
+                    rows.extend(values)
+        return out
+
+    def _read_durations(self, props: dict[str, Any], rows: RawTab) -> None:
         """Cells formatted as durations or times (someone typed 1:30) come as fractions of a day."""
         header = [header_key(cell) for cell in (rows[0] if rows else [])]
         if header_key("Hours") not in header:
@@ -102,9 +153,8 @@ class GoogleSheet:
         numbers = [r for r in range(1, len(rows)) if col < len(rows[r]) and _is_number(rows[r][col])]
         if not numbers:
             return
-        letter = column_letter(col)
-        shown = self.call(f"spreadsheet {self.id}", "values_get", self.id, f"{a1(title)}!{letter}:{letter}",
-                           params={"valueRenderOption": "FORMATTED_VALUE"}).get("values", [])
+        shown = self._read_blocks({"Time": props}, HOURS_BLOCK_ROWS, {"valueRenderOption": "FORMATTED_VALUE"},
+                                  column=column_letter(col))["Time"]
         for r in numbers:
             text = str(shown[r][0]) if r < len(shown) and shown[r] else ""
             if ":" in text:
@@ -272,15 +322,35 @@ def _cell(value: object, kind: Kind) -> object:
     return str(value)
 
 
-def _grid(blocks: list[tuple[int, Table]], size: tuple[int, int]) -> list[list[object]]:
+def _column_cells(column: pd.Series, kind: Kind) -> list[object]:
+    """`_cell` of every value of a column, a column at a time for the usual types: a big client
+    tab has hundreds of thousands of cells, and a call per cell was most of a write."""
+    values = column.tolist()
+    kinds = set(map(type, values))
+    if kind == "text" and kinds <= {str}:
+        return values
+    if kind in ("money", "hours") and kinds <= {Decimal, type(None)} and not any(
+            map(Decimal.is_nan, filter(None, values))):
+        return [float(v) if v is not None else "" for v in values] if type(None) in kinds else list(map(float, values))
+    if kind == "date" and kinds <= {dt.date, type(None)}:
+        serials = {day: (day - EPOCH).days if day is not None else "" for day in set(values)}  # a few hundred
+        return list(map(serials.__getitem__, values))
+    if kind in ("bool", "int") and kinds <= {bool, int}:
+        return values
+    # other blanks (NaN, NaT) or values of other types: a cell at a time
+    return [_cell(v, kind) for v in column.astype(object).where(column.notna(), None).tolist()]
+
+
+def _grid(blocks: list[tuple[int, Table]], size: tuple[int, int]) -> list[Sequence[object]]:
     """Every cell of the tab's grid: the blocks, and blanks everywhere else (clearing old figures)."""
     rows, cols = size
-    grid = [[""] * cols for _ in range(rows)]
+    grid: list[Sequence[object]] = [[""] * cols] * rows  # one shared blank row: JSON does not mind
     for top, table in blocks:
-        kinds = list(table.kinds.values())
-        grid[top][:len(table.columns)] = table.columns
-        for r, values in enumerate(table.rows(), start=top + 1):
-            grid[r][:len(values)] = [_cell(v, k) for v, k in zip(values, kinds)]
+        n = len(table.frame)
+        columns = [_column_cells(column, kind) for (_, column), kind in zip(table.frame.items(), table.kinds.values())]
+        columns += [[""] * n] * (cols - len(columns))
+        grid[top] = [*table.columns, *[""] * (cols - len(table.columns))]
+        grid[top + 1:top + 1 + n] = zip(*columns) if columns else [[""] * cols] * n
     return grid
 
 
@@ -305,15 +375,30 @@ def _format_requests(sheet_id: int, top: int, table: Table) -> list[dict[str, An
                                                                                 "pattern": pattern}},
                                    "numberFormat"))
             continue
-        places = [max(0, -v.as_tuple().exponent) if isinstance(v, Decimal) else 2 for v in table.frame[name]]
-        start = 0
-        for i in range(1, n + 1):
-            if i == n or places[i] != places[start]:
-                pattern = "#,##0" + ("." + "0" * places[start] if places[start] else "")
-                requests.append(repeat(top + 1 + start, top + 1 + i, col,
-                                       {"numberFormat": {"type": "NUMBER", "pattern": pattern}}, "numberFormat"))
-                start = i
+        places = _decimal_places(table.frame[name].tolist())
+        starts = [0, *(np.flatnonzero(places[1:] != places[:-1]) + 1).tolist(), n]  # runs of equal decimals
+        for start, end in zip(starts, starts[1:]):
+            pattern = "#,##0" + ("." + "0" * int(places[start]) if places[start] else "")
+            requests.append(repeat(top + 1 + start, top + 1 + end, col,
+                                   {"numberFormat": {"type": "NUMBER", "pattern": pattern}}, "numberFormat"))
     return requests
+
+
+def _decimal_places(amounts: list[object]) -> np.ndarray:
+    """How many decimals each amount shows (2 when it is not a Decimal). Neighbours mostly
+    share an exponent (often all of them do), and same_quantum is far cheaper than as_tuple."""
+    first = amounts[0] if amounts else None
+    if isinstance(first, Decimal) and set(map(type, amounts)) == {Decimal} and all(map(first.same_quantum, amounts)):
+        return np.full(len(amounts), max(0, -first.as_tuple().exponent))
+    places = np.empty(len(amounts), dtype=np.int64)
+    last, shown = None, 2
+    for i, amount in enumerate(amounts):
+        if not isinstance(amount, Decimal):
+            last, shown = None, 2
+        elif last is None or not amount.same_quantum(last):
+            last, shown = amount, max(0, -amount.as_tuple().exponent)
+        places[i] = shown
+    return places
 
 
 def _chart_request(sheet_id: int, block: tuple[int, Table], chart_id: int | None, anchor_col: int) -> dict:

@@ -15,13 +15,17 @@ from .state import Sheet, Spreadsheet
 
 
 def store_cell(sheet: Sheet, row: int, col: int, source: dict, mask: fieldmask.Mask) -> None:
-    cell = fieldmask.apply(sheet.cells.get((row, col)) or {}, source, mask)
+    sheet.set_cell(row, col, _updated(sheet.cell(row, col), source, mask))
+
+
+def _updated(cell: dict | None, source: dict, mask: fieldmask.Mask) -> dict:
+    cell = fieldmask.apply(cell or {}, source, mask)
     if cell.get("note") == "":
         del cell["note"]  # recorded: writing an empty note removes it
     for key in ("userEnteredFormat", "userEnteredValue"):
         if cell.get(key) == {}:
             del cell[key]
-    sheet.set_cell(row, col, cell)
+    return cell
 
 
 def _mask(request: dict) -> fieldmask.Mask:
@@ -34,6 +38,10 @@ def repeat_cell(book: Spreadsheet, request: dict, owner: str) -> dict:
     sheet, rect = grid_rect(book, request.get("range") or {})
     mask = _mask(request)
     source = fieldmask.add_color_twins(request.get("cell") or {})
+    if "*" not in mask and "userEnteredValue" not in mask:
+        # Values stay as they are: the rest of a cell changes the same way wherever it is the same.
+        sheet.grid.map_extras(rect, lambda extra: _updated(extra, source, mask) or None)
+        return {}
     for row in range(rect.start_row, rect.end_row):
         for col in range(rect.start_col, rect.end_col):
             store_cell(sheet, row, col, source, mask)

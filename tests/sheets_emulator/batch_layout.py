@@ -47,10 +47,9 @@ def merge_cells(book: Spreadsheet, request: dict, owner: str) -> dict:
     sheet.merges = [m for m in sheet.merges if not any(_overlap(_rect(m), piece) for piece in pieces)]
     for piece in pieces:
         sheet.merges.append(_grid_range(sheet, piece))
-        for (row, col), cell in list(sheet.cells.items()):
-            inside = piece.start_row <= row < piece.end_row and piece.start_col <= col < piece.end_col
-            if inside and (row, col) != (piece.start_row, piece.start_col):
-                sheet.set_cell(row, col, {k: v for k, v in cell.items() if k != "userEnteredValue"})
+        kept = sheet.grid.value(piece.start_row, piece.start_col)
+        sheet.grid.clear_values(piece)
+        sheet.grid.set_value(piece.start_row, piece.start_col, kept)
     return {}
 
 

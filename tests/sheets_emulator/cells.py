@@ -1,9 +1,10 @@
 """One cell: what a client writes into it and what it reads back.
 
-A stored cell is a dict shaped like Google's CellData, holding only what a user sets:
-`userEnteredValue` (an ExtendedValue: stringValue / numberValue / boolValue / formulaValue),
-`userEnteredFormat`, `note`, and any other CellData field sent through updateCells (kept and
-echoed). Stored dicts are never mutated, only replaced, so a spreadsheet copies cheaply.
+A cell, as handlers see it, is a dict shaped like Google's CellData, holding only what a user
+sets: `userEnteredValue` (an ExtendedValue: stringValue / numberValue / boolValue /
+formulaValue), `userEnteredFormat`, `note`, and any other CellData field sent through
+updateCells (kept and echoed). `grid.py` stores it compactly; `render_stored` reads a value
+straight from there.
 
 Formulas are stored, not computed: plain arithmetic on numbers (`=1+1`, `=(2*3)/4`) is
 evaluated; any other formula reads back as its own text with FORMATTED_VALUE and
@@ -19,6 +20,7 @@ from typing import Any
 
 from . import numfmt
 from .errors import invalid_argument
+from .grid import unpack
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
 _GROUPED = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
@@ -189,3 +191,20 @@ def render(cell: dict | None, value_option: str, datetime_option: str) -> Any:
     if "stringValue" in value:
         return value["stringValue"]
     return formatted_value(cell)
+
+
+def render_stored(value: Any, extra: dict | None, value_option: str, datetime_option: str) -> Any:
+    """A value as a Grid stores it (the rest of its cell beside it) as the values API returns
+    it; None for no value. The same answers as `render` on the whole CellData."""
+    kind = type(value)
+    if kind is str:
+        return value if value != "" else None
+    if kind is bool:
+        return ("TRUE" if value else "FALSE") if value_option == "FORMATTED_VALUE" else value
+    if kind is int or kind is float:
+        pattern = number_format(extra)
+        if value_option == "FORMATTED_VALUE" or (datetime_option == "FORMATTED_STRING"
+                                                 and numfmt.is_date_format(pattern)):
+            return numfmt.render(value, pattern)
+        return numfmt.json_number(value)
+    return render({**(extra or {}), "userEnteredValue": unpack(value)}, value_option, datetime_option)

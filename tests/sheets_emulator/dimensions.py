@@ -11,6 +11,7 @@ KEYS = {"ROWS": ("startRowIndex", "endRowIndex", "rowIndex", "rowCount", 0),
 
 def insert(sheet: Sheet, dimension: str, start: int, count: int) -> None:
     """`count` empty rows/columns before index `start`; whatever was there moves on."""
+    sheet.grid.insert(KEYS[dimension][4], start, count)
     _move(sheet, dimension, lambda i: i + count if i >= start else i,
           lambda end: end + count if end > start else end)
     sheet.properties["gridProperties"][KEYS[dimension][3]] += count
@@ -26,6 +27,7 @@ def delete(sheet: Sheet, dimension: str, start: int, end: int) -> None:
     def boundary(i: int) -> int:
         return i if i <= start else start if i <= end else i - width
 
+    sheet.grid.delete(KEYS[dimension][4], start, end)
     _move(sheet, dimension, index, boundary)
     sheet.properties["gridProperties"][KEYS[dimension][3]] -= width
 
@@ -42,13 +44,9 @@ def resize(sheet: Sheet, rows: int, cols: int) -> None:
 
 def _move(sheet: Sheet, dimension: str, index: Callable[[int], int | None],
           boundary: Callable[[int], int]) -> None:
-    start_key, end_key, anchor_key, _, axis = KEYS[dimension]
-    moved = {}
-    for key, cell in sheet.cells.items():
-        new = index(key[axis])
-        if new is not None:
-            moved[(new, key[1]) if axis == 0 else (key[0], new)] = cell
-    sheet.cells = moved
+    """What points at rows/columns follows them (the cells themselves moved in the grid)."""
+    start_key, end_key, anchor_key = KEYS[dimension][:3]
+
     def still_there(grid_range: dict) -> bool:
         if start_key in grid_range:
             grid_range[start_key] = boundary(grid_range[start_key])

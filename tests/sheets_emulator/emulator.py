@@ -10,6 +10,7 @@ from typing import Any
 from . import a1, drive, numfmt, values_api
 from .a1 import Rect
 from .faults import Faults
+from .grid import BLANK, PLAIN, numbers
 from .metadata import cell_json, protected_range_json, sheet_properties
 from .server import EmulatorServer
 from .state import SPREADSHEET_MIME, Sheet, Spreadsheet, Store, new_sheet
@@ -101,14 +102,15 @@ class Emulator:
         """A tab's values as `values.get` would return them (trailing blanks dropped)."""
         with self.store.lock:
             sheet = self._sheet(spreadsheet_id, sheet_name)
-            return values_api.read(sheet, Rect(0, 0, sheet.rows, sheet.cols), render, dates, "ROWS")
+            return [list(row) for row in values_api.read(sheet, Rect(0, 0, sheet.rows, sheet.cols), render, dates,
+                                                         "ROWS")]
 
     def cell(self, spreadsheet_id: str, sheet_name: str, a1_cell: str) -> dict:
         """One cell's CellData (userEnteredValue, userEnteredFormat, note, effective/formatted)."""
         with self.store.lock:
             book = self._book(spreadsheet_id)
             sheet, rect = values_api.resolve(book, f"{a1.quote_title(sheet_name)}!{a1_cell}")
-            return cell_json(sheet.cells.get((rect.start_row, rect.start_col)))
+            return cell_json(sheet.cell(rect.start_row, rect.start_col))
 
     def sheet_properties(self, spreadsheet_id: str) -> list[dict]:
         with self.store.lock:
@@ -148,6 +150,10 @@ class Emulator:
 
 def _fill(sheet: Sheet, rows: list[list[Any]], value_input: str) -> None:
     for r, row in enumerate(rows):
+        kinds = set(map(type, row))
+        if value_input == "RAW" and kinds <= PLAIN | {type(None)}:  # stored as they are: a row at a time
+            sheet.grid.put_row(r, 0, numbers([BLANK if value is None else value for value in row]))
+            continue
         for c, value in enumerate(row):
             if value is None:
                 continue

@@ -86,11 +86,10 @@ def grid_data(sheet: Sheet, rect: Rect, mask: fieldmask.Mask | None) -> dict:
         out["startColumn"] = rect.start_col
     if fieldmask.wants(mask, "sheets", "data", "rowData"):
         last_col: dict[int, int] = {}  # row -> last column holding anything
-        for r, c in sheet.cells:
-            if rect.start_row <= r < rect.end_row and rect.start_col <= c < rect.end_col:
-                last_col[r] = max(c, last_col.get(r, c))
+        for r, c in sheet.grid.keys(rect):
+            last_col[r] = max(c, last_col.get(r, c))
         if last_col:
-            out["rowData"] = [{"values": [cell_json(sheet.cells.get((r, c)))
+            out["rowData"] = [{"values": [cell_json(sheet.cell(r, c))
                                           for c in range(rect.start_col, last_col[r] + 1)]} if r in last_col else {}
                               for r in range(rect.start_row, max(last_col) + 1)]
     for key, dimension, pixels, span in (("rowMetadata", "ROWS", ROW_PIXELS, range(rect.start_row, rect.end_row)),

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import errors, routes
+from . import errors, pretty, routes
 from .call import Call
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        data = json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
+        data = pretty.dumps(body).encode("utf-8")
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()

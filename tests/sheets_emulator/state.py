@@ -2,7 +2,8 @@
 
 Every change to a spreadsheet is made on a copy that replaces the original only when the
 whole request succeeded: that is how batchUpdate and values:batchUpdate stay all-or-nothing,
-as they are on Google. Cells are immutable dicts, so a copy shares them.
+as they are on Google. A sheet's cells live in a `Grid`, whose copies share their rows until
+one side changes them.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import errors
+from .grid import Grid
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 DEFAULTS = json.loads((Path(__file__).parent / "google_defaults.json").read_text(encoding="utf-8"))
@@ -41,7 +43,7 @@ def permission_id(identity: str) -> str:
 @dataclass
 class Sheet:
     properties: dict  # SheetProperties without `index` (that is the sheet's place in the list)
-    cells: dict[tuple[int, int], dict] = field(default_factory=dict)
+    grid: Grid = field(default_factory=Grid)
     protected_ranges: list[dict] = field(default_factory=list)
     charts: list[dict] = field(default_factory=list)
     merges: list[dict] = field(default_factory=list)  # GridRanges, sheetId included
@@ -70,14 +72,15 @@ class Sheet:
         return grid.get("rowCount", 0) * grid.get("columnCount", 0)
 
     def copy(self) -> Sheet:
-        return Sheet(copy.deepcopy(self.properties), dict(self.cells), copy.deepcopy(self.protected_ranges),
+        return Sheet(copy.deepcopy(self.properties), self.grid.copy(), copy.deepcopy(self.protected_ranges),
                      copy.deepcopy(self.charts), copy.deepcopy(self.merges), copy.deepcopy(self.dimension_properties))
 
+    def cell(self, row: int, col: int) -> dict | None:
+        """One cell's CellData as set by clients (a new dict), or None."""
+        return self.grid.cell(row, col)
+
     def set_cell(self, row: int, col: int, cell: dict | None) -> None:
-        if cell:
-            self.cells[(row, col)] = cell
-        else:
-            self.cells.pop((row, col), None)
+        self.grid.set_cell(row, col, cell)
 
 
 def new_sheet(sheet_id: int, title: str, rows: int = 1000, cols: int = 26) -> Sheet:

@@ -1,12 +1,15 @@
 """spreadsheets.values: get, batchGet, update, batchUpdate, clear, batchClear, append."""
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import a1, cells, dimensions, errors
 from .a1 import Rect
 from .call import Call
+from .grid import BLANK, PLAIN, Grid, numbers, pack
 from .state import Sheet, Spreadsheet
 
 RENDER = ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA")
@@ -43,27 +46,61 @@ def sheet_prefix(text: str, sheet: Sheet) -> str:
     return text if not a1.is_cells(text) else a1.quote_title(sheet.title)
 
 
-def read(sheet: Sheet, rect: Rect, value_option: str, datetime_option: str, major: str) -> list[list]:
-    """Cells of a rectangle, trailing empty cells and rows dropped, as Google sends them."""
-    filled = [key for key, cell in sheet.cells.items() if not cells.is_blank(cell)
-              and rect.start_row <= key[0] < rect.end_row and rect.start_col <= key[1] < rect.end_col]
-    if not filled:
-        return []
-    # Only the part up to the last value can show up: never walk an open range's empty tail.
-    rows = range(rect.start_row, max(r for r, _ in filled) + 1)
-    cols = range(rect.start_col, max(c for _, c in filled) + 1)
-    lines: list[list] = []
-    for i in (rows if major == "ROWS" else cols):
-        line = []
-        for j in (cols if major == "ROWS" else rows):
-            key = (i, j) if major == "ROWS" else (j, i)
-            line.append(cells.render(sheet.cells.get(key), value_option, datetime_option))
-        while line and line[-1] is None:
-            line.pop()
-        lines.append(["" if value is None else value for value in line])
+def read(sheet: Sheet, rect: Rect, value_option: str, datetime_option: str, major: str) -> list[Sequence]:
+    """Cells of a rectangle, trailing empty cells and rows dropped, as Google sends them. A read
+    of whole rows hands out the stored tuples themselves; other lines are new tuples or lists."""
+    grid = sheet.grid
+    stored = grid.rows[rect.start_row:min(rect.end_row, len(grid.rows))]
+    # A plain value reads back as stored unless formats matter (FORMATTED_VALUE, or date cells
+    # with FORMATTED_STRING): then each cell is rendered, each distinct one once.
+    formats_matter = value_option == "FORMATTED_VALUE" or (
+        datetime_option == "FORMATTED_STRING" and grid.has_extras(rect))
+    present = list(filter(None, stored))
+    if (major == "ROWS" and not formats_matter and rect.start_col == 0
+            and max(map(len, present), default=0) <= rect.end_col
+            and PLAIN.issuperset(map(type, itertools.chain.from_iterable(present)))):
+        lines = [row or () for row in stored]  # whole rows, as stored: the usual read
+    else:
+        lines = _read_cells(grid, stored, rect, value_option, datetime_option, major)
     while lines and not lines[-1]:
         lines.pop()
     return lines
+
+
+def _read_cells(grid: Grid, stored: list[tuple | None], rect: Rect, value_option: str, datetime_option: str,
+                major: str) -> list[Sequence]:
+    """Every cell rendered, a column at a time (a column mostly shares one format), then put
+    in rows or columns with trailing blanks dropped."""
+    by_column = list(itertools.zip_longest(*[row or () for row in stored], fillvalue=BLANK))
+    extras = grid.extras_columns(rect)
+    shown: dict[tuple, Any] = {}
+    columns = [_render_column(values, (extras[i] if i < len(extras) else None) or [], value_option, datetime_option,
+                              shown) for i, values in enumerate(by_column[rect.start_col:rect.end_col])]
+    return [_shown(line) if None in line else line for line in (columns if major == "COLUMNS" else zip(*columns))]
+
+
+def _shown(line: Sequence) -> tuple:
+    """Rendered cells with trailing blanks dropped and the others shown as ""."""
+    end = len(line)
+    while end and line[end - 1] is None:
+        end -= 1
+    return tuple(["" if value is None else value for value in line[:end]])
+
+
+def _render_column(values: Sequence, extras: list[dict | None], value_option: str, datetime_option: str,
+                   shown: dict[tuple, Any]) -> list:
+    """Each cell as the values API shows it (None: blank); a plain value is rendered once per
+    distinct (value, rest of the cell)."""
+    extras = list(extras[:len(values)]) + [None] * (len(values) - len(extras))
+    if not PLAIN.issuperset(map(type, values)):  # formulas and such: one by one
+        return [cells.render_stored(value, extra, value_option, datetime_option)
+                for value, extra in zip(values, extras)]
+    keys = list(zip(map(type, values), values, map(id, extras)))  # with the type: 1, 1.0 and True differ
+    by_id = dict(zip(map(id, extras), extras))
+    for key in dict.fromkeys(keys):
+        if key not in shown:
+            shown[key] = cells.render_stored(key[1], by_id[key[2]], value_option, datetime_option)
+    return list(map(shown.__getitem__, keys))
 
 
 def value_range(sheet: Sheet, rect: Rect, value_option: str, datetime_option: str, major: str) -> dict:
@@ -131,29 +168,53 @@ def write(sheet: Sheet, text: str, rect: Rect, values: list[list], input_option:
         target = Rect(rect.start_row, rect.start_col, rect.start_row + height, rect.start_col + width)
         raise errors.grid_limits(f"{sheet_prefix(text, sheet)}!{a1.format_rect(target)}", sheet.rows, sheet.cols)
     written = Written(sheet, rect)
+    kinds = set(map(type, itertools.chain.from_iterable(values)))
+    if input_option == "RAW" and kinds <= PLAIN:  # the usual write: no None to skip, nothing to parse
+        block = [numbers(row) for row in values] if float in kinds else values
+        sheet.grid.put_rows(rect.start_row, rect.start_col, block)
+        written.lengths = list(map(len, values))
+        return written
     for i, row in enumerate(values):
+        r = rect.start_row + i
+        kinds = set(map(type, row))
+        if input_option == "RAW" and kinds <= PLAIN:  # no None to skip, nothing to parse
+            if row:
+                sheet.grid.put_row(r, rect.start_col, numbers(row) if float in kinds else row)
+                written.rows[r] = range(rect.start_col, rect.start_col + len(row))
+            continue
+        columns = set()
         for j, value in enumerate(row):
             if value is None:
                 continue  # null means "leave this cell alone"
-            r, c = rect.start_row + i, rect.start_col + j
-            put_value(sheet, r, c, value, input_option, f"values[{i}][{j}]")
-            written.cells.add((r, c))
+            put_value(sheet, r, rect.start_col + j, value, input_option, f"values[{i}][{j}]")
+            columns.add(rect.start_col + j)
+        if columns:
+            written.rows[r] = columns
     return written
 
 
 def put_value(sheet: Sheet, row: int, col: int, value: Any, input_option: str, where: str) -> None:
-    cell = dict(sheet.cells.get((row, col)) or {})
     if input_option == "RAW":
         entered, auto_format = cells.raw_value(value, where), None
     else:
         entered, auto_format = cells.user_entered_value(value, where)
-    if entered is None:
-        cell.pop("userEnteredValue", None)
-    else:
-        cell["userEnteredValue"] = entered
-    if auto_format and not cells.number_format(cell):
-        cell["userEnteredFormat"] = {**(cell.get("userEnteredFormat") or {}), "numberFormat": auto_format}
-    sheet.set_cell(row, col, cell)
+    sheet.grid.set_value(row, col, pack(entered))
+    extra = sheet.grid.extra(row, col) or {}
+    if auto_format and not cells.number_format(extra):
+        sheet.grid.set_extra(row, col, {**extra, "userEnteredFormat": {**(extra.get("userEnteredFormat") or {}),
+                                                                      "numberFormat": auto_format}})
+
+
+def distinct_columns(spans: Iterable[range | set[int]]) -> set[int]:
+    columns: set[int] = set()
+    seen: set[tuple[int, int]] = set()
+    for span in spans:
+        if type(span) is range:
+            if (span.start, span.stop) in seen:
+                continue
+            seen.add((span.start, span.stop))
+        columns.update(span)
+    return columns
 
 
 @dataclass
@@ -161,27 +222,57 @@ class Written:
     """What one write changed: the cells given a value (or cleared), on one sheet."""
     sheet: Sheet
     start: Rect
-    cells: set[tuple[int, int]] = field(default_factory=set)
+    rows: dict[int, range | set[int]] = field(default_factory=dict)  # row -> its columns written
+    lengths: list[int] | None = None  # instead of rows, for a block written whole: each row's length
+
+    def by_row(self) -> dict[int, range | set[int]]:
+        if self.lengths is None:
+            return self.rows
+        left = self.start.start_col
+        return {self.start.start_row + i: range(left, left + n) for i, n in enumerate(self.lengths) if n}
+
+    def counts(self) -> tuple[int, int, int]:
+        """Rows, columns and cells given a value (or cleared)."""
+        if self.lengths is not None:  # rows all start at the same column
+            return len(self.lengths) - self.lengths.count(0), max(self.lengths, default=0), sum(self.lengths)
+        return len(self.rows), len(distinct_columns(self.rows.values())), sum(map(len, self.rows.values()))
 
     @property
     def box(self) -> Rect:
-        if not self.cells:
-            return Rect(self.start.start_row, self.start.start_col, self.start.start_row + 1, self.start.start_col + 1)
-        rows, cols = {r for r, _ in self.cells}, {c for _, c in self.cells}
-        return Rect(min(rows), min(cols), max(rows) + 1, max(cols) + 1)
+        """The smallest rectangle holding every cell written (the corner alone if none was)."""
+        top, left = self.start.start_row, self.start.start_col
+        if self.lengths is not None:
+            filled = [i for i, n in enumerate(self.lengths) if n]
+            if filled:
+                return Rect(top + filled[0], left, top + filled[-1] + 1, left + max(self.lengths))
+        elif self.rows:
+            columns = distinct_columns(self.rows.values())
+            return Rect(min(self.rows), min(columns), max(self.rows) + 1, max(columns) + 1)
+        return Rect(top, left, top + 1, left + 1)
 
     def answer(self, book: Spreadsheet, call: Call, body: dict) -> dict:
         """UpdateValuesResponse; zero counts are left out, as proto3 JSON does."""
         out: dict[str, Any] = {"spreadsheetId": book.id, "updatedRange": a1.format_range(self.sheet.title, self.box)}
-        if self.cells:
-            out.update(updatedRows=len({r for r, _ in self.cells}), updatedColumns=len({c for _, c in self.cells}),
-                       updatedCells=len(self.cells))
+        rows, columns, cells = self.counts()
+        if cells:
+            out.update(updatedRows=rows, updatedColumns=columns, updatedCells=cells)
         if body.get("includeValuesInResponse") or call.flag("includeValuesInResponse"):
             render = body.get("responseValueRenderOption") or call.param("responseValueRenderOption", RENDER[0])
             dates = body.get("responseDateTimeRenderOption") or call.param("responseDateTimeRenderOption",
                                                                            DATETIME[0])
             out["updatedData"] = value_range(self.sheet, self.box, render, dates, "ROWS")
         return out
+
+
+def _total(writes: list[Written]) -> tuple[int, int, int]:
+    """Rows, columns and cells that writes to one sheet gave a value, each counted once."""
+    if len(writes) == 1:
+        return writes[0].counts()
+    rows: dict[int, range | set[int]] = {}
+    for written in writes:
+        for r, span in written.by_row().items():
+            rows[r] = set(rows[r]) | set(span) if r in rows else span
+    return len(rows), len(distinct_columns(rows.values())), sum(map(len, rows.values()))
 
 
 def _input_option(call: Call, body: dict | None = None) -> str:
@@ -223,11 +314,13 @@ def batch_update(call: Call) -> tuple[int, dict]:
             sheet, rect = resolve(book, text)
             responses.append(write(sheet, text, rect, values, option, _is_anchor(text)))
     out: dict[str, Any] = {"spreadsheetId": book.id}
-    touched = {(w.sheet.id, r, c) for w in responses for r, c in w.cells}
-    if touched:
-        out.update(totalUpdatedRows=len({(s, r) for s, r, _ in touched}),
-                   totalUpdatedColumns=len({(s, c) for s, _, c in touched}),
-                   totalUpdatedCells=len(touched), totalUpdatedSheets=len({s for s, _, _ in touched}))
+    by_sheet: dict[int, list[Written]] = {}
+    for written in responses:
+        by_sheet.setdefault(written.sheet.id, []).append(written)
+    totals = [total for total in map(_total, by_sheet.values()) if total[2]]
+    if totals:
+        out.update(totalUpdatedRows=sum(t[0] for t in totals), totalUpdatedColumns=sum(t[1] for t in totals),
+                   totalUpdatedCells=sum(t[2] for t in totals), totalUpdatedSheets=len(totals))
     if responses:
         out["responses"] = [written.answer(book, call, body) for written in responses]
     return 200, out
@@ -252,9 +345,7 @@ def batch_clear(call: Call) -> tuple[int, dict]:
 def _clear(book: Spreadsheet, text: str) -> str:
     """Values go; formats and notes stay, as on Google."""
     sheet, rect = resolve(book, text)
-    for (row, col), cell in list(sheet.cells.items()):
-        if rect.start_row <= row < rect.end_row and rect.start_col <= col < rect.end_col:
-            sheet.set_cell(row, col, {k: v for k, v in cell.items() if k != "userEnteredValue"})
+    sheet.grid.clear_values(rect)
     return a1.format_range(sheet.title, rect)
 
 
@@ -263,7 +354,7 @@ def _clear(book: Spreadsheet, text: str) -> str:
 def find_table(sheet: Sheet, rect: Rect) -> Rect | None:
     """The "table" append extends: the block of touching non-empty cells around the first
     value inside the range (recorded: with A1 and C1 filled and B1 empty, the table is A1)."""
-    filled = {key for key, cell in sheet.cells.items() if not cells.is_blank(cell)}
+    filled = set(sheet.grid.value_keys())
     inside = sorted(key for key in filled
                     if rect.start_row <= key[0] < rect.end_row and rect.start_col <= key[1] < rect.end_col)
     if not inside:
