@@ -116,11 +116,22 @@ def run_google(size: int) -> dict[str, Any]:
             row[3] = emulator.create_spreadsheet(row[1])
         spreadsheet = emulator.create_spreadsheet("Team", tabs)
         client, account = connect(None, emulator.base_url)
+        trim_columns(client, spreadsheet, tabs)
         traffic = count_traffic(client.http_client.session)
         emulator.reset_counts()
         figures = run_pipeline(GoogleSheet(spreadsheet, client, account))
         figures |= {"requests": sum(emulator.counts.values()), **traffic}
     return figures
+
+
+def trim_columns(client: Any, spreadsheet: str, tabs: dict[str, list[list]]) -> None:
+    """New tabs have 26 columns; a real million-row tab cannot (10,000,000 cells per spreadsheet)."""
+    sheets = client.http_client.fetch_sheet_metadata(spreadsheet)["sheets"]
+    requests = [{"updateSheetProperties": {
+        "properties": {"sheetId": sheet["properties"]["sheetId"],
+                       "gridProperties": {"columnCount": len(tabs[sheet["properties"]["title"]][0])}},
+        "fields": "gridProperties.columnCount"}} for sheet in sheets if sheet["properties"]["title"] in tabs]
+    client.http_client.batch_update(spreadsheet, {"requests": requests})
 
 
 def count_traffic(session: Any) -> dict[str, int]:

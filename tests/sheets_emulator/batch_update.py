@@ -93,7 +93,8 @@ def update_sheet_properties(book: Spreadsheet, request: dict, owner: str) -> dic
     sheet.properties["gridProperties"] = grid
     if "index" in mask or everything:
         move_sheet(book, sheet, props.get("index", 0))
-    check_cells(book)
+    if grid["rowCount"] * grid["columnCount"] > old_grid["rowCount"] * old_grid["columnCount"]:
+        check_cells(book)  # only an action that adds cells can go over the limit: shrinking never is refused
     return {}
 
 
