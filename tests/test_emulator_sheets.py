@@ -138,3 +138,12 @@ def test_notes_via_update_cells(book):
     assert book.sheet1.get_note("B2") == "checked"
     book.sheet1.clear_note("B2")
     assert book.sheet1.get_note("B2") == ""
+
+
+def test_shrinking_a_tab_is_never_refused_for_the_cell_limit(gspread_client, emulator):
+    """Google refuses only what would add cells: a book already over the limit may still shrink."""
+    big = emulator.create_spreadsheet("Big", {"Time": [["a"]] * 400_001})  # 400,001 x 26 cells
+    shrink = {"requests": [{"updateSheetProperties": {"properties": {"sheetId": 0, "gridProperties": {
+        "columnCount": 8}}, "fields": "gridProperties.columnCount"}}]}
+    gspread_client.http_client.batch_update(big, shrink)
+    assert emulator.sheet_properties(big)[0]["gridProperties"]["columnCount"] == 8

@@ -77,6 +77,7 @@ def update_sheet_properties(book: Spreadsheet, request: dict, owner: str) -> dic
     mask = fieldmask.with_color_twins(fieldmask.parse(request["fields"]))
     everything = "*" in mask
     old_grid = dict(sheet.properties["gridProperties"])
+    old_cells = old_grid["rowCount"] * old_grid["columnCount"]  # (resize below updates old_grid in place)
     updated = fieldmask.apply(sheet.properties, props, mask)
     updated["sheetId"] = sheet.id
     updated.pop("index", None)
@@ -93,7 +94,7 @@ def update_sheet_properties(book: Spreadsheet, request: dict, owner: str) -> dic
     sheet.properties["gridProperties"] = grid
     if "index" in mask or everything:
         move_sheet(book, sheet, props.get("index", 0))
-    if grid["rowCount"] * grid["columnCount"] > old_grid["rowCount"] * old_grid["columnCount"]:
+    if grid["rowCount"] * grid["columnCount"] > old_cells:
         check_cells(book)  # only an action that adds cells can go over the limit: shrinking never is refused
     return {}
 
