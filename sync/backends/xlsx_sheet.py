@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
+from sync.load import column_letter
 from sync.errors import SyncError
 from sync.table import Kind, Table
 
@@ -290,14 +291,6 @@ def _text_cell(text: str, style: int | None = None) -> tuple[str, int]:
 
 
 # --- the team's cells ------------------------------------------------------------------
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _decimal(value: object, kind: Kind) -> Decimal:
