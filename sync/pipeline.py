@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from sync.config import Config
 from sync.ledger import Ledger, compute
 from sync.load import input_frames
 from sync.report import client_tables, team_tables
-from sync.schema import INPUT_TAB_NAMES
+from sync.schema import INPUT_TAB_NAMES, addresses
 from sync.table import Table
 from sync.validate import Book, problem_table, validate
 
@@ -121,8 +120,7 @@ def _summary_plan(backend: Backend, book: Book, result: RunResult) -> dict[str, 
             continue
         taken[location] = client.row
         plan[client.client_id] = (location, f"{client.name} - contract summary")
-        allowed = [a for a in re.split(r"[,;\s]+", client.email) if a]
-        for finding in backend.audit_summary(location, allowed):
+        for finding in backend.audit_summary(location, addresses(client.email)):
             warnings.append((client.row, client.summary_sheet, finding))
     if warnings:
         found = pd.DataFrame(warnings, columns=["Row", "Value", "Problem"]).assign(

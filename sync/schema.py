@@ -51,6 +51,14 @@ CLIENT_TABS = {
 }
 
 
+ADDRESS_SEPARATORS = r"[,;\s]+"  # Clients.Email may hold several addresses
+
+
+def addresses(text: str) -> list[str]:
+    """'a@x.example; b@x.example' -> ['a@x.example', 'b@x.example']."""
+    return [address for address in re.split(ADDRESS_SEPARATORS, text) if address]
+
+
 def header_key(text: object) -> str:
     """'Contract ID', 'contract_id' and 'contract-id' are the same header."""
     return re.sub(r"[\s_\-]+", " ", str(text)).strip().casefold()

@@ -16,7 +16,7 @@ from babel.numbers import get_currency_precision, is_currency
 from sync import cells
 from sync.config import Config
 from sync.load import TabCells, display, lookup
-from sync.schema import ERRORS_COLUMNS, INPUT_TAB_NAMES
+from sync.schema import ADDRESS_SEPARATORS, ERRORS_COLUMNS, INPUT_TAB_NAMES
 
 MAX_RATE = 1_000_000 * cells.MONEY_SCALE  # per hour; keeps hours x rate inside int64
 
@@ -51,6 +51,13 @@ class TabCheck:
             self._distinct[column] = cells.distinct(self.raw[column])
         return self._distinct[column]
 
+    def flag_distinct(self, column: str, problems: pd.Series) -> None:
+        """Flag problems found on a column's distinct cells, on just the rows holding those cells."""
+        if problems.notna().any():
+            _, codes = self.distinct(column)
+            rows = np.flatnonzero(problems.notna().to_numpy()[codes])
+            self.flag(column, pd.Series(problems.to_numpy()[codes[rows]], index=self.raw.index[rows]))
+
     def per_cell(self, column: str, result: pd.Series) -> pd.Series:
         """A result computed on the column's distinct cells, spread back to every cell."""
         return pd.Series(result.array.take(self.distinct(column)[1]), index=self.raw.index)
@@ -67,14 +74,12 @@ class TabCheck:
             "Severity": severity}))
 
     def parse(self, column: str, key: str, parser: Callable, required: bool = False) -> pd.Series:
-        distinct, codes = self.distinct(column)
+        distinct, _ = self.distinct(column)
         values, problems = parser(distinct)
         if required:
             problems = problems.mask(cells.blank_mask(distinct), "is required")
         self.by_value[key], self.column_of[key] = values, column
-        if problems.notna().any():  # spread the few problems only to the cells that have them
-            rows = np.flatnonzero(problems.notna().to_numpy()[codes])
-            self.flag(column, pd.Series(problems.to_numpy()[codes[rows]], index=self.raw.index[rows]))
+        self.flag_distinct(column, problems)
         self.typed[key] = values = self.per_cell(column, values)
         return values
 
@@ -129,10 +134,7 @@ class TabCheck:
         invalid = f"{what} " + ids + f" has an error ({target_tab} row " + pointer + ")"
         problems = unknown.where(~known & (ids != "")).fillna(invalid.where(known & ~lookup(
             ids, target["valid"]).fillna(True).astype(bool)))
-        _, codes = self.distinct(column)
-        if problems.notna().any():
-            rows = np.flatnonzero(problems.notna().to_numpy()[codes])
-            self.flag(column, pd.Series(problems.to_numpy()[codes[rows]], index=self.raw.index[rows]))
+        self.flag_distinct(column, problems)
 
     def valid(self) -> pd.DataFrame:
         return self.typed[~self.bad].reset_index(drop=True)
@@ -173,7 +175,7 @@ def _clients(check: TabCheck) -> pd.DataFrame:
     check.text("Client ID", "client_id", required=True)
     check.text("Name", "name", required=True)
     email = check.text("Email", "email")
-    addresses = email.str.split(r"[,;\s]+", regex=True).explode()
+    addresses = email.str.split(ADDRESS_SEPARATORS, regex=True).explode()
     malformed = addresses[(addresses != "") & ~addresses.str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+")]
     check.where("Email", pd.Series(True, index=malformed.index.unique()).reindex(check.raw.index),
                 "is not an e-mail address", severity="warning")

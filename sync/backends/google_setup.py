@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from sync.backends.google import EPOCH, GoogleSheet, new_sheet_id, a1
@@ -10,7 +9,7 @@ from sync.config import Config
 from sync.errors import SyncError
 from sync.init_book import EXAMPLE_ROWS
 from sync.load import column_letter, input_frames
-from sync.schema import INPUT_TAB_NAMES, INPUT_TABS, header_key
+from sync.schema import INPUT_TAB_NAMES, INPUT_TABS, addresses, header_key
 from sync.validate import validate
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
@@ -94,8 +93,7 @@ def share_summaries(sheet: GoogleSheet, config: Config) -> list[str]:
                 filled.append({"range": f"{a1(title)}!{letter}{client.row}",
                                "values": [[f"https://docs.google.com/spreadsheets/d/{location}"]]})
                 lines.append(f"{client.client_id}: created spreadsheet {location}")
-            emails = [e for e in re.split(r"[,;\s]+", client.email) if e]
-            added = _share(sheet, location, emails, config)
+            added = _share(sheet, location, addresses(client.email), config)
             lines.append(f"{client.client_id}: shared read-only with {', '.join(added)}" if added
                          else f"{client.client_id}: already shared with every address")
     finally:
