@@ -30,27 +30,38 @@ Parsed = tuple[pd.Series, pd.Series]
 def distinct(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """The distinct cells of a column, and for each cell the position of its value among them.
 
-    Hashing alone would merge 1, 1.0 and True (they are equal in Python), so the cell's type is
-    part of the key.
+    Blank cells (None, NaN) share the value None; 1, 1.0 and True stay apart (_split_by_type).
     """
     cells = raw.to_numpy(dtype=object)
-    value_codes, uniques = pd.factorize(cells, use_na_sentinel=False)
-    if not any(_may_merge(value) for value in uniques):  # the usual case: one pass is enough
-        values = pd.Series(uniques, dtype=object)
-        return values.where(values.notna(), None), value_codes  # factorize turns None into NaN
-    type_codes, _ = pd.factorize(_TYPE_OF(cells).astype(object), use_na_sentinel=False)
-    codes, keys = pd.factorize(value_codes.astype(np.int64) * (type_codes.max(initial=0) + 1) + type_codes)
-    first = np.empty(len(keys), dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the first cell with each value
-    return pd.Series(cells[first], dtype=object), codes
+    codes, uniques = pd.factorize(cells)  # blanks get -1: faster than use_na_sentinel=False
+    values = pd.Series(uniques, dtype=object)
+    if codes.min(initial=0) < 0:
+        codes[codes < 0] = len(values)
+        values = pd.concat([values, pd.Series([None], dtype=object)], ignore_index=True)
+    mergeable = values.isin([0, 1]).to_numpy()  # see _split_by_type
+    if mergeable.any():
+        return _split_by_type(cells, values, codes, mergeable)
+    return values, codes
+
+
+def _split_by_type(cells: np.ndarray, values: pd.Series, codes: np.ndarray,
+                   mergeable: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """True, False, 0 and 1 hash alike across bool, int and float, so factorize merges 1, 1.0 and
+    True: the cells holding one of the `mergeable` values (those equal to 0 or 1) with a type other
+    than that value's get distinct values of their own."""
+    at = np.flatnonzero(mergeable[codes])
+    types = _TYPE_OF(cells[at])
+    other = types != _TYPE_OF(values.to_numpy())[codes[at]]
+    if not other.any():
+        return values, codes
+    at, type_codes = at[other], pd.factorize(types[other])[0]
+    extra, _ = pd.factorize(codes[at] * (type_codes.max() + 1) + type_codes)
+    first = np.unique(extra, return_index=True)[1]  # the first cell with each new value
+    codes[at] = len(values) + extra
+    return pd.concat([values, pd.Series(cells[at[first]], dtype=object)], ignore_index=True), codes
 
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
-
-
-def _may_merge(value: object) -> bool:
-    """True, False, 0 and 1 hash alike across bool, int and float: only those need the type split."""
-    return isinstance(value, (bool, int, float, np.number)) and value in (0, 1)
 
 
 def on_distinct(parse: Callable) -> Callable:
@@ -316,6 +327,8 @@ def parse_whole_number(raw: pd.Series, largest: int) -> Parsed:
 @on_distinct
 def parse_text(raw: pd.Series) -> pd.Series:
     """Any cell as trimmed text; whole-number cells lose their '.0' (an ID typed as 1001)."""
+    if pd.api.types.infer_dtype(raw, skipna=False) == "string":  # text cells only: nothing to convert
+        return raw.astype(str).str.strip()
     return raw.map(_cell_text).str.strip()
 
 

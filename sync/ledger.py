@@ -31,13 +31,19 @@ def compute(book: Book, as_of: dt.date) -> Ledger:
         book.clients[["client_id", "name"]].rename(columns={"name": "client_name"}), on="client_id", how="left")
     ids = pd.Index(contracts["contract_id"])
     # Every row carries its contract's position in `contracts`: lookups become numpy takes.
-    time, payments, expenses = (frame.assign(contract=ids.get_indexer(frame["contract_id"]))
+    time, payments, expenses = (frame.assign(contract=positions(ids, frame["contract_id"]))
                                 for frame in (book.time, book.payments, book.expenses))
     time = price_time(time, book.rates, contracts)
     expenses = expenses.assign(billed=expenses["amount"].where(expenses["billable"], 0))
     totals = contract_totals(contracts, time, payments, expenses, book.rates, pd.Timestamp(as_of))
     monthly = monthly_ledger(totals, time, payments, expenses, pd.Timestamp(as_of))
     return Ledger(totals, time, payments, expenses, monthly)
+
+
+def positions(index: pd.Index, keys: pd.Series) -> np.ndarray:
+    """index.get_indexer(keys), found once per distinct key: a million keys hold a few hundred."""
+    codes, uniques = pd.factorize(keys, use_na_sentinel=False)
+    return index.get_indexer(uniques)[codes]
 
 
 def half_up_divide(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray) -> np.ndarray:
@@ -79,7 +85,7 @@ def rates_on(at: np.ndarray, work_types: pd.Series, day: np.ndarray, rates: pd.D
     start = days(rates["from"].fillna(FIRST_DATE))
     typed = (rates["work_type"] != "").to_numpy()
     kinds = pd.Index(rates.loc[typed, "work_type"].unique())  # already casefolded by validation
-    kind_codes, kind_values = pd.factorize(work_types.to_numpy(dtype=object))
+    kind_codes, kind_values = pd.factorize(work_types)
     folded = pd.Index([str(kind).casefold() for kind in kind_values], dtype=object)  # a few distinct values
     entry_kind = kinds.get_indexer(folded)[kind_codes] if len(folded) else np.zeros(len(work_types), np.int64)
     by_type = _latest(rate_at[typed] * (len(kinds) + 1) + kinds.get_indexer(rates.loc[typed, "work_type"]) + 1,
@@ -97,15 +103,15 @@ def _latest(group: np.ndarray, start: np.ndarray, value: np.ndarray, want: np.nd
     np.searchsorted over the few rate rows answers a million entries without sorting them."""
     span = np.int64(2**20)
     order = np.lexsort((start, group))
-    keys = group[order].astype(np.int64) * span + start[order]
-    position = np.searchsorted(keys, want.astype(np.int64) * span + day, side="right") - 1
-    found = (position >= 0) & (want >= 0)
-    position = np.clip(position, 0, None)
-    if len(keys):
-        found &= group[order][position] == want
-    else:
-        found[:] = False
-    return np.where(found, value[order][position] if len(keys) else -1, -1)
+    group, value = group[order], value[order]
+    keys = group.astype(np.int64) * span + start[order]
+    latest = np.full(len(want), -1, dtype=np.int64)
+    ask = np.flatnonzero(np.isin(want, group, kind="table"))  # only entries of a group that has rows
+    position = np.searchsorted(keys, want[ask].astype(np.int64) * span + day[ask], side="right") - 1
+    position = np.maximum(position, 0)  # -1: before the group's first start, caught by the check below
+    hit = (group[position] == want[ask]) & (start[order][position] <= day[ask])
+    latest[ask[hit]] = value[position[hit]]
+    return latest
 
 
 def contract_totals(contracts: pd.DataFrame, time: pd.DataFrame, payments: pd.DataFrame,
@@ -113,10 +119,9 @@ def contract_totals(contracts: pd.DataFrame, time: pd.DataFrame, payments: pd.Da
     """Paid, Billed, Balance, hours, last activity, run-out date and status per contract."""
     n = len(contracts)
 
-    def per_contract(frame: pd.DataFrame, values: pd.Series | np.ndarray) -> np.ndarray:
-        """Exact integer sums by contract position, 0 where a contract has no rows."""
-        sums = pd.Series(np.asarray(values, dtype=np.int64)).groupby(frame["contract"].to_numpy()).sum()
-        return sums.reindex(range(n), fill_value=0).to_numpy()
+    def per_contract(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        """Exact integer sums of `columns` by contract position, 0 where a contract has no rows."""
+        return frame.groupby("contract")[columns].sum().reindex(range(n), fill_value=0).astype("int64")
 
     today = days(pd.Series([as_of]))[0]
 
@@ -124,15 +129,17 @@ def contract_totals(contracts: pd.DataFrame, time: pd.DataFrame, payments: pd.Da
         day = days(frame["date"])
         return np.where((day > today - RUN_RATE_DAYS) & (day <= today), frame[column].to_numpy(), 0)
 
+    worked = per_contract(time.assign(recent=recent(time, "amount")), ["amount", "ms", "billed_ms", "recent"])
+    spent = per_contract(expenses.assign(recent=recent(expenses, "billed")), ["billed", "recent"])
     out = contracts.assign(
-        paid=per_contract(payments, payments["amount"]),
-        billed=per_contract(time, time["amount"]) + per_contract(expenses, expenses["billed"]),
-        hours_ms=per_contract(time, time["ms"]),
-        billable_ms=per_contract(time, time["billed_ms"]),
-        recent=per_contract(time, recent(time, "amount")) + per_contract(expenses, recent(expenses, "billed")),
+        paid=per_contract(payments, ["amount"])["amount"].to_numpy(),
+        billed=(worked["amount"] + spent["billed"]).to_numpy(),
+        hours_ms=worked["ms"].to_numpy(),
+        billable_ms=worked["billed_ms"].to_numpy(),
+        recent=(worked["recent"] + spent["recent"]).to_numpy(),
     )
-    dated = pd.concat([time[["contract", "date"]], expenses[["contract", "date"]]])
-    out["last_activity"] = dated.groupby("contract")["date"].max().reindex(range(n)).astype("datetime64[ns]")
+    last = pd.concat([frame.groupby("contract")["date"].max() for frame in (time, expenses)])
+    out["last_activity"] = last.groupby(level=0).max().reindex(range(n)).astype("datetime64[ns]")
     out["balance"] = out["paid"] - out["billed"]
     ahead = -(-(out["balance"] * RUN_RATE_DAYS) // out["recent"].where(out["recent"] > 0, 1))
     ahead = ahead.clip(upper=100 * 366)  # a trickle of billing would otherwise project past year 2262
@@ -164,28 +171,23 @@ def monthly_ledger(contracts: pd.DataFrame, time: pd.DataFrame, payments: pd.Dat
     Months run from a contract's first dated row to its last, and on to the as-of month while
     the contract is not closed, with no gaps.
     """
-    def month(dates: pd.Series) -> pd.Series:
-        return dates.dt.year * 12 + dates.dt.month - 1
+    def by_month(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+        """Exact integer sums of `columns` (renamed to ms, billed or paid) per contract and month."""
+        month = (frame["date"].dt.year * 12 + frame["date"].dt.month - 1).astype("int64")
+        sums = frame.assign(month=month).groupby(["contract", "month"])[list(columns)].sum()
+        return sums.rename(columns=columns).reindex(columns=["ms", "billed", "paid"], fill_value=0)
 
-    events = pd.concat([
-        pd.DataFrame({"contract": time["contract"], "month": month(time["date"]), "ms": time["ms"],
-                      "billed": time["amount"], "paid": 0}),
-        pd.DataFrame({"contract": expenses["contract"], "month": month(expenses["date"]), "ms": 0,
-                      "billed": expenses["billed"], "paid": 0}),
-        pd.DataFrame({"contract": payments["contract"], "month": month(payments["date"]), "ms": 0,
-                      "billed": 0, "paid": payments["amount"]}),
-    ], ignore_index=True).astype({"contract": "int64", "month": "int64", "ms": "int64", "billed": "int64",
-                                  "paid": "int64"})
-    sums = events.groupby(["contract", "month"], as_index=False)[["ms", "billed", "paid"]].sum()
-    span = sums.groupby("contract")["month"].agg(["min", "max"])
+    sums = pd.concat([by_month(time, {"ms": "ms", "amount": "billed"}), by_month(expenses, {"billed": "billed"}),
+                      by_month(payments, {"amount": "paid"})])
+    sums = sums.groupby(level=["contract", "month"]).sum().astype("int64")
+    span = sums.reset_index().groupby("contract")["month"].agg(["min", "max"])
     at = span.index.to_numpy()
     closed = contracts["closed"].to_numpy(dtype=bool)[at]
     last = np.where(closed, span["max"], np.maximum(span["max"], as_of.year * 12 + as_of.month - 1))
     counts = last - span["min"].to_numpy() + 1
-    grid = pd.DataFrame({"contract": np.repeat(at, counts),
-                         "month": np.repeat(span["min"].to_numpy(), counts) + _ranks(counts)})
-    out = grid.merge(sums, on=["contract", "month"], how="left").fillna(0)
-    out = out.astype({"ms": "int64", "billed": "int64", "paid": "int64"})
+    months = np.repeat(span["min"].to_numpy(), counts) + _ranks(counts)
+    grid = pd.MultiIndex.from_arrays([np.repeat(at, counts), months], names=["contract", "month"])
+    out = sums.reindex(grid, fill_value=0).reset_index()  # months without rows: 0, and never a float
     out["closing"] = (out["paid"] - out["billed"]).groupby(out["contract"]).cumsum()
     out["opening"] = out["closing"] - out["paid"] + out["billed"]
     out["month_start"] = pd.to_datetime({"year": out["month"] // 12, "month": out["month"] % 12 + 1, "day": 1})

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sync import cells
-from sync.backends import RawTab
+from sync.backends import ColumnTab, RawTab
 from sync.errors import SyncError
 from sync.schema import INPUT_TABS, InputTab, header_key
 
@@ -31,13 +31,25 @@ def _tab_cells(tab: InputTab, raw: RawTab | None) -> TabCells:
     frame = _tab_frame(tab, raw)
     names = [column.name for column in tab.columns]
     distinct = {name: cells.distinct(frame[name]) for name in names}
-    blank = np.logical_and.reduce([cells.blank_mask(values).to_numpy()[codes]
-                                   for values, codes in distinct.values()]) if len(frame) else np.array([], bool)
+    blank = _blank_rows(list(distinct.values()), len(frame))
     if not blank.any():
         return TabCells(frame, distinct)
     keep = ~blank
     return TabCells(frame[keep].reset_index(drop=True),
                     {name: (values, codes[keep]) for name, (values, codes) in distinct.items()})
+
+
+def _blank_rows(columns: list[tuple[pd.Series, np.ndarray]], rows: int) -> np.ndarray:
+    """The rows blank in every column, from each column's distinct cells and codes (cells.distinct).
+
+    The first column without a single blank cell settles it: no row is blank."""
+    blank = np.ones(rows, dtype=bool)
+    for values, codes in columns:
+        blank_values = cells.blank_mask(values).to_numpy(dtype=bool)
+        if not blank_values.any():
+            return np.zeros(rows, dtype=bool)
+        blank &= blank_values[codes]
+    return blank
 
 
 def _tab_frame(tab: InputTab, raw: RawTab | None) -> pd.DataFrame:
@@ -46,7 +58,8 @@ def _tab_frame(tab: InputTab, raw: RawTab | None) -> pd.DataFrame:
         if tab.optional:
             return pd.DataFrame({**{name: pd.Series(dtype=object) for name in names}, "row": pd.Series(dtype="int64")})
         raise SyncError(f"required tab '{tab.name}' is missing from the workbook")
-    header = [header_key(cell) for cell in (raw[0] if raw else [])]
+    tab_cells = raw if isinstance(raw, ColumnTab) else _columns(raw)
+    header = [header_key(cell) for cell in tab_cells.header]
     positions = {}
     for column in tab.columns:
         found = [i for i, key in enumerate(header) if key == header_key(column.name)]
@@ -57,19 +70,24 @@ def _tab_frame(tab: InputTab, raw: RawTab | None) -> pd.DataFrame:
             positions[column.name] = found[0]
         elif column.required:
             raise SyncError(f"{tab.name} tab: required column '{column.name}' is missing from the header row")
-    body = pd.DataFrame(_rectangular(raw[1:]), dtype=object) if len(raw) > 1 else pd.DataFrame()
-    frame = pd.DataFrame({name: body[positions[name]] if positions.get(name, -1) in body else
-                          pd.Series("", index=body.index, dtype=object) for name in names})
+    height = len(tab_cells.columns[0]) if tab_cells.columns else 0
+    frame = pd.DataFrame({name: tab_cells.columns[positions[name]] if name in positions and
+                          positions[name] < len(tab_cells.columns) else np.full(height, "", dtype=object)
+                          for name in names}, dtype=object)
     frame["row"] = pd.RangeIndex(2, len(frame) + 2)
     return frame
 
 
-def _rectangular(rows: RawTab) -> RawTab:
-    """Rows padded with None to one width: Sheets drops each row's trailing blank cells."""
+def _columns(rows: list[list]) -> ColumnTab:
+    """Rows as columns, padded with None to one width: Sheets drops each row's trailing blank cells."""
+    if len(rows) < 2:
+        return ColumnTab(list(rows[0]) if rows else [], [])
     width = max(map(len, rows))
-    if all(len(row) == width for row in rows):
-        return rows
-    return [row if len(row) == width else [*row, *[None] * (width - len(row))] for row in rows]
+    if len(set(map(len, rows))) > 1:
+        rows = [row if len(row) == width else [*row, *[None] * (width - len(row))] for row in rows]
+    grid = np.empty((len(rows) - 1, width), dtype=object)
+    grid[:] = rows[1:]
+    return ColumnTab(list(rows[0]), list(grid.T))
 
 
 def column_letter(index: int) -> str:

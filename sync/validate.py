@@ -40,10 +40,13 @@ class TabCheck:
         self.tab, self.raw = tab, frame
         self.bad = pd.Series(False, index=frame.index)
         self.found: list[pd.DataFrame] = []
-        self.typed = pd.DataFrame({"row": frame["row"]}, index=frame.index)
-        self._distinct = dict(cells_of_tab.distinct)
+        # A parsed key is kept per distinct cell (by_value) and spread to rows only for the valid
+        # rows, in valid(): a million rows of text are copied once, not once per step.
         self.by_value: dict[str, pd.Series] = {}  # parsed distinct values, per key
         self.column_of: dict[str, str] = {}
+        self.typed = pd.DataFrame({"row": frame["row"]}, index=frame.index)  # keys set per row
+        self.book_columns: list[str] = ["row"]  # every key, in the order of the Book's columns
+        self._distinct = dict(cells_of_tab.distinct)
 
     def distinct(self, column: str) -> tuple[pd.Series, np.ndarray]:
         """A column's distinct cells and where each cell's value is among them (computed once)."""
@@ -62,6 +65,10 @@ class TabCheck:
         """A result computed on the column's distinct cells, spread back to every cell."""
         return pd.Series(result.array.take(self.distinct(column)[1]), index=self.raw.index)
 
+    def lookup(self, key: str, table: pd.Series) -> pd.Series:
+        """table[value of `key`] for each row, NA where missing: looked up once per distinct cell."""
+        return self.per_cell(self.column_of[key], lookup(self.by_value[key], table))
+
     def flag(self, column: str, messages: pd.Series, severity: str = "error") -> None:
         messages = messages.dropna()
         if messages.empty:
@@ -74,18 +81,36 @@ class TabCheck:
             "Severity": severity}))
 
     def parse(self, column: str, key: str, parser: Callable, required: bool = False) -> pd.Series:
+        """parse_cells, then the key's value for every row."""
+        self.parse_cells(column, key, parser, required)
+        return self.rows(key)
+
+    def parse_cells(self, column: str, key: str, parser: Callable, required: bool = False) -> None:
+        """Parse a column's distinct cells into `key`, flagging the rows of the cells with problems."""
         distinct, _ = self.distinct(column)
         values, problems = parser(distinct)
         if required:
             problems = problems.mask(cells.blank_mask(distinct), "is required")
         self.by_value[key], self.column_of[key] = values, column
+        self.book_columns.append(key)
         self.flag_distinct(column, problems)
-        self.typed[key] = values = self.per_cell(column, values)
-        return values
 
-    def text(self, column: str, key: str, required: bool = False) -> pd.Series:
-        return self.parse(column, key, lambda raw: (cells.parse_text(raw), pd.Series(pd.NA, index=raw.index)),
-                          required)
+    def text(self, column: str, key: str, required: bool = False) -> None:
+        self.parse_cells(column, key, lambda raw: (cells.parse_text(raw), pd.Series(pd.NA, index=raw.index)),
+                         required)
+
+    def rows(self, key: str) -> pd.Series:
+        """A key's value for every row."""
+        if key in self.typed:
+            return self.typed[key]
+        return self.per_cell(self.column_of[key], self.by_value[key])
+
+    def set(self, key: str, values: pd.Series) -> None:
+        """Give a key a value per row (replacing what it was parsed to)."""
+        if key not in self.book_columns:
+            self.book_columns.append(key)
+        self.by_value.pop(key, None)
+        self.typed[key] = values
 
     def where(self, column: str, condition: pd.Series, message: str | Callable[[pd.Index], pd.Series],
               severity: str = "error") -> None:
@@ -99,29 +124,32 @@ class TabCheck:
         """Later rows repeating an earlier row's keys (among rows still valid).
 
         Each key's parsed values are numbered once per distinct cell; the numbers of all keys are
-        folded into one integer per row, so finding repeats is one np.unique."""
+        folded into one integer per row, so finding repeats is one pd.Series.duplicated."""
         combined = np.zeros(len(self.raw), dtype=np.int64)
         for key in keys:
             numbers = self.value_numbers(key)
             width = int(numbers.max(initial=0)) + 1
             if int(combined.max(initial=0)) >= 2**62 // width:  # renumber before it could overflow
                 combined = pd.factorize(combined)[0].astype(np.int64)
-            combined = combined * width + numbers
-        valid = ~self.bad.to_numpy()
-        rows = self.raw["row"].to_numpy()[valid]
-        codes, keys = pd.factorize(combined[valid])  # numbered in order of first appearance
-        first = np.empty(len(keys), dtype=np.int64)
-        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-        first_row = pd.Series(rows[first[codes]], index=self.raw.index[valid])
-        repeated = first_row != rows
-        self.where(column, repeated, lambda at: what + " row " + first_row.loc[at].astype(str), severity)
+            combined *= width
+            combined += numbers
+        valid = np.flatnonzero(~self.bad.to_numpy())
+        folded = pd.Series(combined[valid], index=valid)
+        repeat = folded.duplicated().to_numpy()
+        if not repeat.any():
+            return
+        repeated = folded[repeat]
+        firsts = folded[~repeat & folded.isin(repeated).to_numpy()]  # the first row of each repeated combination
+        first_at = pd.Series(firsts.index, index=firsts.to_numpy()).reindex(repeated.to_numpy()).to_numpy()
+        first_row = pd.Series(self.raw["row"].to_numpy()[first_at], index=self.raw.index[repeated.index])
+        self.flag(column, what + " row " + first_row.astype(str), severity)
 
     def value_numbers(self, key: str) -> np.ndarray:
         """Per row, a number standing for its parsed value of `key` (equal values, equal numbers)."""
         if key in self.by_value:
             numbers, _ = pd.factorize(self.by_value[key], use_na_sentinel=False)
-            return numbers[self.distinct(self.column_of[key])[1]].astype(np.int64)
-        return pd.factorize(self.typed[key], use_na_sentinel=False)[0].astype(np.int64)
+            return numbers[self.distinct(self.column_of[key])[1]].astype(np.int64, copy=False)
+        return pd.factorize(self.rows(key), use_na_sentinel=False)[0].astype(np.int64)
 
     def refers_to(self, column: str, key: str, target: pd.DataFrame, target_tab: str, what: str) -> None:
         """Each row's `key` must name a valid row of `target` (indexed by key, with `row`, `valid`).
@@ -137,11 +165,15 @@ class TabCheck:
         self.flag_distinct(column, problems)
 
     def valid(self) -> pd.DataFrame:
-        return self.typed[~self.bad].reset_index(drop=True)
+        keep = ~self.bad.to_numpy()
+        kept = self.typed[keep]
+        spread = {key: self.by_value[key].array.take(self.distinct(self.column_of[key])[1][keep])
+                  for key in self.book_columns if key not in kept}
+        return kept.assign(**spread)[self.book_columns].reset_index(drop=True)
 
     def targets(self, key: str) -> pd.DataFrame:
         """Per ID: the row to point at (the first valid one, else the first) and whether it is valid."""
-        rows = self.typed.assign(valid=~self.bad)
+        rows = pd.DataFrame({"row": self.raw["row"], key: self.rows(key), "valid": ~self.bad})
         rows = rows[rows[key] != ""].sort_values(["valid", "row"], ascending=[False, True], kind="stable")
         return rows.drop_duplicates(key).set_index(key)
 
@@ -174,7 +206,8 @@ def problem_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
 def _clients(check: TabCheck) -> pd.DataFrame:
     check.text("Client ID", "client_id", required=True)
     check.text("Name", "name", required=True)
-    email = check.text("Email", "email")
+    check.text("Email", "email")
+    email = check.rows("email")
     addresses = email.str.split(ADDRESS_SEPARATORS, regex=True).explode()
     malformed = addresses[(addresses != "") & ~addresses.str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+")]
     check.where("Email", pd.Series(True, index=malformed.index.unique()).reindex(check.raw.index),
@@ -188,12 +221,13 @@ def _contracts(check: TabCheck, client_ids: pd.DataFrame, config: Config) -> pd.
     check.text("Contract ID", "contract_id", required=True)
     check.text("Client ID", "client_id", required=True)
     check.text("Name", "name")
-    currency = check.text("Currency", "currency").str.upper().replace("", config.currency)
-    check.typed["currency"] = currency
+    check.text("Currency", "currency")
+    currency = check.rows("currency").str.upper().replace("", config.currency)
+    check.set("currency", currency)
     codes = {code: is_currency(code) for code in currency.unique()}
     check.where("Currency", ~currency.map(codes).astype(bool), "is not an ISO 4217 currency code")
     minor = currency.map({code: get_currency_precision(code) if ok else 2 for code, ok in codes.items()})
-    check.typed["minor"] = minor.astype("int64")
+    check.set("minor", minor.astype("int64"))
     rate = check.parse("Rate", "rate", cells.parse_money, required=True)
     check.where("Rate", rate < 0, "must not be negative")
     check.where("Rate", rate > MAX_RATE, "is more than 1,000,000 an hour")
@@ -201,13 +235,14 @@ def _contracts(check: TabCheck, client_ids: pd.DataFrame, config: Config) -> pd.
     end = check.parse("End", "end", lambda raw: cells.parse_dates(raw, config.date_order))
     check.where("End", end < start, "is before Start")
     rounding = check.parse("Rounding Minutes", "rounding_minutes", lambda raw: cells.parse_whole_number(raw, 1440))
-    check.typed["rounding_ms"] = rounding * 60_000
+    check.set("rounding_ms", rounding * 60_000)
     low = check.parse("Low Balance", "low_balance", cells.parse_money)
     check.where("Low Balance", low < 0, "must not be negative")
     check.flag("Low Balance", cells.check_minor_unit(low, minor))
-    check.typed["low_balance"] = cells.to_minor(low.fillna(-1), minor).where(low.notna())
-    status = check.text("Status", "status").str.casefold()
-    check.typed["closed"] = status == "closed"
+    check.set("low_balance", cells.to_minor(low.fillna(-1), minor).where(low.notna()))
+    check.text("Status", "status")
+    status = check.rows("status").str.casefold()
+    check.set("closed", status == "closed")
     check.where("Status", ~status.isin(["", "active", "open", "closed"]),
                 "is not active, open or closed; treated as active", severity="warning")
     check.refers_to("Client ID", "client_id", client_ids, "Clients", "client")
@@ -217,11 +252,11 @@ def _contracts(check: TabCheck, client_ids: pd.DataFrame, config: Config) -> pd.
 
 def _rates(check: TabCheck, contract_ids: pd.DataFrame, config: Config) -> pd.DataFrame:
     check.text("Contract ID", "contract_id", required=True)
-    check.typed["work_type"] = cells.parse_text(check.raw["Work Type"]).str.casefold()
+    check.set("work_type", cells.parse_text(check.raw["Work Type"]).str.casefold())
     rate = check.parse("Rate", "rate", cells.parse_money, required=True)
     check.where("Rate", rate < 0, "must not be negative")
     check.where("Rate", rate > MAX_RATE, "is more than 1,000,000 an hour")
-    check.parse("From", "from", lambda raw: cells.parse_dates(raw, config.date_order))
+    check.parse_cells("From", "from", lambda raw: cells.parse_dates(raw, config.date_order))
     check.refers_to("Contract ID", "contract_id", contract_ids, "Contracts", "contract")
     check.duplicates("From", ["contract_id", "work_type", "from"], "repeats the contract, work type and From of")
     return check.valid()
@@ -232,29 +267,29 @@ def _entries(check: TabCheck, contract_ids: pd.DataFrame, contracts: pd.DataFram
     """Time, Payments and Expenses rows: dated, on a contract (a valid one), with hours or an amount."""
     tab = check.tab
     date = check.parse("Date", "date", lambda raw: cells.parse_dates(raw, config.date_order), required=True)
-    contract_id = check.text("Contract ID", "contract_id", required=True)
+    check.text("Contract ID", "contract_id", required=True)
     check.refers_to("Contract ID", "contract_id", contract_ids, "Contracts", "contract")
     contract = contracts.set_index("contract_id")
     if tab == "Time":
         for column, key in (("Person", "person"), ("Task", "task"), ("Notes", "notes")):
             check.text(column, key)
         check.text("Work Type", "work_type")
-        check.parse("Hours", "ms", cells.parse_hours, required=True)
+        check.parse_cells("Hours", "ms", cells.parse_hours, required=True)
     else:
         amount = check.parse("Amount", "amount", cells.parse_money, required=True)
-        minor = lookup(contract_id, contract["minor"]).fillna(2).astype("int64")
+        minor = check.lookup("contract_id", contract["minor"]).fillna(2).astype("int64")
         check.flag("Amount", cells.check_minor_unit(amount, minor))
         marked = check.per_cell("Amount", cells.currency_marks(check.distinct("Amount")[0]))
-        currency = lookup(contract_id, contract["currency"]).astype(object)
+        currency = check.lookup("contract_id", contract["currency"]).astype(object)
         check.where("Amount", marked.notna() & (marked != currency),
                     lambda at: "is in " + marked[at].astype(str) + " but the contract is in " + currency[at].astype(str))
-        check.typed["amount"] = cells.to_minor(amount.fillna(0), minor)
+        check.set("amount", cells.to_minor(amount.fillna(0), minor))
         for column, key in (("Reference", "reference"), ("Description", "description"), ("Notes", "notes")):
             if column in check.raw:
                 check.text(column, key)
     if tab != "Payments":
-        check.parse("Billable", "billable", cells.parse_billable)
-        start, end = lookup(contract_id, contract["start"]), lookup(contract_id, contract["end"])
+        check.parse_cells("Billable", "billable", cells.parse_billable)
+        start, end = check.lookup("contract_id", contract["start"]), check.lookup("contract_id", contract["end"])
         outside = (date < start) | (date > end)
 
         def span(at: pd.Index) -> pd.Series:

@@ -145,3 +145,18 @@ def test_ids_typed_as_numbers_read_as_text():
 def test_currency_marks_name_the_currency():
     raw = pd.Series(["EUR 5", "5 GBP", "€5", "¥100", "$5", "5", 5.0, "USD1"], dtype=object)
     assert cells.currency_marks(raw).fillna("-").tolist() == ["EUR", "GBP", "EUR", "JPY", "-", "-", "-", "USD"]
+
+
+def test_distinct_keeps_equal_cells_of_other_types_apart():
+    raw = pd.Series([1, 1.0, True, "1", None, 1, True, 0, False, 0.0, float("nan"), "x", None], dtype=object)
+    values, codes = cells.distinct(raw)
+    assert len(values) == 9  # 1, 1.0, True, "1", None, 0, False, 0.0, "x": blanks share None
+    back = values.to_numpy()[codes].tolist()
+    expected = [None if value is None or value != value else value for value in raw]
+    assert back == expected and [type(v) for v in back] == [type(v) for v in expected]
+
+
+def test_a_true_cell_is_not_one_hour():
+    values, problems = cells.parse_hours(pd.Series([1, True, 1.0, True] * 3, dtype=object))
+    assert values.isna().tolist() == [False, True, False, True] * 3
+    assert problems.notna().tolist() == [False, True, False, True] * 3

@@ -3,6 +3,7 @@ touched, a client sees only their own rows, and typed text never becomes a formu
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import re
 import zipfile
@@ -15,6 +16,7 @@ from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from sync import pipeline
+from sync.backends import xlsx
 from sync.backends.xlsx import LocalWorkbook
 from sync.config import Config
 from sync.errors import SyncError
@@ -290,6 +292,56 @@ def test_the_team_workbook_is_never_a_summary(tmp_path, target):
     assert_only_outputs_changed(original, team)
     assert summary_contracts(tmp_path / "clients" / "C-1.xlsx") == ["K-1", "K-3"]
     assert not (tmp_path / "clients" / "C-2.xlsx").exists()
+
+
+# --- many summaries at once, in worker processes ---------------------------------------------
+
+def book_parts(path: Path) -> dict[str, bytes]:
+    """A book's parts, but the time it was made."""
+    found = parts(path.read_bytes())
+    found["docProps/core.xml"] = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"", found["docProps/core.xml"])
+    return found
+
+
+@pytest.fixture
+def in_workers(monkeypatch, tmp_path) -> Path:
+    """Client summaries written by two forked workers, a book at a time, however small the run; the
+    file returned lists the process of each book written."""
+    monkeypatch.setattr(xlsx, "_cores", lambda: 2)
+    monkeypatch.setattr(xlsx, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(xlsx, "BOOKS_TOGETHER", 1)
+    log = tmp_path / "writers.txt"
+    write_summaries = xlsx._write_summaries
+
+    def logged(summaries, cells):
+        write_summaries(summaries, cells)
+        with open(log, "a") as file:
+            file.write(f"{os.getpid()}\n")
+
+    monkeypatch.setattr(xlsx, "_write_summaries", logged)
+    return log
+
+
+def test_summaries_written_in_workers_are_those_written_one_by_one(team, in_workers, monkeypatch):
+    clients = team.parent / "clients"
+    with monkeypatch.context() as one_by_one:
+        one_by_one.setattr(xlsx, "_cores", lambda: 1)
+        run(team)
+    alone = {path.name: book_parts(path) for path in clients.iterdir()}
+    in_workers.unlink()
+    run(team)
+    writers = in_workers.read_text().split()
+    assert len(writers) == 2 and str(os.getpid()) not in writers
+    assert {path.name: book_parts(path) for path in clients.iterdir()} == alone
+    assert sorted(alone) == ["C-1.xlsx", "C-2.xlsx"]
+
+
+def test_a_summary_a_worker_cannot_write_stops_the_run(team, in_workers):
+    write_team_book(team, Clients=clients_with("", "team.xlsx/acme.xlsx"))  # below a file: no folder there
+    with pytest.raises(SyncError, match="cannot write client summary .*team.xlsx.acme.xlsx"):
+        run(team)
+    assert sorted(p.name for p in team.parent.iterdir()) == ["clients", "team.xlsx", "writers.txt"]
+    assert [p.name for p in (team.parent / "clients").iterdir()] == ["C-1.xlsx"]
 
 
 # --- someone else saved the book during the run -----------------------------------------

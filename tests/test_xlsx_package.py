@@ -401,13 +401,13 @@ def test_read_tabs_matches_names_loosely_and_keeps_row_numbers(tmp_path):
 
 def test_write_tabs_replaces_the_file_atomically(book_path):
     workbook = LocalWorkbook(book_path)
-    assert workbook.read_tabs(["Clients"])["Clients"][1][:2] == ["C1", "Acme"]
+    assert workbook.read_tabs(["Clients"])["Clients"].rows()[1][:2] == ["C1", "Acme"]
     workbook.write_tabs(output_tables())
     assert parts(book_path.read_bytes()) == parts(replace_sheets(team_book(), output_tables()))
     assert book_path.stat().st_mode & 0o777 == 0o640
     assert os.listdir(book_path.parent) == ["team.xlsx"]
     workbook.write_tabs(output_tables())  # a second write in the same run sees its own file
-    assert LocalWorkbook(book_path).read_tabs(["Errors"])["Errors"][2][0] == "Payments"
+    assert LocalWorkbook(book_path).read_tabs(["Errors"])["Errors"].rows()[2][0] == "Payments"
 
 
 def test_write_without_read_reads_first(book_path):

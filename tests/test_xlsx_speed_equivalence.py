@@ -291,3 +291,35 @@ def test_rich_text_lookalikes_read_back_as_typed(tmp_path):
     write_client_workbook(tmp_path / "rich.xlsx", {"Activity": table}, "Client")
     read = CalamineWorkbook.from_path(tmp_path / "rich.xlsx").get_sheet_by_name("Activity").to_python()
     assert read[1][2] == "<r><t>x</t></r>"
+
+
+# --- many client books at once ----------------------------------------------------------------
+
+def as_written(column: xlsx_sheet.Column) -> tuple[list, int]:
+    """Each row's cell (style and XML) or None for a blank, and the column's width."""
+    cells = [None if code < 0 else (column.cells.styles[code], column.cells.bodies[code]) for code in column.codes]
+    return cells, column.width
+
+
+@pytest.mark.parametrize("writer", [client_book._cells, lambda kind: xlsx_sheet.team_cells(kind, False)])
+def test_tables_encoded_together_are_each_encoded_as_alone(writer):
+    tables = [random_table(seed, kinds=KINDS) for seed in range(16)]  # dtypes and blanks differ between them
+    together = xlsx_sheet.encode_tables(tables, writer)
+    for table, columns in zip(tables, together):
+        assert [as_written(c) for c in columns] == [as_written(c) for c in xlsx_sheet.encode_columns(table, writer)]
+
+
+def test_client_books_encoded_together_are_the_books_encoded_alone(tmp_path):
+    books = [client_tables(seed) for seed in (0, 3, 6, 9)]  # the kinds sync.report makes: encoded together
+    cache = xlsx_sheet.CellCache()
+    for i, (tables, encoded) in enumerate(zip(books, client_book.encode_fast_tabs(books, cache))):
+        write_client_workbook(tmp_path / f"together-{i}.xlsx", tables, "Client", cache, encoded)
+        write_client_workbook(tmp_path / f"alone-{i}.xlsx", tables, "Client")
+        assert describe(tmp_path / f"together-{i}.xlsx") == describe(tmp_path / f"alone-{i}.xlsx")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_plain_rows_are_table_rows(seed):
+    table = random_table(seed)
+    typed = [[(type(value), repr(value)) for value in row] for row in table.rows()]
+    assert [[(type(value), repr(value)) for value in row] for row in client_book.plain_rows(table)] == typed

@@ -1,20 +1,24 @@
 """The team's book as a local .xlsx file: read with calamine, write by swapping parts."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
+import multiprocessing
 import os
 import re
 import stat
+import sys
 import tempfile
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook
-
 from sync.backends import RawTab
-from sync.backends.client_book import write_client_workbook
+from sync.backends.client_book import encode_fast_tabs, write_client_workbook
 from sync.backends.xlsx_package import replace_sheets
+from sync.backends.xlsx_read import read_tabs
+from sync.backends.xlsx_sheet import CellCache
 from sync.errors import SyncError
 from sync.table import Table
 
@@ -30,20 +34,13 @@ class LocalWorkbook:
         # digest tells whether someone saved the file in the meantime.
         self._data: bytes | None = None
         self._digest: str | None = None
+        self._cells = CellCache()  # the cells of the client summaries written so far
 
     def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
         data = self._snapshot()
         try:
-            book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            by_key = {_key(sheet): sheet for sheet in book.sheet_names}
-            tabs = {}
-            for name in names:
-                if (actual := by_key.get(_key(name))) is not None:
-                    # skip_empty_area=False keeps list index == sheet row - 1, which
-                    # is what error messages quote back to the user.
-                    tabs[name] = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
-            return tabs
-        except Exception as exc:  # calamine raises several types, all meaning "unreadable"
+            return read_tabs(data, names)
+        except Exception as exc:  # calamine and fastexcel raise several types, all meaning "unreadable"
             raise SyncError(f"cannot read workbook {self.path}: {_reason(exc)}") from None
 
     def write_tabs(self, tables: dict[str, Table]) -> None:
@@ -96,10 +93,26 @@ class LocalWorkbook:
         return []  # a file's readers are whoever can read the folder: nothing to audit
 
     def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
-        try:
-            write_client_workbook(Path(location), tables, title)
-        except OSError as exc:
-            raise SyncError(f"cannot write client summary {location}: {exc.strerror or exc}") from None
+        _write_summaries([(location, title, tables)], self._cells)
+
+    def write_client_summaries(self, summaries: list[tuple[str, str, dict[str, Table]]]) -> None:
+        """write_client_summary for each (location, title, tables), a few books at a time and shared
+        out among the cores: each book is a file of its own, and a thousand of them take seconds."""
+        batches = [summaries[i:i + BOOKS_TOGETHER] for i in range(0, len(summaries), BOOKS_TOGETHER)]
+        rows = sum(len(table.frame) for _, _, tables in summaries for table in tables.values())
+        if _cores() < 2 or rows < PARALLEL_ROWS or len(batches) < 2:
+            for batch in batches:
+                _write_summaries(batch, self._cells)
+            return
+        # Forked workers have the tables without their being pickled, which would take as long as writing them.
+        with ProcessPoolExecutor(_cores(), mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_take_batches, initargs=(batches,)) as pool:
+            try:
+                for _ in pool.map(_write_batch, range(len(batches))):
+                    pass
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # books being written are finished; no more are begun
+                raise
 
     def _snapshot(self) -> bytes:
         if self._data is None:
@@ -108,6 +121,35 @@ class LocalWorkbook:
                 raise SyncError(f"cannot read workbook {self.path}: not an .xlsx file (not a zip package)")
             self._data, self._digest = data, _sha256(data)
         return self._data
+
+
+BOOKS_TOGETHER = 8  # client books whose tabs are encoded together (encode_fast_tabs)
+PARALLEL_ROWS = 50_000  # below this, starting processes takes longer than the writing they share
+_forked: dict[str, object] = {}  # in a forked worker: the batches of summaries to write, and its cell cache
+
+
+def _cores() -> int:
+    """The cores this process may run on, on Linux; elsewhere 1, as forking a process that has loaded
+    system frameworks is unsafe on macOS and impossible on Windows."""
+    return len(os.sched_getaffinity(0)) if sys.platform == "linux" else 1
+
+
+def _take_batches(batches: list[list[tuple[str, str, dict[str, Table]]]]) -> None:
+    gc.freeze()  # the parent's objects are never collected here, so that their memory stays shared
+    _forked.update(batches=batches, cells=CellCache())
+
+
+def _write_batch(index: int) -> None:
+    _write_summaries(_forked["batches"][index], _forked["cells"])
+
+
+def _write_summaries(summaries: list[tuple[str, str, dict[str, Table]]], cells: CellCache) -> None:
+    encoded = encode_fast_tabs([tables for _, _, tables in summaries], cells)
+    for (location, title, tables), fast in zip(summaries, encoded):
+        try:
+            write_client_workbook(Path(location), tables, title, cells, fast)
+        except OSError as exc:
+            raise SyncError(f"cannot write client summary {location}: {exc.strerror or exc}") from None
 
 
 def _read(path: Path) -> bytes:
@@ -121,10 +163,6 @@ def _read(path: Path) -> bytes:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _key(name: str) -> str:
-    return name.strip().casefold()
 
 
 def _reason(exc: Exception) -> str:

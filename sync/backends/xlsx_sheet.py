@@ -126,10 +126,28 @@ class Cells(NamedTuple):
 CellWriter = Callable[[list], Cells]  # a column's distinct values -> their cells
 
 
-def per_value(write: Callable[[object], tuple[StyleKey | None, str, int]]) -> CellWriter:
-    """A CellWriter that calls `write(value)` -> (style, body, width) for each distinct value."""
+class CellCache:
+    """Cells made so far, by kind and value object, for writers of many books: the client books of
+    a run share a few thousand amounts and dates. It keeps each object, so that an id stays its own."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, dict[int, tuple[object, tuple]]] = {}
+
+    def of(self, kind: Kind) -> dict[int, tuple[object, tuple]]:
+        return self._made.setdefault(kind, {})
+
+
+def per_value(write: Callable[[object], tuple[StyleKey | None, str, int]],
+              made: dict[int, tuple[object, tuple]] | None = None) -> CellWriter:
+    """A CellWriter that calls `write(value)` -> (style, body, width) for each distinct value;
+    with `made` (CellCache.of), once per value object across calls."""
+    def made_once(value: object) -> tuple:
+        if (hit := made.get(id(value))) is None:
+            hit = made[id(value)] = (value, write(value))
+        return hit[1]
+
     def cells(values: list) -> Cells:
-        written = [write(value) for value in values]
+        written = [write(value) for value in values] if made is None else list(map(made_once, values))
         return Cells([w[0] for w in written], [w[1] for w in written],
                      np.array([w[2] for w in written], dtype=np.int64))
     return cells
@@ -145,13 +163,23 @@ class Column(NamedTuple):
     def width(self) -> int:
         return int(self.cells.widths.max(initial=0))
 
+    def rows(self, start: int, stop: int) -> Column:
+        """Rows start to stop (0-based, stop excluded), with only the cells they use."""
+        codes = self.codes[start:stop]
+        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(self.cells.bodies)))
+        renumbered = np.full(len(self.cells.bodies) + 1, -1, dtype=np.intp)  # the last one for a blank (-1)
+        renumbered[used] = np.arange(len(used))
+        kept = used.tolist()
+        return Column(renumbered[codes], Cells([self.cells.styles[k] for k in kept],
+                                               [self.cells.bodies[k] for k in kept], self.cells.widths[used]))
+
 
 def encode_columns(table: Table, writer: Callable[[Kind], CellWriter]) -> list[Column]:
     """Each column of `table` as cells, with `writer(kind)` called once per column on its distinct values."""
     columns = []
-    for i, kind in enumerate(table.kinds.values()):
+    for (_, column), kind in zip(table.frame.items(), table.kinds.values()):
         write = writer(kind)
-        codes, values = _distinct(table.frame.iloc[:, i])
+        codes, values = _distinct(column)
         styles, bodies, widths = write(values)
         written = np.array([body is not None for body in bodies], dtype=bool)
         if not written.all():  # say, text of control characters only: a blank
@@ -160,6 +188,18 @@ def encode_columns(table: Table, writer: Callable[[Kind], CellWriter]) -> list[C
             styles, bodies, widths = [styles[k] for k in kept], [bodies[k] for k in kept], widths[kept]
         columns.append(Column(codes, Cells(styles, bodies, widths)))
     return columns
+
+
+def encode_tables(tables: list[Table], writer: Callable[[Kind], CellWriter]) -> list[list[Column]]:
+    """encode_columns of each of `tables`, made for all of them at once when they have the same columns
+    and kinds: the client books of a run, a few thousand rows each, take as long as their numpy and
+    pandas calls, and share most of their values."""
+    if len(tables) < 2 or any(list(table.kinds.items()) != list(tables[0].kinds.items()) for table in tables):
+        return [encode_columns(table, writer) for table in tables]
+    together = Table(pd.concat([table.frame for table in tables], ignore_index=True), tables[0].kinds)
+    bounds = np.cumsum([0] + [len(table.frame) for table in tables]).tolist()
+    columns = encode_columns(together, writer)
+    return [[column.rows(start, stop) for column in columns] for start, stop in zip(bounds, bounds[1:])]
 
 
 def _distinct(column: pd.Series) -> tuple[np.ndarray, list]:
@@ -171,26 +211,38 @@ def _distinct(column: pd.Series) -> tuple[np.ndarray, list]:
     identity. sync.report takes every value of a column from a list of its distinct values, so
     that still finds few.
     """
-    float_column = column.dtype != object and column.dtype.kind == "f"
-    if column.dtype != object and not float_column:  # text ("str"), dates, ints, bools
+    if column.dtype == object:
+        return _distinct_objects(column.to_numpy())
+    if column.dtype.kind != "f":  # text ("str"), dates, ints, bools
         codes, uniques = pd.factorize(column)  # blanks: -1
         return codes, uniques.tolist()
-    if column.dtype == object:  # numpy calls: pandas' own cost more than their work in a small book
-        cells = column.to_numpy()
-        present = np.flatnonzero(~pd.isna(cells))
-        values = cells[present] if len(present) < len(cells) else cells
-        if pd.api.types.infer_dtype(values, skipna=False) != "string":
-            values = np.fromiter(map(id, values), dtype=np.int64, count=len(values))
-    else:
-        cells = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        present = np.flatnonzero(~np.isnan(cells))
-        values = cells[present].view(np.int64)  # -0.0 == 0.0, but str() tells them apart
-    found = pd.factorize(values)[0]
+    cells = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    present = np.flatnonzero(~np.isnan(cells))
+    found = pd.factorize(cells[present].view(np.int64))[0]  # -0.0 == 0.0, but str() tells them apart
     first = np.empty(found.max(initial=-1) + 1, dtype=np.intp)
     first[found] = present  # any row holding the value will do
     codes = np.full(len(column), -1, dtype=np.intp)
     codes[present] = found
     return codes, cells[first].tolist()
+
+
+def _distinct_objects(cells: np.ndarray) -> tuple[np.ndarray, list]:
+    """_distinct of an object column. Split by identity first, so that blanks and text are looked
+    for among a few objects, not in every row (numpy calls: pandas' own cost more than their work
+    in a small book)."""
+    by_id = pd.factorize(np.fromiter(map(id, cells), dtype=np.int64, count=len(cells)))[0]
+    first = np.empty(by_id.max(initial=-1) + 1, dtype=np.intp)
+    first[by_id] = np.arange(len(cells))  # any row holding the object will do
+    objects = cells[first]
+    kept = np.flatnonzero(~pd.isna(objects))
+    merged = np.full(len(objects), -1, dtype=np.intp)  # each object's distinct value
+    if len(kept) and pd.api.types.infer_dtype(objects[kept], skipna=False) == "string":
+        merged[kept] = pd.factorize(objects[kept])[0]  # equal texts are one value
+    else:
+        merged[kept] = np.arange(len(kept))
+    representative = np.empty(merged.max(initial=-1) + 1, dtype=np.intp)
+    representative[merged[kept]] = kept
+    return merged[by_id], objects[representative].tolist()
 
 
 # --- text ------------------------------------------------------------------------------
@@ -400,12 +452,12 @@ def _cell_ends(columns: list[Column], xf: Callable[..., int]) -> list[np.ndarray
     """
     first_use: dict[StyleKey, tuple[int, int]] = {}
     for j, column in enumerate(columns):
-        styles = list(dict.fromkeys(style for style in column.cells.styles if style is not None))
-        if not styles:
+        number: dict[StyleKey, int] = {}  # the column's styles, in the order of its distinct values
+        numbered = [-1 if style is None else number.setdefault(style, len(number)) for style in column.cells.styles]
+        if not number:
             continue
-        number = {style: k for k, style in enumerate(styles)}
-        per_row = np.array([number.get(style, -1) for style in column.cells.styles] + [-1])[column.codes]
-        for k, style in enumerate(styles):
+        per_row = np.array(numbered + [-1])[column.codes]
+        for style, k in number.items():
             used = (int(np.argmax(per_row == k)), j)
             first_use[style] = min(first_use.get(style, used), used)
     index = {style: xf(*style) for style in sorted(first_use, key=first_use.__getitem__)}
@@ -416,27 +468,37 @@ def _cell_ends(columns: list[Column], xf: Callable[..., int]) -> list[np.ndarray
 
 def _rows_text(numbers: np.ndarray, codes: list[np.ndarray], ends: list[np.ndarray], letters: list[str]) -> str:
     """Rows as text, from one list of pieces joined once: a Python call per cell takes ten times as long."""
-    count, stride = len(numbers), 4 + 3 * len(codes)
-    row_numbers = list(map(str, numbers.tolist()))
+    count, stride = len(numbers), 2 + 2 * len(codes)
     pieces: list[str] = [""] * (count * stride)
-    pieces[0::stride] = ['<row r="'] * count
-    pieces[1::stride] = row_numbers
-    pieces[2::stride] = ['">'] * count
+    pieces[0::stride] = _openings('<row r="%d">', numbers)
     for j, (column_codes, column_ends, letter) in enumerate(zip(codes, ends, letters)):
+        opening = _openings(f'<c r="{letter}%d', numbers)
         blank = column_codes < 0
-        if blank.any():  # a blank cell is three empty pieces
-            opening = np.full(count, '<c r="' + letter, dtype=object)
+        if blank.any():  # a blank cell is two empty pieces
+            opening = np.array(opening, dtype=object)
             opening[blank] = ""
-            numbered = np.array(row_numbers, dtype=object)
-            numbered[blank] = ""
-            pieces[3 + 3 * j::stride] = opening.tolist()
-            pieces[4 + 3 * j::stride] = numbered.tolist()
-        else:
-            pieces[3 + 3 * j::stride] = ['<c r="' + letter] * count
-            pieces[4 + 3 * j::stride] = row_numbers
-        pieces[5 + 3 * j::stride] = column_ends[column_codes].tolist()
+            opening = opening.tolist()
+        pieces[1 + 2 * j::stride] = opening
+        pieces[2 + 2 * j::stride] = column_ends[column_codes].tolist()
     pieces[stride - 1::stride] = ["</row>"] * count
     return "".join(pieces)
+
+
+# '<row r="7">' and '<c r="B7' for each row number, made once for the client books of a run, which
+# all start at row 2; only so far down, as a million-row tab would keep a million of each.
+OPENINGS_KEPT = 1 << 14
+_made_openings: dict[str, list[str]] = {}
+
+
+def _openings(template: str, numbers: np.ndarray) -> list[str]:
+    """template % n for each of `numbers`, ascending row numbers."""
+    first, last = int(numbers[0]), int(numbers[-1])
+    if last >= OPENINGS_KEPT:
+        return [template % n for n in numbers.tolist()]
+    made = _made_openings.get(template, [])
+    if len(made) <= last:
+        made = _made_openings[template] = [template % n for n in range(min(OPENINGS_KEPT, 2 * last + 1))]
+    return made[first:last + 1] if last - first + 1 == len(numbers) else [made[n] for n in numbers.tolist()]
 
 
 def sheet_xml(table: Table, styles: Styles, date1904: bool, selected: bool) -> bytes:

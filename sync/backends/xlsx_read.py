@@ -1,0 +1,139 @@
+"""Reading an .xlsx's input tabs: fastexcel for speed, python-calamine where only it is exact.
+
+python-calamine hands a tab over as Python objects, cell by cell: a million-row Time tab takes
+about 8 s. fastexcel (calamine underneath too) hands it over as Arrow columns in about 3.5 s,
+but it sees a tab as a table of typed columns, which differs from the cells in four ways:
+
+- its grid starts at the first filled cell, not at A1: a tab whose A1 is blank is read with
+  calamine, so that row numbers stay the sheet's;
+- it renames a repeated header ("Hours", "Hours_1"): such a tab is read with calamine too, so the
+  repeat is reported as it is with every other backend;
+- a column holding cells of several types (numbers and text, say) comes out as text: numbers in
+  their shortest round-trip form ("1.5", "0.30000000000000004"), booleans as "true"/"false",
+  dates as "2026-01-02 00:00:00" (so every column is read as text, in one pass);
+- a time-of-day cell (1:30 is stored as 0.0625 days) comes out as a datetime on 1899-12-31.
+
+The last two are undone here on each column's distinct values (a few thousand, whatever the
+size of the tab): renderings become dates, datetimes, durations, booleans and numbers again.
+Text that reads exactly like a rendering (a text "1001" in a column of IDs) becomes that value,
+which every parser reads as it read the text. tests/test_xlsx_read.py checks that both readers
+give the same books, figures and problems.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from typing import Any
+
+import fastexcel
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from python_calamine import CalamineWorkbook
+
+from sync.backends import ColumnTab, RawTab
+from sync.backends.xlsx_package import Package
+from sync.backends.xlsx_sheet import MAIN, REL
+
+# calamine puts serial 0 on 1899-12-31 and skips Excel's phantom 1900-02-29 (serial 60)
+_DAY_ZERO, _FIRST_REAL_DAY = dt.datetime(1899, 12, 31), dt.datetime(1900, 3, 1)
+_RENDERED_DATETIME = re.compile(r"(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?")
+_BOOLEANS = {"true": True, "false": False}
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_FIRST_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_RENAMED = re.compile(r"(.*)_(\d+)")
+
+
+def read_tabs(data: bytes, names: list[str]) -> dict[str, RawTab]:
+    """The named tabs that exist (case and surrounding spaces ignored), each as a ColumnTab when
+    fastexcel sees it as calamine does, else as calamine's rows."""
+    reader = fastexcel.read_excel(data)
+    by_key = {_key(sheet): sheet for sheet in reader.sheet_names}
+    starts_at_a1 = _tabs_starting_at_a1(Package(data))
+    exact: CalamineWorkbook | None = None
+    tabs: dict[str, RawTab] = {}
+    for wanted in names:
+        if (actual := by_key.get(_key(wanted))) is None:
+            continue
+        fast = _fast_tab(reader, actual) if actual in starts_at_a1 else None
+        if fast is None:
+            exact = exact or CalamineWorkbook.from_filelike(io.BytesIO(data))
+            # skip_empty_area=False keeps list index == sheet row - 1, which is what error
+            # messages quote back to the user.
+            fast = exact.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+        tabs[wanted] = fast
+    return tabs
+
+
+def _key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def _tabs_starting_at_a1(pkg: Package) -> set[str]:
+    """Names of worksheets whose first filled cell is A1, in a book with 1900-based dates."""
+    book_part = pkg.target_of("", "/officeDocument")
+    if book_part is None:
+        return set()
+    book = pkg.xml(book_part)
+    props = book.find(f"{{{MAIN}}}workbookPr")
+    if props is not None and props.get("date1904") in ("1", "true"):
+        return set()  # times of day would not land on 1899-12-31: let calamine read them
+    found = set()
+    for sheet in book.find(f"{{{MAIN}}}sheets"):
+        rel = pkg.rel_by_id(book_part, sheet.get(f"{{{REL}}}id"))
+        head = pkg.head(pkg.resolve(book_part, rel.get("Target", "")), 1 << 16)
+        body = head[head.find(b"<sheetData"):]
+        for match in _FIRST_CELL.finditer(body):
+            content = match.group(3) or b""
+            if b"<v>" in content or b"<is>" in content or b"<v " in content:
+                if re.search(rb'\br="A1"', match.group(1)):
+                    found.add(sheet.get("name"))
+                break
+    return found
+
+
+def _fast_tab(reader: Any, name: str) -> ColumnTab | None:
+    # Every column as text: typed columns would merge cell types (fastexcel turns a checkbox in a
+    # column of numbers into 1.0) or refuse some mixes outright (numbers with durations).
+    sheet = reader.load_sheet(name, header_row=0, dtypes="string")
+    seen: set[str] = set()
+    header: list[Any] = []
+    for info in sheet.available_columns():
+        renamed = _RENAMED.fullmatch(info.name)
+        if info.column_name_from == "looked_up" and renamed and renamed.group(1) in seen:
+            return None  # a repeated header, renamed by fastexcel
+        seen.add(info.name)
+        header.append("" if info.column_name_from == "generated" else info.name)
+    batch = sheet.to_arrow()
+    return ColumnTab(header, [_cells(batch.column(i)) for i in range(batch.num_columns)])
+
+
+def _cells(column: pa.Array) -> np.ndarray:
+    """A column of rendered cells as an object array of the cells calamine would give."""
+    encoded = pc.dictionary_encode(column)
+    values = np.array([*map(_cell, encoded.dictionary.to_pylist()), None], dtype=object)
+    return values[encoded.indices.fill_null(len(values) - 1).to_numpy(zero_copy_only=False)]
+
+
+def _cell(text: str) -> Any:
+    """A rendered cell as the value it was: a date, datetime, time or duration, a number, or text."""
+    if (rendered := _RENDERED_DATETIME.fullmatch(text)) is not None:
+        parts = [int(part) for part in rendered.groups()[:6]]
+        value = dt.datetime(*parts, int((rendered.group(7) or "0").ljust(6, "0")))
+        if value < _FIRST_REAL_DAY:
+            return value - _DAY_ZERO  # serials below 61: times and durations, never real dates
+        return value.date() if value.time() == dt.time() else value
+    if text in _BOOLEANS:
+        return _BOOLEANS[text]  # typing true into Excel gives a TRUE cell: this text was one
+    if _PLAIN_NUMBER.fullmatch(text) and _rendered_number(number := float(text)) == text:
+        return number  # the form a number cell is rendered in (text rarely is, bar "1001")
+    return text
+
+
+def _rendered_number(number: float) -> str:
+    """How a number cell reads as text: whole numbers in all their digits, others in the shortest
+    form that reads back as the same double."""
+    if number.is_integer():
+        return str(int(number))
+    return np.format_float_positional(number, trim="-")
