@@ -276,7 +276,7 @@ def parse_money(raw: pd.Series) -> Parsed:
 @on_distinct
 def currency_marks(raw: pd.Series) -> pd.Series:
     """The currency an amount's text names ("EUR 5", "5 EUR", "€5"), NA where it names none."""
-    text = raw[raw.map(type) == str].astype(str).str.strip()
+    text = raw[raw.map(type).eq(str)].astype(str).str.strip()
     found = text.str.extract(r"^([A-Z]{3})|([A-Z]{3})$")
     code = found[0].fillna(found[1])
     symbol = text.str.extract("([€£¥])")[0].map(_SYMBOLS)

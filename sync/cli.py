@@ -102,8 +102,13 @@ def main() -> None:
     """contract-sync: where each client's maintenance contract stands, computed from the team workbook.
 
     Exit codes: 0 every row was used; 1 some rows were left out (listed on the Errors tab,
-    figures still written); 2 the sync could not run (message on stderr).
+    figures still written); 2 the sync could not run (message on stderr); 3 another sync of the
+    same book was running and did not finish within lock_wait seconds.
     """
+
+
+QUIET = click.option("--quiet", is_flag=True,
+                     help="Print nothing when every row was used: cron then mails only when there is trouble.")
 
 
 @main.command()
@@ -111,13 +116,37 @@ def main() -> None:
 @AS_OF
 @click.option("--dry-run", is_flag=True, help="Compute and print, but write nothing.")
 @JSON
-@one_line_errors
-def run(target: Target, as_of: dt.datetime | None, dry_run: bool, as_json: bool) -> None:
+@QUIET
+def run(target: Target, as_of: dt.datetime | None, dry_run: bool, as_json: bool, quiet: bool) -> None:
     """Read the input tabs, compute, write Balances, Monthly, Errors and the client summaries."""
-    config = target.config()
-    result = pipeline.run(target.open(config), config, _day(as_of), dry_run=dry_run)
-    _report(result, target.shown, as_json, dry_run)
-    sys.exit(result.exit_code)
+    sys.exit(sync_once(target, as_of, dry_run, as_json, quiet))
+
+
+def sync_once(target: Target, as_of: dt.datetime | None, dry_run: bool = False, as_json: bool = False,
+              quiet: bool = False) -> int:
+    """One sync of the target's book, holding its lock; prints its report (or, when `quiet`, only
+    what needs attention) and returns the exit code. A SyncError is one line on stderr, never raised."""
+    from sync.alerts import smtp_settings_from_env
+    started = dt.datetime.now()
+    try:
+        config = target.config()
+        smtp = smtp_settings_from_env()
+        backend = target.open(config)
+        with backend.lock(config.lock_wait):
+            try:
+                result = pipeline.run(backend, config, _day(as_of), dry_run=dry_run, smtp=smtp)
+            except SyncError as error:
+                if not dry_run:
+                    pipeline.log_failure(backend, started, error)
+                raise
+    except SyncError as error:
+        click.echo(f"error: {error}", err=True)
+        return error.exit_code
+    if as_json:
+        _report(result, target.shown, True, dry_run)
+    elif not quiet or result.exit_code:
+        _report(result, target.shown, False, dry_run)
+    return result.exit_code
 
 
 @main.command()
@@ -168,6 +197,36 @@ def share(target: Target) -> None:
     config = target.config()
     for line in share_summaries(target.open(config), config):
         click.echo(line)
+
+
+@main.command()
+@target_options
+@click.option("--runs", type=click.IntRange(1, 200), default=10, show_default=True, help="How many runs to show.")
+@JSON
+@one_line_errors
+def status(target: Target, runs: int, as_json: bool) -> None:
+    """The last runs (from the Sync Log tab) and the alerts still waiting to be e-mailed."""
+    from sync.alerts import previous_state
+    from sync.runlog import past_runs
+    from sync.schema import SYNC_LOG, SYNC_LOG_COLUMNS, SYNC_STATE
+    tabs = target.open(target.config()).read_tabs([SYNC_LOG, SYNC_STATE])
+    log = pd.DataFrame(past_runs(tabs.get(SYNC_LOG))[:runs], columns=list(SYNC_LOG_COLUMNS), dtype=object)
+    pending = [state for state in previous_state(tabs.get(SYNC_STATE)) if state.status == "pending"]
+    if as_json:
+        click.echo(json.dumps({"runs": _records(log), "pending_alerts": [state._asdict() for state in pending]},
+                              default=_plain))
+        return
+    if log.empty:
+        click.echo(f"{target.shown} has no Sync Log yet: no run has written it")
+    else:
+        click.echo(f"last runs of {target.shown}, newest first:\n")
+        click.echo(log.where(log.notna(), "").to_string(index=False))
+    click.echo("")
+    if not pending:
+        click.echo("no alerts pending")
+    for state in pending:
+        note = f" - {state.note}" if state.note else ""
+        click.echo(f"pending alert: {state.contract_id} {state.alert} (crossed {state.crossed}){note}")
 
 
 @main.command()
@@ -237,6 +296,7 @@ def _counts(result: pipeline.RunResult) -> str:
 def _summary(result: pipeline.RunResult) -> dict[str, Any]:
     return {"as_of": result.as_of, "exit_code": result.exit_code, "rows_read": result.rows_read,
             "errors": result.error_count, "warnings": result.warning_count, "written": result.written,
+            "alerts_sent": result.alerts_sent, "alerts_pending": result.alerts_pending,
             "seconds": {stage: round(seconds, 3) for stage, seconds in result.timings.items()}}
 
 
@@ -251,3 +311,34 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+@main.command("schedule")
+@target_options
+@click.option("--at", "at", required=True, envvar="SYNC_AT",
+              help="Time of day to sync, HH:MM or HH:MM:SS on the 24-hour clock. Env: SYNC_AT.")
+@click.option("--tz", envvar="SYNC_TZ",
+              help="Time zone of --at and of each run's date, e.g. Europe/London (default: this machine's). "
+                   "Env: SYNC_TZ.")
+@click.option("--once-now", is_flag=True, help="Also sync once straight away.")
+@JSON
+@QUIET
+@one_line_errors
+def schedule_command(target: Target, at: str, tz: str | None, once_now: bool, as_json: bool, quiet: bool) -> None:
+    """Keep running and sync every day at --at, as `run` does, as of that day's date.
+
+    Each run is logged on stderr (started, finished with its exit code, next run); a failed run
+    does not stop the next. SIGINT or SIGTERM stops it: a run in progress finishes, including its
+    writes, then it exits 0."""
+    import signal
+
+    from sync.scheduler import SignalStop, serve, time_of_day, time_zone
+    time_of_day(at), time_zone(tz)  # a mistake is reported before anything else
+    target.config()
+    if target.book and not target.book.is_file():
+        raise SyncError(f"workbook not found: {target.book}")
+
+    def sync_day(day: dt.date) -> int:
+        return sync_once(target, dt.datetime.combine(day, dt.time()), as_json=as_json, quiet=quiet)
+    with SignalStop(signal.SIGINT, signal.SIGTERM) as stop:
+        serve(sync_day, at, tz, once_now, stop)

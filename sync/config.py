@@ -24,6 +24,10 @@ class Config:
     share_notify: bool = True  # e-mail the client when their summary is shared with them
     share_message: str = ""  # the text of that e-mail
     retry_seconds: int = 120  # how long to keep retrying Google's 429/5xx answers and dropped connections
+    # Nightly operation:
+    lock_wait: int = 600  # seconds to wait for another sync of the same book to finish before giving up (exit 3)
+    alert_from: str = ""  # sender of alert e-mails
+    alert_to: str = ""  # the team's alert recipients (commas between addresses)
 
     def checked(self) -> "Config":
         currency = self.currency.strip().upper()

@@ -21,3 +21,9 @@ class SyncError(Exception):
     """The run cannot go on (missing file, tab or column, unreadable book, bad config): exit 2."""
 
     exit_code = 2
+
+
+class SyncBusy(SyncError):
+    """Another sync holds the book's lock and did not let go within the wait: exit 3."""
+
+    exit_code = 3

@@ -28,7 +28,7 @@ EXAMPLE_ROWS: dict[str, list[dict[str, object]]] = {
     "Contracts": [
         {"Contract ID": "K-001", "Client ID": "C-001", "Name": "Website care plan", "Currency": "USD",
          "Rate": 120, "Start": dt.date(2026, 1, 1), "Rounding Minutes": 15, "Low Balance": 500,
-         "Status": "active"},
+         "Status": "active", "Alert At": "75%, 90%, 100%", "Alert Client": "N"},
         {"Contract ID": "K-002", "Client ID": "C-002", "Name": "Hosting and updates", "Currency": "USD",
          "Rate": 95, "Start": dt.date(2026, 2, 1), "Rounding Minutes": 15, "Low Balance": 200,
          "Status": "active"},

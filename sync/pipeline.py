@@ -9,12 +9,15 @@ from typing import Callable, Iterator, Protocol, runtime_checkable
 
 import pandas as pd
 
-from sync.backends import Backend
+from sync import alerts
+from sync.backends import Backend, RawTab
 from sync.config import Config
 from sync.ledger import Ledger, compute
 from sync.load import input_frames
 from sync.report import client_tables, team_tables
-from sync.schema import INPUT_TAB_NAMES, addresses
+from sync.errors import SyncError
+from sync.runlog import LogEntry, log_table
+from sync.schema import INPUT_TAB_NAMES, SYNC_LOG, SYNC_STATE, addresses
 from sync.table import Table
 from sync.validate import Book, problem_table, validate
 
@@ -29,6 +32,22 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     rows_read: int = 0
     stage_hook: StageHook | None = None
+    started: dt.datetime = field(default_factory=dt.datetime.now)
+    alerts: list[alerts.AlertState] = field(default_factory=list)  # the Sync State after this run
+    alerts_sent: int = 0
+    alert_notes: list[str] = field(default_factory=list)  # why alerts stayed pending
+
+    @property
+    def alerts_pending(self) -> int:
+        return sum(state.status == "pending" for state in self.alerts)
+
+    @property
+    def outcome(self) -> str:
+        """The Sync Log's Result."""
+        text = "ok" if not self.error_count else f"{self.error_count} rows left out"
+        if self.alerts_pending:
+            text += f"; {self.alerts_pending} alerts pending" + (f" ({self.alert_notes[0]})" if self.alert_notes else "")
+        return text
 
     @property
     def error_count(self) -> int:
@@ -78,12 +97,19 @@ def check(backend: Backend, config: Config, as_of: dt.date, stage_hook: StageHoo
 
 
 def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
-        computed_at: dt.datetime | None = None, stage_hook: StageHook | None = None) -> RunResult:
-    """The nightly sync. With dry_run, everything but the writes."""
+        computed_at: dt.datetime | None = None, stage_hook: StageHook | None = None,
+        smtp: alerts.SmtpSettings | None = None) -> RunResult:
+    """The nightly sync. With dry_run, everything but the writes (and no e-mail).
+
+    Alerts (when `smtp` is given) are recorded as pending in the Sync State tab in the same write
+    as the figures, then sent, then marked sent with the Sync Log's row: a crossing is never
+    e-mailed before it is on record, and one whose record failed to be written is not lost."""
     result = RunResult(as_of, problem_table([]), stage_hook=stage_hook)
-    book = _read_and_validate(backend, config, result)
+    book, extra = _read_and_validate(backend, config, result, [SYNC_LOG, SYNC_STATE])
     with _timed(result, "compute"):
         result.ledger = compute(book, as_of)
+        previous = alerts.previous_state(extra.get(SYNC_STATE))
+        result.alerts = alerts.crossings(result.ledger, previous, as_of) if smtp else previous
     with _timed(result, "plan"):  # the Google backend audits each client's sharing here
         summaries = _summary_plan(backend, book, result)
     with _timed(result, "shape"):  # figures into the tables people read
@@ -93,7 +119,10 @@ def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
     if dry_run:
         return result
     with _timed(result, "write"):
-        backend.write_tabs(result.tables)
+        state = {SYNC_STATE: alerts.state_table(result.alerts)} if smtp or previous else {}
+        sending = smtp is not None and result.alerts_pending > 0
+        log = {} if sending else {SYNC_LOG: _log_table(backend, result, extra.get(SYNC_LOG))}
+        backend.write_tabs(result.tables | state | log, hidden=frozenset(state))
         result.written += list(result.tables)
         books = [(location, title, client_books[client_id]) for client_id, (location, title) in summaries.items()]
         if isinstance(backend, WritesSummariesTogether):
@@ -102,17 +131,43 @@ def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
             for book in books:
                 backend.write_client_summary(*book)
         result.written += [location for location, _, _ in books]
+    if sending:
+        with _timed(result, "alerts"):
+            result.alerts, result.alerts_sent, result.alert_notes = alerts.deliver(
+                result.alerts, result.ledger, book, config, smtp, dt.datetime.now())
+            backend.write_tabs({SYNC_STATE: alerts.state_table(result.alerts),
+                                SYNC_LOG: _log_table(backend, result, extra.get(SYNC_LOG))},
+                               hidden=frozenset([SYNC_STATE]))
     return result
 
 
-def _read_and_validate(backend: Backend, config: Config, result: RunResult) -> Book:
+def _log_table(backend: Backend, result: RunResult, previous: RawTab | None) -> Table:
+    return log_table(previous, LogEntry(
+        result.started, (dt.datetime.now() - result.started).total_seconds(), backend.name, result.rows_read,
+        result.error_count, result.warning_count, result.alerts_sent, backend.api_requests, result.outcome))
+
+
+def log_failure(backend: Backend, started: dt.datetime, error: SyncError) -> None:
+    """Best effort: a Sync Log row for a run that stopped; the book may be what stopped it."""
+    try:
+        previous = backend.read_tabs([SYNC_LOG]).get(SYNC_LOG)
+        entry = LogEntry(started, (dt.datetime.now() - started).total_seconds(), backend.name, 0, 0, 0, 0,
+                         backend.api_requests, f"failed: {error}")
+        backend.write_tabs({SYNC_LOG: log_table(previous, entry)})
+    except Exception:  # noqa: BLE001 - the run has failed already; its own error is what gets reported
+        pass
+
+
+def _read_and_validate(backend: Backend, config: Config, result: RunResult,
+                       extra: list[str] = []) -> tuple[Book, dict[str, RawTab]]:
+    """The valid book, and the tabs named in `extra` as read (when they exist)."""
     with _timed(result, "read"):
-        raw = backend.read_tabs(list(INPUT_TAB_NAMES))
+        raw = backend.read_tabs([*INPUT_TAB_NAMES, *extra])
     with _timed(result, "parse"):
         frames = input_frames(raw)
         result.rows_read = sum(len(tab.frame) for tab in frames.values())
         book, result.problems = validate(frames, config, result.as_of)
-    return book
+    return book, {name: raw[name] for name in extra if name in raw}
 
 
 def _summary_plan(backend: Backend, book: Book, result: RunResult) -> dict[str, tuple[str, str]]:

@@ -25,7 +25,8 @@ def _cols(spec: str) -> tuple[InputColumn, ...]:
 INPUT_TABS: tuple[InputTab, ...] = (
     InputTab("Clients", _cols("*Client ID, *Name, Email, Summary Sheet")),
     InputTab("Contracts", _cols(
-        "*Contract ID, *Client ID, Name, Currency, *Rate, Start, End, Rounding Minutes, Low Balance, Status")),
+        "*Contract ID, *Client ID, Name, Currency, *Rate, Start, End, Rounding Minutes, Low Balance, Status, "
+        "Alert At, Alert Client")),
     InputTab("Rates", _cols("*Contract ID, Work Type, *Rate, From"), optional=True),
     InputTab("Time", _cols("*Date, Person, *Contract ID, Task, Work Type, *Hours, Billable, Notes")),
     InputTab("Payments", _cols("*Date, *Contract ID, *Amount, Reference, Notes")),
@@ -40,6 +41,16 @@ BALANCES_COLUMNS = (
 MONTHLY_COLUMNS = ("Contract ID", "Month", "Hours", "Billed", "Paid", "Balance")
 ERRORS_COLUMNS = ("Tab", "Row", "Column", "Value", "Problem", "Severity")
 OUTPUT_TABS = {"Balances": BALANCES_COLUMNS, "Monthly": MONTHLY_COLUMNS, "Errors": ERRORS_COLUMNS}
+
+# Written by every run that gets as far as writing (newest first, the last 200 runs).
+SYNC_LOG = "Sync Log"
+SYNC_LOG_COLUMNS = ("Started", "Duration (s)", "Backend", "Rows Read", "Rows In Error", "Warnings", "Alerts Sent",
+                    "API Requests", "Result")
+SYNC_LOG_RUNS = 200
+# Hidden and protected: the alerts crossed so far, so that each crossing is e-mailed once
+# wherever the job runs.
+SYNC_STATE = "Sync State"
+SYNC_STATE_COLUMNS = ("Contract ID", "Alert", "Status", "Crossed", "Sent", "Note")
 
 # One workbook per client; never a Notes column.
 CLIENT_TABS = {

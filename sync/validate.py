@@ -7,6 +7,7 @@ refer to is, and the message says which row to fix.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -19,6 +20,11 @@ from sync.load import TabCells, display, lookup
 from sync.schema import ADDRESS_SEPARATORS, ERRORS_COLUMNS, INPUT_TAB_NAMES
 
 MAX_RATE = 1_000_000 * cells.MONEY_SCALE  # per hour; keeps hours x rate inside int64
+# Alert At items are split at commas and semicolons, except a comma between digits that starts a
+# group of exactly three digits: "$2,000.00" is one amount, "75%,100%" and "500, 750" are two items.
+ALERT_ITEM_SEPARATOR = re.compile(r";|(?<!\d),|,(?!\d{3}(?![\d%]))")
+NOT_AN_AMOUNT = "is not an amount (use 1200, 1,200.00 or $1,200.00)"  # cells.parse_money's message
+ALERT_PERCENT = re.compile(r"(\d+)(?:\.(\d{1,2}))?\s*%")
 
 
 class Book(NamedTuple):
@@ -30,6 +36,13 @@ class Book(NamedTuple):
     time: pd.DataFrame
     payments: pd.DataFrame
     expenses: pd.DataFrame
+
+
+class AlertThreshold(NamedTuple):
+    """One Alert At item: Billed reaching a share of Paid, or reaching an amount."""
+
+    kind: str  # "percent": `value` is hundredths of a percent (75% = 7500); "amount": minor units
+    value: int
 
 
 class TabCheck:
@@ -240,6 +253,7 @@ def _contracts(check: TabCheck, client_ids: pd.DataFrame, config: Config) -> pd.
     check.where("Low Balance", low < 0, "must not be negative")
     check.flag("Low Balance", cells.check_minor_unit(low, minor))
     check.set("low_balance", cells.to_minor(low.fillna(-1), minor).where(low.notna()))
+    _alert_settings(check, minor, currency)
     check.text("Status", "status")
     status = check.rows("status").str.casefold()
     check.set("closed", status == "closed")
@@ -248,6 +262,50 @@ def _contracts(check: TabCheck, client_ids: pd.DataFrame, config: Config) -> pd.
     check.refers_to("Client ID", "client_id", client_ids, "Clients", "client")
     check.duplicates("Contract ID", ["contract_id"], "repeats the Contract ID of")
     return check.valid()
+
+
+def _alert_settings(check: TabCheck, minor: pd.Series, currency: pd.Series) -> None:
+    """alert_at (a tuple of AlertThreshold) and alert_client (bool). A bad item or flag is a warning:
+    the contract counts, only that alert (or the client's copy) is left out."""
+    text = cells.parse_text(check.raw["Alert At"])
+    items = text[text != ""].map(lambda cell: [item.strip() for item in ALERT_ITEM_SEPARATOR.split(cell)]).explode()
+    items = items[items.notna() & (items != "")]
+    at = items.index  # each item's Contracts row (by position in the tab)
+    items = pd.Series(items.to_numpy(dtype=object), dtype=object)
+    item_minor = pd.Series(minor.loc[at].to_numpy())
+    item_currency = pd.Series(currency.loc[at].to_numpy(dtype=object), dtype=object)
+    percent = items.str.fullmatch(ALERT_PERCENT.pattern)
+    hundredths = items[percent].map(_percent_hundredths)
+    amounts = items.mask(percent, "")  # blank: parse_money leaves it alone
+    amount, problem = cells.parse_money(amounts)
+    marks = cells.currency_marks(amounts)
+    problem = (problem.replace(NOT_AN_AMOUNT, "is not a percentage (75%) or an amount (2,000.00)")
+               .fillna(("is in " + marks + " but the contract is in " + item_currency)
+                       .where(marks.notna() & (marks != item_currency)))
+               .fillna(cells.check_minor_unit(amount, item_minor)))
+    zero = (amount <= 0).fillna(False).astype(bool) | (hundredths == 0).reindex(items.index, fill_value=False)
+    problem = problem.mask(problem.isna() & zero, "must be more than 0")
+    bad = problem.notna().to_numpy()
+    check.flag("Alert At", pd.Series(("'" + items + "' " + problem + "; that alert is ignored")[bad].to_numpy(),
+                                     index=at[bad]), severity="warning")
+    minor_units = cells.to_minor(amount.fillna(0), item_minor)
+    per_row: dict[int, dict[AlertThreshold, None]] = {}  # a dict keeps the typed order and drops repeats
+    for position, row in enumerate(at):
+        if not bad[position]:
+            threshold = AlertThreshold("percent", int(hundredths[position])) if percent[position] else \
+                AlertThreshold("amount", int(minor_units[position]))
+            per_row.setdefault(row, {})[threshold] = None
+    check.set("alert_at", pd.Series([tuple(per_row.get(row, ())) for row in check.raw.index], index=check.raw.index,
+                                    dtype=object))
+    flag, problems = cells.parse_billable(check.raw["Alert Client"])
+    check.flag("Alert Client", problems + "; the client is not e-mailed", severity="warning")
+    check.set("alert_client", flag & problems.isna() & ~cells.blank_mask(check.raw["Alert Client"]))
+
+
+def _percent_hundredths(text: str) -> int:
+    """'12.5%' -> 1250: a percentage in exact hundredths."""
+    whole, fraction = ALERT_PERCENT.fullmatch(text).groups()
+    return int(whole) * 100 + int((fraction or "").ljust(2, "0"))
 
 
 def _rates(check: TabCheck, contract_ids: pd.DataFrame, config: Config) -> pd.DataFrame:

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from sync.backends.memory import MemoryBook
+from sync.config import Config
+from sync.load import input_frames
+from sync.schema import INPUT_TAB_NAMES
+from sync.validate import Book, validate
 
 
 def sheet(text: str) -> list[list[object]]:
@@ -64,3 +70,8 @@ def small_book(**tabs: list[list[object]]) -> MemoryBook:
             "Expenses": EXPENSES}
     book.update(tabs)
     return MemoryBook({name: rows for name, rows in book.items() if rows is not None})
+
+
+def validated(book: MemoryBook, as_of: dt.date = AS_OF, config: Config = Config()) -> tuple[Book, pd.DataFrame]:
+    """A book's valid rows and its problems, as the sync's validate stage sees them."""
+    return validate(input_frames(book.read_tabs(list(INPUT_TAB_NAMES))), config, as_of)

@@ -12,6 +12,7 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from tests.books import CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, sheet
+from sync.schema import SYNC_LOG
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-06-30"
@@ -108,7 +109,7 @@ def test_a_clean_book_runs_and_writes_every_output(clean):
     assert "wrote team.xlsx (tabs Balances, Monthly, Errors)" in done.stdout
     assert f"wrote {Path('clients') / 'C-1.xlsx'}" in done.stdout
     tabs = read_tabs(clean)
-    assert list(tabs) == [*INPUT_TABS, *OUTPUT_TABS]
+    assert list(tabs) == [*INPUT_TABS, *OUTPUT_TABS, SYNC_LOG]
     assert tabs["Errors"] == [["Tab", "Row", "Column", "Value", "Problem", "Severity"]]
     k1 = balances_by_contract(clean)["K-1"]
     assert (k1["Paid"], k1["Billed"], k1["Balance"], k1["Status"]) == (1000, 670.99, 329.01, "LOW")
@@ -197,10 +198,23 @@ def test_a_run_that_cannot_go_on_is_one_line_and_exit_2(tmp_path, case, command)
     if "--book" not in args:
         args = ["--book", "team.xlsx", *args]
     before = fingerprint(tmp_path)
+    tabs_before = read_tabs(tmp_path / "team.xlsx") if case in LOGGED_FAILURES else {}
     done = sync_cli(command, *args, "--as-of", AS_OF, cwd=tmp_path, env=env)
     assert_one_line_error(done, *names)
     assert done.stdout == ""
-    assert fingerprint(tmp_path) == before  # nothing written, no clients folder
+    if command == "run" and case in LOGGED_FAILURES:  # a readable book gets a Sync Log row, nothing else
+        tabs = read_tabs(tmp_path / "team.xlsx")
+        log = tabs.pop(SYNC_LOG)
+        assert tabs == tabs_before
+        assert len(log) == 2 and log[1][-1] == "failed: " + done.stderr.strip().removeprefix("error: ")
+        before.pop("team.xlsx"), (after := fingerprint(tmp_path)).pop("team.xlsx")
+        assert after == before
+    else:
+        assert fingerprint(tmp_path) == before  # nothing written, no clients folder
+
+
+# The book could be read, so the failed run is recorded in its Sync Log tab for the team to see.
+LOGGED_FAILURES = {"missing Time tab", "missing Clients tab", "Time without Hours", "Hours twice"}
 
 
 # --- what the book may look like -------------------------------------------------------
@@ -210,7 +224,7 @@ def test_optional_tabs_may_be_missing(tmp_path):
     done = sync_cli("run", "--book", "team.xlsx", "--as-of", AS_OF, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     tabs = read_tabs(book)
-    assert list(tabs) == ["Clients", "Contracts", "Time", "Payments", *OUTPUT_TABS]
+    assert list(tabs) == ["Clients", "Contracts", "Time", "Payments", *OUTPUT_TABS, SYNC_LOG]
     assert set(balances_by_contract(book)) == {"K-1", "K-2", "K-3"}
 
 
@@ -376,6 +390,8 @@ def test_a_second_run_writes_the_same_cells(bad):
 
     first = outputs()
     second = outputs()
+    first_log, second_log = first.pop(SYNC_LOG), second.pop(SYNC_LOG)
+    assert second_log[0] == first_log[0] and second_log[2:] == first_log[1:]  # one more run on top
     assert list(second) == list(first)
     for name in first:
         assert second[name] == first[name], name

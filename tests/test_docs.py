@@ -12,7 +12,7 @@ from sync import pipeline
 from sync.backends.memory import MemoryBook
 from sync.config import Config
 from sync.report import client_tables
-from sync.schema import CLIENT_TABS, INPUT_TABS, OUTPUT_TABS
+from sync.schema import CLIENT_TABS, INPUT_TABS, OUTPUT_TABS, SYNC_LOG, SYNC_LOG_COLUMNS
 from sync.table import Table
 
 DOC = Path(__file__).resolve().parent.parent / "sheets_schema.md"
@@ -74,7 +74,7 @@ def section_body(heading: str) -> str:
 
 # --- tabs and columns --------------------------------------------------------------------
 
-EXPECTED_SECTIONS = ([tab.name for tab in INPUT_TABS] + list(OUTPUT_TABS)
+EXPECTED_SECTIONS = ([tab.name for tab in INPUT_TABS] + list(OUTPUT_TABS) + [SYNC_LOG]
                      + [CLIENT_PREFIX + name for name in CLIENT_TABS])
 
 
@@ -106,6 +106,10 @@ def test_optional_tabs_say_so(tab):
 @pytest.mark.parametrize("name", list(OUTPUT_TABS))
 def test_output_tab_columns(name):
     assert column_names(name, OUTPUT_HEADER) == list(OUTPUT_TABS[name])
+
+
+def test_sync_log_columns():
+    assert column_names(SYNC_LOG, OUTPUT_HEADER) == list(SYNC_LOG_COLUMNS)
 
 
 @pytest.mark.parametrize("name", list(CLIENT_TABS))

@@ -19,7 +19,7 @@ from sync.backends.memory import MemoryBook
 from sync.backends.xlsx import LocalWorkbook
 from sync.config import Config
 from sync.errors import SyncError
-from sync.schema import INPUT_TAB_NAMES
+from sync.schema import INPUT_TAB_NAMES, SYNC_LOG
 from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, sheet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,7 +209,7 @@ def test_output_tabs_are_protected_and_input_tabs_untouched(emulator):
     assert {name: emulator.values(spreadsheet, name) for name in tabs} == before
     ids = {p["title"]: p["sheetId"] for p in emulator.sheet_properties(spreadsheet)}
     protected = emulator.protected_ranges(spreadsheet)
-    assert sorted(p["range"]["sheetId"] for p in protected) == sorted(ids[n] for n in ("Balances", "Monthly", "Errors"))
+    assert sorted(p["range"]["sheetId"] for p in protected) == sorted(ids[n] for n in ("Balances", "Monthly", "Errors", SYNC_LOG))
     assert all(p["editors"]["users"] == [ACCOUNT] and not p.get("warningOnly") for p in protected)
 
 
@@ -425,7 +425,7 @@ def test_a_lost_answer_to_an_applied_batch_update_is_recovered(emulator):
     assert emulator.counts[("POST", "/v4/spreadsheets/{id}:batchUpdate")] == 3 + 2
     titles = [p["title"] for p in emulator.sheet_properties(spreadsheet)]
     assert titles.count("Balances") == 1 and emulator.values(spreadsheet, "Balances")[1][2] == "K-1"
-    assert len(emulator.protected_ranges(spreadsheet)) == 3  # not added twice
+    assert len(emulator.protected_ranges(spreadsheet)) == 4  # the 3 outputs and the Sync Log, not added twice
 
 
 def test_credentials_files_are_read_or_refused_in_one_line(tmp_path):

@@ -27,6 +27,7 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 OUTPUT_TABS = ("Balances", "Monthly", "Errors")
+SYNC_LOG = "Sync Log"
 MAY_CHANGE = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml",
               "xl/calcChain.xml"}
 # Every cell is written as typed text, as in tests/books.py: nothing becomes a formula or a number.
@@ -150,7 +151,7 @@ def assert_only_outputs_changed(original: bytes, path: Path) -> None:
     assert set(after) - set(before) <= set(sheet_parts(path.read_bytes()).values()) - set(before)
     old_tabs = read_tabs_bytes(original)
     new_tabs = read_tabs(path)
-    assert list(new_tabs) == [*old_tabs, *OUTPUT_TABS]
+    assert list(new_tabs) == [*old_tabs, *OUTPUT_TABS, SYNC_LOG]
     for name, cells in old_tabs.items():
         assert new_tabs[name] == cells, name
 
@@ -360,9 +361,9 @@ def test_a_book_saved_by_someone_else_during_the_run_is_left_alone(team, monkeyp
     assert theirs != team.read_bytes() and b"saved by Ann" in parts(theirs)["docProps/core.xml"]
     write_tabs = LocalWorkbook.write_tabs
 
-    def saved_meanwhile(self, tables):
+    def saved_meanwhile(self, tables, hidden=frozenset()):
         self.path.write_bytes(theirs)  # Excel saves after the read, before the write
-        return write_tabs(self, tables)
+        return write_tabs(self, tables, hidden)
 
     monkeypatch.setattr(LocalWorkbook, "write_tabs", saved_meanwhile)
     with pytest.raises(SyncError, match="changed on disk while the sync was running"):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sync import pipeline
 from sync.backends.memory import MemoryBook
 from sync.config import Config
+from sync.schema import SYNC_LOG
 
 AS_OF = dt.date(2026, 6, 30)
 CURRENCIES = {"USD": 2, "JPY": 0, "BHD": 3}
@@ -128,5 +129,7 @@ def test_a_second_run_changes_nothing(tabs):
     _, book = run(tabs)
     first = {name: table.frame.copy() for name, table in book.outputs.items()}
     pipeline.run(book, Config(), AS_OF, computed_at=dt.datetime(2026, 7, 1))
+    log = first.pop(SYNC_LOG)  # the Sync Log gains the second run's row on top
+    assert book.outputs[SYNC_LOG].frame.iloc[1:].reset_index(drop=True).equals(log)
     for name, frame in first.items():
         assert frame.equals(book.outputs[name].frame), name

@@ -1,6 +1,7 @@
 """The spreadsheet seam: every backend reads input tabs and writes output tabs."""
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
@@ -34,8 +35,18 @@ class Backend(Protocol):
     def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
         """Return the named tabs that exist (missing ones are simply absent)."""
 
-    def write_tabs(self, tables: dict[str, Table]) -> None:
-        """Replace these output tabs whole, all together or not at all; never touch others."""
+    def write_tabs(self, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> None:
+        """Replace these output tabs whole, all together or not at all; never touch others.
+        Tabs named in `hidden` are hidden from view and protected (the Sync State tab)."""
+
+    def lock(self, wait_seconds: float) -> AbstractContextManager[None]:
+        """Hold the book's sync lock for the block: only one sync of a book runs at once, wherever
+        it runs. Waits up to `wait_seconds` for another holder, then raises SyncBusy (exit 3). A
+        lock whose holder died does not block: it is released (a file lock) or expires (a lease)."""
+
+    @property
+    def api_requests(self) -> int | None:
+        """API requests made so far (None for a local file)."""
 
     def summary_location(self, client_id: str, target: str) -> str:
         """Where a client's summary goes, from its Summary Sheet cell (blank = the default); no I/O.

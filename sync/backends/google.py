@@ -9,7 +9,9 @@ Request budget of a run (constant in contracts; it grows with rows only by read 
   values:batchGet requests of at most HOURS_BLOCK_ROWS rows; 1 batchUpdate (add and size output
   tabs, formats, protection), 1 values:batchUpdate with every output tab;
   each client spreadsheet: 1 Drive permissions.list (the audit), 1 metadata GET, 1 batchUpdate,
-  1 values:batchUpdate.
+  1 values:batchUpdate;
+  the lock (GoogleSheet.lock): 3 to take the lease and 2 to let it go; 2 more the first time, to add
+  the Sync Lock tab.
 
 Why blocks: the Sheets API sets no hard limit on a response, but Google recommends payloads of
 at most 2 MB, stops processing a request after 180 s (developers.google.com/sheets/api/limits)
@@ -25,7 +27,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
+import uuid
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Sequence
 
@@ -36,6 +42,7 @@ import pandas as pd
 from sync.backends import RawTab
 from sync.backends.client_book import CHART_TITLE, balance_by_month
 from sync.backends.google_http import explain
+from sync.backends.locks import busy, clock, holder, parse_time, wait_for
 from sync.errors import SyncError
 from sync.load import column_letter
 from sync.schema import CLIENT_TABS, header_key
@@ -52,6 +59,8 @@ NUMBER_FORMATS: dict[str, tuple[str, str]] = {
     "hours": ("NUMBER", "0.00"), "int": ("NUMBER", "0"), "date": ("DATE", "yyyy-mm-dd"),
     "datetime": ("DATE_TIME", "yyyy-mm-dd hh:mm:ss"), "text": ("TEXT", "@"),
 }
+LOCK_TAB = "Sync Lock"  # hidden; row 1 is the lease: holder token, who, acquired at, expires at (UTC)
+LOCK_NOTE = "contract-sync lock: says which sync is running; the sync alone writes it"
 _ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)|^([A-Za-z0-9_-]{20,})$")
 
 
@@ -78,6 +87,93 @@ class GoogleSheet:
         self.id, self.http, self.account = found, client.http_client, account
         self.warning_only, self.team_domain = warning_only, team_domain.lower().lstrip("@")
         self.sheets: dict[str, dict[str, Any]] = {}  # key -> sheet resource, from the last metadata call
+
+    @property
+    def api_requests(self) -> int | None:
+        return getattr(self.http, "requests_made", None)
+
+    # --- the sync lock: a lease in the spreadsheet, as syncs on two machines share no file system ---
+
+    lease_seconds = 30 * 60  # how long a killed holder blocks others at most; a run takes minutes
+    lease_settle_seconds = 1.0  # from writing a lease to reading it back: a racing writer lands first
+    lease_poll_seconds = 5.0  # between looks at another's lease: a read each, 12 a minute
+
+    @contextmanager
+    def lock(self, wait_seconds: float) -> Iterator[None]:
+        """Hold the lease in row 1 of the hidden Sync Lock tab. It is taken when blank, run out or
+        ours: write ours, wait lease_settle_seconds, read it back; whoever's lease is there then holds
+        it (the Sheets API has no compare-and-set). Released by clearing the row if it is still ours."""
+        token, seen = uuid.uuid4().hex, ["", "", "", ""]
+
+        def attempt() -> bool:
+            seen[:] = self._lease(create=True)
+            if seen[0] and seen[0] != token and not _run_out(seen[3]):
+                return False
+            now = dt.datetime.now(dt.timezone.utc)
+            ours = [token, holder(), _utc(now), _utc(now + dt.timedelta(seconds=self.lease_seconds))]
+            try:
+                self.call(f"spreadsheet {self.id}", "values_update", self.id, f"{a1(LOCK_TAB)}!A1:D1",
+                          params={"valueInputOption": "RAW"}, body={"values": [ours]})
+                time.sleep(self.lease_settle_seconds)
+                seen[:] = self._lease()
+            except BaseException:
+                self._release(token)
+                raise
+            return seen[0] == token
+
+        if not wait_for(attempt, wait_seconds, self.lease_poll_seconds):
+            ends = parse_time(seen[3])
+            raise busy(f"spreadsheet {self.id}", seen[1], parse_time(seen[2]), wait_seconds,
+                       f"; its lease runs out at {clock(ends)}" if ends else "")
+        try:
+            yield
+        finally:
+            self._release(token)
+
+    def _lease(self, create: bool = False) -> list[str]:
+        """Row 1 of the lock tab as 4 texts ('' when blank); with `create`, the tab is added when
+        missing. Without it, a missing tab reads as a blank lease."""
+        what = f"spreadsheet {self.id}"
+        for _ in range(2):
+            try:
+                answer = self.http.values_get(self.id, f"{a1(LOCK_TAB)}!A1:D1",
+                                              params={"valueRenderOption": "UNFORMATTED_VALUE"})
+            except gspread.exceptions.APIError as error:
+                if error.code != 400 or "Unable to parse range" not in str(error.error.get("message", "")):
+                    raise explain(error, what, self.account) from None
+                if not create or self._add_lock_tab():
+                    return ["", "", "", ""]
+                continue  # another sync added it just now: read it
+            except Exception as error:
+                raise explain(error, what, self.account) from None
+            row = [str(cell) for cell in (answer.get("values") or [[]])[0]]
+            return (row + ["", "", "", ""])[:4]
+        raise SyncError(f"{what}: cannot add its {LOCK_TAB} tab (the sync's tab ID {new_sheet_id(LOCK_TAB)} is "
+                        f"taken by another tab)")
+
+    def _add_lock_tab(self) -> bool:
+        """Add the lock tab, hidden and protected like the output tabs; False when it already exists
+        (two syncs added it at once, or an answer lost on its way back was retried)."""
+        sheet_id = new_sheet_id(LOCK_TAB)
+        requests = [{"addSheet": {"properties": {"sheetId": sheet_id, "title": LOCK_TAB, "hidden": True,
+                                                 "gridProperties": {"rowCount": 1, "columnCount": 4}}}},
+                    {"addProtectedRange": {"protectedRange": self._protection(sheet_id) | {"description": LOCK_NOTE}}}]
+        try:
+            self.http.batch_update(self.id, {"requests": requests})
+        except gspread.exceptions.APIError as error:
+            if error.code == 400 and "already exists" in str(error.error.get("message", "")):
+                return False
+            raise explain(error, f"spreadsheet {self.id}", self.account) from None
+        except Exception as error:
+            raise explain(error, f"spreadsheet {self.id}", self.account) from None
+        return True
+
+    def _release(self, token: str) -> None:
+        try:
+            if self._lease()[0] == token:
+                self.call(f"spreadsheet {self.id}", "values_clear", self.id, f"{a1(LOCK_TAB)}!A1:D1")
+        except SyncError:
+            pass  # no worse than a killed holder: the lease runs out by itself
 
     # --- the team spreadsheet ------------------------------------------------------------
 
@@ -160,8 +256,9 @@ class GoogleSheet:
             if ":" in text:
                 rows[r][col] = dt.timedelta(days=rows[r][col])
 
-    def write_tabs(self, tables: dict[str, Table]) -> None:
+    def write_tabs(self, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> None:
         """One batchUpdate (tabs, sizes, formats, protection), then one values:batchUpdate of them all.
+        Tabs named in `hidden` are hidden (and protected like every output tab).
 
         Tabs only ever grow here, and rows below the new figures are written blank: if the values
         call fails, every output tab still holds the previous run's figures, whole.
@@ -173,6 +270,9 @@ class GoogleSheet:
                 sheet = sheets.get(header_key(name))
                 blocks = [(0, table)]
                 sheet_id, title, size = self._prepare(sheet, name, blocks, requests)
+                if (sheet or {}).get("properties", {}).get("hidden", False) != (name in hidden):
+                    requests.append({"updateSheetProperties": {
+                        "properties": {"sheetId": sheet_id, "hidden": name in hidden}, "fields": "hidden"}})
                 protections = (sheet or {}).get("protectedRanges", [])
                 if not any(p.get("description") == OUTPUT_NOTE for p in protections):
                     requests.append({"addProtectedRange": {"protectedRange": self._protection(sheet_id)}})
@@ -291,6 +391,16 @@ def _client_blocks(name: str, tables: dict[str, Table]) -> list[tuple[int, Table
                   {"Month": by_month.month_kind, **dict.fromkeys(by_month.contract_ids, "money")})
     heading = Table(_frame([CHART_TITLE], []), {CHART_TITLE: "text"})
     return [(0, table), (len(table.frame) + 2, heading), (len(table.frame) + 3, pivot)]
+
+
+def _utc(when: dt.datetime) -> str:
+    return f"{when:%Y-%m-%dT%H:%M:%SZ}"
+
+
+def _run_out(expires: str) -> bool:
+    """A lease whose end has passed, or cannot be read, holds no one."""
+    ends = parse_time(expires)
+    return ends is None or ends <= dt.datetime.now(dt.timezone.utc)
 
 
 def _is_number(value: object) -> bool:

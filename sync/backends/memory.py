@@ -1,6 +1,8 @@
 """A whole book held in memory: the fixture for tests, and the reference for the seam."""
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
+
 from sync.backends import RawTab
 from sync.table import Table
 
@@ -15,12 +17,19 @@ class MemoryBook:
         self.titles: dict[str, str] = {}
 
     def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
-        by_key = {name.strip().casefold(): name for name in self.tabs}
+        tabs = self.tabs | {name: [table.columns, *table.rows()] for name, table in self.outputs.items()}
+        by_key = {name.strip().casefold(): name for name in tabs}
         found = {name: by_key.get(name.casefold()) for name in names}
-        return {name: [list(row) for row in self.tabs[key]] for name, key in found.items() if key is not None}
+        return {name: [list(row) for row in tabs[key]] for name, key in found.items() if key is not None}
 
-    def write_tabs(self, tables: dict[str, Table]) -> None:
+    def write_tabs(self, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> None:
         self.outputs.update(tables)
+        self.hidden = set(hidden)
+
+    def lock(self, wait_seconds: float) -> AbstractContextManager[None]:
+        return nullcontext()  # one process holds the book
+
+    api_requests = None
 
     def summary_location(self, client_id: str, target: str) -> str:
         return target or f"clients/{client_id}"

@@ -1,9 +1,12 @@
 """The team's book as a local .xlsx file: read with calamine, write by swapping parts."""
 from __future__ import annotations
 
+import datetime as dt
+import errno
 import gc
 import hashlib
 import io
+import json
 import multiprocessing
 import os
 import re
@@ -11,11 +14,14 @@ import stat
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from sync.backends import RawTab
 from sync.backends.client_book import encode_fast_tabs, write_client_workbook
+from sync.backends.locks import busy, holder, parse_time, try_lock_file, unlock_file, wait_for
 from sync.backends.xlsx_package import replace_sheets
 from sync.backends.xlsx_read import read_tabs
 from sync.backends.xlsx_sheet import CellCache
@@ -36,6 +42,55 @@ class LocalWorkbook:
         self._digest: str | None = None
         self._cells = CellCache()  # the cells of the client summaries written so far
 
+    api_requests = None
+
+    @contextmanager
+    def lock(self, wait_seconds: float) -> Iterator[None]:
+        """An OS lock on the hidden file `.team.xlsx.lock` beside the workbook (the file a symlink
+        points to), tried every LOCK_POLL_SECONDS. The kernel drops it when its holder dies, however
+        it dies. The holder deletes the file as it lets go, so a run leaves the folder as it found
+        it; a waiter that then locks the deleted file sees so and opens the new one."""
+        target = self.path.resolve()
+        path = target.parent / f".{target.name}.lock"
+        fd: int | None = None
+
+        def attempt() -> bool:
+            nonlocal fd
+            while True:
+                fd = _open_lock(path, self.path)
+                if fd is None:
+                    return True
+                try:
+                    locked = try_lock_file(fd, path)
+                except SyncError:
+                    os.close(fd)
+                    raise
+                if not locked:
+                    os.close(fd)
+                    return False
+                if _same_file(fd, path):
+                    return True
+                os.close(fd)  # its holder deleted it after we opened it: lock the current one
+
+        if not target.is_file():  # nothing to guard: the read says the workbook is missing
+            yield
+            return
+        if not wait_for(attempt, wait_seconds, LOCK_POLL_SECONDS):
+            raise _busy(path, self.path, wait_seconds)
+        if fd is None:  # see _open_lock
+            yield
+            return
+        try:
+            _write_holder(fd)
+            yield
+        finally:
+            try:
+                os.unlink(path)  # while still holding it: see _same_file
+            except OSError:  # Windows keeps an open file; a folder we may not write in
+                _write_holder(fd, blank=True)
+            unlock_file(fd)
+            os.close(fd)
+
     def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
         data = self._snapshot()
         try:
@@ -43,10 +98,10 @@ class LocalWorkbook:
         except Exception as exc:  # calamine and fastexcel raise several types, all meaning "unreadable"
             raise SyncError(f"cannot read workbook {self.path}: {_reason(exc)}") from None
 
-    def write_tabs(self, tables: dict[str, Table]) -> None:
+    def write_tabs(self, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> None:
         data = self._snapshot()
         try:
-            new = replace_sheets(data, tables)
+            new = replace_sheets(data, tables, hidden)
         except SyncError as exc:
             raise SyncError(f"cannot write workbook {self.path}: {exc}") from None
         try:
@@ -123,6 +178,7 @@ class LocalWorkbook:
         return self._data
 
 
+LOCK_POLL_SECONDS = 0.2  # how often a sync waiting for the workbook's lock tries again
 BOOKS_TOGETHER = 8  # client books whose tabs are encoded together (encode_fast_tabs)
 PARALLEL_ROWS = 50_000  # below this, starting processes takes longer than the writing they share
 _forked: dict[str, object] = {}  # in a forked worker: the batches of summaries to write, and its cell cache
@@ -150,6 +206,54 @@ def _write_summaries(summaries: list[tuple[str, str, dict[str, Table]]], cells: 
             write_client_workbook(Path(location), tables, title, cells, fast)
         except OSError as exc:
             raise SyncError(f"cannot write client summary {location}: {exc.strerror or exc}") from None
+
+
+def _open_lock(path: Path, book: Path) -> int | None:
+    """The lock file opened (created if need be); None when no file can be created in its folder."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise SyncError(f"cannot lock workbook {book}: {exc.strerror or exc}") from None
+    try:  # another user's lock file: a lock needs no write access
+        return os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        # _replace_file creates its temporary file in this folder too: whoever cannot create one
+        # here cannot write the workbook, and their run (a dry run at most) clashes with no one.
+        return None
+    except OSError as exc:
+        raise SyncError(f"cannot lock workbook {book}: {exc.strerror or exc}") from None
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether `path` still names the file open as `fd`."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _write_holder(fd: int, blank: bool = False) -> None:
+    """Who holds the lock, for the message of a sync that gives up waiting for it."""
+    note = {"holder": holder(), "since": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+    try:
+        os.ftruncate(fd, 0)
+        if not blank:
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, json.dumps(note).encode("utf-8") + b"\n")
+    except OSError:  # another user's lock file, opened read-only: the lock holds all the same
+        pass
+
+
+def _busy(path: Path, book: Path, wait_seconds: float) -> SyncError:
+    try:
+        note = json.loads(path.read_bytes() or b"{}")
+    except (OSError, ValueError):  # a holder between taking the lock and writing its note
+        note = {}
+    note = note if isinstance(note, dict) else {}
+    return busy(str(book), str(note.get("holder", "")), parse_time(note.get("since")), wait_seconds)
 
 
 def _read(path: Path) -> bytes:

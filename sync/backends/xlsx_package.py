@@ -42,11 +42,12 @@ DEFLATE_LEVEL = 1
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
-def replace_sheets(package: bytes, tables: dict[str, Table]) -> bytes:
+def replace_sheets(package: bytes, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> bytes:
     """Return `package` with each table written as a whole worksheet; nothing else changes.
 
     A tab whose name matches (case and surrounding spaces ignored) is replaced and keeps
-    its name; any other table becomes a new tab after the existing ones.
+    its name; any other table becomes a new tab after the existing ones. Tabs named in `hidden`
+    are hidden and protected (without a password: it stops slips, not people).
     """
     keys = [_key(name) for name in tables]
     if len(set(keys)) != len(keys):
@@ -56,7 +57,7 @@ def replace_sheets(package: bytes, tables: dict[str, Table]) -> bytes:
             raise ValueError(f"Excel cannot name a tab {name!r}")
     try:
         pkg = Package(package)
-        _write_tables(pkg, tables)
+        _write_tables(pkg, tables, hidden)
         return pkg.to_bytes()
     except (zipfile.BadZipFile, zlib.error) as exc:
         raise SyncError(f"not an .xlsx package ({exc})") from None
@@ -92,7 +93,7 @@ def fill_sheets(package: bytes, tabs: dict[str, list[Column]]) -> bytes:
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 
 
-def _write_tables(pkg: Package, tables: dict[str, Table]) -> None:
+def _write_tables(pkg: Package, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> None:
     book_part = pkg.target_of("", "/officeDocument")
     if book_part is None:
         raise SyncError("not an .xlsx package: it has no workbook part")
@@ -111,14 +112,18 @@ def _write_tables(pkg: Package, tables: dict[str, Table]) -> None:
     for name, table in tables.items():
         sheet = by_key.get(_key(name))
         if sheet is None:
-            _add_sheet(pkg, book_part, sheets, name, sheet_xml(table, styles, date1904, selected=False))
+            sheet = _add_sheet(pkg, book_part, sheets, name, sheet_xml(table, styles, date1904, selected=False,
+                                                                       protected=name in hidden))
+            _set_hidden(sheet, name in hidden)
             continue
+        if _set_hidden(sheet, name in hidden):
+            pkg.touch(pkg.find(book_part))
         rel = pkg.rel_by_id(book_part, sheet.get(f"{{{REL}}}id"))
         if not rel.get("Type", "").endswith("/worksheet"):
             raise SyncError(f"tab {sheet.get('name')!r} is not a worksheet (a chart sheet?); rename or delete it")
         part = pkg.resolve(book_part, rel.get("Target"))
         selected = _TAB_SELECTED.search(pkg.head(part, 4096)) is not None
-        pkg.put(part, sheet_xml(table, styles, date1904, selected))
+        pkg.put(part, sheet_xml(table, styles, date1904, selected and name not in hidden, protected=name in hidden))
         # The new XML has no r:id references, so the old sheet's rels are dead.
         pkg.delete(_rels_name(part))
         replaced_ids.add(sheet.get("sheetId"))
@@ -140,7 +145,18 @@ _VALID_TAB_NAME = re.compile(r"(?!')[^\[\]:*?/\\]{1,31}(?<!')")
 _TAB_SELECTED = re.compile(rb'<(?:\w+:)?sheetView\b[^>]*\btabSelected="(?:1|true)"')
 
 
-def _add_sheet(pkg: Package, book_part: str, sheets: etree._Element, name: str, xml: bytes) -> None:
+def _set_hidden(sheet: etree._Element, hidden: bool) -> bool:
+    """Hide or show a workbook's <sheet>; True when that changed it."""
+    if hidden == (sheet.get("state") == "hidden"):
+        return False
+    if hidden:
+        sheet.set("state", "hidden")
+    else:
+        sheet.attrib.pop("state", None)
+    return True
+
+
+def _add_sheet(pkg: Package, book_part: str, sheets: etree._Element, name: str, xml: bytes) -> etree._Element:
     folder = posixpath.dirname(book_part)
     n = 1
     while pkg.find(posixpath.join(folder, f"worksheets/sheet{n}.xml")):
@@ -153,9 +169,10 @@ def _add_sheet(pkg: Package, book_part: str, sheets: etree._Element, name: str, 
     # openpyxl declares xmlns:r on each <sheet>, not the root: without this lxml would
     # invent an "ns0" prefix, which is legal XML but trips naive readers.
     nsmap = None if REL in sheets.nsmap.values() else {"r": REL}
-    etree.SubElement(sheets, f"{{{MAIN}}}sheet", {"name": name, "sheetId": str(sheet_id), f"{{{REL}}}id": rid},
-                     nsmap=nsmap)
+    sheet = etree.SubElement(sheets, f"{{{MAIN}}}sheet", {"name": name, "sheetId": str(sheet_id),
+                                                         f"{{{REL}}}id": rid}, nsmap=nsmap)
     pkg.touch(pkg.find(book_part))
+    return sheet
 
 
 def _drop_calc_chain_entries(pkg: Package, book_part: str, book_rels: etree._Element, sheet_ids: set[str]) -> None:

@@ -501,7 +501,7 @@ def _openings(template: str, numbers: np.ndarray) -> list[str]:
     return made[first:last + 1] if last - first + 1 == len(numbers) else [made[n] for n in numbers.tolist()]
 
 
-def sheet_xml(table: Table, styles: Styles, date1904: bool, selected: bool) -> bytes:
+def sheet_xml(table: Table, styles: Styles, date1904: bool, selected: bool, protected: bool = False) -> bytes:
     letters = [column_letter(i) for i in range(len(table.columns))]
     bold = styles.xf("General", bold=True)
     header = [_text_cell(str(name), bold) for name in table.columns]
@@ -521,6 +521,7 @@ def sheet_xml(table: Table, styles: Styles, date1904: bool, selected: bool) -> b
         + '<sheetData><row r="1">' + "".join(f'<c r="{c}1"{body}' for c, (body, _) in zip(letters, header))
         + "</row>"
     )
-    tail = ('</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-            "</worksheet>")
+    protection = '<sheetProtection sheet="1" objects="1" scenarios="1"/>' if protected else ""
+    tail = (f'</sheetData>{protection}<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3"'
+            ' footer="0.3"/></worksheet>')
     return b"".join([XML_DECLARATION, head.encode("utf-8"), *rows, tail.encode("utf-8")])

@@ -1,0 +1,71 @@
+"""The Sync Log tab: one row per run, newest first, the last SYNC_LOG_RUNS runs."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from sync.backends import ColumnTab, RawTab
+from sync.schema import SYNC_LOG_COLUMNS, SYNC_LOG_RUNS
+from sync.table import Kind, Table
+
+KINDS: dict[str, Kind] = dict(zip(SYNC_LOG_COLUMNS, ("datetime", "hours", "text", "int", "int", "int", "int", "int",
+                                                     "text")))
+_SERIAL_EPOCH = dt.datetime(1899, 12, 30)  # Google gives datetimes as serial numbers of days
+
+
+class LogEntry(NamedTuple):
+    started: dt.datetime
+    seconds: float
+    backend: str
+    rows_read: int
+    rows_in_error: int
+    warnings: int
+    alerts_sent: int
+    api_requests: int | None
+    result: str
+
+    def row(self) -> list[Any]:
+        return [self.started.replace(microsecond=0), Decimal(f"{self.seconds:.2f}"), *self[2:]]
+
+
+def log_table(previous: RawTab | None, entry: LogEntry) -> Table:
+    """The Sync Log with `entry` on top and the runs before it below, the oldest beyond the limit dropped."""
+    rows = [entry.row(), *past_runs(previous)][:SYNC_LOG_RUNS]
+    return Table(pd.DataFrame(rows, columns=list(SYNC_LOG_COLUMNS), dtype=object), KINDS)
+
+
+def past_runs(raw: RawTab | None) -> list[list[Any]]:
+    """The rows of a Sync Log tab as read back (header skipped), typed as the tab writes them.
+    Rows someone mangled are kept as far as they can be read: the log is for people."""
+    rows = raw.rows() if isinstance(raw, ColumnTab) else (raw or [])
+    runs = []
+    for row in rows[1:]:
+        cells = [*row, *[None] * len(SYNC_LOG_COLUMNS)][:len(SYNC_LOG_COLUMNS)]
+        if all(cell in (None, "") for cell in cells):
+            continue
+        runs.append([_typed(cell, kind) for cell, kind in zip(cells, KINDS.values())])
+    return runs
+
+
+def _typed(cell: Any, kind: Kind) -> Any:
+    if cell is None or cell == "":
+        return None
+    try:
+        if kind == "datetime":
+            if isinstance(cell, dt.datetime):
+                return cell
+            if isinstance(cell, dt.date):
+                return dt.datetime.combine(cell, dt.time())
+            if isinstance(cell, (int, float)):
+                return (_SERIAL_EPOCH + dt.timedelta(days=cell)).replace(microsecond=0)
+            return dt.datetime.fromisoformat(str(cell))
+        if kind == "hours":
+            return Decimal(str(cell)).quantize(Decimal("0.01"))
+        if kind == "int":
+            return int(float(cell))
+    except (ValueError, ArithmeticError):
+        return None if kind != "text" else str(cell)
+    return str(cell)

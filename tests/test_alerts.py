@@ -1,0 +1,248 @@
+"""Contract alerts: each crossing is e-mailed once, through a real SMTP server on 127.0.0.1."""
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from contextlib import contextmanager
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from sync import alerts
+from sync.alerts import AlertState, SmtpSettings
+from sync.config import Config
+from sync.errors import SyncError
+from sync.ledger import compute
+from sync.schema import SYNC_STATE_COLUMNS
+from sync.validate import AlertThreshold
+from tests.books import AS_OF, CLIENTS, sheet, small_book, validated
+
+CONTRACTS = sheet("""
+| Contract ID | Client ID | Name      | Currency | Rate | Low Balance | Alert At | Alert Client |
+| K-1         | C-1       | Care plan | USD      | 100  |             | 75%      | Y            |
+| K-2         | C-2       | Support   | EUR      | 90   |             |          |              |
+""")
+PAYMENTS = sheet("""
+| Date       | Contract ID | Amount    |
+| 2026-05-01 | K-1         | $1,000.00 |
+| 2026-05-01 | K-2         | 500       |
+""")
+TIME = sheet("""
+| Date       | Contract ID | Task     | Hours |
+| 2026-06-01 | K-1         | Redesign | 8     |
+| 2026-06-02 | K-2         | Banner   | 1     |
+""")
+CONFIG = Config(alert_from="sync@agency.example", alert_to="team@agency.example, pm@agency.example")
+NOW = dt.datetime(2026, 6, 30, 2, 0, 5)
+
+
+def figures(contracts=CONTRACTS, payments=PAYMENTS, time=TIME, as_of=AS_OF):
+    """(ledger, book, problems) of a small book with these Contracts, Payments and Time tabs."""
+    book, problems = validated(small_book(Clients=CLIENTS, Contracts=contracts, Payments=payments, Time=time,
+                                          Rates=None, Expenses=None), as_of)
+    return compute(book, as_of), book, problems
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages = []
+        self.refuse: set[str] = set()  # recipients answered with 550
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
+def local_smtp() -> SmtpSettings:
+    """Settings for a free port on 127.0.0.1; nothing listens on it until smtp_server() starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return SmtpSettings("127.0.0.1", port, security="none", timeout=5)
+
+
+@pytest.fixture
+def smtp():
+    return local_smtp()
+
+
+@contextmanager
+def smtp_server(settings: SmtpSettings):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname=settings.host, port=settings.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def run_alerts(previous, smtp, contracts=CONTRACTS, payments=PAYMENTS, time=TIME):
+    """One run's alert steps, as the pipeline takes them: crossings, then deliver."""
+    ledger, book, _ = figures(contracts, payments, time)
+    state = alerts.crossings(ledger, previous, AS_OF)
+    return alerts.deliver(state, ledger, book, CONFIG, smtp, NOW)
+
+
+def through_the_tab(states):
+    """The state as the next run reads it back from the Sync State tab."""
+    table = alerts.state_table(states)
+    return alerts.previous_state([table.columns, *table.rows()])
+
+
+def test_a_crossing_sends_one_message_then_none_on_the_next_run(smtp):
+    with smtp_server(smtp) as inbox:
+        state, sent, notes = run_alerts([], smtp)
+        assert (sent, notes) == (1, [])
+        assert state == [AlertState("K-1", "75% used", "sent", AS_OF, NOW, "")]
+        (sender, recipients, message), = inbox.messages
+        assert sender == "sync@agency.example"
+        assert recipients == ["team@agency.example", "pm@agency.example", "ops@acme.example"]  # Alert Client = Y
+        assert message["Subject"] == "Contract alert: K-1 Care plan - 75% used"
+        plain = message.get_body(("plain",)).get_content()
+        page = message.get_body(("html",)).get_content()
+        # 8 h x 100 = 800.00 of 1,000.00 paid (80%); 200.00 left buys 2 hours; 800.00 billed in the last
+        # 90 days runs 200.00 out in 22.5 -> 23 days
+        for text in ("K-1 Care plan", "75% used", "200.00 USD", "2.00", "2026-07-23"):
+            assert text in plain and text in page
+        assert "Balance:" in plain and "billed has reached 75% of the money paid so far" in plain
+
+        again, sent, notes = run_alerts(through_the_tab(state), smtp)
+        assert (again, sent, notes) == (state, 0, [])
+        assert len(inbox.messages) == 1
+
+
+def test_smtp_down_leaves_the_alert_pending_and_the_next_run_sends_it(smtp):
+    state, sent, notes = run_alerts([], smtp)  # nothing listens on the port
+    assert sent == 0
+    (row,) = state
+    assert (row.status, row.sent) == ("pending", None) and row.note.startswith(f"SMTP server 127.0.0.1:{smtp.port}: ")
+    assert notes == [f"alert '75% used' for K-1 not sent, retried next run: {row.note}"]
+    with smtp_server(smtp) as inbox:
+        state, sent, notes = run_alerts(through_the_tab(state), smtp)
+        assert (sent, notes, len(inbox.messages)) == (1, [], 1)
+        assert state == [AlertState("K-1", "75% used", "sent", AS_OF, NOW, "")]
+
+
+def test_a_topped_up_contract_is_re_armed_and_alerts_again(smtp):
+    top_up = PAYMENTS + [["2026-06-20", "K-1", "500"]]  # 800 of 1,500 paid: 53%
+    more_work = TIME + [["2026-06-25", "K-1", "More pages", "4"]]  # 1,200 of 1,500: 80%
+    with smtp_server(smtp) as inbox:
+        state, _, _ = run_alerts([], smtp)
+        state, sent, _ = run_alerts(through_the_tab(state), smtp, payments=top_up)
+        assert (state, sent) == ([], 0)
+        state, sent, _ = run_alerts(through_the_tab(state), smtp, payments=top_up, time=more_work)
+        assert sent == 1 and [row.alert for row in state] == ["75% used"]
+        assert len(inbox.messages) == 2
+
+
+def test_low_balance_overdrawn_and_amount_alerts(smtp):
+    contracts = sheet("""
+    | Contract ID | Client ID | Name | Currency | Rate | Low Balance | Alert At             | Alert Client |
+    | K-1         | C-1       |      | USD      | 100  | 300         | 2,000, 50%, $500.00  |              |
+    | K-2         | C-2       |      | EUR      | 90   |             | 10%                  | N            |
+    """)
+    payments = sheet("""
+    | Date       | Contract ID | Amount |
+    | 2026-05-01 | K-1         | 1000   |
+    """)
+    time = sheet("""
+    | Date       | Contract ID | Hours |
+    | 2026-06-01 | K-1         | 11    |
+    | 2026-06-02 | K-2         | 1     |
+    """)
+    with smtp_server(smtp) as inbox:
+        state, sent, _ = run_alerts([], smtp, contracts, payments, time)
+        # K-1: billed 1,100.00 of 1,000.00; K-2: nothing paid, so no share of it is reached
+        assert [(row.contract_id, row.alert) for row in state] == [
+            ("K-1", "50% used"), ("K-1", "500.00 used"), ("K-1", "low balance"), ("K-1", "overdrawn"),
+            ("K-2", "overdrawn")]
+        assert sent == 5 and all(recipients == ["team@agency.example", "pm@agency.example"]
+                                 for _, recipients, _ in inbox.messages)
+        overdrawn = inbox.messages[3][2].get_body(("plain",)).get_content()
+        assert "-100.00 USD" in overdrawn and "already overdrawn" in overdrawn and "-1.00" in overdrawn
+
+
+def test_a_bad_alert_at_item_is_a_warning_and_the_other_alerts_stay():
+    contracts = sheet("""
+    | Contract ID | Client ID | Currency | Rate | Alert At                     | Alert Client |
+    | K-1         | C-1       | USD      | 100  | 75%, lots, 12.5%, $2,000.00  | maybe        |
+    | K-2         | C-2       | EUR      | 90   | 0%; USD 5; 10.555            |              |
+    """)
+    ledger, book, problems = figures(contracts)
+    assert list(book.contracts["contract_id"]) == ["K-1", "K-2"]  # both still count
+    assert book.contracts["alert_at"].tolist() == [
+        (AlertThreshold("percent", 7500), AlertThreshold("percent", 1250), AlertThreshold("amount", 200000)), ()]
+    assert book.contracts["alert_client"].tolist() == [False, False]
+    assert problems[["Tab", "Row", "Column", "Problem", "Severity"]].values.tolist() == [
+        ["Contracts", 2, "Alert At", "'lots' is not a percentage (75%) or an amount (2,000.00); that alert is ignored",
+         "warning"],
+        ["Contracts", 2, "Alert Client", "is not Y or N; the client is not e-mailed", "warning"],
+        ["Contracts", 3, "Alert At", "'0%' must be more than 0; that alert is ignored", "warning"],
+        ["Contracts", 3, "Alert At", "'USD 5' is in USD but the contract is in EUR; that alert is ignored", "warning"],
+        ["Contracts", 3, "Alert At", "'10.555' has more decimals than the contract's currency allows; that alert is "
+         "ignored", "warning"],
+    ]
+
+
+def test_a_refused_recipient_is_noted_and_the_others_still_get_it(smtp):
+    with smtp_server(smtp) as inbox:
+        inbox.refuse = {"ops@acme.example"}
+        state, sent, notes = run_alerts([], smtp)
+    assert (sent, notes) == (1, []) and state[0].note == "refused: ops@acme.example"
+    assert inbox.messages[0][1] == ["team@agency.example", "pm@agency.example"]
+
+
+def test_no_sender_is_a_delivery_error_noted_on_the_alert(smtp):
+    ledger, book, _ = figures()
+    state = alerts.crossings(ledger, [], AS_OF)
+    with smtp_server(smtp) as inbox:
+        state, sent, notes = alerts.deliver(state, ledger, book, Config(alert_to="team@agency.example"), smtp, NOW)
+    assert (sent, inbox.messages) == (0, [])
+    assert state[0].status == "pending" and state[0].note.startswith("no sender")
+
+
+def test_a_contract_with_an_error_keeps_its_state_rows(smtp):
+    sent_before = [AlertState("K-1", "75% used", "sent", AS_OF, NOW), AlertState("K-9", "overdrawn", "pending", AS_OF)]
+    broken = [CONTRACTS[0], ["K-1", "C-1", "Care plan", "USD", "abc", "", "75%", "Y"], CONTRACTS[2]]
+    ledger, _, problems = figures(broken)
+    assert "K-1" not in set(ledger.contracts["contract_id"])
+    assert alerts.crossings(ledger, sent_before, AS_OF) == sent_before
+
+
+def test_previous_state_reads_any_backend_s_cells():
+    assert alerts.previous_state(None) == [] and alerts.previous_state([]) == []
+    assert alerts.previous_state([list(SYNC_STATE_COLUMNS)]) == []
+    google = [list(SYNC_STATE_COLUMNS),
+              [1001.0, "overdrawn", "sent", 46203.0, 46203.0868055556, ""],  # serial numbers, an ID read as a number
+              ["K-2", "75% used", "pending", "2026-06-30", "", "timed out"],
+              ["K-2", "75% used", "pending", "2026-07-01", "", ""],  # a repeat: the first row counts
+              ["", "", "", "", "", ""]]
+    assert alerts.previous_state(google) == [
+        AlertState("1001", "overdrawn", "sent", dt.date(2026, 6, 30), dt.datetime(2026, 6, 30, 2, 5)),
+        AlertState("K-2", "75% used", "pending", dt.date(2026, 6, 30), None, "timed out")]
+
+
+def test_smtp_settings_from_the_environment():
+    assert alerts.smtp_settings_from_env({}) is None
+    assert alerts.smtp_settings_from_env({"SYNC_SMTP_HOST": "mail.example", "SYNC_SMTP_USER": "u",
+                                          "SYNC_SMTP_PASSWORD": "p"}) == SmtpSettings(
+        "mail.example", 587, "starttls", "u", "p")
+    assert alerts.smtp_settings_from_env({"SYNC_SMTP_HOST": "mail.example", "SYNC_SMTP_SECURITY": "SSL"}).port == 465
+    assert alerts.smtp_settings_from_env({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_SECURITY": "none",
+                                          "SYNC_SMTP_PORT": "2525"}).port == 2525
+    assert "s3cret" not in repr(alerts.smtp_settings_from_env({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_PASSWORD": "s3cret"}))
+    with pytest.raises(SyncError, match="SYNC_SMTP_SECURITY: 'tls' must be starttls, ssl or none"):
+        alerts.smtp_settings_from_env({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_SECURITY": "tls"})
+    with pytest.raises(SyncError, match="SYNC_SMTP_PORT"):
+        alerts.smtp_settings_from_env({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_PORT": "99999"})
