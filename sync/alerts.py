@@ -86,6 +86,14 @@ def held_alerts(contract) -> dict[str, str]:
             share = f"{Decimal(threshold.value).scaleb(-2).normalize():f}%"
             if paid > 0 and billed * 10_000 >= paid * threshold.value:
                 held[f"{share} used"] = f"billed has reached {share} of the money paid so far"
+            if getattr(contract, "periodic", False) and pd.notna(contract.period_hours_ms) \
+                    and contract.period_hours_ms > 0:  # a retainer: the same share of this period's hours
+                hours, left = int(contract.period_hours_ms), int(contract.period_left_ms)
+                if (hours - left) * 10_000 >= hours * threshold.value:
+                    start = f"{contract.period_start:%Y-%m-%d}"
+                    held[f"{share} of period hours used ({start})"] = (
+                        f"the period that started {start} has used {share} of its "
+                        f"{Decimal(hours).scaleb(-3) / 3600:.2f} hours")
         elif billed >= threshold.value:
             amount = f"{Decimal(threshold.value).scaleb(-minor):,}"
             held[f"{amount} used"] = f"billed has reached {amount} {contract.currency}"
@@ -267,6 +275,8 @@ def _message(state: AlertState, contract, sender: str, to: list[str], now: dt.da
          else f"not projected: nothing billed in the last {RUN_RATE_DAYS} days"),
         ("Status", contract.status), ("Crossed on", f"{state.crossed or now.date()}"),
     ]
+    if getattr(contract, "periodic", False) and pd.notna(contract.period_left_ms):
+        facts.insert(6, ("Period hours left", f"{Decimal(int(contract.period_left_ms)).scaleb(-3) / 3600:.2f}"))
     message = EmailMessage()
     message["Subject"] = " ".join(f"Contract alert: {facts[0][1]} - {state.alert}".split())  # a name may hold a line break
     message["From"], message["To"] = sender, ", ".join(to)

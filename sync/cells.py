@@ -188,6 +188,31 @@ def parse_hours(raw: pd.Series) -> Parsed:
     Milliseconds keep every typed duration exact: 1:20 is 4,800,000 ms = exactly 4/3 h, and a
     decimal with up to six places (0.000001 h = 3.6 ms) is whole too.
     """
+    ms, problems = _duration_ms(raw)
+    _set(problems, ms.index[ms.notna() & (ms <= 0)], "must be more than 0 hours")
+    _set(problems, ms.index[ms > 24 * MS_PER_HOUR], "is more than 24 hours for one entry")
+    return ms.where(problems.isna()).astype("Int64"), problems
+
+
+MAX_ALLOWANCE_HOURS = 100_000  # Included Hours and Rollover Cap: more is a typo
+
+
+@on_distinct
+def parse_allowance(raw: pd.Series) -> Parsed:
+    """A number of hours from 0 up, as parse_hours reads it (Included Hours, Rollover Cap); blank is 0."""
+    types = _types(raw)
+    text = raw[_is(types, str)].astype(str).str.strip()
+    signed = text[text.str.startswith("-")]
+    unsigned = raw.copy()
+    unsigned.loc[signed.index] = signed.str[1:]
+    ms, problems = _duration_ms(unsigned)
+    _set(problems, ms.index[(ms < 0) | ms.index.isin(signed.index) & problems.isna()], "must not be negative")
+    _set(problems, ms.index[ms > MAX_ALLOWANCE_HOURS * MS_PER_HOUR], f"is more than {MAX_ALLOWANCE_HOURS:,} hours")
+    return ms.where(problems.isna()).fillna(0).astype("int64"), problems
+
+
+def _duration_ms(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Durations as whole milliseconds (float64, NaN where blank or not understood), and the problems."""
     types, problems = _types(raw), _problems(raw.index)
     ms = pd.Series(np.nan, index=raw.index, dtype="float64")
 
@@ -216,10 +241,7 @@ def parse_hours(raw: pd.Series) -> Parsed:
 
     handled = numbers.index.union(durations.index).union(times.index).union(dates).union(text.index)
     _unexpected(raw, types, handled, problems, "a number of hours")
-    ms = ms.round()
-    _set(problems, ms.index[ms.notna() & (ms <= 0)], "must be more than 0 hours")
-    _set(problems, ms.index[ms > 24 * MS_PER_HOUR], "is more than 24 hours for one entry")
-    return ms.where(problems.isna()).astype("Int64"), problems
+    return ms.round(), problems
 
 
 # --- money ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sync.cells import FIRST_DATE, MONEY_SCALE, MS_PER_HOUR
+from sync.periods import current_period, draw_periods
 from sync.validate import Book
 
 RUN_RATE_DAYS = 90  # Runs Out projects the average daily billing of this many days
@@ -24,6 +25,7 @@ class Ledger(NamedTuple):
     payments: pd.DataFrame
     expenses: pd.DataFrame  # with `billed`: the amount when billable, else 0
     monthly: pd.DataFrame  # one row per contract and month
+    periods: pd.DataFrame  # one row per periodic contract and period (periods.PERIOD_COLUMNS)
 
 
 def compute(book: Book, as_of: dt.date) -> Ledger:
@@ -34,10 +36,21 @@ def compute(book: Book, as_of: dt.date) -> Ledger:
     time, payments, expenses = (frame.assign(contract=positions(ids, frame["contract_id"]))
                                 for frame in (book.time, book.payments, book.expenses))
     time = price_time(time, book.rates, contracts)
+    # On a periodic contract an entry's amount is its overage amount; fees are billed per period.
+    time, periods = draw_periods(contracts, time, pd.Timestamp(as_of))
     expenses = expenses.assign(billed=expenses["amount"].where(expenses["billable"], 0))
-    totals = contract_totals(contracts, time, payments, expenses, book.rates, pd.Timestamp(as_of))
-    monthly = monthly_ledger(totals, time, payments, expenses, pd.Timestamp(as_of))
-    return Ledger(totals, time, payments, expenses, monthly)
+    fees = periods.loc[periods["fee"] != 0, ["contract", "period_start", "fee"]]
+    fees = fees.rename(columns={"period_start": "date"})
+    totals = contract_totals(contracts, time, payments, expenses, book.rates, pd.Timestamp(as_of), fees)
+    current = current_period(contracts, periods, pd.Timestamp(as_of))
+    periodic = totals["periodic"].to_numpy()
+    totals["period_left_ms"] = current["period_left_ms"].array  # Int64: NA without a current period
+    totals["period_hours_ms"] = current["period_hours_ms"].array
+    totals["period_start"] = current["period_start"].to_numpy()
+    totals["pace"] = pd.Series(current["pace"].to_numpy(dtype=object), index=totals.index, dtype=object)
+    totals["runs_out"] = totals["runs_out"].where(~periodic, current["runs_out"].to_numpy())
+    monthly = monthly_ledger(totals, time, payments, expenses, pd.Timestamp(as_of), fees)
+    return Ledger(totals, time, payments, expenses, monthly, periods)
 
 
 def positions(index: pd.Index, keys: pd.Series) -> np.ndarray:
@@ -115,8 +128,11 @@ def _latest(group: np.ndarray, start: np.ndarray, value: np.ndarray, want: np.nd
 
 
 def contract_totals(contracts: pd.DataFrame, time: pd.DataFrame, payments: pd.DataFrame,
-                    expenses: pd.DataFrame, rates: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Paid, Billed, Balance, hours, last activity, run-out date and status per contract."""
+                    expenses: pd.DataFrame, rates: pd.DataFrame, as_of: pd.Timestamp,
+                    fees: pd.DataFrame) -> pd.DataFrame:
+    """Paid, Billed, Balance, hours, last activity, run-out date and status per contract.
+
+    `fees`: the period fees charged (contract, date, fee), billed like expenses."""
     n = len(contracts)
 
     def per_contract(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -131,12 +147,14 @@ def contract_totals(contracts: pd.DataFrame, time: pd.DataFrame, payments: pd.Da
 
     worked = per_contract(time.assign(recent=recent(time, "amount")), ["amount", "ms", "billed_ms", "recent"])
     spent = per_contract(expenses.assign(recent=recent(expenses, "billed")), ["billed", "recent"])
+    charged = per_contract(fees.assign(recent=recent(fees, "fee")), ["fee", "recent"])
     out = contracts.assign(
+        periodic=(contracts["period"] != "").to_numpy(),
         paid=per_contract(payments, ["amount"])["amount"].to_numpy(),
-        billed=(worked["amount"] + spent["billed"]).to_numpy(),
+        billed=(worked["amount"] + spent["billed"] + charged["fee"]).to_numpy(),
         hours_ms=worked["ms"].to_numpy(),
         billable_ms=worked["billed_ms"].to_numpy(),
-        recent=(worked["recent"] + spent["recent"]).to_numpy(),
+        recent=(worked["recent"] + spent["recent"] + charged["recent"]).to_numpy(),
     )
     last = pd.concat([frame.groupby("contract")["date"].max() for frame in (time, expenses)])
     out["last_activity"] = last.groupby(level=0).max().reindex(range(n)).astype("datetime64[ns]")
@@ -165,8 +183,10 @@ def hours_remaining_hundredths(balance: pd.Series, minor: pd.Series, rate: pd.Se
 
 
 def monthly_ledger(contracts: pd.DataFrame, time: pd.DataFrame, payments: pd.DataFrame,
-                   expenses: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+                   expenses: pd.DataFrame, as_of: pd.Timestamp, fees: pd.DataFrame) -> pd.DataFrame:
     """Hours, billed, paid and closing balance per contract and calendar month.
+
+    A period's fee is billed in the month its period starts; overage in the entry's month.
 
     Months run from a contract's first dated row to its last, and on to the as-of month while
     the contract is not closed, with no gaps.
@@ -178,7 +198,7 @@ def monthly_ledger(contracts: pd.DataFrame, time: pd.DataFrame, payments: pd.Dat
         return sums.rename(columns=columns).reindex(columns=["ms", "billed", "paid"], fill_value=0)
 
     sums = pd.concat([by_month(time, {"ms": "ms", "amount": "billed"}), by_month(expenses, {"billed": "billed"}),
-                      by_month(payments, {"amount": "paid"})])
+                      by_month(payments, {"amount": "paid"}), by_month(fees, {"fee": "billed"})])
     sums = sums.groupby(level=["contract", "month"]).sum().astype("int64")
     span = sums.reset_index().groupby("contract")["month"].agg(["min", "max"])
     at = span.index.to_numpy()

@@ -15,7 +15,7 @@ import pandas as pd
 
 from sync.cells import MS_PER_HOUR
 from sync.ledger import Ledger, half_up_divide, hours_remaining_hundredths
-from sync.schema import BALANCES_COLUMNS, CLIENT_TABS, ERRORS_COLUMNS, MONTHLY_COLUMNS
+from sync.schema import BALANCES_COLUMNS, CLIENT_TABS, ERRORS_COLUMNS, MONTHLY_COLUMNS, PERIODS_COLUMNS
 from sync.table import Table
 
 
@@ -37,9 +37,16 @@ def money(minor_units: pd.Series, minor: pd.Series) -> pd.Series:
 
 
 def hours(ms: pd.Series) -> pd.Series:
-    """Milliseconds -> hours as a Decimal with two places, half up."""
-    hundredths = half_up_divide(ms.to_numpy() * 100, MS_PER_HOUR)
-    return _per_distinct(hundredths, ms.index, lambda h: Decimal(h).scaleb(-2))
+    """Milliseconds -> hours as a Decimal with two places, half up; NA -> None."""
+    missing = ms.isna().to_numpy()
+    hundredths = half_up_divide(ms.fillna(0).to_numpy(dtype=np.int64) * 100, MS_PER_HOUR)
+    return _per_distinct(np.where(missing, NA_KEY, hundredths), ms.index,
+                         lambda h: None if h == NA_KEY else Decimal(h).scaleb(-2))
+
+
+def text_or_blank(values: pd.Series) -> pd.Series:
+    """Text as is; NA -> None."""
+    return values.astype(object).where(values.notna(), None)
 
 
 def dates(values: pd.Series) -> pd.Series:
@@ -65,13 +72,38 @@ def balances_frame(ledger: Ledger, as_of: dt.date, computed_at: dt.datetime) -> 
         "Balance": money(c["balance"], c["minor"]),
         "Hours": hours(c["hours_ms"]), "Billable Hours": hours(c["billable_ms"]),
         "Hours Remaining": money(remaining, pd.Series(2, index=c.index)),
-        "Runs Out": dates(c["runs_out"]), "Last Activity": dates(c["last_activity"]), "Status": c["status"],
+        "Runs Out": dates(c["runs_out"]), "Period Hours Left": hours(c["period_left_ms"]),
+        "Pace": text_or_blank(c["pace"]), "Last Activity": dates(c["last_activity"]), "Status": c["status"],
         "As Of": as_of, "Computed At": computed_at,
     }, columns=list(BALANCES_COLUMNS))
 
 
+PERIODS_KINDS = dict(zip(PERIODS_COLUMNS, ("text", "date", "date", "hours", "hours", "hours", "hours", "hours", "hours",
+                                           "money", "money")))
+
+
+def periods_frame(ledger: Ledger) -> pd.DataFrame:
+    """The Periods tab: one row per periodic contract and period, by Contract ID, then Period Start."""
+    p = ledger.periods.sort_values(["contract_id", "period_start"], kind="stable").reset_index(drop=True)
+    return pd.DataFrame({
+        "Contract ID": p["contract_id"], "Period Start": dates(p["period_start"]),
+        "Period End": dates(p["period_end"]), "Included": hours(p["included_ms"]),
+        "Carried In": hours(p["carried_in_ms"]), "Used": hours(p["used_ms"]),
+        "Carried Out": hours(p["carried_out_ms"]), "Expired": hours(p["expired_ms"]),
+        "Overage Hours": hours(p["overage_ms"]), "Overage Amount": money(p["overage_amount"], p["minor"]),
+        "Fee": money(p["fee"], p["minor"]),
+    }, columns=list(PERIODS_COLUMNS))
+
+
+def current_periods(periods: pd.DataFrame, as_of: pd.Series) -> pd.DataFrame:
+    """Each Periods row (of periods_frame) holding its contract's As Of date: at most one per contract."""
+    as_of = periods["Contract ID"].map(as_of)
+    holds = (periods["Period Start"] <= as_of) & (as_of <= periods["Period End"])
+    return periods[holds.fillna(False).astype(bool)].set_index("Contract ID")
+
+
 def team_tables(ledger: Ledger, problems: pd.DataFrame, as_of: dt.date, computed_at: dt.datetime) -> dict[str, Table]:
-    """Balances, Monthly and Errors, exactly as the team workbook shows them."""
+    """Balances, Monthly, Periods and Errors, exactly as the team workbook shows them."""
     m = ledger.monthly
     monthly = pd.DataFrame({
         "Contract ID": m["contract_id"], "Month": month_text(m["month_start"]), "Hours": hours(m["ms"]),
@@ -81,8 +113,9 @@ def team_tables(ledger: Ledger, problems: pd.DataFrame, as_of: dt.date, computed
     return {
         "Balances": Table(balances_frame(ledger, as_of, computed_at), dict(zip(BALANCES_COLUMNS, (
             "text", "text", "text", "text", "text", "money", "money", "money", "hours", "hours", "hours",
-            "date", "date", "text", "date", "datetime")))),
+            "date", "hours", "text", "date", "text", "date", "datetime")))),
         "Monthly": Table(monthly, dict(zip(MONTHLY_COLUMNS, ("text", "text", "hours", "money", "money", "money")))),
+        "Periods": Table(periods_frame(ledger), PERIODS_KINDS),
         "Errors": Table(problems[list(ERRORS_COLUMNS)].reset_index(drop=True),
                         dict(zip(ERRORS_COLUMNS, ("text", "int", "text", "text", "text", "text")))),
     }
@@ -90,9 +123,9 @@ def team_tables(ledger: Ledger, problems: pd.DataFrame, as_of: dt.date, computed
 
 def client_tables(ledger: Ledger, balances: pd.DataFrame, client_ids: list[str]) -> Iterator[
         tuple[str, dict[str, Table]]]:
-    """Each client's Summary, Activity, Payments and Statement: only their contracts, never Notes.
+    """Each client's Summary, Activity, Payments, Statement and Periods: only their contracts, never Notes.
 
-    The four tables are built once for every client together with their rows grouped by client,
+    The tables are built once for every client together with their rows grouped by client,
     and each client's tables are slices of them (picking a million rows by position, client by
     client, takes seconds)."""
     contracts = ledger.contracts.set_index("contract_id")
@@ -121,27 +154,46 @@ def client_tables(ledger: Ledger, balances: pd.DataFrame, client_ids: list[str])
         "Opening": money(m["opening"], m["minor"]), "Billed": money(m["billed"], m["minor"]),
         "Paid": money(m["paid"], m["minor"]), "Closing": money(m["closing"], m["minor"])})
 
+    periods = periods_frame(ledger)
+
     def client_codes(frame: pd.DataFrame) -> np.ndarray:
         return _lookup(frame["Contract ID"], client_of).fillna(-1).to_numpy(dtype=np.int64)
 
     grouped = {
-        "Summary": _ByClient.of(balances[list(CLIENT_TABS["Summary"])], clients.get_indexer(balances["Client ID"])),
+        "Summary": _ByClient.of(summary_frame(balances, periods), clients.get_indexer(balances["Client ID"])),
         # Activity and Payments read by date, then contract.
         "Activity": _ByClient.of(activity, client_codes(activity), activity["Date"], activity["Contract ID"]),
         "Payments": _ByClient.of(payments, client_codes(payments), payments["Date"], payments["Contract ID"]),
         "Statement": _ByClient.of(statement, client_codes(statement)),
+        "Periods": _ByClient.of(periods, client_codes(periods)),
     }
     for name in ("Activity", "Payments"):
         grouped[name].frame["Date"] = dates(grouped[name].frame["Date"])
-    kinds = {"Summary": ("text", "text", "text", "money", "money", "money", "hours", "date", "text", "date"),
+    kinds = {"Summary": ("text", "text", "text", "money", "money", "money", "hours", "date", "hours", "hours", "hours",
+                         "hours", "text", "text", "date"),
              "Activity": ("date", "text", "text", "text", "hours", "text", "money"),
              "Payments": ("date", "text", "money", "text"),
-             "Statement": ("text", "text", "money", "money", "money", "money")}
+             "Statement": ("text", "text", "money", "money", "money", "money"),
+             "Periods": tuple(PERIODS_KINDS.values())}
     code_of = {client_id: code for code, client_id in enumerate(clients)}
     for client_id in client_ids:
         code = code_of.get(client_id, -1)
         yield client_id, {name: Table(rows.of_client(code), dict(zip(CLIENT_TABS[name], kinds[name])))
                           for name, rows in grouped.items()}
+
+
+def summary_frame(balances: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
+    """The client Summary's columns of Balances, with each contract's current period (blank when none)."""
+    current = current_periods(periods, balances.set_index("Contract ID")["As Of"])
+
+    def of_current(column: str) -> pd.Series:
+        values = current[column].reindex(balances["Contract ID"]).to_numpy(dtype=object)
+        return pd.Series(np.where(pd.isna(values), None, values), index=balances.index, dtype=object)
+
+    return balances.assign(**{
+        "Period Included": of_current("Included"), "Period Carried": of_current("Carried In"),
+        "Period Used": of_current("Used"), "Period Left": balances["Period Hours Left"],
+    })[list(CLIENT_TABS["Summary"])]
 
 
 class _ByClient(NamedTuple):

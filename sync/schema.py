@@ -26,7 +26,7 @@ INPUT_TABS: tuple[InputTab, ...] = (
     InputTab("Clients", _cols("*Client ID, *Name, Email, Summary Sheet")),
     InputTab("Contracts", _cols(
         "*Contract ID, *Client ID, Name, Currency, *Rate, Start, End, Rounding Minutes, Low Balance, Status, "
-        "Alert At, Alert Client")),
+        "Alert At, Alert Client, Period, Included Hours, Fee, Rollover Cap, Rollover Expires, Overage Rate")),
     InputTab("Rates", _cols("*Contract ID, Work Type, *Rate, From"), optional=True),
     InputTab("Time", _cols("*Date, Person, *Contract ID, Task, Work Type, *Hours, Billable, Notes")),
     InputTab("Payments", _cols("*Date, *Contract ID, *Amount, Reference, Notes")),
@@ -36,11 +36,16 @@ INPUT_TAB_NAMES = tuple(tab.name for tab in INPUT_TABS)
 
 BALANCES_COLUMNS = (
     "Client ID", "Client", "Contract ID", "Contract", "Currency", "Paid", "Billed", "Balance", "Hours",
-    "Billable Hours", "Hours Remaining", "Runs Out", "Last Activity", "Status", "As Of", "Computed At",
+    "Billable Hours", "Hours Remaining", "Runs Out", "Period Hours Left", "Pace", "Last Activity", "Status", "As Of",
+    "Computed At",
 )
 MONTHLY_COLUMNS = ("Contract ID", "Month", "Hours", "Billed", "Paid", "Balance")
+# One row per periodic contract and period (see Retainer periods in sheets_schema.md).
+PERIODS_COLUMNS = ("Contract ID", "Period Start", "Period End", "Included", "Carried In", "Used", "Carried Out",
+                   "Expired", "Overage Hours", "Overage Amount", "Fee")
 ERRORS_COLUMNS = ("Tab", "Row", "Column", "Value", "Problem", "Severity")
-OUTPUT_TABS = {"Balances": BALANCES_COLUMNS, "Monthly": MONTHLY_COLUMNS, "Errors": ERRORS_COLUMNS}
+OUTPUT_TABS = {"Balances": BALANCES_COLUMNS, "Monthly": MONTHLY_COLUMNS, "Periods": PERIODS_COLUMNS,
+               "Errors": ERRORS_COLUMNS}
 
 # Written by every run that gets as far as writing (newest first, the last 200 runs).
 SYNC_LOG = "Sync Log"
@@ -55,10 +60,12 @@ SYNC_STATE_COLUMNS = ("Contract ID", "Alert", "Status", "Crossed", "Sent", "Note
 # One workbook per client; never a Notes column.
 CLIENT_TABS = {
     "Summary": ("Contract ID", "Contract", "Currency", "Paid", "Billed", "Balance", "Hours Remaining",
-                "Runs Out", "Status", "As Of"),
+                "Runs Out", "Period Included", "Period Carried", "Period Used", "Period Left", "Pace", "Status",
+                "As Of"),
     "Activity": ("Date", "Contract ID", "Task", "Work Type", "Hours", "Billable", "Amount"),
     "Payments": ("Date", "Contract ID", "Amount", "Reference"),
     "Statement": ("Contract ID", "Month", "Opening", "Billed", "Paid", "Closing"),
+    "Periods": PERIODS_COLUMNS,
 }
 
 

@@ -23,6 +23,8 @@ MAX_RATE = 1_000_000 * cells.MONEY_SCALE  # per hour; keeps hours x rate inside 
 # Alert At items are split at commas and semicolons, except a comma between digits that starts a
 # group of exactly three digits: "$2,000.00" is one amount, "75%,100%" and "500, 750" are two items.
 ALERT_ITEM_SEPARATOR = re.compile(r";|(?<!\d),|,(?!\d{3}(?![\d%]))")
+PERIODS = {"": 0, "monthly": 1, "quarterly": 3, "yearly": 12}  # Period -> months per period ("" = none)
+MAX_EXPIRY_PERIODS = 1200  # Rollover Expires
 NOT_AN_AMOUNT = "is not an amount (use 1200, 1,200.00 or $1,200.00)"  # cells.parse_money's message
 ALERT_PERCENT = re.compile(r"(\d+)(?:\.(\d{1,2}))?\s*%")
 
@@ -254,6 +256,7 @@ def _contracts(check: TabCheck, client_ids: pd.DataFrame, config: Config) -> pd.
     check.flag("Low Balance", cells.check_minor_unit(low, minor))
     check.set("low_balance", cells.to_minor(low.fillna(-1), minor).where(low.notna()))
     _alert_settings(check, minor, currency)
+    _retainer_settings(check, minor, currency)
     check.text("Status", "status")
     status = check.rows("status").str.casefold()
     check.set("closed", status == "closed")
@@ -300,6 +303,56 @@ def _alert_settings(check: TabCheck, minor: pd.Series, currency: pd.Series) -> N
     flag, problems = cells.parse_billable(check.raw["Alert Client"])
     check.flag("Alert Client", problems + "; the client is not e-mailed", severity="warning")
     check.set("alert_client", flag & problems.isna() & ~cells.blank_mask(check.raw["Alert Client"]))
+
+
+def _retainer_settings(check: TabCheck, minor: pd.Series, currency: pd.Series) -> None:
+    """period, included_ms, fee, rollover_cap_ms, rollover_expires, overage_rate (see Retainer periods).
+
+    A problem in these columns is an error only on a contract with a Period (or an unknown one);
+    without a Period they are not used, and anything typed in them is a warning."""
+    text = cells.parse_text(check.raw["Period"]).str.casefold()
+    period = text.replace("none", "")
+    check.where("Period", ~period.isin(list(PERIODS)), "is not none, monthly, quarterly or yearly")
+    check.set("period", period.where(period.isin(list(PERIODS)), ""))
+    periodic = period != ""  # an unknown Period too: its other cells are checked as well
+    check.where("Start", periodic & cells.blank_mask(check.raw["Start"]), "is required when Period is set")
+
+    def setting(column: str, key: str, parsed: tuple[pd.Series, pd.Series], default: object) -> pd.Series:
+        values, problems = parsed
+        check.flag(column, problems.where(periodic))
+        check.where(column, ~periodic & ~cells.blank_mask(check.raw[column]),
+                    "is not used: the contract has no Period", severity="warning")
+        values = values.where(periodic & problems.isna(), default)
+        check.set(key, values)
+        return values
+
+    included = check.raw["Included Hours"]
+    check.where("Included Hours", periodic & cells.blank_mask(included), "is required when Period is set")
+    setting("Included Hours", "included_ms", cells.parse_allowance(included), 0)
+
+    fee, problems = cells.parse_money(check.raw["Fee"])
+    marks = cells.currency_marks(check.raw["Fee"])
+    problems = (problems.fillna(pd.Series("must not be negative", index=fee.index).where((fee < 0).fillna(False)))
+                .fillna(cells.check_minor_unit(fee, minor))
+                .fillna(("is in " + marks.astype(str) + " but the contract is in " + currency.astype(object))
+                        .where(marks.notna() & (marks != currency.astype(object)))))
+    setting("Fee", "fee", (cells.to_minor(fee.fillna(0), minor), problems), 0)
+
+    cap = check.raw["Rollover Cap"]
+    every = cells.parse_text(cap).str.casefold() == "all"
+    cap_ms, problems = cells.parse_allowance(cap.mask(every, ""))
+    problems = problems.map(lambda problem: "is not a number of hours or all"
+                            if isinstance(problem, str) and problem.startswith("is not a number of hours") else problem)
+    setting("Rollover Cap", "rollover_cap_ms", (cap_ms.mask(every, -1), problems), 0)
+
+    setting("Rollover Expires", "rollover_expires",
+            cells.parse_whole_number(check.raw["Rollover Expires"], MAX_EXPIRY_PERIODS), 0)
+
+    rate, problems = cells.parse_money(check.raw["Overage Rate"])
+    problems = (problems.fillna(pd.Series("must not be negative", index=rate.index).where((rate < 0).fillna(False)))
+                .fillna(pd.Series("is more than 1,000,000 an hour", index=rate.index)
+                        .where((rate > MAX_RATE).fillna(False))))
+    setting("Overage Rate", "overage_rate", (rate.astype("Int64"), problems), pd.NA)
 
 
 def _percent_hundredths(text: str) -> int:

@@ -246,3 +246,24 @@ def test_smtp_settings_from_the_environment():
         alerts.smtp_settings_from_env({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_SECURITY": "tls"})
     with pytest.raises(SyncError, match="SYNC_SMTP_PORT"):
         alerts.smtp_settings_from_env({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_PORT": "99999"})
+
+
+def test_a_retainer_alerts_on_its_period_hours_once_per_period(smtp):
+    contracts = sheet("""
+| Contract ID | Client ID | Name   | Currency | Rate | Start      | Period  | Included Hours | Alert At |
+| K-1         | C-1       | Retain | USD      | 100  | 2026-06-01 | monthly | 10             | 75%      |
+""")
+    time = sheet("""
+| Date       | Contract ID | Task  | Hours |
+| 2026-06-10 | K-1         | Fixes | 8     |
+""")
+    ledger, _, problems = figures(contracts, PAYMENTS[:2], time)
+    assert problems.empty
+    state = alerts.crossings(ledger, [], AS_OF)
+    assert [row.alert for row in state] == ["75% of period hours used (2026-06-01)"]  # 8 of 10 hours
+    july, _, _ = figures(contracts, PAYMENTS[:2], time, as_of=dt.date(2026, 7, 5))
+    assert alerts.crossings(july, state, dt.date(2026, 7, 5)) == []  # a new period: re-armed
+    with smtp_server(smtp) as inbox:
+        _, sent, _ = alerts.deliver(state, ledger, figures(contracts, PAYMENTS[:2], time)[1], CONFIG, smtp, NOW)
+        assert sent == 1
+        assert "Period hours left" in inbox.messages[0][2].get_body(("plain",)).get_content()

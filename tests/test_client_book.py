@@ -32,11 +32,13 @@ def table(kinds: dict[str, str], *rows: tuple) -> Table:
 
 SUMMARY = table(
     {"Contract ID": "text", "Contract": "text", "Currency": "text", "Paid": "money", "Billed": "money",
-     "Balance": "money", "Hours Remaining": "hours", "Runs Out": "date", "Status": "text", "As Of": "date"},
+     "Balance": "money", "Hours Remaining": "hours", "Runs Out": "date", "Period Included": "hours",
+     "Period Carried": "hours", "Period Used": "hours", "Period Left": "hours", "Pace": "text", "Status": "text",
+     "As Of": "date"},
     ("K-001", "Care plan", "USD", D("1200.00"), D("330.50"), D("869.50"), D("7.25"), dt.date(2026, 5, 1),
+     D("10.00"), D("2.50"), D("4.75"), D("7.75"), "on track", "active", dt.date(2026, 3, 31)),
+    ("K-002", "Hosting", "JPY", D("50000"), D("12000"), D("38000"), None, None, None, None, None, None, None,
      "active", dt.date(2026, 3, 31)),
-    ("K-002", "Hosting", "JPY", D("50000"), D("12000"), D("38000"), None, None, "active",
-     dt.date(2026, 3, 31)),
 )
 ACTIVITY = table(
     {"Date": "date", "Contract ID": "text", "Task": "text", "Work Type": "text", "Hours": "hours",
@@ -59,7 +61,16 @@ STATEMENT = table(
     ("K-002", "2026-01", D("0"), D("12000"), D("50000"), D("38000")),
     ("K-002", "2026-02", D("38000"), D("0"), D("0"), D("38000")),
 )
-TABLES = {"Summary": SUMMARY, "Activity": ACTIVITY, "Payments": PAYMENTS, "Statement": STATEMENT}
+PERIODS = table(
+    {"Contract ID": "text", "Period Start": "date", "Period End": "date", "Included": "hours", "Carried In": "hours",
+     "Used": "hours", "Carried Out": "hours", "Expired": "hours", "Overage Hours": "hours", "Overage Amount": "money",
+     "Fee": "money"},
+    ("K-001", dt.date(2026, 2, 1), dt.date(2026, 2, 28), D("10.00"), D("0.00"), D("7.50"), D("2.50"), D("0.00"),
+     D("0.00"), D("0.00"), D("1000.00")),
+    ("K-001", dt.date(2026, 3, 1), dt.date(2026, 3, 31), D("10.00"), D("2.50"), D("4.75"), D("7.75"), D("0.00"),
+     D("0.00"), D("0.00"), D("1000.00")),
+)
+TABLES = {"Summary": SUMMARY, "Activity": ACTIVITY, "Payments": PAYMENTS, "Statement": STATEMENT, "Periods": PERIODS}
 
 
 @pytest.fixture
@@ -101,6 +112,11 @@ def test_values_keep_their_kinds(book: Path) -> None:
     assert (k1[6].value, k1[6].number_format) == (7.25, "0.00")
     assert k1[7].value.date() == dt.date(2026, 5, 1) and k1[7].number_format == "yyyy-mm-dd"
     assert k2[6].value is None and k2[7].value is None  # blanks stay blank
+    assert [c.value for c in k1[8:13]] == [10, 2.5, 4.75, 7.75, "on track"]
+    assert [c.number_format for c in k1[8:12]] == ["0.00"] * 4
+    assert [c.value for c in k2[8:13]] == [None] * 5
+    periods = CalamineWorkbook.from_path(book).get_sheet_by_name("Periods").to_python()
+    assert periods[2] == ["K-001", dt.date(2026, 3, 1), dt.date(2026, 3, 31), 10, 2.5, 4.75, 7.75, 0, 0, 0, 1000]
     activity = CalamineWorkbook.from_path(book).get_sheet_by_name("Activity").to_python()
     assert activity[1][0] == dt.date(2026, 1, 5)
     assert [row[5] for row in activity[1:]] == [True] * 4 + [False]

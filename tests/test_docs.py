@@ -172,3 +172,43 @@ def test_example_client_activity(example):
                              if (match := re.fullmatch(r"Result: Activity of client (\S+)", name))]
     activity = dict(client_tables(result.ledger, result.tables["Balances"].frame, [client_id]))[client_id]["Activity"]
     assert tables(parts[heading])[0] == [activity.columns, *shown(activity)]
+
+
+# --- the retainer period examples are what the code computes -----------------------------------
+
+PERIOD_EXAMPLES = "Worked examples: retainer periods"
+EXAMPLE_CLIENTS = [["Client ID", "Name"], ["C-1", "Example client"]]
+NO_PAYMENTS = [["Date", "Contract ID", "Amount"]]
+
+
+def period_examples() -> list[tuple[str, str]]:
+    return sections(section_body(PERIOD_EXAMPLES), 3)
+
+
+def test_the_requested_period_examples_are_there():
+    assert [title for title, _ in period_examples()] == [
+        "A quiet month that carries over", "A busy month: carried hours, then overage", "Carried hours expire",
+        "A mid-month start", "An End date"]
+
+
+@pytest.mark.parametrize("title, body", period_examples(), ids=[title for title, _ in period_examples()])
+def test_period_example(title, body):
+    parts = dict(sections(body, 4))
+    as_of = dt.date.fromisoformat(re.search(r"As Of date \*\*(\d{4}-\d{2}-\d{2})\*\*", body).group(1))
+    tabs = {"Clients": EXAMPLE_CLIENTS, "Contracts": tables(parts["Contracts"])[0], "Time": tables(parts["Time"])[0],
+            "Payments": NO_PAYMENTS}
+    book = MemoryBook(tabs)
+    result = pipeline.run(book, Config(), as_of)
+    assert result.exit_code == 0 and result.problems.empty
+    periods, balances = result.tables["Periods"], result.tables["Balances"]
+    assert tables(parts["Result: Periods"])[0] == [periods.columns, *shown(periods)]
+    printed = tables(parts["Result: Balances"])[0]
+    assert printed[1:] == [[row[balances.columns.index(name)] for name in printed[0]] for row in shown(balances)]
+    # The client sees the same periods, and the current one on their Summary.
+    client = book.summaries["clients/C-1"]
+    assert shown(client["Periods"]) == shown(periods)
+    summary = dict(zip(client["Summary"].columns, shown(client["Summary"])[0]))
+    assert (summary["Period Left"], summary["Pace"]) == tuple(printed[1][printed[0].index(name)]
+                                                              for name in ("Period Hours Left", "Pace"))
+    current = [row[3:6] for row in shown(periods) if row[1] <= as_of.isoformat() <= row[2]] or [["", "", ""]]
+    assert [summary[name] for name in ("Period Included", "Period Carried", "Period Used")] == current[0]

@@ -4,8 +4,9 @@ import datetime as dt
 import pytest
 
 from sync import pipeline
+from sync.backends.memory import MemoryBook
 from sync.config import Config
-from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, TIME, small_book
+from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, TIME, sheet, small_book
 
 COMPUTED_AT = dt.datetime(2026, 7, 1, 2, 0, 0)
 
@@ -31,15 +32,70 @@ def outputs():
     return book
 
 
-@pytest.mark.parametrize("tab", ["Balances", "Monthly", "Errors"])
+@pytest.mark.parametrize("tab", ["Balances", "Monthly", "Periods", "Errors"])
 def test_team_tabs(outputs, golden, tab):
     golden(tab.lower(), outputs.outputs[tab])
 
 
-@pytest.mark.parametrize("tab", ["Summary", "Activity", "Payments", "Statement"])
+@pytest.mark.parametrize("tab", ["Summary", "Activity", "Payments", "Statement", "Periods"])
 def test_client_summary_tabs(outputs, golden, tab):
     golden(f"client-C-1-{tab.lower()}", outputs.summaries["clients/C-1"][tab])
 
 
 def test_only_valid_clients_get_a_summary(outputs):
     assert sorted(outputs.summaries) == ["clients/C-1", "clients/C-2"]
+
+
+# A book with retainers: a monthly one starting mid-month (rollover cap, expiry, overage rate and
+# rounding), a quarterly yen one with an End, and a plain prepaid contract beside them.
+PERIODIC = {
+    "Clients": sheet("""
+| Client ID | Name          | Email            | Summary Sheet |
+| P-1       | Pine Partners | it@pine.example  |               |
+| P-2       | Quay Foods    | qf@quay.example  |               |
+"""),
+    "Contracts": sheet("""
+| Contract ID | Client ID | Name        | Currency | Rate  | Start      | End        | Rounding Minutes | Period    | Included Hours | Fee      | Rollover Cap | Rollover Expires | Overage Rate |
+| R-1         | P-1       | Retainer    | USD      | 120   | 2026-01-15 |            | 15               | monthly   | 10             | 1,000.00 | 12           | 1                | 150          |
+| K-9         | P-1       | Prepaid     | USD      | 100   | 2026-01-01 |            |                  |           |                |          |              |                  |              |
+| R-2         | P-2       | Support     | JPY      | 12000 | 2026-01-01 | 2026-05-20 |                  | quarterly | 20             | 200000   | all          |                  |              |
+"""),
+    "Time": sheet("""
+| Date       | Person | Contract ID | Task          | Work Type | Hours | Billable | Notes |
+| 2026-01-20 | Ann    | R-1         | Setup         |           | 2:10  |          |       |
+| 2026-02-16 | Ann    | R-1         | Updates       |           | 3     |          |       |
+| 2026-03-20 | Ben    | R-1         | Migration     |           | 9     |          |       |
+| 2026-03-25 | Ben    | R-1         | Migration     |           | 12    |          |       |
+| 2026-03-26 | Ben    | R-1         | Internal call |           | 1     | N        |       |
+| 2026-05-02 | Ann    | R-1         | Review        |           | 1     |          |       |
+| 2026-06-20 | Ann    | R-1         | Fixes         |           | 4:40  |          |       |
+| 2026-03-03 | Cy     | K-9         | One-off       |           | 2     |          |       |
+| 2026-02-10 | Cy     | R-2         | Menu update   |           | 5     |          |       |
+| 2026-04-08 | Cy     | R-2         | Till problem  |           | 24    |          |       |
+| 2026-05-18 | Cy     | R-2         | Till problem  |           | 20    |          |       |
+"""),
+    "Payments": sheet("""
+| Date       | Contract ID | Amount   | Reference | Notes |
+| 2026-01-15 | R-1         | 3,000.00 | PP-1      |       |
+| 2026-03-01 | K-9         | 500      | PP-2      |       |
+| 2026-01-05 | R-2         | 600000   | QF-1      |       |
+"""),
+}
+
+
+@pytest.fixture(scope="module")
+def periodic_outputs():
+    book = MemoryBook(PERIODIC)
+    result = pipeline.run(book, Config(), AS_OF, computed_at=COMPUTED_AT)
+    assert result.exit_code == 0, result.problems
+    return book
+
+
+@pytest.mark.parametrize("tab", ["Balances", "Periods"])
+def test_periodic_team_tabs(periodic_outputs, golden, tab):
+    golden(f"periodic-{tab.lower()}", periodic_outputs.outputs[tab])
+
+
+@pytest.mark.parametrize("tab", ["Summary", "Periods"])
+def test_periodic_client_summary_tabs(periodic_outputs, golden, tab):
+    golden(f"periodic-client-P-1-{tab.lower()}", periodic_outputs.summaries["clients/P-1"][tab])

@@ -26,7 +26,7 @@ from tests.test_xlsx_package import parts, tiny_png
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-OUTPUT_TABS = ("Balances", "Monthly", "Errors")
+OUTPUT_TABS = ("Balances", "Monthly", "Periods", "Errors")
 SYNC_LOG = "Sync Log"
 MAY_CHANGE = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml",
               "xl/calcChain.xml"}
@@ -232,13 +232,13 @@ def test_formula_like_text_stays_text_everywhere(tmp_path):
     assert {task: tasks.get(task) for task in FORMULA_LIKE} == dict.fromkeys(FORMULA_LIKE, "s")
     client_parts = parts(client_file.read_bytes())
     worksheets = [name for name in client_parts if name.startswith("xl/worksheets/") and name.endswith(".xml")]
-    assert len(worksheets) == 4 and not any(has_formula(client_parts[name]) for name in worksheets)
+    assert len(worksheets) == 5 and not any(has_formula(client_parts[name]) for name in worksheets)
 
     errors = [row for row in errors_tab(team) if row[0] == "Payments"]
     assert [row[3] for row in errors] == FORMULA_LIKE
     team_parts = parts(team.read_bytes())
     output_parts = [part for tab, part in sheet_parts(team.read_bytes()).items() if tab in OUTPUT_TABS]
-    assert len(output_parts) == 3 and not any(has_formula(team_parts[part]) for part in output_parts)
+    assert len(output_parts) == len(OUTPUT_TABS) and not any(has_formula(team_parts[part]) for part in output_parts)
     sheet = openpyxl.load_workbook(team)["Errors"]
     typed = {cell.value: cell.data_type for row in sheet.iter_rows(min_row=2) for cell in row}
     assert {text: typed.get(text) for text in FORMULA_LIKE} == dict.fromkeys(FORMULA_LIKE, "s")

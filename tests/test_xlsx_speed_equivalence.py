@@ -219,15 +219,19 @@ def describe(path: Path) -> dict:
 
 
 REALISTIC = {"Date": "date", "Hours": "hours", "Amount": "money", "Paid": "money", "Billed": "money",
-             "Balance": "money", "Hours Remaining": "hours", "Runs Out": "date", "As Of": "date"}
+             "Balance": "money", "Hours Remaining": "hours", "Runs Out": "date", "As Of": "date",
+             "Period Start": "date", "Period End": "date", "Included": "hours", "Carried In": "hours", "Used": "hours",
+             "Carried Out": "hours", "Expired": "hours", "Overage Hours": "hours", "Overage Amount": "money",
+             "Fee": "money", "Period Included": "hours", "Period Carried": "hours", "Period Used": "hours",
+             "Period Left": "hours"}
 
 
 def client_tables(seed: int) -> dict[str, Table]:
-    """Summary, Activity and Payments of the kinds sync.report makes or of random kinds; a Statement
-    (whose months Summary charts) grouped by contract as it must be."""
+    """Summary, Activity, Payments and Periods of the kinds sync.report makes or of random kinds; a
+    Statement (whose months Summary charts) grouped by contract as it must be."""
     rng = random.Random(seed)
     tables = {}
-    for name in ("Summary", "Activity", "Payments"):
+    for name in ("Summary", "Activity", "Payments", "Periods"):
         columns = list(CLIENT_TABS[name])
         kinds = [REALISTIC.get(c, "text") for c in columns] if seed % 3 == 0 else [rng.choice(KINDS) for _ in columns]
         table = random_table(seed * 7 + len(name), kinds=kinds, rows=rng.randint(0, 40))

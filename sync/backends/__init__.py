@@ -57,4 +57,4 @@ class Backend(Protocol):
         """One line per person or group beyond `allowed` who can open the summary (none for files)."""
 
     def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
-        """Write one client's summary book (tabs Summary, Activity, Payments, Statement) at `location`."""
+        """Write one client's summary book (tabs Summary, Activity, Payments, Statement, Periods) at `location`."""

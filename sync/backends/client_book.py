@@ -43,7 +43,7 @@ PROTECTION = {"select_locked_cells": True, "select_unlocked_cells": True, "autof
 # XlsxWriter takes about 6 us a cell, and Activity can hold a million rows: these tabs' rows are written
 # as XML text (xlsx_sheet) into the book XlsxWriter made with their headers, each cell as _write_cell
 # would have had XlsxWriter write it. Summary, with its month table and chart, stays with XlsxWriter.
-FAST_TABS = ("Activity", "Payments", "Statement")
+FAST_TABS = ("Activity", "Payments", "Statement", "Periods")
 QUOTED = ("General", False, True)  # the xlsx_sheet style of formats(quote_prefix=True)
 LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")  # where str.splitlines() splits
 EXCEL_EPOCH = dt.datetime(1899, 12, 31)  # XlsxWriter's day 0 (then it adds Excel's 29 Feb 1900)
