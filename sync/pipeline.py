@@ -5,7 +5,7 @@ import datetime as dt
 import time
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Protocol, runtime_checkable
+from typing import Callable, Iterator
 
 import pandas as pd
 
@@ -68,15 +68,6 @@ class RunResult:
         return 1 if self.error_count else 0
 
 
-@runtime_checkable
-class WritesSummariesTogether(Protocol):
-    """A backend that writes many client summaries faster together than one by one (the local
-    workbook shares them out among the cores)."""
-
-    def write_client_summaries(self, summaries: list[tuple[str, str, dict[str, Table]]]) -> None:
-        """write_client_summary(location, title, tables) for each."""
-
-
 # Called around each stage with its name; the benchmark uses it to measure peak memory per stage.
 StageHook = Callable[[str], AbstractContextManager]
 
@@ -105,7 +96,7 @@ def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
     as the figures, then sent, then marked sent with the Sync Log's row: a crossing is never
     e-mailed before it is on record, and one whose record failed to be written is not lost."""
     result = RunResult(as_of, problem_table([]), stage_hook=stage_hook)
-    book, extra = _read_and_validate(backend, config, result, [SYNC_LOG, SYNC_STATE])
+    book, extra = _read_and_validate(backend, config, result, (SYNC_LOG, SYNC_STATE))
     with _timed(result, "compute"):
         result.ledger = compute(book, as_of)
         previous = alerts.previous_state(extra.get(SYNC_STATE))
@@ -125,11 +116,7 @@ def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
         backend.write_tabs(result.tables | state | log, hidden=frozenset(state))
         result.written += list(result.tables)
         books = [(location, title, client_books[client_id]) for client_id, (location, title) in summaries.items()]
-        if isinstance(backend, WritesSummariesTogether):
-            backend.write_client_summaries(books)
-        else:
-            for book in books:
-                backend.write_client_summary(*book)
+        backend.write_client_summaries(books)
         result.written += [location for location, _, _ in books]
     if sending:
         with _timed(result, "alerts"):
@@ -159,7 +146,7 @@ def log_failure(backend: Backend, started: dt.datetime, error: SyncError) -> Non
 
 
 def _read_and_validate(backend: Backend, config: Config, result: RunResult,
-                       extra: list[str] = []) -> tuple[Book, dict[str, RawTab]]:
+                       extra: tuple[str, ...] = ()) -> tuple[Book, dict[str, RawTab]]:
     """The valid book, and the tabs named in `extra` as read (when they exist)."""
     with _timed(result, "read"):
         raw = backend.read_tabs([*INPUT_TAB_NAMES, *extra])

@@ -67,5 +67,5 @@ def _typed(cell: Any, kind: Kind) -> Any:
         if kind == "int":
             return int(float(cell))
     except (ValueError, ArithmeticError):
-        return None if kind != "text" else str(cell)
+        return None  # a mangled cell in a typed column: the row's other cells are kept
     return str(cell)

@@ -93,11 +93,14 @@ def test_smtp_down_the_sync_still_succeeds_and_the_next_run_delivers(tmp_path, s
 
 
 def test_the_google_path_keeps_alert_state_in_the_spreadsheet(emulator, smtp):
-    spreadsheet = emulator.create_spreadsheet("Team", dict(TABS))
+    # each client with a summary spreadsheet, so the run writes summaries before it sends alerts
+    clients = [CLIENTS[0]] + [row[:3] + [emulator.create_spreadsheet(f"{row[1]} summary")] for row in CLIENTS[1:]]
+    spreadsheet = emulator.create_spreadsheet("Team", dict(TABS, Clients=clients))
     with smtp_server(smtp) as inbox:
         for _ in range(2):  # two runs, each with a backend of its own: "another machine"
             result = pipeline.run(google(emulator, spreadsheet), CONFIG, AS_OF, smtp=smtp)
             assert result.exit_code == 0
+            assert len(result.written) == 4 + 2  # the team tabs and both summaries
         assert len(inbox.messages) == 1
     sheets = {p["title"]: p for p in emulator.sheet_properties(spreadsheet)}
     assert sheets[SYNC_STATE].get("hidden") is True and not sheets[SYNC_LOG].get("hidden")

@@ -58,3 +58,7 @@ class Backend(Protocol):
 
     def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
         """Write one client's summary book (tabs Summary, Activity, Payments, Statement, Periods) at `location`."""
+
+    def write_client_summaries(self, summaries: list[tuple[str, str, dict[str, Table]]]) -> None:
+        """write_client_summary(location, title, tables) for each; together, where that is faster
+        (the local workbook shares the books out among the cores)."""

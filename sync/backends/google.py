@@ -355,6 +355,10 @@ class GoogleSheet:
                 found.append(f"{email} can open this summary but is not one of this client's addresses")
         return found
 
+    def write_client_summaries(self, summaries: list[tuple[str, str, dict[str, Table]]]) -> None:
+        for summary in summaries:
+            self.write_client_summary(*summary)
+
     def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
         what = f"client spreadsheet {location}"
 

@@ -37,6 +37,10 @@ class MemoryBook:
     def audit_summary(self, location: str, allowed: list[str]) -> list[str]:
         return []  # a file's readers are whoever can read the folder: nothing to audit
 
+    def write_client_summaries(self, summaries: list[tuple[str, str, dict[str, Table]]]) -> None:
+        for summary in summaries:
+            self.write_client_summary(*summary)
+
     def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
         self.summaries[location] = tables
         self.titles[location] = title

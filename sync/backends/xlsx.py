@@ -1,4 +1,4 @@
-"""The team's book as a local .xlsx file: read with calamine, write by swapping parts."""
+"""The team's book as a local .xlsx file: read with fastexcel (xlsx_read), write by swapping parts."""
 from __future__ import annotations
 
 import datetime as dt

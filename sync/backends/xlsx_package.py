@@ -49,7 +49,7 @@ def replace_sheets(package: bytes, tables: dict[str, Table], hidden: frozenset[s
     its name; any other table becomes a new tab after the existing ones. Tabs named in `hidden`
     are hidden and protected (without a password: it stops slips, not people).
     """
-    keys = [_key(name) for name in tables]
+    keys = [tab_key(name) for name in tables]
     if len(set(keys)) != len(keys):
         raise ValueError(f"two tables would share one tab: {list(tables)}")
     for name in tables:
@@ -107,10 +107,10 @@ def _write_tables(pkg: Package, tables: dict[str, Table], hidden: frozenset[str]
     styles = Styles(pkg, book_part)
     reachable_before = pkg.reachable()
 
-    by_key = {_key(s.get("name")): s for s in sheets.iterchildren(f"{{{MAIN}}}sheet")}
+    by_key = {tab_key(s.get("name")): s for s in sheets.iterchildren(f"{{{MAIN}}}sheet")}
     replaced_ids: set[str] = set()
     for name, table in tables.items():
-        sheet = by_key.get(_key(name))
+        sheet = by_key.get(tab_key(name))
         if sheet is None:
             sheet = _add_sheet(pkg, book_part, sheets, name, sheet_xml(table, styles, date1904, selected=False,
                                                                        protected=name in hidden))
@@ -134,7 +134,8 @@ def _write_tables(pkg: Package, tables: dict[str, Table], hidden: frozenset[str]
         pkg.delete(orphan)
 
 
-def _key(name: str) -> str:
+def tab_key(name: str) -> str:
+    """Tab names match with case and surrounding spaces ignored."""
     return name.strip().casefold()
 
 

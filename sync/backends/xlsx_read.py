@@ -1,8 +1,9 @@
 """Reading an .xlsx's input tabs: fastexcel for speed, python-calamine where only it is exact.
 
-python-calamine hands a tab over as Python objects, cell by cell: a million-row Time tab takes
-about 8 s. fastexcel (calamine underneath too) hands it over as Arrow columns in about 3.5 s,
-but it sees a tab as a table of typed columns, which differs from the cells in four ways:
+python-calamine hands a tab over as Python objects, cell by cell: the benchmark's million-row Time
+tab took 8.1 s to read that way, and 4.2 s with fastexcel (calamine underneath too), which hands it
+over as Arrow columns (read stage of `scripts/bench`, bench/results.md). But fastexcel sees a
+tab as a table of typed columns, which differs from the cells in four ways:
 
 - its grid starts at the first filled cell, not at A1: a tab whose A1 is blank is read with
   calamine, so that row numbers stay the sheet's;
@@ -33,7 +34,7 @@ import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook
 
 from sync.backends import ColumnTab, RawTab
-from sync.backends.xlsx_package import Package
+from sync.backends.xlsx_package import Package, tab_key
 from sync.backends.xlsx_sheet import MAIN, REL
 
 # calamine puts serial 0 on 1899-12-31 and skips Excel's phantom 1900-02-29 (serial 60)
@@ -49,13 +50,12 @@ def read_tabs(data: bytes, names: list[str]) -> dict[str, RawTab]:
     """The named tabs that exist (case and surrounding spaces ignored), each as a ColumnTab when
     fastexcel sees it as calamine does, else as calamine's rows."""
     reader = fastexcel.read_excel(data)
-    by_key = {_key(sheet): sheet for sheet in reader.sheet_names}
-    starts_at_a1 = _tabs_starting_at_a1(Package(data))
+    by_key = {tab_key(sheet): sheet for sheet in reader.sheet_names}
+    found = {wanted: by_key[tab_key(wanted)] for wanted in names if tab_key(wanted) in by_key}
+    starts_at_a1 = _tabs_starting_at_a1(Package(data), set(found.values()))
     exact: CalamineWorkbook | None = None
     tabs: dict[str, RawTab] = {}
-    for wanted in names:
-        if (actual := by_key.get(_key(wanted))) is None:
-            continue
+    for wanted, actual in found.items():
         fast = _fast_tab(reader, actual) if actual in starts_at_a1 else None
         if fast is None:
             exact = exact or CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -66,12 +66,8 @@ def read_tabs(data: bytes, names: list[str]) -> dict[str, RawTab]:
     return tabs
 
 
-def _key(name: str) -> str:
-    return name.strip().casefold()
-
-
-def _tabs_starting_at_a1(pkg: Package) -> set[str]:
-    """Names of worksheets whose first filled cell is A1, in a book with 1900-based dates."""
+def _tabs_starting_at_a1(pkg: Package, names: set[str]) -> set[str]:
+    """Those of `names` whose first filled cell is A1, in a book with 1900-based dates."""
     book_part = pkg.target_of("", "/officeDocument")
     if book_part is None:
         return set()
@@ -81,6 +77,8 @@ def _tabs_starting_at_a1(pkg: Package) -> set[str]:
         return set()  # times of day would not land on 1899-12-31: let calamine read them
     found = set()
     for sheet in book.find(f"{{{MAIN}}}sheets"):
+        if sheet.get("name") not in names:
+            continue
         rel = pkg.rel_by_id(book_part, sheet.get(f"{{{REL}}}id"))
         head = pkg.head(pkg.resolve(book_part, rel.get("Target", "")), 1 << 16)
         body = head[head.find(b"<sheetData"):]
