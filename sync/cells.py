@@ -3,7 +3,13 @@
 Each parser takes a Series of raw cells (str, int, float, bool, date/datetime/time/timedelta,
 or "" / None for blank) and returns `(values, problems)`: `problems` holds a one-line message
 where a cell could not be understood and NA elsewhere. Blank cells give NA values and no
-problem: whether a blank is allowed is the caller's business.
+problem: whether a blank is allowed is the caller's business. Every parser is total: whatever
+a cell holds (an int beyond int64, year 9999, a lone surrogate, an object of any type) becomes
+a value or a problem, never an exception, because one bad cell must not stop the night.
+
+Digits: any Unicode decimal digit (１, ١, ४) reads as the ASCII digit it stands for wherever a
+number is read (`_strings`); IDs and free text keep theirs. So every regex here says [0-9],
+never \\d, which in Python matches every script's digits.
 
 A column of a million cells holds a few hundred or thousand distinct values (dates, hours,
 people, contract IDs), so every parser works on the distinct values only (`on_distinct`) and
@@ -13,6 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
+import re
+import unicodedata
+from decimal import Decimal
 from typing import Callable
 
 import numpy as np
@@ -31,9 +41,14 @@ def distinct(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """The distinct cells of a column, and for each cell the position of its value among them.
 
     Blank cells (None, NaN) share the value None; 1, 1.0 and True stay apart (_split_by_type).
+    A cell that cannot be hashed (a list, Decimal("sNaN")) is taken as its text.
     """
     cells = raw.to_numpy(dtype=object)
-    codes, uniques = pd.factorize(cells)  # blanks get -1: faster than use_na_sentinel=False
+    try:
+        codes, uniques = pd.factorize(cells)  # blanks get -1: faster than use_na_sentinel=False
+    except (TypeError, ArithmeticError):
+        cells = np.fromiter(map(_hashable, cells), dtype=object, count=len(cells))
+        codes, uniques = pd.factorize(cells)
     values = pd.Series(uniques, dtype=object)
     if codes.min(initial=0) < 0:
         codes[codes < 0] = len(values)
@@ -64,18 +79,48 @@ def _split_by_type(cells: np.ndarray, values: pd.Series, codes: np.ndarray,
 _TYPE_OF = np.frompyfunc(type, 1, 1)
 
 
+def _hashable(cell: object) -> object:
+    try:
+        hash(cell)
+        return cell
+    except TypeError:
+        return str(cell)
+
+
 def on_distinct(parse: Callable) -> Callable:
-    """Run a parser on a column's distinct values only, then spread its results to every cell."""
+    """Run a parser on a column's distinct values only, then spread its results to every cell.
+
+    A mostly distinct column is parsed whole, as distinct() gives its cells back: blanks as None,
+    and what cannot be hashed as text, so that every parser sees the same cells either way."""
     @functools.wraps(parse)
     def wrapper(raw: pd.Series, *args: object) -> object:
         values, codes = distinct(raw)
-        if len(values) * 2 > len(raw):  # mostly distinct: nothing to win
-            return parse(raw, *args)
-        results = parse(values, *args)
+        if len(values) * 2 > len(raw):  # nothing to win
+            return _text_safe(parse, pd.Series(values.array.take(codes), index=raw.index, dtype=object), *args)
+        results = _text_safe(parse, values, *args)
         spread = [pd.Series(r.array.take(codes), index=raw.index, name=r.name)
                   for r in (results if isinstance(results, tuple) else (results,))]
         return tuple(spread) if isinstance(results, tuple) else spread[0]
     return wrapper
+
+
+def _text_safe(parse: Callable, raw: pd.Series, *args: object) -> object:
+    """parse(raw), or, when a text holds a lone surrogate, parse of the text with U+FFFD in its place.
+
+    JSON can carry a lone surrogate ("\\ud800") and Python keeps it, but it has no UTF-8 form, so
+    pandas' Arrow-backed text refuses it. Trying first costs nothing on the texts of every day."""
+    try:
+        return parse(raw, *args)
+    except UnicodeEncodeError:
+        return parse(raw.map(without_surrogates), *args)
+
+
+def without_surrogates(value: object) -> object:
+    """A text with each lone surrogate replaced by U+FFFD; any other value as it is."""
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @on_distinct
@@ -97,15 +142,46 @@ def _is(types: pd.Series, *classes: type) -> pd.Series:
 
 
 def _strings(raw: pd.Series, types: pd.Series) -> pd.Series:
-    """The text cells, stripped; blanks removed."""
-    text = raw[_is(types, str)].astype(str).str.strip()
+    """The text cells, stripped, with their digits in ASCII (ascii_digits); blanks removed."""
+    text = ascii_digits(raw[_is(types, str)].astype(str).str.strip())
     return text[text != ""]
 
 
+def ascii_digits(text: pd.Series) -> pd.Series:
+    """Text with every Unicode decimal digit (category Nd: １, ١, ४) as the ASCII digit it stands
+    for, so that a number typed on a full-width or Arabic keyboard reads as that number."""
+    other = ~text.str.isascii().astype(bool)
+    if not other.any():
+        return text
+    return text.mask(other, text[other].map(_ascii_digits_of))
+
+
+def _ascii_digits_of(text: str) -> str:
+    return "".join(char if (digit := unicodedata.decimal(char, None)) is None else "0123456789"[digit]
+                   for char in text)
+
+
+_NUMBER_TYPES = (int, float, Decimal, np.integer, np.floating)
+
+
 def _numbers(raw: pd.Series, types: pd.Series) -> pd.Series:
-    """Number cells (never bools) as float64."""
-    number_types = [t for t in types.unique() if t is not bool and issubclass(t, (int, float, np.number))]
-    return raw[_is(types, *number_types)].astype("float64")
+    """Number cells (never bools) as float64; an int beyond a double's range as ±inf."""
+    number_types = [t for t in types.unique()  # numpy counts a timedelta64 as an integer
+                    if issubclass(t, _NUMBER_TYPES) and not issubclass(t, (bool, np.timedelta64))]
+    numbers = raw[_is(types, *number_types)]
+    try:
+        return numbers.astype("float64")
+    except (OverflowError, ValueError):  # 10**400: JSON has no limit
+        return numbers.map(_float).astype("float64")
+
+
+def _float(number: object) -> float:
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf
+    except ValueError:  # Decimal("sNaN"): a NaN, so blank like any other
+        return math.nan
 
 
 def _problems(index: pd.Index) -> pd.Series:
@@ -126,22 +202,26 @@ def _unexpected(raw: pd.Series, types: pd.Series, handled: pd.Index, problems: p
 
 # --- dates -----------------------------------------------------------------------------
 
-_ISO = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]*)?$"
-_NUMERIC_DATE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$"
+_ISO = r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[T ][0-9:.]*)?$"
+_NUMERIC_DATE = r"^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4}|[0-9]{2})$"
+# Dates are day numbers (date.toordinal: 1 is 0001-01-01) until they are known to be in range:
+# datetime64[ns] cannot hold year 0, 1 or 2262 and later, and a date cell can.
+_FIRST_DAY, _LAST_DAY = FIRST_DATE.toordinal(), LAST_DATE.toordinal()
+_SERIAL_DAY_ZERO = SERIAL_EPOCH.toordinal()
+OUT_OF_RANGE = "is not a date between 1970 and 2199"
 
 
 @on_distinct
 def parse_dates(raw: pd.Series, date_order: str = "") -> Parsed:
     """Date cells, ISO text, serial numbers; d/m/y text only with date_order DMY or MDY."""
     types, problems = _types(raw), _problems(raw.index)
-    values = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    day = pd.Series(np.nan, index=raw.index, dtype="float64")
 
     cells = raw[_is(types, dt.date, dt.datetime, pd.Timestamp)]
-    values.loc[cells.index] = pd.to_datetime(cells.map(_date_only))
+    day.loc[cells.index] = [_date_only(value).toordinal() for value in cells]
 
     serials = _numbers(raw, types)
-    # clipped values land outside 1970-2199 and are refused below
-    values.loc[serials.index] = SERIAL_EPOCH + pd.to_timedelta(np.floor(serials.clip(0, 110_000)), unit="D")
+    day.loc[serials.index] = np.floor(serials) + _SERIAL_DAY_ZERO  # ±inf stays out of range
 
     times = raw.index[_is(types, dt.time, dt.timedelta, pd.Timedelta)]
     _set(problems, times, "is a time, not a date")
@@ -150,24 +230,28 @@ def parse_dates(raw: pd.Series, date_order: str = "") -> Parsed:
     iso = text.str.extract(_ISO)
     numeric = text.str.extract(_NUMERIC_DATE)
     if date_order:
-        day, month = (0, 1) if date_order == "DMY" else (1, 0)
+        day_at, month_at = (0, 1) if date_order == "DMY" else (1, 0)
         year = numeric[2].where(numeric[2].str.len() == 4, "20" + numeric[2])
-        parts = pd.DataFrame({"year": year, "month": numeric[month], "day": numeric[day]})
+        parts = pd.DataFrame({"year": year, "month": numeric[month_at], "day": numeric[day_at]})
         parts = parts.fillna(iso.rename(columns={0: "year", 1: "month", 2: "day"}))
     else:
         parts = iso.rename(columns={0: "year", 1: "month", 2: "day"})
-    matched = parts.dropna()
-    parsed = pd.to_datetime(matched.astype("int64"), errors="coerce") if len(matched) else pd.Series()
-    values.loc[parsed.dropna().index] = parsed.dropna()
-    _set(problems, parsed.index[parsed.isna()], "is not a real calendar date")
+    matched = parts.dropna().astype("int64")  # at most four digits each
+    in_range = matched["year"].between(FIRST_DATE.year, LAST_DATE.year)
+    _set(problems, matched.index[~in_range], OUT_OF_RANGE)
+    if in_range.any():
+        parsed = pd.to_datetime(matched[in_range], errors="coerce")
+        real = parsed.dropna()
+        day.loc[real.index] = (real - FIRST_DATE).dt.days.astype("float64") + _FIRST_DAY
+        _set(problems, parsed.index[parsed.isna()], "is not a real calendar date")
     hint = "; write it as YYYY-MM-DD" + ("" if date_order else " (or set date_order to DMY or MDY)")
     _set(problems, text.index.difference(matched.index), "is not a date" + hint)
 
     handled = cells.index.union(serials.index).union(times).union(text.index)
     _unexpected(raw, types, handled, problems, "a date")
-    out_of_range = values.notna() & ((values < FIRST_DATE) | (values > LAST_DATE))
-    _set(problems, values.index[out_of_range], "is not a date between 1970 and 2199")
-    return values.where(problems.isna()), problems
+    _set(problems, day.index[(day < _FIRST_DAY) | (day > _LAST_DAY)], OUT_OF_RANGE)
+    good = day.where(problems.isna()) - _FIRST_DAY
+    return (FIRST_DATE + pd.to_timedelta(good, unit="D")).astype("datetime64[ns]"), problems
 
 
 def _date_only(value: dt.date) -> dt.date:
@@ -176,9 +260,10 @@ def _date_only(value: dt.date) -> dt.date:
 
 # --- hours ---------------------------------------------------------------------------
 
-_HMM = r"^(\d+):([0-5]?\d)(?::([0-5]?\d))?$"
-_UNITS = r"^(?:(\d+(?:\.\d+)?|\.\d+)\s*h(?:ours?|rs?)?)?\s*(?:(\d+(?:\.\d+)?)\s*m(?:in(?:ute)?s?)?)?$"
-_DECIMAL = r"^(\d+(?:\.\d*)?|\.\d+)$"
+_HMM = r"^([0-9]+):([0-5]?[0-9])(?::([0-5]?[0-9]))?$"
+_UNITS = (r"^(?:([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*h(?:ours?|rs?)?)?"
+          r"\s*(?:([0-9]+(?:\.[0-9]+)?)\s*m(?:in(?:ute)?s?)?)?$")
+_DECIMAL = r"^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)$"
 
 
 @on_distinct
@@ -194,6 +279,7 @@ def parse_hours(raw: pd.Series) -> Parsed:
     return ms.where(problems.isna()).astype("Int64"), problems
 
 
+_ONE_MS = dt.timedelta(milliseconds=1)
 MAX_ALLOWANCE_HOURS = 100_000  # Included Hours and Rollover Cap: more is a typo
 
 
@@ -212,7 +298,10 @@ def parse_allowance(raw: pd.Series) -> Parsed:
 
 
 def _duration_ms(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Durations as whole milliseconds (float64, NaN where blank or not understood), and the problems."""
+    """Durations as whole milliseconds (float64, NaN where blank or not understood), and the problems.
+
+    float64 holds every duration up to 2.5 million hours exactly, and any larger one as a number
+    too large for its column (±inf at worst), never an overflow."""
     types, problems = _types(raw), _problems(raw.index)
     ms = pd.Series(np.nan, index=raw.index, dtype="float64")
 
@@ -220,7 +309,7 @@ def _duration_ms(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     ms.loc[numbers.index] = numbers * MS_PER_HOUR
 
     durations = raw[_is(types, dt.timedelta, pd.Timedelta)]
-    ms.loc[durations.index] = pd.to_timedelta(durations.astype(object)).dt.total_seconds().astype("float64") * 1000
+    ms.loc[durations.index] = durations.map(lambda value: value / _ONE_MS).astype("float64")  # any size
 
     times = raw[_is(types, dt.time)]
     ms.loc[times.index] = times.map(lambda t: ((t.hour * 60 + t.minute) * 60 + t.second) * 1000 + t.microsecond // 1000).astype("float64")
@@ -231,7 +320,7 @@ def _duration_ms(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = _strings(raw, types).str.lower()
     decimal = text.str.extract(_DECIMAL)[0].dropna()
     ms.loc[decimal.index] = decimal.astype("float64") * MS_PER_HOUR
-    hmm = text.str.extract(_HMM).dropna(subset=[0, 1]).fillna("0").astype("int64")
+    hmm = text.str.extract(_HMM).dropna(subset=[0, 1]).fillna("0").astype("float64")
     ms.loc[hmm.index] = ((hmm[0] * 60 + hmm[1]) * 60 + hmm[2]) * 1000
     units = text.str.extract(_UNITS).drop(hmm.index.union(decimal.index), errors="ignore")
     units = units[units.notna().any(axis=1) & (text.loc[units.index] != "")].astype("float64").fillna(0)
@@ -361,4 +450,14 @@ def _cell_text(value: object) -> str:
         return str(int(value))
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    return str(value)
+    return str(as_duration(value))
+
+
+def as_duration(value: object) -> object:
+    """A time of day as the duration since midnight it stands for (01:30 -> 1:30:00); any other
+    value as it is. A spreadsheet keeps both as a fraction of a day, and the fast xlsx reader
+    cannot tell them apart, so nothing the sync shows may either."""
+    if isinstance(value, dt.time):
+        return dt.timedelta(hours=value.hour, minutes=value.minute, seconds=value.second,
+                            microseconds=value.microsecond)
+    return value

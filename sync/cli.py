@@ -18,7 +18,8 @@ from sync import pipeline
 from sync.backends import Backend
 from sync.backends.xlsx import LocalWorkbook
 from sync.config import Config, load_config
-from sync.errors import SyncError
+from sync.crash import save_traceback
+from sync.errors import InternalError, SyncError
 
 AS_OF = click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), envvar="SYNC_AS_OF",
                      help="Compute as of this date (YYYY-MM-DD; default today). Env: SYNC_AS_OF.")
@@ -39,7 +40,7 @@ class Target:
     def shown(self) -> str:
         if self.book:
             return str(self.book)
-        from sync.backends.google import spreadsheet_id
+        from sync.backends.google_cells import spreadsheet_id
         return f"spreadsheet {spreadsheet_id(self.sheet) or self.sheet}"
 
     def config(self) -> Config:
@@ -47,7 +48,8 @@ class Target:
 
     def open(self, config: Config) -> Backend:
         if self.book:
-            return LocalWorkbook(self.book)
+            folder = self.book.parent / Path(config.summary_folder).expanduser() if config.summary_folder else None
+            return LocalWorkbook(self.book, summary_folder=folder)
         from sync.backends.google import GoogleSheet
         from sync.backends.google_http import connect, credentials_path
         client, account = connect(credentials_path(self.credentials), self.api_url)
@@ -86,24 +88,40 @@ def target_options(command: Callable) -> Callable:
 
 
 def one_line_errors(command: Callable) -> Callable:
-    """SyncError -> 'error: …' on stderr and exit 2, never a traceback."""
+    """SyncError -> 'error: …' on stderr and its exit code; any other exception is an internal error
+    (exit 70, the traceback in the log file): never a traceback on the terminal."""
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
             command(*args, **kwargs)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
         except SyncError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(error.exit_code)
+            sys.exit(failed(error))
+        except Exception as error:
+            sys.exit(failed(InternalError(command.__name__, error)))
     return wrapper
+
+
+def failed(error: SyncError) -> int:
+    """Say what stopped a command in one line on stderr; its exit code."""
+    if isinstance(error, InternalError):
+        where = save_traceback(error)
+        click.echo(f"error: {error}; this is a bug in contract-sync, not a problem with the book - please "
+                   f"report it with the traceback, which is in {where}", err=True)
+    else:
+        click.echo(f"error: {error}", err=True)
+    return error.exit_code
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """contract-sync: where each client's maintenance contract stands, computed from the team workbook.
 
-    Exit codes: 0 every row was used; 1 some rows were left out (listed on the Errors tab,
-    figures still written); 2 the sync could not run (message on stderr); 3 another sync of the
-    same book was running and did not finish within lock_wait seconds.
+    Exit codes: 0 every row was used; 1 some rows were left out or some client summaries not written
+    (listed on the Errors tab, everything else written); 2 the sync could not run, nothing was
+    written (message on stderr); 3 another sync of the same book was running and did not finish
+    within lock_wait seconds; 70 an internal error (a bug: the traceback is in the log file).
     """
 
 
@@ -125,27 +143,30 @@ def run(target: Target, as_of: dt.datetime | None, dry_run: bool, as_json: bool,
 def sync_once(target: Target, as_of: dt.datetime | None, dry_run: bool = False, as_json: bool = False,
               quiet: bool = False) -> int:
     """One sync of the target's book, holding its lock; prints its report (or, when `quiet`, only
-    what needs attention) and returns the exit code. A SyncError is one line on stderr, never raised."""
+    what needs attention) and returns the exit code. A SyncError is one line on stderr, never
+    raised; any other exception is an internal error (see `failed`)."""
     from sync.alerts import smtp_settings_from_env
-    started = dt.datetime.now()
+    stage = "start"
     try:
         config = target.config()
         smtp = smtp_settings_from_env()
         backend = target.open(config)
+        stage = "lock"
         with backend.lock(config.lock_wait):
-            try:
-                result = pipeline.run(backend, config, _day(as_of), dry_run=dry_run, smtp=smtp)
-            except SyncError as error:
-                if not dry_run:
-                    pipeline.log_failure(backend, started, error)
-                raise
+            stage = "run"
+            result = pipeline.run(backend, config, _day(as_of), dry_run=dry_run, smtp=smtp)
+            stage = "lock"
+        stage = "report"
+        if as_json:
+            _report(result, target.shown, True, dry_run)
+        elif not quiet or result.exit_code:
+            _report(result, target.shown, False, dry_run)
     except SyncError as error:
-        click.echo(f"error: {error}", err=True)
-        return error.exit_code
-    if as_json:
-        _report(result, target.shown, True, dry_run)
-    elif not quiet or result.exit_code:
-        _report(result, target.shown, False, dry_run)
+        return failed(error)
+    except Exception as error:
+        return failed(InternalError(stage, error))
+    if result.late_error:
+        click.echo(f"error: {result.late_error}", err=True)
     return result.exit_code
 
 
@@ -162,7 +183,7 @@ def check(target: Target, as_of: dt.datetime | None, as_json: bool) -> None:
         click.echo(json.dumps(_summary(result) | {"problems": _records(result.problems)}, default=_plain))
     else:
         for p in result.problems.itertuples(index=False):
-            click.echo(f"{p.Tab} row {p.Row}, {p.Column}: '{p.Value}' {p.Problem} ({p.Severity})")
+            click.echo(printable(f"{p.Tab} row {p.Row}, {p.Column}: '{p.Value}' {p.Problem} ({p.Severity})"))
         click.echo(_counts(result))
     sys.exit(result.exit_code)
 
@@ -282,8 +303,15 @@ def balance_table(balances: pd.DataFrame) -> str:
     shown = balances[["Client", "Contract ID", "Currency", "Paid", "Billed", "Balance", "Hours Remaining",
                       "Runs Out", "Status"]].rename(columns={"Currency": "Cur", "Hours Remaining": "Hours Left"})
     shown = shown.astype(object).where(shown.notna(), "")  # to_string would print None
+    shown = shown.map(lambda value: printable(value) if isinstance(value, str) else value)
     money = {column: (lambda d: f"{d:,}") for column in ("Paid", "Billed", "Balance")}
     return shown.to_string(index=False, formatters=money)
+
+
+def printable(text: str) -> str:
+    """Text for a terminal: a control character typed into a cell (an escape sequence that would
+    recolour or clear the screen, a line break) is shown escaped, as \\x1b or \\n."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _counts(result: pipeline.RunResult) -> str:

@@ -17,6 +17,8 @@ CONFIG_FILE_NAME = "contract-sync.toml"  # looked for beside the team workbook
 class Config:
     currency: str = "USD"  # for contracts whose Currency cell is blank
     date_order: str = ""  # "DMY" or "MDY" lets text like 26/11/2026 be read; blank = ISO only
+    # Local workbook only: a folder (relative to the workbook's) for client summaries, besides the workbook's own
+    summary_folder: str = ""
     # Google Sheets only:
     team_domain: str = ""  # addresses @ this domain may open client summaries without a warning
     warning_only: bool = False  # output tabs warn before an edit instead of refusing it

@@ -27,3 +27,19 @@ class SyncBusy(SyncError):
     """Another sync holds the book's lock and did not let go within the wait: exit 3."""
 
     exit_code = 3
+
+
+class InternalError(SyncError):
+    """An unexpected exception, a bug rather than a problem with the book: exit 70 (EX_SOFTWARE in
+    sysexits.h). The one-line message names the stage; the traceback goes to the log file only."""
+
+    exit_code = 70
+
+    def __init__(self, stage: str, error: BaseException) -> None:
+        detail = " ".join(str(error).split())[:300]
+        super().__init__(f"internal error in the {stage} stage ({type(error).__name__}{': ' + detail if detail else ''})")
+        self.stage = stage
+
+
+class SummaryRefused(ValueError):
+    """A client's summary must not be written where its Summary Sheet points: the one-line reason."""

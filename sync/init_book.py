@@ -11,10 +11,9 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from sync.errors import SyncError
-from sync.schema import INPUT_TABS
+from sync.schema import DATE_COLUMNS, INPUT_TABS
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
-DATE_COLUMNS = {"Date", "Start", "End", "From"}
 MONEY_COLUMNS = {"Rate", "Amount", "Low Balance"}
 VALIDATED_ROWS = (1, 9999)  # 0-based: sheet rows 2..10000
 LIST_SOURCE_ROWS = "$2:$1000"

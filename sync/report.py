@@ -116,9 +116,14 @@ def team_tables(ledger: Ledger, problems: pd.DataFrame, as_of: dt.date, computed
             "date", "hours", "text", "date", "text", "date", "datetime")))),
         "Monthly": Table(monthly, dict(zip(MONTHLY_COLUMNS, ("text", "text", "hours", "money", "money", "money")))),
         "Periods": Table(periods_frame(ledger), PERIODS_KINDS),
-        "Errors": Table(problems[list(ERRORS_COLUMNS)].reset_index(drop=True),
-                        dict(zip(ERRORS_COLUMNS, ("text", "int", "text", "text", "text", "text")))),
+        "Errors": errors_table(problems),
     }
+
+
+def errors_table(problems: pd.DataFrame) -> Table:
+    """The Errors tab: every problem found (sync.validate.problem_table)."""
+    return Table(problems[list(ERRORS_COLUMNS)].reset_index(drop=True),
+                 dict(zip(ERRORS_COLUMNS, ("text", "int", "text", "text", "text", "text"))))
 
 
 def client_tables(ledger: Ledger, balances: pd.DataFrame, client_ids: list[str]) -> Iterator[

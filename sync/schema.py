@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import NamedTuple
+
+from sync.errors import SyncError
 
 
 class InputColumn(NamedTuple):
@@ -33,6 +36,7 @@ INPUT_TABS: tuple[InputTab, ...] = (
     InputTab("Expenses", _cols("*Date, *Contract ID, Description, *Amount, Billable, Notes"), optional=True),
 )
 INPUT_TAB_NAMES = tuple(tab.name for tab in INPUT_TABS)
+DATE_COLUMNS = frozenset({"Date", "Start", "End", "From"})  # the input columns that hold dates
 
 BALANCES_COLUMNS = (
     "Client ID", "Client", "Contract ID", "Contract", "Currency", "Paid", "Billed", "Balance", "Hours",
@@ -56,6 +60,8 @@ SYNC_LOG_RUNS = 200
 # wherever the job runs.
 SYNC_STATE = "Sync State"
 SYNC_STATE_COLUMNS = ("Contract ID", "Alert", "Status", "Crossed", "Sent", "Note")
+# Every tab the sync reads or writes in the team's book.
+TEAM_TAB_NAMES = (*INPUT_TAB_NAMES, *OUTPUT_TABS, SYNC_LOG, SYNC_STATE)
 
 # One workbook per client; never a Notes column.
 CLIENT_TABS = {
@@ -80,3 +86,33 @@ def addresses(text: str) -> list[str]:
 def header_key(text: object) -> str:
     """'Contract ID', 'contract_id' and 'contract-id' are the same header."""
     return re.sub(r"[\s_\-]+", " ", str(text)).strip().casefold()
+
+
+def tab_key(name: object) -> str:
+    """Tab names match ignoring capitals and spaces at either end: 'Time' and ' time ' are one tab.
+    Unlike headers, '_' and '-' count: 'Sync_Log' is not the Sync Log."""
+    return str(name).strip().casefold()
+
+
+def find_tabs(titles: Iterable[str], names: Iterable[str], book: str = "the workbook",
+              also: Iterable[str] = TEAM_TAB_NAMES) -> dict[str, str]:
+    """Each of `names` that the book has -> the title of its tab, among the book's tab `titles`.
+
+    Raises SyncError when two or more tabs match one of `names` or `also` (by default every tab the
+    sync reads or writes, so that no read or write of such a book goes ahead): reading one of them
+    would drop the other's rows, and writing one would leave a stale copy beside it."""
+    names = list(names)
+    by_key: dict[str, list[str]] = {}
+    for title in titles:
+        by_key.setdefault(tab_key(title), []).append(title)
+    clashes, seen = [], set()
+    for name in [*names, *also]:
+        found = by_key.get(tab_key(name), [])
+        if len(found) > 1 and tab_key(name) not in seen:
+            clashes.append(f"{len(found)} tabs named like {name!r}: "
+                           f"{', '.join(map(repr, found[:-1]))} and {found[-1]!r}")
+        seen.add(tab_key(name))
+    if clashes:
+        each = " of each" if len(clashes) > 1 else ""
+        raise SyncError(f"{book} has {', and '.join(clashes)}; rename or delete all but one{each}")
+    return {name: by_key[tab_key(name)][0] for name in names if tab_key(name) in by_key}

@@ -22,11 +22,12 @@ from sync.schema import ADDRESS_SEPARATORS, ERRORS_COLUMNS, INPUT_TAB_NAMES
 MAX_RATE = 1_000_000 * cells.MONEY_SCALE  # per hour; keeps hours x rate inside int64
 # Alert At items are split at commas and semicolons, except a comma between digits that starts a
 # group of exactly three digits: "$2,000.00" is one amount, "75%,100%" and "500, 750" are two items.
-ALERT_ITEM_SEPARATOR = re.compile(r";|(?<!\d),|,(?!\d{3}(?![\d%]))")
+# (Alert At's digits are ASCII by then: cells.ascii_digits.)
+ALERT_ITEM_SEPARATOR = re.compile(r";|(?<![0-9]),|,(?![0-9]{3}(?![0-9%]))")
 PERIODS = {"": 0, "monthly": 1, "quarterly": 3, "yearly": 12}  # Period -> months per period ("" = none)
 MAX_EXPIRY_PERIODS = 1200  # Rollover Expires
 NOT_AN_AMOUNT = "is not an amount (use 1200, 1,200.00 or $1,200.00)"  # cells.parse_money's message
-ALERT_PERCENT = re.compile(r"(\d+)(?:\.(\d{1,2}))?\s*%")
+ALERT_PERCENT = re.compile(r"([0-9]+)(?:\.([0-9]{1,2}))?\s*%")
 
 
 class Book(NamedTuple):
@@ -92,7 +93,7 @@ class TabCheck:
             self.bad.loc[messages.index] = True
         self.found.append(pd.DataFrame({
             "Tab": self.tab, "Row": self.raw.loc[messages.index, "row"], "Column": column,
-            "Value": self.raw.loc[messages.index, column].map(display), "Problem": messages.astype(str),
+            "Value": self.raw.loc[messages.index, column].map(_shown), "Problem": messages.astype(str),
             "Severity": severity}))
 
     def parse(self, column: str, key: str, parser: Callable, required: bool = False) -> pd.Series:
@@ -109,6 +110,17 @@ class TabCheck:
         self.by_value[key], self.column_of[key] = values, column
         self.book_columns.append(key)
         self.flag_distinct(column, problems)
+
+    def money(self, column: str, key: str, currency: pd.Series, minor: pd.Series | None = None,
+              negative: bool = False, required: bool = False) -> pd.Series:
+        """A money column by contract_money: its amounts (ten-thousandths) become `key`, its problems
+        are flagged; returns the amounts, NA where blank or refused."""
+        amount, problems = contract_money(self.raw[column], currency, minor, negative)
+        if required:
+            problems = problems.mask(self.per_cell(column, cells.blank_mask(self.distinct(column)[0])), "is required")
+        self.flag(column, problems)
+        self.set(key, amount)
+        return amount
 
     def text(self, column: str, key: str, required: bool = False) -> None:
         self.parse_cells(column, key, lambda raw: (cells.parse_text(raw), pd.Series(pd.NA, index=raw.index)),
@@ -193,6 +205,44 @@ class TabCheck:
         return rows.drop_duplicates(key).set_index(key)
 
 
+def _shown(value: object) -> str:
+    """A raw cell as the Errors tab shows it (load.display): a time of day as the duration it stands
+    for (cells.as_duration), and a text's lone surrogates, which no file or terminal can hold, as U+FFFD."""
+    return cells.without_surrogates(display(cells.as_duration(value)))
+
+
+def contract_money(raw: pd.Series, currency: pd.Series, minor: pd.Series | None = None,
+                   negative: bool = False) -> cells.Parsed:
+    """The one rule for every money cell: its amount in ten-thousandths (cells.parse_money), or its
+    first problem of these - not an amount; a currency mark (EUR, €) other than `currency`, the
+    contract's (NA: an unknown contract, nothing to check); negative, unless `negative`; then, for
+    an amount, more decimals than `minor` (the currency's); for a rate (no `minor`: four decimals
+    in any currency), more than 1,000,000 an hour."""
+    amount, problems = cells.parse_money(raw)
+    marks = cells.currency_marks(raw)
+    currency = pd.Series(currency.to_numpy(dtype=object), index=raw.index, dtype=object)
+    checked = (marks.notna() & currency.notna()).to_numpy(dtype=bool)
+    foreign = checked.copy()
+    foreign[checked] = marks[checked].to_numpy() != currency[checked].to_numpy()
+    if foreign.any():  # the message for those cells only: a column of a million amounts has few marks
+        at = raw.index[foreign]
+        problems = _unless(problems, foreign, "is in " + marks[at].astype(str) + " but the contract is in "
+                           + currency[at].astype(str))
+    if not negative:
+        problems = _unless(problems, amount < 0, "must not be negative")
+    if minor is None:
+        problems = _unless(problems, amount > MAX_RATE, "is more than 1,000,000 an hour")
+    else:
+        problems = problems.fillna(cells.check_minor_unit(amount, pd.Series(minor.to_numpy(), index=raw.index)))
+    return amount.where(problems.isna()), problems
+
+
+def _unless(problems: pd.Series, condition: pd.Series | np.ndarray, message: str | pd.Series) -> pd.Series:
+    """`problems`, with `message` where a cell has none yet and `condition` holds."""
+    condition = pd.Series(condition, index=problems.index).fillna(False).astype(bool)
+    return problems.mask(condition & problems.isna(), message)
+
+
 def validate(frames: dict[str, TabCells], config: Config, as_of: dt.date) -> tuple[Book, pd.DataFrame]:
     """Typed valid rows of every input tab, and the problems as one table (Errors tab columns)."""
     checks = {tab: TabCheck(tab, frames[tab]) for tab in INPUT_TAB_NAMES}
@@ -200,7 +250,7 @@ def validate(frames: dict[str, TabCells], config: Config, as_of: dt.date) -> tup
     contracts = _contracts(checks["Contracts"], checks["Clients"].targets("client_id"), config)
     contract_ids = checks["Contracts"].targets("contract_id")
     today = pd.Timestamp(as_of)
-    rates = _rates(checks["Rates"], contract_ids, config)
+    rates = _rates(checks["Rates"], contract_ids, contracts, config)
     time, payments, expenses = (_entries(checks[tab], contract_ids, contracts, config, today)
                                 for tab in ("Time", "Payments", "Expenses"))
     book = Book(clients, contracts, rates, time, payments, expenses)
@@ -240,20 +290,18 @@ def _contracts(check: TabCheck, client_ids: pd.DataFrame, config: Config) -> pd.
     currency = check.rows("currency").str.upper().replace("", config.currency)
     check.set("currency", currency)
     codes = {code: is_currency(code) for code in currency.unique()}
-    check.where("Currency", ~currency.map(codes).astype(bool), "is not an ISO 4217 currency code")
+    known = currency.map(codes).astype(bool)
+    check.where("Currency", ~known, "is not an ISO 4217 currency code")
     minor = currency.map({code: get_currency_precision(code) if ok else 2 for code, ok in codes.items()})
     check.set("minor", minor.astype("int64"))
-    rate = check.parse("Rate", "rate", cells.parse_money, required=True)
-    check.where("Rate", rate < 0, "must not be negative")
-    check.where("Rate", rate > MAX_RATE, "is more than 1,000,000 an hour")
+    currency = currency.where(known)  # an unknown code is the error; amounts are not checked against it
+    check.money("Rate", "rate", currency, required=True)
     start = check.parse("Start", "start", lambda raw: cells.parse_dates(raw, config.date_order))
     end = check.parse("End", "end", lambda raw: cells.parse_dates(raw, config.date_order))
     check.where("End", end < start, "is before Start")
     rounding = check.parse("Rounding Minutes", "rounding_minutes", lambda raw: cells.parse_whole_number(raw, 1440))
     check.set("rounding_ms", rounding * 60_000)
-    low = check.parse("Low Balance", "low_balance", cells.parse_money)
-    check.where("Low Balance", low < 0, "must not be negative")
-    check.flag("Low Balance", cells.check_minor_unit(low, minor))
+    low = check.money("Low Balance", "low_balance", currency, minor)
     check.set("low_balance", cells.to_minor(low.fillna(-1), minor).where(low.notna()))
     _alert_settings(check, minor, currency)
     _retainer_settings(check, minor, currency)
@@ -270,7 +318,7 @@ def _contracts(check: TabCheck, client_ids: pd.DataFrame, config: Config) -> pd.
 def _alert_settings(check: TabCheck, minor: pd.Series, currency: pd.Series) -> None:
     """alert_at (a tuple of AlertThreshold) and alert_client (bool). A bad item or flag is a warning:
     the contract counts, only that alert (or the client's copy) is left out."""
-    text = cells.parse_text(check.raw["Alert At"])
+    text = cells.ascii_digits(cells.parse_text(check.raw["Alert At"]))
     items = text[text != ""].map(lambda cell: [item.strip() for item in ALERT_ITEM_SEPARATOR.split(cell)]).explode()
     items = items[items.notna() & (items != "")]
     at = items.index  # each item's Contracts row (by position in the tab)
@@ -280,12 +328,8 @@ def _alert_settings(check: TabCheck, minor: pd.Series, currency: pd.Series) -> N
     percent = items.str.fullmatch(ALERT_PERCENT.pattern)
     hundredths = items[percent].map(_percent_hundredths)
     amounts = items.mask(percent, "")  # blank: parse_money leaves it alone
-    amount, problem = cells.parse_money(amounts)
-    marks = cells.currency_marks(amounts)
-    problem = (problem.replace(NOT_AN_AMOUNT, "is not a percentage (75%) or an amount (2,000.00)")
-               .fillna(("is in " + marks + " but the contract is in " + item_currency)
-                       .where(marks.notna() & (marks != item_currency)))
-               .fillna(cells.check_minor_unit(amount, item_minor)))
+    amount, problem = contract_money(amounts, item_currency, item_minor, negative=True)
+    problem = problem.replace(NOT_AN_AMOUNT, "is not a percentage (75%) or an amount (2,000.00)")
     zero = (amount <= 0).fillna(False).astype(bool) | (hundredths == 0).reindex(items.index, fill_value=False)
     problem = problem.mask(problem.isna() & zero, "must be more than 0")
     bad = problem.notna().to_numpy()
@@ -330,12 +374,7 @@ def _retainer_settings(check: TabCheck, minor: pd.Series, currency: pd.Series) -
     check.where("Included Hours", periodic & cells.blank_mask(included), "is required when Period is set")
     setting("Included Hours", "included_ms", cells.parse_allowance(included), 0)
 
-    fee, problems = cells.parse_money(check.raw["Fee"])
-    marks = cells.currency_marks(check.raw["Fee"])
-    problems = (problems.fillna(pd.Series("must not be negative", index=fee.index).where((fee < 0).fillna(False)))
-                .fillna(cells.check_minor_unit(fee, minor))
-                .fillna(("is in " + marks.astype(str) + " but the contract is in " + currency.astype(object))
-                        .where(marks.notna() & (marks != currency.astype(object)))))
+    fee, problems = contract_money(check.raw["Fee"], currency, minor)
     setting("Fee", "fee", (cells.to_minor(fee.fillna(0), minor), problems), 0)
 
     cap = check.raw["Rollover Cap"]
@@ -348,11 +387,7 @@ def _retainer_settings(check: TabCheck, minor: pd.Series, currency: pd.Series) -
     setting("Rollover Expires", "rollover_expires",
             cells.parse_whole_number(check.raw["Rollover Expires"], MAX_EXPIRY_PERIODS), 0)
 
-    rate, problems = cells.parse_money(check.raw["Overage Rate"])
-    problems = (problems.fillna(pd.Series("must not be negative", index=rate.index).where((rate < 0).fillna(False)))
-                .fillna(pd.Series("is more than 1,000,000 an hour", index=rate.index)
-                        .where((rate > MAX_RATE).fillna(False))))
-    setting("Overage Rate", "overage_rate", (rate.astype("Int64"), problems), pd.NA)
+    setting("Overage Rate", "overage_rate", contract_money(check.raw["Overage Rate"], currency), pd.NA)
 
 
 def _percent_hundredths(text: str) -> int:
@@ -361,12 +396,11 @@ def _percent_hundredths(text: str) -> int:
     return int(whole) * 100 + int((fraction or "").ljust(2, "0"))
 
 
-def _rates(check: TabCheck, contract_ids: pd.DataFrame, config: Config) -> pd.DataFrame:
+def _rates(check: TabCheck, contract_ids: pd.DataFrame, contracts: pd.DataFrame, config: Config) -> pd.DataFrame:
     check.text("Contract ID", "contract_id", required=True)
     check.set("work_type", cells.parse_text(check.raw["Work Type"]).str.casefold())
-    rate = check.parse("Rate", "rate", cells.parse_money, required=True)
-    check.where("Rate", rate < 0, "must not be negative")
-    check.where("Rate", rate > MAX_RATE, "is more than 1,000,000 an hour")
+    currency = check.lookup("contract_id", contracts.set_index("contract_id")["currency"])
+    check.money("Rate", "rate", currency, required=True)
     check.parse_cells("From", "from", lambda raw: cells.parse_dates(raw, config.date_order))
     check.refers_to("Contract ID", "contract_id", contract_ids, "Contracts", "contract")
     check.duplicates("From", ["contract_id", "work_type", "from"], "repeats the contract, work type and From of")
@@ -387,13 +421,9 @@ def _entries(check: TabCheck, contract_ids: pd.DataFrame, contracts: pd.DataFram
         check.text("Work Type", "work_type")
         check.parse_cells("Hours", "ms", cells.parse_hours, required=True)
     else:
-        amount = check.parse("Amount", "amount", cells.parse_money, required=True)
         minor = check.lookup("contract_id", contract["minor"]).fillna(2).astype("int64")
-        check.flag("Amount", cells.check_minor_unit(amount, minor))
-        marked = check.per_cell("Amount", cells.currency_marks(check.distinct("Amount")[0]))
-        currency = check.lookup("contract_id", contract["currency"]).astype(object)
-        check.where("Amount", marked.notna() & (marked != currency),
-                    lambda at: "is in " + marked[at].astype(str) + " but the contract is in " + currency[at].astype(str))
+        amount = check.money("Amount", "amount", check.lookup("contract_id", contract["currency"]), minor,
+                             negative=True, required=True)
         check.set("amount", cells.to_minor(amount.fillna(0), minor))
         for column, key in (("Reference", "reference"), ("Description", "description"), ("Notes", "notes")):
             if column in check.raw:

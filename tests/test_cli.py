@@ -251,8 +251,9 @@ LOOSE_PAYMENTS = sheet("""
 
 def test_headers_match_loosely_in_any_order_and_blank_rows_are_skipped(tmp_path):
     book = write_book(tmp_path / "team.xlsx", Time=LOOSE_TIME, Payments=LOOSE_PAYMENTS)
-    reference = write_book(tmp_path / "reference.xlsx")
-    assert sync_cli("run", "--book", "reference.xlsx", "--as-of", AS_OF, cwd=tmp_path).returncode == 0
+    (tmp_path / "reference").mkdir()  # a folder of its own: its client summaries are its own
+    reference = write_book(tmp_path / "reference" / "team.xlsx")
+    assert sync_cli("run", "--book", str(reference), "--as-of", AS_OF, cwd=tmp_path).returncode == 0
     done = sync_cli("run", "--book", "team.xlsx", "--as-of", AS_OF, cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     # Sheet rows 4 and 5 are blank in every schema column; the bad entry is still quoted as sheet row 10.
@@ -395,3 +396,15 @@ def test_a_second_run_writes_the_same_cells(bad):
     assert list(second) == list(first)
     for name in first:
         assert second[name] == first[name], name
+
+
+def test_control_characters_typed_into_cells_never_reach_the_terminal_raw(tmp_path):
+    clients = CLIENTS[:2] + [["C-2", "Bolt\x1b[2J Bakery\nInc", "bo@bolt.example", ""]]
+    time = TIME + [["2026-05-02", "Ann", "K-1", "x", "", "\x1b]0;owned\x07", "", ""]]
+    write_book(tmp_path / "team.xlsx", Clients=clients, Time=time)
+    checked = sync_cli("check", "--book", "team.xlsx", "--as-of", AS_OF, cwd=tmp_path)
+    ran = sync_cli("run", "--book", "team.xlsx", "--as-of", AS_OF, "--dry-run", cwd=tmp_path)
+    for done in (checked, ran):
+        assert done.returncode == 1 and "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "'\\x1b]0;owned\\x07' is not a number of hours" in checked.stdout
+    assert "Bolt\\x1b[2J Bakery\\nInc" in ran.stdout

@@ -14,6 +14,7 @@ from sync.config import Config
 from sync.report import client_tables
 from sync.schema import CLIENT_TABS, INPUT_TABS, OUTPUT_TABS, SYNC_LOG, SYNC_LOG_COLUMNS
 from sync.table import Table
+from tests.books import validated
 
 DOC = Path(__file__).resolve().parent.parent / "sheets_schema.md"
 CLIENT_PREFIX = "Client summary: "
@@ -212,3 +213,39 @@ def test_period_example(title, body):
                                                               for name in ("Period Hours Left", "Pace"))
     current = [row[3:6] for row in shown(periods) if row[1] <= as_of.isoformat() <= row[2]] or [["", "", ""]]
     assert [summary[name] for name in ("Period Included", "Period Carried", "Period Used")] == current[0]
+
+
+# --- every money column is checked against its contract's currency, as Cell formats lists them ----
+
+MONEY_TABLE = ["Tab", "Money columns"]
+VALID_ROWS = {  # one valid row per tab, on the USD retainer K-1
+    "Clients": {"Client ID": "C-1", "Name": "Acme"},
+    "Contracts": {"Contract ID": "K-1", "Client ID": "C-1", "Currency": "USD", "Rate": "100", "Start": "2026-01-01",
+                  "Period": "monthly", "Included Hours": "10"},
+    "Rates": {"Contract ID": "K-1", "Rate": "100"},
+    "Time": {"Date": "2026-01-05", "Contract ID": "K-1", "Hours": "1"},
+    "Payments": {"Date": "2026-01-05", "Contract ID": "K-1", "Amount": "100"},
+    "Expenses": {"Date": "2026-01-05", "Contract ID": "K-1", "Amount": "10"},
+}
+
+
+def test_the_money_columns_listed_are_those_checked_against_the_contracts_currency():
+    money = dict(sections(section_body("Cell formats"), 3))["Money"]
+    (listed,) = [table for table in tables(money) if table[0] == MONEY_TABLE]
+    documented = {(tab, name) for tab, names in listed[1:] for name in re.findall(r"`([^`]+)`", names)}
+    tabs = {}
+    for tab in INPUT_TABS:  # the valid row, then a copy of it per column with `EUR 5` in that column
+        names = [column.name for column in tab.columns]
+        rows = [[VALID_ROWS[tab.name].get(name, "") for name in names]]
+        for i, name in enumerate(names):
+            row = list(rows[0])
+            if tab.name in ("Clients", "Contracts"):
+                row[0] = f"{row[0]}-{i}"  # a row of its own
+            row[i] = "EUR 5"
+            rows.append(row)
+        tabs[tab.name] = [names, *rows]
+    book, problems = validated(MemoryBook(tabs), dt.date(2026, 6, 30))
+    checked = problems[problems["Problem"].str.contains("is in EUR but the contract is in USD")]
+    assert set(zip(checked["Tab"], checked["Column"])) == documented
+    assert (checked["Severity"] == "error").tolist() == (checked["Column"] != "Alert At").tolist()
+    assert all(2 in frame["row"].tolist() for frame in book)  # each tab's valid row is valid indeed

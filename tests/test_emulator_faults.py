@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import gspread
@@ -68,6 +69,34 @@ def test_slow_answer_times_out_but_the_change_is_made(book, emulator, gspread_cl
     with pytest.raises(requests.Timeout):
         book.batch_update(ADD_SHEET)
     assert len(emulator.sheet_properties(book.id)) == 2
+
+
+def test_a_late_request_lands_after_later_ones(book, emulator, gspread_client):
+    late, refused = emulator.faults.late(seconds=0.5, method="POST", route=BATCH[1]), []
+
+    def send_first() -> None:
+        with pytest.raises(gspread.exceptions.APIError) as error:
+            book.batch_update(ADD_SHEET)
+        refused.append(error.value.error["message"])
+
+    first = threading.Thread(target=send_first)
+    first.start()
+    assert late.taken.wait(5)
+    book.batch_update({"requests": [{"addSheet": {"properties": {"title": "balances"}}}]})  # lands first
+    first.join(5)
+    assert late.landed.is_set() and refused == [
+        'Invalid requests[0].addSheet: A sheet with the name "Balances" already exists. Please enter another name.']
+    assert [p["title"] for p in emulator.sheet_properties(book.id)] == ["Sheet1", "balances"]
+
+
+def test_a_late_request_without_an_answer_lands_after_its_retry(book, emulator):
+    late = emulator.faults.late(seconds=0.3, method="POST", route=BATCH[1], answer=False)
+    with pytest.raises(requests.ConnectionError):
+        book.batch_update(ADD_SHEET)
+    assert len(emulator.sheet_properties(book.id)) == 1  # not done yet
+    book.batch_update(ADD_SHEET)  # the retry
+    assert late.landed.wait(5)
+    assert [p["title"] for p in emulator.sheet_properties(book.id)] == ["Sheet1", "Balances"]
 
 
 def test_storage_quota_and_permission_denied(emulator, gspread_client):

@@ -41,7 +41,7 @@ def test_batch_update_is_atomic(book, emulator):
 
 def test_unknown_sheet_ids_and_the_last_sheet(book):
     assert refusal(lambda: book.batch_update({"requests": [{"deleteSheet": {"sheetId": 42}}]}))["message"] == \
-        "Invalid requests[0].deleteSheet: No grid with id: 42"
+        "Invalid requests[0].deleteSheet: No sheet with id: 42"
     assert refusal(lambda: book.batch_update({"requests": [{"deleteSheet": {"sheetId": 0}}]}))["message"] == \
         "Invalid requests[0].deleteSheet: You can't remove all the sheets in a document."
 

@@ -3,6 +3,7 @@ import datetime as dt
 import json
 import os
 import random
+from decimal import Decimal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from sync.backends.memory import MemoryBook
 from sync.backends.xlsx import LocalWorkbook
 from sync.config import Config
 from sync.errors import SyncError
-from sync.schema import INPUT_TAB_NAMES, SYNC_LOG
+from sync.schema import DATE_COLUMNS, INPUT_TAB_NAMES, SYNC_LOG
 from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, sheet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,13 +112,15 @@ def test_the_request_budget_grows_only_with_read_blocks(emulator, rows, reads):
     result = run(google(emulator, spreadsheet))
     assert result.exit_code == 0
     clients = len(tabs["Clients"]) - 1
-    # team: metadata, the read blocks, batchUpdate, values:batchUpdate; per client: audit, metadata, 2 writes
-    assert total(emulator) == 3 + reads + 4 * clients, dict(emulator.counts)
-    assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == reads
+    # team: metadata, the read blocks, batchUpdate, values:batchUpdate; per client: audit, metadata, 2 writes,
+    # and the first time, as the spreadsheet has no mark yet, a values:batchGet to see that it is empty
+    assert total(emulator) == 3 + reads + 5 * clients, dict(emulator.counts)
+    assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == reads + clients
     assert emulator.counts[("POST", "/v4/spreadsheets/{id}:batchUpdate")] == 1 + clients
     emulator.reset_counts()
-    run(google(emulator, spreadsheet))  # a second run: tabs exist, charts exist, same budget
+    run(google(emulator, spreadsheet))  # a second run: tabs, charts and marks exist
     assert total(emulator) == 3 + reads + 4 * clients
+    assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == reads
 
 
 def test_the_request_budget_does_not_grow_with_contracts(emulator):
@@ -127,6 +130,9 @@ def test_the_request_budget_does_not_grow_with_contracts(emulator):
     time = [TIME[0]] + [["2026-05-01", "Ann", f"K-{i % 60}", "work", "", "1", "", ""] for i in range(600)]
     tabs = {**team_tabs(emulator, clients=clients, time=time), "Contracts": contracts}
     spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    emulator.reset_counts()
+    assert run(google(emulator, spreadsheet)).exit_code == 0
+    assert total(emulator) == 3 + read_blocks(emulator, spreadsheet) + 5 * 30, dict(emulator.counts)  # see above
     emulator.reset_counts()
     assert run(google(emulator, spreadsheet)).exit_code == 0
     assert total(emulator) == 3 + read_blocks(emulator, spreadsheet) + 4 * 30, dict(emulator.counts)
@@ -139,6 +145,7 @@ def test_duration_cells_cost_one_more_read_and_are_read_as_hours(emulator):
     | 2026-05-01 | K-1         | 2     |
     """)
     spreadsheet = emulator.create_spreadsheet("Team", team_tabs(emulator, time=time), value_input="USER_ENTERED")
+    run(google(emulator, spreadsheet))  # the client spreadsheets get their marks
     emulator.reset_counts()
     result = run(google(emulator, spreadsheet))
     assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == 2  # the tabs, then Hours shown
@@ -150,6 +157,20 @@ def same_cells(read, shown):
     def plain(cell):
         return cell.total_seconds() / 86400 if isinstance(cell, dt.timedelta) else cell
     return [[plain(cell) for cell in row] for row in read] == shown
+
+
+def column_rows(emulator, spreadsheet) -> int:
+    """Grid rows of the columns read again for their cells' kinds: every column but the date
+    columns that holds a number (such a number may be a date, time or duration cell)."""
+    rows = 0
+    for props in emulator.sheet_properties(spreadsheet):
+        if props["title"] not in INPUT_TAB_NAMES:
+            continue
+        header, *cells = emulator.values(spreadsheet, props["title"])
+        numeric = {c for row in cells for c, cell in enumerate(row) if isinstance(cell, (int, float))
+                   and not isinstance(cell, bool) and header[c] not in DATE_COLUMNS}
+        rows += len(numeric) * props["gridProperties"]["rowCount"]
+    return rows
 
 
 def test_blocks_join_up_as_one_read_would(emulator, monkeypatch):
@@ -164,11 +185,11 @@ def test_blocks_join_up_as_one_read_would(emulator, monkeypatch):
         worksheet.resize(rows=len(tabs[worksheet.title]) + 2)  # small grids, so a few blocks each
     whole = run(google(emulator, spreadsheet))
     monkeypatch.setattr(google_backend, "READ_BLOCK_ROWS", 4)
-    monkeypatch.setattr(google_backend, "HOURS_BLOCK_ROWS", 3)
+    monkeypatch.setattr(google_backend, "COLUMN_BLOCK_ROWS", 3)
     emulator.reset_counts()
     read = google(emulator, spreadsheet).read_tabs(list(INPUT_TAB_NAMES))
     assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == \
-        read_blocks(emulator, spreadsheet, 4) + -(-(len(time) + 2) // 3)
+        read_blocks(emulator, spreadsheet, 4) + -(-column_rows(emulator, spreadsheet) // 3)
     assert any(isinstance(cell, dt.timedelta) for row in read["Time"] for cell in row)
     for name, rows in read.items():
         assert same_cells(rows, emulator.values(spreadsheet, name)), name
@@ -192,7 +213,7 @@ def test_a_300k_row_time_tab_is_read_in_bounded_blocks(emulator):
     emulator.reset_counts()
     read = backend.read_tabs(list(INPUT_TAB_NAMES))
     reads = emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")]
-    assert reads == read_blocks(emulator, spreadsheet) + -(-300_001 // google_backend.HOURS_BLOCK_ROWS)
+    assert reads == read_blocks(emulator, spreadsheet) + -(-300_001 // google_backend.COLUMN_BLOCK_ROWS)
     assert max(sizes) < 5_000_000, sizes
     assert len(read["Time"]) == 300_001
     for name, rows in read.items():
@@ -455,3 +476,21 @@ def test_credentials_files_are_read_or_refused_in_one_line(tmp_path):
             load_credentials(bad)
     with pytest.raises(SyncError, match="no Google credentials"):
         load_credentials(None)
+
+
+def test_a_date_or_time_typed_into_any_number_column_is_read_as_what_it_is(emulator):
+    """Not only Hours: a date typed into Amount is refused as a date (not paid as 46,000 and some),
+    and Included Hours typed 7:30 is 7.5 hours (not 0.3125 of a day), as in a local workbook."""
+    contracts = [CONTRACTS[0] + ["Period", "Included Hours"], CONTRACTS[1] + ["monthly", "7:30"],
+                 *[row + ["", ""] for row in CONTRACTS[2:]]]
+    payments = PAYMENTS + [["2026-05-02", "K-1", "2026-05-03", "", ""]]
+    tabs = {**team_tabs(emulator), "Contracts": contracts, "Payments": payments}
+    spreadsheet = emulator.create_spreadsheet("Team", tabs, value_input="USER_ENTERED")
+    on_google, in_memory = run(google(emulator, spreadsheet)), run(MemoryBook(tabs))
+    assert ["Payments", len(payments), "Amount", "2026-05-03", "is not an amount", "error"] in \
+        on_google.problems.values.tolist()
+    assert on_google.tables["Periods"].frame.equals(in_memory.tables["Periods"].frame)
+    assert on_google.tables["Periods"].frame["Included"].iloc[0] == Decimal("7.50")
+    assert on_google.tables["Balances"].frame.equals(in_memory.tables["Balances"].frame)
+    where = ["Tab", "Row", "Column", "Severity"]  # the text is refused with the hint a typed text gets
+    assert on_google.problems[where].equals(in_memory.problems[where])

@@ -16,8 +16,11 @@ from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from sync import pipeline
-from sync.backends import xlsx
+from concurrent.futures import ProcessPoolExecutor
+
+from sync.backends import xlsx_summaries
 from sync.backends.xlsx import LocalWorkbook
+from sync.backends.xlsx_marks import PROPERTY_FORMAT
 from sync.config import Config
 from sync.errors import SyncError
 from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME
@@ -28,8 +31,9 @@ REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 OUTPUT_TABS = ("Balances", "Monthly", "Periods", "Errors")
 SYNC_LOG = "Sync Log"
+# The first run also gives the book its `contract-sync book` property (the mark of its client summaries).
 MAY_CHANGE = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml",
-              "xl/calcChain.xml"}
+              "xl/calcChain.xml", "_rels/.rels", "docProps/custom.xml"}
 # Every cell is written as typed text, as in tests/books.py: nothing becomes a formula or a number.
 AS_TYPED = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 INPUT_TABS = {"Clients": CLIENTS, "Contracts": CONTRACTS, "Rates": RATES, "Time": TIME, "Payments": PAYMENTS,
@@ -148,7 +152,7 @@ def assert_only_outputs_changed(original: bytes, path: Path) -> None:
         if name not in MAY_CHANGE:
             assert name in after, name
             assert after[name] == data, name
-    assert set(after) - set(before) <= set(sheet_parts(path.read_bytes()).values()) - set(before)
+    assert set(after) - set(before) <= {*sheet_parts(path.read_bytes()).values(), "docProps/custom.xml"} - set(before)
     old_tabs = read_tabs_bytes(original)
     new_tabs = read_tabs(path)
     assert list(new_tabs) == [*old_tabs, *OUTPUT_TABS, SYNC_LOG]
@@ -193,8 +197,9 @@ def test_input_parts_and_cells_survive_two_runs(team):
 # --- a client sees only their own rows --------------------------------------------------
 
 def xml_text(client_file: Path) -> str:
-    return "\n".join(data.decode("utf-8") for name, data in parts(client_file.read_bytes()).items()
-                     if name.endswith((".xml", ".rels")))
+    """Every XML part's text, but the id every custom property carries (which holds 'C-1')."""
+    return "\n".join(data.decode("utf-8").replace(PROPERTY_FORMAT, "")
+                     for name, data in parts(client_file.read_bytes()).items() if name.endswith((".xml", ".rels")))
 
 
 @pytest.mark.parametrize("client, other", [("C-1", "C-2"), ("C-2", "C-1")])
@@ -264,7 +269,7 @@ def test_a_relative_summary_sheet_is_beside_the_team_workbook(tmp_path, monkeypa
 def test_a_second_client_on_the_same_file_is_a_warning_not_a_leak(team):
     write_team_book(team, Clients=clients_with("shared.xlsx", "shared.xlsx"))
     result = run(team)
-    assert result.exit_code == 0
+    assert result.exit_code == 1 and result.unwritten == ["C-2"]
     assert errors_tab(team) == [["Clients", 3, "Summary Sheet", "shared.xlsx",
                                  "is also the summary of Clients row 2; summary not written", "warning"]]
     shared = team.parent / "shared.xlsx"
@@ -287,7 +292,7 @@ def test_the_team_workbook_is_never_a_summary(tmp_path, target):
     team = write_team_book(tmp_path / "team.xlsx", Clients=clients_with("", target))
     original = team.read_bytes()
     result = run(team)
-    assert result.exit_code == 0
+    assert result.exit_code == 1 and result.unwritten == ["C-2"]
     assert errors_tab(team) == [["Clients", 3, "Summary Sheet", target,
                                  "is the team workbook itself; summary not written", "warning"]]
     assert_only_outputs_changed(original, team)
@@ -305,44 +310,76 @@ def book_parts(path: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def in_workers(monkeypatch, tmp_path) -> Path:
-    """Client summaries written by two forked workers, a book at a time, however small the run; the
-    file returned lists the process of each book written."""
-    monkeypatch.setattr(xlsx, "_cores", lambda: 2)
-    monkeypatch.setattr(xlsx, "PARALLEL_ROWS", 0)
-    monkeypatch.setattr(xlsx, "BOOKS_TOGETHER", 1)
-    log = tmp_path / "writers.txt"
-    write_summaries = xlsx._write_summaries
+def in_workers(monkeypatch) -> list[int]:
+    """Client summaries written by two worker processes (and this one), a book at a time, however
+    small the run; the list returned gets the process IDs of the workers of each pool used."""
+    monkeypatch.setattr(xlsx_summaries, "_cores", lambda: 3)
+    monkeypatch.setattr(xlsx_summaries, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(xlsx_summaries, "BOOKS_TOGETHER", 1)
+    workers: list[int] = []
 
-    def logged(summaries, cells):
-        write_summaries(summaries, cells)
-        with open(log, "a") as file:
-            file.write(f"{os.getpid()}\n")
+    class Watched(ProcessPoolExecutor):
+        def shutdown(self, *args, **kwargs):
+            workers.extend(self._processes or {})
+            super().shutdown(*args, **kwargs)
 
-    monkeypatch.setattr(xlsx, "_write_summaries", logged)
-    return log
+    monkeypatch.setattr(xlsx_summaries, "ProcessPoolExecutor", Watched)
+    return workers
 
 
 def test_summaries_written_in_workers_are_those_written_one_by_one(team, in_workers, monkeypatch):
     clients = team.parent / "clients"
     with monkeypatch.context() as one_by_one:
-        one_by_one.setattr(xlsx, "_cores", lambda: 1)
+        one_by_one.setattr(xlsx_summaries, "_cores", lambda: 1)
         run(team)
+    assert in_workers == []
     alone = {path.name: book_parts(path) for path in clients.iterdir()}
-    in_workers.unlink()
+    for path in clients.iterdir():
+        path.unlink()
     run(team)
-    writers = in_workers.read_text().split()
-    assert len(writers) == 2 and str(os.getpid()) not in writers
+    assert len(set(in_workers)) == 1 and os.getpid() not in in_workers  # two books: one worker, and this process
     assert {path.name: book_parts(path) for path in clients.iterdir()} == alone
     assert sorted(alone) == ["C-1.xlsx", "C-2.xlsx"]
 
 
-def test_a_summary_a_worker_cannot_write_stops_the_run(team, in_workers):
-    write_team_book(team, Clients=clients_with("", "team.xlsx/acme.xlsx"))  # below a file: no folder there
-    with pytest.raises(SyncError, match="cannot write client summary .*team.xlsx.acme.xlsx"):
-        run(team)
-    assert sorted(p.name for p in team.parent.iterdir()) == ["clients", "team.xlsx", "writers.txt"]
+def after_the_team_tabs(monkeypatch, step) -> None:
+    """Run `step` once the team's tabs are written, between the run's plan and its summaries."""
+    write_tabs, steps = LocalWorkbook.write_tabs, [step]
+
+    def then_step(self, tables, hidden=frozenset()):
+        write_tabs(self, tables, hidden)
+        while steps:
+            steps.pop()()
+    monkeypatch.setattr(LocalWorkbook, "write_tabs", then_step)
+
+
+def test_a_summary_a_worker_cannot_write_is_that_clients_warning(team, in_workers, monkeypatch):
+    folder = team.parent / "acme"
+    folder.mkdir()
+    write_team_book(team, Clients=clients_with("", "acme/summary.xlsx"))
+    after_the_team_tabs(monkeypatch, lambda: folder.rmdir() or folder.write_text("a file where the folder was"))
+    result = run(team)
+    assert result.exit_code == 1 and result.unwritten == ["C-2"] and in_workers
+    assert [row[:3] + row[4:] for row in errors_tab(team)] == [
+        ["Clients", 3, "Summary Sheet", "cannot be written (File exists); summary not written", "warning"]]
     assert [p.name for p in (team.parent / "clients").iterdir()] == ["C-1.xlsx"]
+    assert folder.read_text() == "a file where the folder was"
+    assert log_results(team) == ["1 client summary not written"]
+
+
+def test_a_file_put_in_place_after_the_plan_is_never_replaced(team, monkeypatch):
+    theirs = b"their notes"  # not a workbook the sync wrote
+    target = team.parent / "clients" / "C-2.xlsx"
+    after_the_team_tabs(monkeypatch, lambda: target.parent.mkdir(exist_ok=True) or target.write_bytes(theirs))
+    result = run(team)
+    assert result.unwritten == ["C-2"] and target.read_bytes() == theirs
+    assert "never replaced" in errors_tab(team)[0][4]
+
+
+def log_results(team: Path) -> list[str]:
+    """The Result of each run in the Sync Log, newest first."""
+    rows = CalamineWorkbook.from_path(str(team)).get_sheet_by_name("Sync Log").to_python()
+    return [row[-1] for row in rows[1:]]
 
 
 # --- someone else saved the book during the run -----------------------------------------

@@ -10,6 +10,7 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from sync import pipeline
+from sync.backends import ClientSummary
 from sync.backends.client_book import write_client_workbook
 from sync.backends.memory import MemoryBook
 from sync.backends.xlsx import LocalWorkbook
@@ -194,7 +195,8 @@ def test_google_writes_the_periods_tabs(emulator):
     backend = google(emulator, team)
     backend.read_tabs(["Clients"])
     backend.write_tabs(tables_of(ledger))
-    backend.write_client_summary(acme, "Acme Ltd - contract summary", client(ledger, "C-1"))
+    summary = ClientSummary(acme, "C-1", "Acme Ltd - contract summary", client(ledger, "C-1"))
+    assert backend.write_client_summaries([summary]) == {}
     serial = (dt.date(2026, 6, 1) - dt.date(1899, 12, 30)).days
     periods = emulator.values(team, "Periods")
     assert periods[0] == list(PERIODS_COLUMNS) and periods[2][:4] == ["K-1", serial, serial + 29, 10]

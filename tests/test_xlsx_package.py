@@ -22,7 +22,8 @@ from python_calamine import CalamineWorkbook
 
 from sync.backends import xlsx_package
 from sync.backends.xlsx import LocalWorkbook
-from sync.backends.xlsx_package import fill_sheets, replace_sheets
+from sync.backends.xlsx_marks import MARK_BOOK
+from sync.backends.xlsx_package import Package, fill_sheets, replace_sheets
 from sync.backends.xlsx_sheet import encode_columns, team_cells
 from sync.errors import SyncError
 from sync.table import Table
@@ -137,13 +138,30 @@ def cell_xfs(package: bytes) -> list[bytes]:
 
 @pytest.fixture(params=["replace_sheets", "LocalWorkbook"])
 def written(request, tmp_path) -> bytes:
-    """team_book() with the output tables written, in memory or through the file backend."""
+    """team_book() with the output tables written, in memory or through the file backend (without
+    the book's mark: see test_the_file_backend_adds_only_the_books_mark)."""
     if request.param == "replace_sheets":
         return replace_sheets(team_book(), output_tables())
     path = tmp_path / "team.xlsx"
     path.write_bytes(team_book())
     LocalWorkbook(path).write_tabs(output_tables())
-    return path.read_bytes()
+    package = Package(path.read_bytes())
+    package.delete("docProps/custom.xml")
+    for rel in package.rels(""):
+        if rel.get("Target") == "docProps/custom.xml":
+            package.rels("").remove(rel)
+            package.touch("_rels/.rels")
+    return package.to_bytes()
+
+
+def test_the_file_backend_adds_only_the_books_mark(tmp_path):
+    path = tmp_path / "team.xlsx"
+    path.write_bytes(team_book())
+    LocalWorkbook(path).write_tabs(output_tables())
+    on_file, in_memory = parts(path.read_bytes()), parts(replace_sheets(team_book(), output_tables()))
+    assert set(on_file) - set(in_memory) == {"docProps/custom.xml"}
+    assert {name for name in in_memory if on_file[name] != in_memory[name]} == {"_rels/.rels", "[Content_Types].xml"}
+    assert b"contract-sync book" in on_file["docProps/custom.xml"]
 
 
 def test_every_input_part_is_byte_identical(written):
@@ -403,7 +421,8 @@ def test_write_tabs_replaces_the_file_atomically(book_path):
     workbook = LocalWorkbook(book_path)
     assert workbook.read_tabs(["Clients"])["Clients"].rows()[1][:2] == ["C1", "Acme"]
     workbook.write_tabs(output_tables())
-    assert parts(book_path.read_bytes()) == parts(replace_sheets(team_book(), output_tables()))
+    assert parts(book_path.read_bytes()) == parts(replace_sheets(team_book(), output_tables(),
+                                                                 properties={MARK_BOOK: workbook.book_id}))
     assert book_path.stat().st_mode & 0o777 == 0o640
     assert os.listdir(book_path.parent) == ["team.xlsx"]
     workbook.write_tabs(output_tables())  # a second write in the same run sees its own file

@@ -1,6 +1,7 @@
 """The spreadsheet seam: every backend reads input tabs and writes output tabs."""
 from __future__ import annotations
 
+import hashlib
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
@@ -27,6 +28,23 @@ class ColumnTab(NamedTuple):
 RawTab = list[list[Any]] | ColumnTab
 
 
+class ClientSummary(NamedTuple):
+    """One client's summary book: where it goes, whose it is, its title and its tables (CLIENT_TABS)."""
+
+    location: str
+    client_id: str
+    title: str
+    tables: dict[str, Table]
+
+
+def client_mark(client_id: str) -> str:
+    """A Client ID as the mark a summary carries: a spreadsheet keeps at most 255 characters of a
+    property, so a longer ID is marked by its digest."""
+    if len(client_id.encode("utf-16-le")) <= 2 * 255:
+        return client_id
+    return "sha256:" + hashlib.sha256(client_id.encode("utf-8")).hexdigest()
+
+
 class Backend(Protocol):
     """Where the team's book lives. Implementations: local .xlsx, in-memory, Google Sheets."""
 
@@ -48,17 +66,22 @@ class Backend(Protocol):
     def api_requests(self) -> int | None:
         """API requests made so far (None for a local file)."""
 
+    def confirm_lock(self) -> None:
+        """Raise SyncBusy when this run no longer holds the book's lock (a lease that ran out and was
+        taken over); a lease near its end is renewed. The pipeline calls it before e-mailing; a
+        backend whose lock can be lost calls it before each of its writes too."""
+
     def summary_location(self, client_id: str, target: str) -> str:
         """Where a client's summary goes, from its Summary Sheet cell (blank = the default); no I/O.
 
-        Raises ValueError with a one-line reason when `target` cannot be used."""
+        Raises SummaryRefused with a one-line reason when `target` cannot be used."""
 
-    def audit_summary(self, location: str, allowed: list[str]) -> list[str]:
-        """One line per person or group beyond `allowed` who can open the summary (none for files)."""
+    def check_summary(self, location: str, client_id: str, title: str, allowed: list[str]) -> list[str]:
+        """Before the run writes: raise SummaryRefused when this summary must not be written at its
+        `location` (it is not this sync's summary of this client, it cannot be reached, ...); otherwise
+        one line per person or group beyond `allowed` who can open it (none for files)."""
 
-    def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
-        """Write one client's summary book (tabs Summary, Activity, Payments, Statement, Periods) at `location`."""
-
-    def write_client_summaries(self, summaries: list[tuple[str, str, dict[str, Table]]]) -> None:
-        """write_client_summary(location, title, tables) for each; together, where that is faster
-        (the local workbook shares the books out among the cores)."""
+    def write_client_summaries(self, summaries: list[ClientSummary]) -> dict[str, str]:
+        """Write each client's summary book (tabs Summary, Activity, Payments, Statement, Periods),
+        each checked again just before its write as check_summary does. Returns location -> the
+        one-line reason for every summary not written; one failing client never stops the others."""

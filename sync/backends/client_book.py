@@ -5,13 +5,11 @@ import datetime as dt
 import io
 import math
 import numbers
-import os
 import re
-import secrets
 from decimal import Decimal
 from itertools import groupby, zip_longest
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -21,6 +19,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from sync.backends.files import replace_file
 from sync.backends.xlsx_package import fill_sheets
 from sync.backends.xlsx_sheet import (CellCache, CellWriter, Cells, Column, StyleKey, encode_tables, inline_strings,
                                      per_value, texts_with)
@@ -51,28 +50,23 @@ EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 
 
 def write_client_workbook(path: Path, tables: dict[str, Table], title: str, cache: CellCache | None = None,
-                          encoded: dict[str, list[Column]] | None = None) -> None:
+                          encoded: dict[str, list[Column]] | None = None, mark: dict[str, str] | None = None,
+                          check: Callable[[], None] | None = None) -> None:
     """Write `tables` as the CLIENT_TABS of a new book at `path`, replacing any old one atomically.
 
     A tab missing from `tables` is written as its header alone. A `cache` shared by the books of a
     run makes each value they share into a cell once; `encoded` is the book's encode_fast_tabs().
+    `mark` becomes the book's custom document properties (xlsx_marks); `check` runs just before the
+    new file takes the old one's place, and stops the replacement by raising.
     """
     unknown = sorted(set(tables) - set(CLIENT_TABS))
     if unknown:
         raise ValueError(f"not client tabs: {unknown}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        # A fresh file via open() gets the usual 0o666 & ~umask mode, which mkstemp's 0o600 would not.
-        with open(temp, "xb") as handle:
-            _write_book(handle, tables, title, encode_fast_tabs([tables], cache)[0] if encoded is None else encoded)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    fast = encode_fast_tabs([tables], cache)[0] if encoded is None else encoded
+    # Atomic, and an old summary's owner, group and mode are kept; a read-only one raises files.ReadOnly.
+    replace_file(path, lambda handle: _write_book(handle, tables, title, fast, mark or {}), check)
 
 
 def encode_fast_tabs(books: list[dict[str, Table]], cache: CellCache | None = None) -> list[dict[str, list[Column]]]:
@@ -151,10 +145,13 @@ def balance_by_month(statement: Table) -> BalanceByMonth:
                           [[month] + [closings.get((cid, month)) for cid in ids] for month in months])
 
 
-def _write_book(handle: IO[bytes], tables: dict[str, Table], title: str, fast: dict[str, list[Column]]) -> None:
+def _write_book(handle: IO[bytes], tables: dict[str, Table], title: str, fast: dict[str, list[Column]],
+                mark: dict[str, str]) -> None:
     book = io.BytesIO()
     workbook = xlsxwriter.Workbook(book, {**WORKBOOK_OPTIONS, "in_memory": True})
     workbook.set_properties({"title": title})
+    for name, value in mark.items():
+        workbook.set_custom_property(name, value, "text")
     workbook.read_only_recommended()
     formats = _Formats(workbook)
     statement = tables.get("Statement")

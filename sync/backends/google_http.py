@@ -129,10 +129,14 @@ def load_credentials(path: Path | None) -> tuple[Credentials, str]:
     raise SyncError(f"credentials file {path} is neither a service-account key nor an authorized-user file")
 
 
+class GoogleUnavailable(SyncError):
+    """Google could not be reached, or kept refusing (429, 5xx), for as long as retries went on."""
+
+
 def explain(error: Exception, what: str, account: str) -> SyncError:
     """An API failure as one line a person can act on."""
     if isinstance(error, (requests.ConnectionError, requests.Timeout)):
-        return SyncError(f"cannot reach Google for {what}: {type(error).__name__} (gave up after retrying)")
+        return GoogleUnavailable(f"cannot reach Google for {what}: {type(error).__name__} (gave up after retrying)")
     if not isinstance(error, APIError):
         return SyncError(f"{what}: {error}")
     message = str(error.error.get("message", "")).splitlines()[0] if error.error else ""
@@ -151,5 +155,6 @@ def explain(error: Exception, what: str, account: str) -> SyncError:
     if error.code == 404:
         return SyncError(f"{what} not found: check the ID or link")
     if error.code == 429:
-        return SyncError(f"Google's quota was exceeded for {what} even after retrying; run again later")
-    return SyncError(f"Google answered {error.code} for {what}: {message}")
+        return GoogleUnavailable(f"Google's quota was exceeded for {what} even after retrying; run again later")
+    kind = GoogleUnavailable if error.code in RETRY_STATUSES else SyncError
+    return kind(f"Google answered {error.code} for {what}: {message}")

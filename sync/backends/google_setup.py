@@ -4,15 +4,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sync.backends.google import EPOCH, GoogleSheet, new_sheet_id, a1
+import pandas as pd
+
+from sync.backends.google import GoogleSheet
+from sync.backends.google_cells import EPOCH, a1, new_sheet_id
+from sync.backends.google_summaries import mark_requests
+from sync.cells import parse_text
 from sync.config import Config
-from sync.errors import SyncError
+from sync.errors import SummaryRefused, SyncError
 from sync.init_book import EXAMPLE_ROWS
 from sync.load import column_letter, input_frames
-from sync.schema import INPUT_TAB_NAMES, INPUT_TABS, addresses, header_key
+from sync.schema import INPUT_TAB_NAMES, INPUT_TABS, addresses, header_key, tab_key
 from sync.validate import validate
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
+LINK = "https://docs.google.com/spreadsheets/d/"
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 TEMPLATE_ROWS = 1000
 FORMATS = {"Date": ("DATE", "yyyy-mm-dd"), "Start": ("DATE", "yyyy-mm-dd"), "End": ("DATE", "yyyy-mm-dd"),
@@ -75,31 +81,68 @@ def _template_cell(value: object) -> object:
 def share_summaries(sheet: GoogleSheet, config: Config) -> list[str]:
     """Create missing client spreadsheets, share each read-only with its client, fill blank Summary Sheet cells.
 
-    Cells are filled even when a later client fails, so no created spreadsheet is ever lost track of.
+    It holds the sync's lock, as a run does, and puts each new link in the row of its Client ID as
+    the Clients tab is when the links are written: a row inserted meanwhile cannot move a link to
+    another client. Each new spreadsheet carries the sync's mark for its client from the start, so a
+    link that ends up in the wrong row anyway is refused by the run, never written. Links are
+    written even when a later client fails, so no created spreadsheet is ever lost track of.
     """
-    raw = sheet.read_tabs(list(INPUT_TAB_NAMES))
-    book, _ = validate(input_frames(raw), config, dt.date.today())
-    header = [header_key(cell) for cell in raw["Clients"][0]]
-    if header_key("Summary Sheet") not in header:
-        raise SyncError("the Clients tab has no Summary Sheet column: add one, then run share again")
-    letter = column_letter(header.index(header_key("Summary Sheet")))
-    title = sheet.sheets[header_key("Clients")]["properties"]["title"]
-    lines, filled = [], []
-    try:
-        for client in book.clients.itertuples():
-            location = client.summary_sheet and sheet.summary_location(client.client_id, client.summary_sheet)
-            if not location:
-                location = _create(sheet, f"{client.name} - contract summary", config.drive_folder)
-                filled.append({"range": f"{a1(title)}!{letter}{client.row}",
-                               "values": [[f"https://docs.google.com/spreadsheets/d/{location}"]]})
-                lines.append(f"{client.client_id}: created spreadsheet {location}")
-            added = _share(sheet, location, addresses(client.email), config)
-            lines.append(f"{client.client_id}: shared read-only with {', '.join(added)}" if added
-                         else f"{client.client_id}: already shared with every address")
-    finally:
-        if filled:
-            sheet.call(f"spreadsheet {sheet.id}", "values_batch_update", sheet.id,
-                        {"valueInputOption": "RAW", "data": filled})
+    with sheet.lock(config.lock_wait):
+        raw = sheet.read_tabs(list(INPUT_TAB_NAMES))
+        book, _ = validate(input_frames(raw), config, dt.date.today())
+        header = [header_key(cell) for cell in raw["Clients"][0]]
+        if header_key("Summary Sheet") not in header:
+            raise SyncError("the Clients tab has no Summary Sheet column: add one, then run share again")
+        lines, created = [], {}
+        try:
+            for client in book.clients.itertuples():
+                if client.summary_sheet:
+                    try:
+                        location = sheet.summary_location(client.client_id, client.summary_sheet)
+                    except SummaryRefused as reason:
+                        lines.append(f"{client.client_id}: Summary Sheet {reason}; not shared")
+                        continue
+                else:
+                    location = _create(sheet, f"{client.name} - contract summary", config.drive_folder)
+                    sheet.call(f"client spreadsheet {location}", "batch_update", location,
+                               {"requests": mark_requests(client.client_id, sheet.id)})
+                    created[client.client_id] = location
+                    lines.append(f"{client.client_id}: created spreadsheet {location}")
+                added = _share(sheet, location, addresses(client.email), config)
+                lines.append(f"{client.client_id}: shared read-only with {', '.join(added)}" if added
+                             else f"{client.client_id}: already shared with every address")
+        finally:
+            if created:
+                lines += _link(sheet, created)
+    return lines
+
+
+def _link(sheet: GoogleSheet, created: dict[str, str]) -> list[str]:
+    """Write each new spreadsheet's link into the blank Summary Sheet cell of the one row of its
+    Client ID, on the Clients tab read again now; a line for each link that has no such row."""
+    rows = sheet.read_tabs(["Clients"]).get("Clients") or [[]]
+    header = [header_key(cell) for cell in rows[0]]
+    if header_key("Client ID") not in header or header_key("Summary Sheet") not in header:
+        return [f"{client_id}: the Clients tab changed; put {LINK}{location} in its Summary Sheet cell yourself"
+                for client_id, location in created.items()]
+    id_col, link_col = header.index(header_key("Client ID")), header.index(header_key("Summary Sheet"))
+    cells = [[*row, None, None][:max(id_col, link_col) + 1] for row in rows[1:]]
+    ids = parse_text(pd.Series([row[id_col] for row in cells], dtype=object)).tolist()
+    blank = parse_text(pd.Series([row[link_col] for row in cells], dtype=object)).eq("").tolist()
+    title = sheet.sheets[tab_key("Clients")]["properties"]["title"]
+    data, lines = [], []
+    for client_id, location in created.items():
+        at = [r for r, found in enumerate(ids) if found == client_id]
+        if len(at) != 1 or not blank[at[0]]:
+            why = "is no longer on the Clients tab" if not at else "is on more than one row" if len(at) > 1 \
+                else "has a Summary Sheet now"
+            lines.append(f"{client_id}: {why}; its new spreadsheet {LINK}{location} was not linked: put it in "
+                         "the right Summary Sheet cell yourself")
+            continue
+        data.append({"range": f"{a1(title)}!{column_letter(link_col)}{at[0] + 2}", "values": [[LINK + location]]})
+    if data:
+        sheet.confirm_lock()
+        sheet.call(f"spreadsheet {sheet.id}", "values_batch_update", sheet.id, {"valueInputOption": "RAW", "data": data})
     return lines
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 
-from sync.backends import RawTab
+from sync.backends import ClientSummary, RawTab
+from sync.schema import find_tabs, tab_key
 from sync.table import Table
 
 
@@ -17,30 +18,42 @@ class MemoryBook:
         self.titles: dict[str, str] = {}
 
     def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
-        tabs = self.tabs | {name: [table.columns, *table.rows()] for name, table in self.outputs.items()}
-        by_key = {name.strip().casefold(): name for name in tabs}
-        found = {name: by_key.get(name.casefold()) for name in names}
-        return {name: [list(row) for row in tabs[key]] for name, key in found.items() if key is not None}
+        found = find_tabs(self._titles(), names)
+        return {name: self._rows(title) for name, title in found.items()}
 
     def write_tabs(self, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> None:
+        find_tabs(self._titles(), tables)  # as every backend, refuses a book where two tabs match one name
+        for name in tables:  # a table replaces the tab it matches, however that is spelled
+            self.outputs = {old: table for old, table in self.outputs.items() if tab_key(old) != tab_key(name)}
         self.outputs.update(tables)
         self.hidden = set(hidden)
 
+    def _titles(self) -> list[str]:
+        """Every tab's name: each output written takes the place of the given tab it matches."""
+        written = {tab_key(name) for name in self.outputs}
+        return [name for name in self.tabs if tab_key(name) not in written] + list(self.outputs)
+
+    def _rows(self, title: str) -> list[list]:
+        if title in self.outputs:
+            return [list(self.outputs[title].columns), *self.outputs[title].rows()]
+        return [list(row) for row in self.tabs[title]]
+
     def lock(self, wait_seconds: float) -> AbstractContextManager[None]:
         return nullcontext()  # one process holds the book
+
+    def confirm_lock(self) -> None:
+        pass
 
     api_requests = None
 
     def summary_location(self, client_id: str, target: str) -> str:
         return target or f"clients/{client_id}"
 
-    def audit_summary(self, location: str, allowed: list[str]) -> list[str]:
+    def check_summary(self, location: str, client_id: str, title: str, allowed: list[str]) -> list[str]:
         return []  # a file's readers are whoever can read the folder: nothing to audit
 
-    def write_client_summaries(self, summaries: list[tuple[str, str, dict[str, Table]]]) -> None:
+    def write_client_summaries(self, summaries: list[ClientSummary]) -> dict[str, str]:
         for summary in summaries:
-            self.write_client_summary(*summary)
-
-    def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
-        self.summaries[location] = tables
-        self.titles[location] = title
+            self.summaries[summary.location] = summary.tables
+            self.titles[summary.location] = summary.title
+        return {}

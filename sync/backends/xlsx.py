@@ -3,28 +3,25 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import gc
 import hashlib
 import io
 import json
-import multiprocessing
 import os
-import re
-import stat
-import sys
-import tempfile
+import uuid
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from sync.backends import RawTab
-from sync.backends.client_book import encode_fast_tabs, write_client_workbook
+from sync.backends import ClientSummary, RawTab
+from sync.backends.files import replace_file
 from sync.backends.locks import busy, holder, parse_time, try_lock_file, unlock_file, wait_for
-from sync.backends.xlsx_package import replace_sheets
+from sync.backends.xlsx_marks import MARK_BOOK, custom_properties
+from sync.backends.xlsx_package import Package, replace_sheets
 from sync.backends.xlsx_read import read_tabs
 from sync.backends.xlsx_sheet import CellCache
+from sync.backends.xlsx_summaries import check_summary_path, summary_path, write_summaries
+from sync.backends.zip_limits import refuse_zip_bombs
 from sync.errors import SyncError
 from sync.table import Table
 
@@ -34,8 +31,10 @@ class LocalWorkbook:
 
     name = "xlsx"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, summary_folder: Path | None = None) -> None:
         self.path = Path(path)
+        self.summary_folder = summary_folder  # where client summaries may go besides the workbook's folder
+        self._book_id: str | None = None
         # The bytes the run read: outputs are written into exactly this package, and the
         # digest tells whether someone saved the file in the meantime.
         self._data: bytes | None = None
@@ -94,14 +93,16 @@ class LocalWorkbook:
     def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
         data = self._snapshot()
         try:
-            return read_tabs(data, names)
+            return read_tabs(data, names, f"workbook {self.path}")
+        except SyncError:
+            raise  # two tabs matching one name, said as it is
         except Exception as exc:  # calamine and fastexcel raise several types, all meaning "unreadable"
             raise SyncError(f"cannot read workbook {self.path}: {_reason(exc)}") from None
 
     def write_tabs(self, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> None:
         data = self._snapshot()
         try:
-            new = replace_sheets(data, tables, hidden)
+            new = replace_sheets(data, tables, hidden, {MARK_BOOK: self.book_id})
         except SyncError as exc:
             raise SyncError(f"cannot write workbook {self.path}: {exc}") from None
         try:
@@ -111,101 +112,54 @@ class LocalWorkbook:
         self._data, self._digest = new, _sha256(new)
 
     def _replace_file(self, new: bytes) -> None:
-        """Swap in `new` atomically, unless someone saved the file since we read it."""
-        target = self.path.resolve()  # replace the file a symlink points to, not the link
-        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
-                                         delete=False) as tmp:
-            try:
-                tmp.write(new)
-                tmp.flush()
-                os.fsync(tmp.fileno())
-                os.chmod(tmp.name, stat.S_IMODE(os.stat(target).st_mode))
-                # Checked last, to keep the window in which a save could slip in small.
-                if _sha256(_read(target)) != self._digest:
-                    raise SyncError(f"{self.path} changed on disk while the sync was running; "
-                                    "nothing was written, run again")
-                os.replace(tmp.name, target)
-            except BaseException:
-                os.unlink(tmp.name)
-                raise
+        """Swap in `new` atomically (files.replace_file), unless someone saved the file since we read it."""
+        def unchanged() -> None:  # run last, to keep small the window in which a save could slip in
+            if _sha256(_read(self.path)) != self._digest:
+                raise SyncError(f"{self.path} changed on disk while the sync was running; "
+                                "nothing was written, run again")
+
+        replace_file(self.path, lambda handle: handle.write(new), unchanged)
+
+    def confirm_lock(self) -> None:
+        pass  # the kernel holds an OS lock for as long as its holder lives: it cannot be lost
+
+    @property
+    def book_id(self) -> str:
+        """The team workbook's `contract-sync book` property, which marks its client summaries as
+        its own (xlsx_marks); a workbook without one gets a new one with the run's first write."""
+        if self._book_id is None:
+            package = Package(self._snapshot())
+            found = custom_properties(lambda name: package.read(part) if (part := package.find(name)) else None)
+            self._book_id = found.get(MARK_BOOK) or uuid.uuid4().hex
+        return self._book_id
 
     def summary_location(self, client_id: str, target: str) -> str:
-        """Summary Sheet is a path relative to the team workbook's folder; blank: clients/<ID>.xlsx."""
-        # Resolved, so that two spellings of one file are seen as the same summary.
-        if not target:
-            name = re.sub(r"[^A-Za-z0-9._-]+", "_", client_id)
-            return str((self.path.parent / "clients" / f"{name}.xlsx").resolve())
-        if re.match(r"^[a-z]+://", target, re.IGNORECASE):
-            raise ValueError("is a link; the local workbook needs a path to an .xlsx file")
-        path = (self.path.parent / target).resolve()
-        if path.suffix.lower() != ".xlsx":
-            raise ValueError("must be a path to an .xlsx file")
-        if path == self.path.resolve():
-            raise ValueError("is the team workbook itself")
-        return str(path)
+        """Summary Sheet is a path relative to the team workbook's folder; blank: clients/<ID>.xlsx
+        (or <ID>.xlsx in the summary_folder setting's folder). Resolved, so that two spellings of
+        one file are seen as the same summary."""
+        return str(summary_path(self.path, client_id, target, self.summary_folder))
 
-    def audit_summary(self, location: str, allowed: list[str]) -> list[str]:
+    def check_summary(self, location: str, client_id: str, title: str, allowed: list[str]) -> list[str]:
+        check_summary_path(Path(location), client_id, self.book_id, title)
         return []  # a file's readers are whoever can read the folder: nothing to audit
 
-    def write_client_summary(self, location: str, title: str, tables: dict[str, Table]) -> None:
-        _write_summaries([(location, title, tables)], self._cells)
-
-    def write_client_summaries(self, summaries: list[tuple[str, str, dict[str, Table]]]) -> None:
-        """write_client_summary for each (location, title, tables), a few books at a time and shared
-        out among the cores: each book is a file of its own, and a thousand of them take seconds."""
-        batches = [summaries[i:i + BOOKS_TOGETHER] for i in range(0, len(summaries), BOOKS_TOGETHER)]
-        rows = sum(len(table.frame) for _, _, tables in summaries for table in tables.values())
-        if _cores() < 2 or rows < PARALLEL_ROWS or len(batches) < 2:
-            for batch in batches:
-                _write_summaries(batch, self._cells)
-            return
-        # Forked workers have the tables without their being pickled, which would take as long as writing them.
-        with ProcessPoolExecutor(_cores(), mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_take_batches, initargs=(batches,)) as pool:
-            try:
-                for _ in pool.map(_write_batch, range(len(batches))):
-                    pass
-            except BaseException:
-                pool.shutdown(cancel_futures=True)  # books being written are finished; no more are begun
-                raise
+    def write_client_summaries(self, summaries: list[ClientSummary]) -> dict[str, str]:
+        return write_summaries(summaries, self.book_id, self._cells)
 
     def _snapshot(self) -> bytes:
         if self._data is None:
             data = _read(self.path)
             if not zipfile.is_zipfile(io.BytesIO(data)):
                 raise SyncError(f"cannot read workbook {self.path}: not an .xlsx file (not a zip package)")
+            try:  # before fastexcel, calamine or zipfile inflate any of it
+                refuse_zip_bombs(data)
+            except SyncError as exc:
+                raise SyncError(f"cannot read workbook {self.path}: {exc}") from None
             self._data, self._digest = data, _sha256(data)
         return self._data
 
 
 LOCK_POLL_SECONDS = 0.2  # how often a sync waiting for the workbook's lock tries again
-BOOKS_TOGETHER = 8  # client books whose tabs are encoded together (encode_fast_tabs)
-PARALLEL_ROWS = 50_000  # below this, starting processes takes longer than the writing they share
-_forked: dict[str, object] = {}  # in a forked worker: the batches of summaries to write, and its cell cache
-
-
-def _cores() -> int:
-    """The cores this process may run on, on Linux; elsewhere 1, as forking a process that has loaded
-    system frameworks is unsafe on macOS and impossible on Windows."""
-    return len(os.sched_getaffinity(0)) if sys.platform == "linux" else 1
-
-
-def _take_batches(batches: list[list[tuple[str, str, dict[str, Table]]]]) -> None:
-    gc.freeze()  # the parent's objects are never collected here, so that their memory stays shared
-    _forked.update(batches=batches, cells=CellCache())
-
-
-def _write_batch(index: int) -> None:
-    _write_summaries(_forked["batches"][index], _forked["cells"])
-
-
-def _write_summaries(summaries: list[tuple[str, str, dict[str, Table]]], cells: CellCache) -> None:
-    encoded = encode_fast_tabs([tables for _, _, tables in summaries], cells)
-    for (location, title, tables), fast in zip(summaries, encoded):
-        try:
-            write_client_workbook(Path(location), tables, title, cells, fast)
-        except OSError as exc:
-            raise SyncError(f"cannot write client summary {location}: {exc.strerror or exc}") from None
 
 
 def _open_lock(path: Path, book: Path) -> int | None:

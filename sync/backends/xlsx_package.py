@@ -27,6 +27,8 @@ from urllib.parse import unquote
 from lxml import etree
 
 from sync.errors import SyncError
+from sync.schema import find_tabs, tab_key
+from sync.backends.xlsx_marks import add_custom_properties
 from sync.backends.xlsx_sheet import (MAIN, REL, XML_DECLARATION, Column, Styles, column_letter, rows_xml,
                                      sheet_xml)
 from sync.table import Table
@@ -42,12 +44,14 @@ DEFLATE_LEVEL = 1
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
-def replace_sheets(package: bytes, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> bytes:
+def replace_sheets(package: bytes, tables: dict[str, Table], hidden: frozenset[str] = frozenset(),
+                   properties: dict[str, str] | None = None) -> bytes:
     """Return `package` with each table written as a whole worksheet; nothing else changes.
 
     A tab whose name matches (case and surrounding spaces ignored) is replaced and keeps
     its name; any other table becomes a new tab after the existing ones. Tabs named in `hidden`
-    are hidden and protected (without a password: it stops slips, not people).
+    are hidden and protected (without a password: it stops slips, not people). `properties` are
+    custom document properties the package gets unless it has them already.
     """
     keys = [tab_key(name) for name in tables]
     if len(set(keys)) != len(keys):
@@ -58,6 +62,7 @@ def replace_sheets(package: bytes, tables: dict[str, Table], hidden: frozenset[s
     try:
         pkg = Package(package)
         _write_tables(pkg, tables, hidden)
+        add_custom_properties(pkg, properties or {})
         return pkg.to_bytes()
     except (zipfile.BadZipFile, zlib.error) as exc:
         raise SyncError(f"not an .xlsx package ({exc})") from None
@@ -107,10 +112,12 @@ def _write_tables(pkg: Package, tables: dict[str, Table], hidden: frozenset[str]
     styles = Styles(pkg, book_part)
     reachable_before = pkg.reachable()
 
-    by_key = {tab_key(s.get("name")): s for s in sheets.iterchildren(f"{{{MAIN}}}sheet")}
+    book_sheets = list(sheets.iterchildren(f"{{{MAIN}}}sheet"))
+    found = find_tabs([s.get("name") for s in book_sheets], tables)  # two tabs matching one name: refused
+    by_title = {s.get("name"): s for s in book_sheets}
     replaced_ids: set[str] = set()
     for name, table in tables.items():
-        sheet = by_key.get(tab_key(name))
+        sheet = by_title[found[name]] if name in found else None
         if sheet is None:
             sheet = _add_sheet(pkg, book_part, sheets, name, sheet_xml(table, styles, date1904, selected=False,
                                                                        protected=name in hidden))
@@ -132,11 +139,6 @@ def _write_tables(pkg: Package, tables: dict[str, Table], hidden: frozenset[str]
     # Drawings, comments and tables that only the replaced tabs used are now orphans.
     for orphan in reachable_before - pkg.reachable():
         pkg.delete(orphan)
-
-
-def tab_key(name: str) -> str:
-    """Tab names match with case and surrounding spaces ignored."""
-    return name.strip().casefold()
 
 
 # Excel rejects (as a corrupt file) tab names over 31 characters, with []:*?/\ or edge quotes.

@@ -9,16 +9,27 @@ tab as a table of typed columns, which differs from the cells in four ways:
   calamine, so that row numbers stay the sheet's;
 - it renames a repeated header ("Hours", "Hours_1"): such a tab is read with calamine too, so the
   repeat is reported as it is with every other backend;
-- a column holding cells of several types (numbers and text, say) comes out as text: numbers in
-  their shortest round-trip form ("1.5", "0.30000000000000004"), booleans as "true"/"false",
-  dates as "2026-01-02 00:00:00" (so every column is read as text, in one pass);
-- a time-of-day cell (1:30 is stored as 0.0625 days) comes out as a datetime on 1899-12-31.
+- a column holding cells of several types (numbers and text, say) comes out as text: numbers
+  rounded to nine decimals ("1.5", "-0"; 0.30000000000000004 as "0.3", 1e-12 as "0"), booleans
+  as "true"/"false", dates as "2026-01-02 00:00:00" (so every column is read as text, in one
+  pass). Nine decimals are more than any cell needs (money four, hours 0.000000001 h = 3.6 µs),
+  but a number below 0.000000001 that is not 0 reads as 0, where calamine keeps it;
+- a date, time or duration cell comes out as the datetime its serial number is, counted from
+  1899-12-31 (serial 0), whatever its format: a time 1:30 and a duration 1:30 (0.0625 days) both
+  as "1899-12-31 01:30:00", the date 1900-01-01 and the duration 24:00 (1 day) both as
+  "1900-01-01 00:00:00". calamine reads the format: a duration ([h]:mm) is a timedelta, a date or
+  time a date or datetime, or a time of day below one day.
 
 The last two are undone here on each column's distinct values (a few thousand, whatever the
 size of the tab): renderings become dates, datetimes, durations, booleans and numbers again.
-Text that reads exactly like a rendering (a text "1001" in a column of IDs) becomes that value,
-which every parser reads as it read the text. tests/test_xlsx_read.py checks that both readers
-give the same books, figures and problems.
+A rendering on 1899-12-31 is a time or a duration under a day (the same hours either way), one
+from 1970 on a date or datetime; any other (before 1970, or beyond year 9999) could be a date as
+well as a duration of a day or more, and only calamine can tell, so a tab holding one is read with
+calamine. Such cells are mistakes in any column but Included Hours and Rollover Cap (a date before
+1970, 25:00 in Hours), so a well-kept Time tab is read fast. (A duration of 613,000 hours or more
+would still read as a date.) Text that reads exactly like a rendering (a text "1001" in a column
+of IDs) becomes that value, which every parser reads as it read the text. tests/test_xlsx_read.py
+checks that both readers give the same books, figures and problems.
 """
 from __future__ import annotations
 
@@ -34,24 +45,26 @@ import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook
 
 from sync.backends import ColumnTab, RawTab
-from sync.backends.xlsx_package import Package, tab_key
+from sync.backends.xlsx_package import Package
 from sync.backends.xlsx_sheet import MAIN, REL
+from sync.schema import find_tabs
 
-# calamine puts serial 0 on 1899-12-31 and skips Excel's phantom 1900-02-29 (serial 60)
-_DAY_ZERO, _FIRST_REAL_DAY = dt.datetime(1899, 12, 31), dt.datetime(1900, 3, 1)
-_RENDERED_DATETIME = re.compile(r"(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?")
+_FIRST_YEAR = 1970  # of sync.cells.FIRST_DATE: an earlier date is refused anyway, and rare
+_RENDERED_DATETIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?")
+_RENDERED_BEYOND = re.compile(r"[+-][0-9]{4,}-[0-9]{2}-[0-9]{2} [0-9:.]+")  # years outside 0..9999
+_AMBIGUOUS = object()  # a rendering that could be a date as well as a duration (_cell)
 _BOOLEANS = {"true": True, "false": False}
-_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _FIRST_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _RENAMED = re.compile(r"(.*)_(\d+)")
 
 
-def read_tabs(data: bytes, names: list[str]) -> dict[str, RawTab]:
+def read_tabs(data: bytes, names: list[str], book: str = "the workbook") -> dict[str, RawTab]:
     """The named tabs that exist (case and surrounding spaces ignored), each as a ColumnTab when
-    fastexcel sees it as calamine does, else as calamine's rows."""
+    fastexcel sees it as calamine does, else as calamine's rows. Two tabs matching one name (of
+    these or of the sync's) raise SyncError (schema.find_tabs)."""
     reader = fastexcel.read_excel(data)
-    by_key = {tab_key(sheet): sheet for sheet in reader.sheet_names}
-    found = {wanted: by_key[tab_key(wanted)] for wanted in names if tab_key(wanted) in by_key}
+    found = find_tabs(reader.sheet_names, names, book)
     starts_at_a1 = _tabs_starting_at_a1(Package(data), set(found.values()))
     exact: CalamineWorkbook | None = None
     tabs: dict[str, RawTab] = {}
@@ -104,24 +117,34 @@ def _fast_tab(reader: Any, name: str) -> ColumnTab | None:
         seen.add(info.name)
         header.append("" if info.column_name_from == "generated" else info.name)
     batch = sheet.to_arrow()
-    return ColumnTab(header, [_cells(batch.column(i)) for i in range(batch.num_columns)])
+    columns = [_cells(batch.column(i)) for i in range(batch.num_columns)]
+    return None if any(column is None for column in columns) else ColumnTab(header, columns)
 
 
-def _cells(column: pa.Array) -> np.ndarray:
-    """A column of rendered cells as an object array of the cells calamine would give."""
+def _cells(column: pa.Array) -> np.ndarray | None:
+    """A column of rendered cells as an object array of the cells calamine would give; None when
+    one of them could be a date as well as a duration (_cell)."""
     encoded = pc.dictionary_encode(column)
     values = np.array([*map(_cell, encoded.dictionary.to_pylist()), None], dtype=object)
+    if any(value is _AMBIGUOUS for value in values):
+        return None
     return values[encoded.indices.fill_null(len(values) - 1).to_numpy(zero_copy_only=False)]
 
 
 def _cell(text: str) -> Any:
-    """A rendered cell as the value it was: a date, datetime, time or duration, a number, or text."""
+    """A rendered cell as the value it was: a date, datetime, time or duration, a number, or text;
+    _AMBIGUOUS for a rendering that only the cell's format can tell (module docstring)."""
     if (rendered := _RENDERED_DATETIME.fullmatch(text)) is not None:
         parts = [int(part) for part in rendered.groups()[:6]]
+        if parts[:3] == [1899, 12, 31]:  # calamine's serial 0: a time of day or a duration under a day
+            return dt.timedelta(hours=parts[3], minutes=parts[4], seconds=parts[5],
+                                microseconds=int((rendered.group(7) or "0").ljust(6, "0")))
+        if parts[0] < _FIRST_YEAR:
+            return _AMBIGUOUS
         value = dt.datetime(*parts, int((rendered.group(7) or "0").ljust(6, "0")))
-        if value < _FIRST_REAL_DAY:
-            return value - _DAY_ZERO  # serials below 61: times and durations, never real dates
         return value.date() if value.time() == dt.time() else value
+    if _RENDERED_BEYOND.fullmatch(text):
+        return _AMBIGUOUS
     if text in _BOOLEANS:
         return _BOOLEANS[text]  # typing true into Excel gives a TRUE cell: this text was one
     if _PLAIN_NUMBER.fullmatch(text) and _rendered_number(number := float(text)) == text:
@@ -130,8 +153,8 @@ def _cell(text: str) -> Any:
 
 
 def _rendered_number(number: float) -> str:
-    """How a number cell reads as text: whole numbers in all their digits, others in the shortest
-    form that reads back as the same double."""
+    """How a number cell reads as text: whole numbers in all their digits (-0.0 as "-0"), others in
+    the shortest form that reads back as the same double."""
     if number.is_integer():
-        return str(int(number))
+        return f"{number:.0f}"
     return np.format_float_positional(number, trim="-")

@@ -9,7 +9,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from . import batch_content, batch_layout, dimensions, errors, fieldmask
+from . import batch_content, batch_layout, developer_metadata, dimensions, errors, fieldmask
 from .batch_common import Invalid, check_cells, sheet_of
 from .call import Call
 from .metadata import sheet_properties, spreadsheet_json
@@ -62,7 +62,9 @@ def add_sheet(book: Spreadsheet, request: dict, owner: str) -> dict:
 
 
 def delete_sheet(book: Spreadsheet, request: dict, owner: str) -> dict:
-    sheet = sheet_of(book, request.get("sheetId"))
+    sheet = book.sheet_by_id(request.get("sheetId") or 0)
+    if sheet is None:  # Google's words, captured in a gspread APIError (other requests say "No grid with id")
+        raise Invalid(f"No sheet with id: {request.get('sheetId') or 0}")
     if len(book.sheets) == 1:
         raise Invalid("You can't remove all the sheets in a document.")
     book.sheets.remove(sheet)
@@ -178,7 +180,7 @@ HANDLERS: dict[str, Callable[[Spreadsheet, dict, str], dict]] = {
 }
 
 
-ALL_HANDLERS = {**HANDLERS, **batch_content.HANDLERS, **batch_layout.HANDLERS}
+ALL_HANDLERS = {**HANDLERS, **batch_content.HANDLERS, **batch_layout.HANDLERS, **developer_metadata.HANDLERS}
 MODELLED_KINDS = frozenset(ALL_HANDLERS)
 
 

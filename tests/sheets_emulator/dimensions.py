@@ -1,4 +1,5 @@
-"""Growing and shrinking a sheet: cells, protected ranges and chart anchors move with it."""
+"""Growing and shrinking a sheet: cells, protected ranges, chart anchors and the developer
+metadata of rows and columns move with it."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -58,6 +59,16 @@ def _move(sheet: Sheet, dimension: str, index: Callable[[int], int | None],
     sheet.merges = [m for m in sheet.merges if still_there(m)]
     sized = sheet.dimension_properties[dimension]
     sheet.dimension_properties[dimension] = {index(i): props for i, props in sized.items() if index(i) is not None}
+    kept = []
+    for entry in sheet.developer_metadata:  # a row's metadata follows it, and goes with it (documented)
+        span = entry["location"].get("dimensionRange")
+        if span and span["dimension"] == dimension:
+            moved = index(span["startIndex"])
+            if moved is None:
+                continue
+            span["startIndex"], span["endIndex"] = moved, moved + 1
+        kept.append(entry)
+    sheet.developer_metadata = kept
     for chart in sheet.charts:
         anchor = chart.get("position", {}).get("overlayPosition", {}).get("anchorCell")
         if anchor and anchor_key in anchor:

@@ -7,7 +7,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from . import a1, drive, numfmt, values_api
+from . import a1, developer_metadata, drive, numfmt, values_api
 from .a1 import Rect
 from .faults import Faults
 from .grid import BLANK, PLAIN, numbers
@@ -127,6 +127,13 @@ class Emulator:
                     shown["range"]["sheetId"] = sheet.id
                     out.append(shown)
             return out
+
+    def developer_metadata(self, spreadsheet_id: str) -> list[dict]:
+        """Every mark, as developerMetadata:search would find it: the spreadsheet's, then each sheet's."""
+        with self.store.lock:
+            book = self._book(spreadsheet_id)
+            return [developer_metadata.to_json(entry) for entry in
+                    [*book.developer_metadata, *(entry for sheet in book.sheets for entry in sheet.developer_metadata)]]
 
     def charts(self, spreadsheet_id: str) -> list[dict]:
         with self.store.lock:

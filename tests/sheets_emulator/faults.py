@@ -1,5 +1,6 @@
 """Faults a test queues to see how a client copes: error bursts, dropped connections, slow
-answers, a full Drive, a lost permission, an API not enabled in the Cloud project.
+answers, requests that land late, a full Drive, a lost permission, an API not enabled in the
+Cloud project.
 
 A fault matches by HTTP method and route template (the keys of `Emulator.counts`, e.g.
 `("POST", "/v4/spreadsheets/{id}:batchUpdate")`); leaving either out matches any. Faults are
@@ -8,7 +9,7 @@ used in the order they were queued, each `times` times.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import errors
 
@@ -17,16 +18,22 @@ DRIVE_CREATE = ("POST", "/drive/v3/files")
 
 @dataclass
 class Fault:
-    kind: str  # "status", "drop", "slow", "storage_quota", "permission_denied", "service_disabled"
+    kind: str  # "status", "drop", "slow", "late", "storage_quota", "permission_denied", "service_disabled"
     times: int
     method: str | None = None
     route: str | None = None
     status: int = 0
     seconds: float = 0.0
     applied: bool = False  # drop/slow: whether the request takes effect before the socket goes
+    answer: bool = True  # late: whether the client gets an answer (else the socket goes at once)
+    file: str | None = None  # only requests about this spreadsheet or Drive file (its ID in the path)
+    # Set when a request takes this fault, and (late) once that request has been done: tests wait on them.
+    taken: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
+    landed: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
-    def matches(self, method: str, route: str) -> bool:
-        return (self.method is None or self.method == method) and (self.route is None or self.route == route)
+    def matches(self, method: str, route: str, path: str = "") -> bool:
+        return (self.method is None or self.method == method) and (self.route is None or self.route == route) \
+            and (self.file is None or f"/{self.file}" in path)
 
     def error(self, route: str, method: str) -> errors.ApiError:
         drive = route.startswith("/drive/")
@@ -52,10 +59,11 @@ class Faults:
         return fault
 
     def fail(self, status: int = 429, times: int = 1, method: str | None = None,
-             route: str | None = None) -> Fault:
+             route: str | None = None, file: str | None = None) -> Fault:
         """Answer `status` with Google's body for it (429 RESOURCE_EXHAUSTED with details,
-        500 INTERNAL, 503 UNAVAILABLE, 408...) instead of doing the request."""
-        return self._add(Fault("status", times, method, route, status=status))
+        500 INTERNAL, 503 UNAVAILABLE, 408...) instead of doing the request; with `file`, only
+        to requests about that spreadsheet or Drive file."""
+        return self._add(Fault("status", times, method, route, status=status, file=file))
 
     def drop_connection(self, times: int = 1, method: str | None = None, route: str | None = None,
                         applied: bool = False) -> Fault:
@@ -68,6 +76,14 @@ class Faults:
         """Do the request, then wait `seconds` before answering (a client that times out has
         still changed the spreadsheet, as on Google)."""
         return self._add(Fault("slow", times, method, route, seconds=seconds, applied=True))
+
+    def late(self, seconds: float = 1.0, times: int = 1, method: str | None = None, route: str | None = None,
+             answer: bool = True) -> Fault:
+        """Hold the request `seconds` before doing it, so that requests sent after it are done
+        first: a request that lands late. With `answer=False` the socket goes at once and the
+        request is still done `seconds` later, after any retry of it. `fault.landed` is set once
+        it has been done (or refused)."""
+        return self._add(Fault("late", times, method, route, seconds=seconds, answer=answer))
 
     def storage_quota(self, times: int = 1) -> Fault:
         """Drive file creation refused with 403 storageQuotaExceeded (a service account's lot)."""
@@ -89,11 +105,12 @@ class Faults:
         with self._lock:
             return [fault for fault in self._queue if fault.times > 0]
 
-    def take(self, method: str, route: str) -> Fault | None:
+    def take(self, method: str, route: str, path: str = "") -> Fault | None:
         """The first queued fault for this request, used up once."""
         with self._lock:
             for fault in self._queue:
-                if fault.times > 0 and fault.matches(method, route):
+                if fault.times > 0 and fault.matches(method, route, path):
                     fault.times -= 1
+                    fault.taken.set()
                     return fault
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import cells, fieldmask
+from . import cells, developer_metadata, fieldmask
 from .a1 import Rect
 from .call import Call
 from .state import Sheet, Spreadsheet
@@ -60,9 +60,16 @@ def spreadsheet_json(book: Spreadsheet, owner_email: str, data: dict[int, list[d
             item["merges"] = [grid_range_json(merge) for merge in sheet.merges]
         if sheet.charts:
             item["charts"] = copy.deepcopy(sheet.charts)
+        marks = developer_metadata.located(sheet.developer_metadata, "SHEET")  # rows': in rowMetadata
+        if marks:
+            item["developerMetadata"] = marks
         sheets.append(item)
-    return {"spreadsheetId": book.id, "properties": copy.deepcopy(book.properties), "sheets": sheets,
-            "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.id}/edit"}
+    out = {"spreadsheetId": book.id, "properties": copy.deepcopy(book.properties), "sheets": sheets,
+           "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.id}/edit"}
+    marks = developer_metadata.located(book.developer_metadata, "SPREADSHEET")
+    if marks:
+        out["developerMetadata"] = marks
+    return out
 
 
 def cell_json(cell: dict | None) -> dict:
@@ -97,7 +104,11 @@ def grid_data(sheet: Sheet, rect: Rect, mask: fieldmask.Mask | None) -> dict:
                                           range(rect.start_col, rect.end_col))):
         if fieldmask.wants(mask, "sheets", "data", key):
             sized = sheet.dimension_properties[dimension]
-            out[key] = [_dimension_json({"pixelSize": pixels, **sized.get(i, {})}) for i in span]
+            marks: dict[int, list[dict]] = {}
+            for mark in developer_metadata.located(sheet.developer_metadata, dimension[:-1]):  # ROW, COLUMN
+                marks.setdefault(mark["location"]["dimensionRange"]["startIndex"], []).append(mark)
+            out[key] = [_dimension_json({"pixelSize": pixels, **sized.get(i, {}),
+                                         **({"developerMetadata": marks[i]} if i in marks else {})}) for i in span]
     return out
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from . import batch_update, drive, metadata, values_api
+from . import batch_update, developer_metadata, drive, metadata, values_api
 
 SHEETS = "/v4/spreadsheets/{id}"
 VALUES = SHEETS + "/values/{range}"
@@ -17,6 +17,8 @@ FILES = "/drive/v3/files"
 ROUTES: list[tuple[str, str, Callable]] = [
     ("GET", SHEETS, metadata.get),
     ("POST", SHEETS + ":batchUpdate", batch_update.batch_update),
+    ("GET", SHEETS + "/developerMetadata/{metadataId}", developer_metadata.get),
+    ("POST", SHEETS + "/developerMetadata:search", developer_metadata.search),
     ("GET", SHEETS + "/values:batchGet", values_api.batch_get),
     ("POST", SHEETS + "/values:batchUpdate", values_api.batch_update),
     ("POST", SHEETS + "/values:batchClear", values_api.batch_clear),

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import errors, pretty, routes
 from .call import Call
+from .faults import Fault
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -80,7 +81,9 @@ class Handler(BaseHTTPRequestHandler):
         found = routes.match(self.command, url.path)
         template = found.template if found else url.path
         emulator.count(self.command, template)
-        fault = emulator.faults.take(self.command, template)
+        fault = emulator.faults.take(self.command, template, url.path)
+        if fault and fault.kind == "late":
+            return self._land_late(fault, found, url.query, raw)
         if fault and fault.kind == "drop" and not fault.applied:
             return self._hang_up()
         if fault and fault.kind not in ("drop", "slow"):
@@ -92,6 +95,16 @@ class Handler(BaseHTTPRequestHandler):
         if fault and fault.kind == "slow":
             time.sleep(fault.seconds)
         self._answer(status, body)
+
+    def _land_late(self, fault: Fault, found: routes.Match | None, query: str, raw: bytes) -> None:
+        """Do the request only after `fault.seconds` (this connection's thread waits; others go on)."""
+        if not fault.answer:
+            self._hang_up()  # the client sees a dropped connection and may retry at once
+        time.sleep(fault.seconds)
+        status, body = self._dispatch(found, query, raw)
+        fault.landed.set()
+        if fault.answer:
+            self._answer(status, body)
 
     def _dispatch(self, found: routes.Match | None, query: str, raw: bytes) -> tuple[int, Any]:
         if found is None:

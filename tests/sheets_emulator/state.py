@@ -49,6 +49,8 @@ class Sheet:
     merges: list[dict] = field(default_factory=list)  # GridRanges, sheetId included
     # DimensionProperties set on single rows/columns: {"ROWS": {index: {...}}, "COLUMNS": {...}}
     dimension_properties: dict[str, dict[int, dict]] = field(default_factory=lambda: {"ROWS": {}, "COLUMNS": {}})
+    # DeveloperMetadata on the sheet, or on one of its rows or columns (`location` says which)
+    developer_metadata: list[dict] = field(default_factory=list)
 
     @property
     def id(self) -> int:
@@ -73,7 +75,8 @@ class Sheet:
 
     def copy(self) -> Sheet:
         return Sheet(copy.deepcopy(self.properties), self.grid.copy(), copy.deepcopy(self.protected_ranges),
-                     copy.deepcopy(self.charts), copy.deepcopy(self.merges), copy.deepcopy(self.dimension_properties))
+                     copy.deepcopy(self.charts), copy.deepcopy(self.merges), copy.deepcopy(self.dimension_properties),
+                     copy.deepcopy(self.developer_metadata))
 
     def cell(self, row: int, col: int) -> dict | None:
         """One cell's CellData as set by clients (a new dict), or None."""
@@ -93,9 +96,11 @@ class Spreadsheet:
     id: str
     properties: dict
     sheets: list[Sheet]
+    developer_metadata: list[dict] = field(default_factory=list)  # located on the whole spreadsheet
 
     def copy(self) -> Spreadsheet:
-        return Spreadsheet(self.id, copy.deepcopy(self.properties), [sheet.copy() for sheet in self.sheets])
+        return Spreadsheet(self.id, copy.deepcopy(self.properties), [sheet.copy() for sheet in self.sheets],
+                           copy.deepcopy(self.developer_metadata))
 
     def sheet_by_id(self, sheet_id: int) -> Sheet | None:
         return next((sheet for sheet in self.sheets if sheet.id == sheet_id), None)

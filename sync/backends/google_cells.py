@@ -1,0 +1,160 @@
+"""Values to and from the Sheets API: spreadsheet IDs and ranges, each output value as a cell the
+API takes (RAW input), a tab's grid and formats; and serial numbers back into dates and durations."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zlib
+from decimal import Decimal
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from sync.table import Kind, Table
+
+EPOCH = dt.date(1899, 12, 30)  # day 0 of Google's serial numbers
+METADATA_FIELDS = ("properties.title,sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
+                   "protectedRanges(protectedRangeId,description),charts(chartId))")
+NUMBER_FORMATS: dict[str, tuple[str, str]] = {
+    "hours": ("NUMBER", "0.00"), "int": ("NUMBER", "0"), "date": ("DATE", "yyyy-mm-dd"),
+    "datetime": ("DATE_TIME", "yyyy-mm-dd hh:mm:ss"), "text": ("TEXT", "@"),
+}
+# Google's IDs have 44 characters; a published link (/spreadsheets/d/e/2PACX.../pubhtml) holds none.
+_ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]{20,})|^([A-Za-z0-9_-]{20,})$")
+
+
+def spreadsheet_id(text: str) -> str | None:
+    """The ID in a spreadsheet link, or the text itself when it looks like an ID."""
+    found = _ID.search(text.strip())
+    return (found.group(1) or found.group(2)) if found else None
+
+
+def a1(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# What a time or duration cell shows: a clock reading, perhaps with AM/PM in the locale's words
+# (1:30, 1:30:00 PM, 25:00:00, 오후 1:30:00); a date or date-and-time cell shows a date as well.
+# \d, not [0-9]: a locale may show its own digits.
+CLOCK = re.compile(r"\D*-?\d+:\d\d(?::\d\d(?:[.,]\d+)?)?\D*")
+
+
+def serial_cell(serial: float, clock: bool) -> object:
+    """A serial number as the duration (`clock`) or the date or datetime it is; a serial beyond what
+    Python holds (past year 9999) stays a number, refused for its size."""
+    try:
+        if clock:
+            return dt.timedelta(days=serial)
+        moment = dt.datetime.combine(EPOCH, dt.time()) + dt.timedelta(days=serial)
+    except OverflowError:
+        return serial
+    return moment.date() if moment.time() == dt.time() else moment
+
+
+def frame_of(columns: list[str], rows: list[list[object]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+def new_sheet_id(name: str) -> int:
+    """A stable id for a tab the sync adds, so later requests of the same batch can name it."""
+    return zlib.crc32(name.encode("utf-8")) % 2_000_000_000 + 1
+
+
+def _cell(value: object, kind: Kind) -> object:
+    """A value as the Sheets API takes it with RAW input: numbers, booleans or text."""
+    if value is None:
+        return ""
+    if kind in ("money", "hours"):
+        # JSON numbers are doubles; the shortest repr of float(Decimal('1234.56')) is 1234.56 again.
+        return float(value) if isinstance(value, Decimal) else value
+    if kind == "date":
+        return (value - EPOCH).days
+    if kind == "datetime":
+        return (value - dt.datetime.combine(EPOCH, dt.time())).total_seconds() / 86400
+    if kind in ("bool", "int"):
+        return value
+    return str(value)
+
+
+def _column_cells(column: pd.Series, kind: Kind) -> list[object]:
+    """`_cell` of every value of a column, a column at a time for the usual types: a big client
+    tab has hundreds of thousands of cells, and a call per cell was most of a write."""
+    values = column.tolist()
+    kinds = set(map(type, values))
+    if kind == "text" and kinds <= {str}:
+        return values
+    if kind in ("money", "hours") and kinds <= {Decimal, type(None)} and not any(
+            map(Decimal.is_nan, filter(None, values))):
+        return [float(v) if v is not None else "" for v in values] if type(None) in kinds else list(map(float, values))
+    if kind == "date" and kinds <= {dt.date, type(None)}:
+        serials = {day: (day - EPOCH).days if day is not None else "" for day in set(values)}  # a few hundred
+        return list(map(serials.__getitem__, values))
+    if kind in ("bool", "int") and kinds <= {bool, int}:
+        return values
+    # other blanks (NaN, NaT) or values of other types: a cell at a time
+    return [_cell(v, kind) for v in column.astype(object).where(column.notna(), None).tolist()]
+
+
+def tab_grid(blocks: list[tuple[int, Table]], size: tuple[int, int]) -> list[Sequence[object]]:
+    """Every cell of the tab's grid: the blocks, and blanks everywhere else (clearing old figures)."""
+    rows, cols = size
+    grid: list[Sequence[object]] = [[""] * cols] * rows  # one shared blank row: JSON does not mind
+    for top, table in blocks:
+        n = len(table.frame)
+        columns = [_column_cells(column, kind) for (_, column), kind in zip(table.frame.items(), table.kinds.values())]
+        columns += [[""] * n] * (cols - len(columns))
+        grid[top] = [*table.columns, *[""] * (cols - len(table.columns))]
+        grid[top + 1:top + 1 + n] = zip(*columns) if columns else [[""] * cols] * n
+    return grid
+
+
+def format_requests(sheet_id: int, top: int, table: Table) -> list[dict[str, Any]]:
+    """Bold header; each column's number format (money per run of rows with the same decimals)."""
+    def repeat(first_row: int, last_row: int, col: int, fmt: dict[str, Any], fields: str) -> dict[str, Any]:
+        return {"repeatCell": {"range": {"sheetId": sheet_id, "startRowIndex": first_row, "endRowIndex": last_row,
+                                         "startColumnIndex": col, "endColumnIndex": col + 1},
+                               "cell": {"userEnteredFormat": fmt}, "fields": f"userEnteredFormat.{fields}"}}
+
+    requests = [{"repeatCell": {
+        "range": {"sheetId": sheet_id, "startRowIndex": top, "endRowIndex": top + 1,
+                  "startColumnIndex": 0, "endColumnIndex": max(1, len(table.columns))},
+        "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}}, "fields": "userEnteredFormat.textFormat.bold"}}]
+    n = len(table.frame)
+    for col, (name, kind) in enumerate(table.kinds.items()):
+        if n == 0:
+            break
+        if kind != "money":
+            kind_format, pattern = NUMBER_FORMATS.get(kind, ("NUMBER", "0"))
+            requests.append(repeat(top + 1, top + 1 + n, col, {"numberFormat": {"type": kind_format,
+                                                                                "pattern": pattern}},
+                                   "numberFormat"))
+            continue
+        places = _decimal_places(table.frame[name].tolist())
+        starts = [0, *(np.flatnonzero(places[1:] != places[:-1]) + 1).tolist(), n]  # runs of equal decimals
+        for start, end in zip(starts, starts[1:]):
+            pattern = "#,##0" + ("." + "0" * int(places[start]) if places[start] else "")
+            requests.append(repeat(top + 1 + start, top + 1 + end, col,
+                                   {"numberFormat": {"type": "NUMBER", "pattern": pattern}}, "numberFormat"))
+    return requests
+
+
+def _decimal_places(amounts: list[object]) -> np.ndarray:
+    """How many decimals each amount shows (2 when it is not a Decimal). Neighbours mostly
+    share an exponent (often all of them do), and same_quantum is far cheaper than as_tuple."""
+    first = amounts[0] if amounts else None
+    if isinstance(first, Decimal) and set(map(type, amounts)) == {Decimal} and all(map(first.same_quantum, amounts)):
+        return np.full(len(amounts), max(0, -first.as_tuple().exponent))
+    places = np.empty(len(amounts), dtype=np.int64)
+    last, shown = None, 2
+    for i, amount in enumerate(amounts):
+        if not isinstance(amount, Decimal):
+            last, shown = None, 2
+        elif last is None or not amount.same_quantum(last):
+            last, shown = amount, max(0, -amount.as_tuple().exponent)
+        places[i] = shown
+    return places

@@ -1,0 +1,159 @@
+"""A local workbook's client summaries: where each one goes, whether it may go there, writing them.
+
+A Summary Sheet path is resolved, symlinks followed, and must stay inside the team workbook's
+folder (or the `summary_folder` setting's); it is never the team workbook itself. A file already
+there is only replaced when it is the sync's own summary of that client of this team workbook, or
+new (xlsx_marks): checked when the run plans its writes, and again just before each write.
+
+A thousand summaries take seconds to write, so a big run shares them out with worker processes.
+They are started fresh (spawn), never forked: a fork copies a process whose other threads (numpy's,
+pyarrow's) may hold locks the child then waits on forever. Fresh processes also inherit no open
+file, so never the workbook's lock, and each dies with the process that started it. (Fresh
+processes import the main module again: a script that calls the sync starts with
+`if __name__ == "__main__":`, as multiprocessing asks.)
+"""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import multiprocessing
+import os
+import re
+import signal
+import sys
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from sync.backends import ClientSummary, client_mark
+from sync.backends.client_book import encode_fast_tabs, write_client_workbook
+from sync.backends.xlsx_marks import MARK_BOOK, MARK_CLIENT, check_summary_file
+from sync.backends.xlsx_sheet import CellCache
+from sync.errors import SummaryRefused
+
+DEFAULT_FOLDER = "clients"  # beside the team workbook, when Summary Sheet is blank
+LONGEST_NAME = 200  # characters of a Client ID kept in a file name: names may have 255 bytes, temp files add 14
+BOOKS_TOGETHER = 8  # client books whose tabs are encoded together (encode_fast_tabs)
+PARALLEL_ROWS = 300_000  # below this, starting processes takes longer than the writing they share
+_LINK = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def summary_path(team: Path, client_id: str, target: str, folder: Path | None = None) -> Path:
+    """Where a client's summary goes: `target` relative to the team workbook's folder, or, when
+    blank, <Client ID>.xlsx in `folder` (default: clients/ beside the team workbook)."""
+    team = team.resolve()
+    if _LINK.match(target):
+        raise SummaryRefused("is a link; the local workbook needs a path to an .xlsx file")
+    path = team.parent / target if target else (folder or team.parent / DEFAULT_FOLDER) / file_name(client_id)
+    try:
+        path = path.resolve()  # symlinks followed: the file that would really be replaced
+    except (OSError, RuntimeError) as error:  # a symlink loop, a name too long
+        raise SummaryRefused(f"cannot be followed to a file ({getattr(error, 'strerror', None) or error})") from None
+    if path.suffix.lower() != ".xlsx":
+        raise SummaryRefused("must be a path to an .xlsx file" + (" (it leads to another file)" if target.lower().endswith(
+            ".xlsx") else ""))
+    if path == team or _same_file(path, team):
+        raise SummaryRefused("is the team workbook itself")
+    roots = [team.parent, *([folder.resolve()] if folder else [])]
+    if not any(path.is_relative_to(root) for root in roots):
+        where = " or the summary_folder setting's" if folder else ""
+        raise SummaryRefused(f"is outside the team workbook's folder{where}")
+    return path
+
+
+def file_name(client_id: str) -> str:
+    """'C/1' -> 'C_1.xlsx'; a very long Client ID is cut, with a digest of it that keeps names apart."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", client_id)
+    if len(name) > LONGEST_NAME:
+        name = name[:LONGEST_NAME - 17] + "-" + hashlib.sha256(client_id.encode("utf-8")).hexdigest()[:16]
+    return f"{name}.xlsx"
+
+
+def check_summary_path(path: Path, client_id: str, book_id: str, title: str) -> None:
+    """Raise SummaryRefused unless this client's summary may be written at `path` now."""
+    try:
+        if path.is_dir():
+            raise SummaryRefused("is a folder, not a file")
+        check_summary_file(path, client_id, book_id, title)
+    except OSError as error:
+        raise SummaryRefused(f"cannot be read ({error.strerror or error})") from None
+
+
+def write_summaries(summaries: list[ClientSummary], book_id: str, cells: CellCache) -> dict[str, str]:
+    """Write each summary, a few books at a time; location -> why, for each one not written.
+
+    With much to write, worker processes (one per core but one) take books too. The books are all
+    handed to them, and this process writes from the last one back each book no worker has begun
+    (one it can still take back): so it is writing while they start, which takes a fresh interpreter
+    half a second, and all finish about together."""
+    batches = [summaries[i:i + BOOKS_TOGETHER] for i in range(0, len(summaries), BOOKS_TOGETHER)]
+    rows = sum(len(table.frame) for summary in summaries for table in summary.tables.values())
+    workers = min(_cores() - 1, len(batches) - 1)
+    if workers < 1 or rows < PARALLEL_ROWS:
+        return {location: reason for batch in batches for location, reason in write_batch(batch, book_id, cells).items()}
+    failed: dict[str, str] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
+        handed: list[tuple[list[ClientSummary], Future]] = [
+            (batch, pool.submit(_write_in_worker, batch, book_id)) for batch in batches]
+        for batch, future in reversed(handed):
+            if future.cancel():
+                failed.update(write_batch(batch, book_id, cells))
+        for batch, future in handed:
+            if future.cancelled():
+                continue
+            try:
+                failed.update(future.result())
+            except BrokenProcessPool:  # a worker died (killed, out of memory): its books are not written
+                failed.update({s.location: "cannot be written (the process writing it died)" for s in batch})
+    return failed
+
+
+def write_batch(batch: list[ClientSummary], book_id: str, cells: CellCache) -> dict[str, str]:
+    """Write a few summaries whose tabs are encoded together; location -> why, for each one not written."""
+    failed = {}
+    for summary, fast in zip(batch, encode_fast_tabs([summary.tables for summary in batch], cells)):
+        path = Path(summary.location)
+
+        def check(summary: ClientSummary = summary) -> None:
+            check_summary_path(Path(summary.location), summary.client_id, book_id, summary.title)
+        try:
+            write_client_workbook(path, summary.tables, summary.title, cells, fast,
+                                  {MARK_CLIENT: client_mark(summary.client_id), MARK_BOOK: book_id}, check)
+        except SummaryRefused as reason:
+            failed[summary.location] = str(reason)
+        except OSError as error:
+            failed[summary.location] = f"cannot be written ({error.strerror or error})"
+    return failed
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+_worker_cells: CellCache | None = None  # in a worker: the cells of the books it wrote so far
+
+
+def _start_worker(parent: int) -> None:
+    """Die with the parent, however it dies; leave Ctrl-C and SIGTERM to it (it finishes its writes)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if sys.platform == "linux":
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+def _write_in_worker(batch: list[ClientSummary], book_id: str) -> dict[str, str]:
+    global _worker_cells
+    _worker_cells = _worker_cells or CellCache()
+    return write_batch(batch, book_id, _worker_cells)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
