@@ -37,6 +37,10 @@ INPUT_TABS: tuple[InputTab, ...] = (
 )
 INPUT_TAB_NAMES = tuple(tab.name for tab in INPUT_TABS)
 DATE_COLUMNS = frozenset({"Date", "Start", "End", "From"})  # the input columns that hold dates
+# The input columns read as numbers (hours, amounts, counts; Alert At's amounts): where a date or time
+# typed by mistake must not pass for a number.
+NUMBER_COLUMNS = frozenset({"Hours", "Amount", "Rate", "Low Balance", "Fee", "Overage Rate", "Included Hours",
+                            "Rollover Cap", "Rollover Expires", "Rounding Minutes", "Alert At"})
 
 BALANCES_COLUMNS = (
     "Client ID", "Client", "Contract ID", "Contract", "Currency", "Paid", "Billed", "Balance", "Hours",

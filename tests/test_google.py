@@ -19,7 +19,7 @@ from sync.backends.memory import MemoryBook
 from sync.backends.xlsx import LocalWorkbook
 from sync.config import Config
 from sync.errors import SyncError
-from sync.schema import DATE_COLUMNS, INPUT_TAB_NAMES, SYNC_LOG
+from sync.schema import CLIENT_TABS, INPUT_TAB_NAMES, NUMBER_COLUMNS, SYNC_LOG
 from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, sheet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,15 +160,15 @@ def same_cells(read, shown):
 
 
 def column_rows(emulator, spreadsheet) -> int:
-    """Grid rows of the columns read again for their cells' kinds: every column but the date
-    columns that holds a number (such a number may be a date, time or duration cell)."""
+    """Grid rows of the columns read again for their cells' kinds: every column read as numbers
+    that holds a number (such a number may be a date, time or duration cell)."""
     rows = 0
     for props in emulator.sheet_properties(spreadsheet):
         if props["title"] not in INPUT_TAB_NAMES:
             continue
         header, *cells = emulator.values(spreadsheet, props["title"])
         numeric = {c for row in cells for c, cell in enumerate(row) if isinstance(cell, (int, float))
-                   and not isinstance(cell, bool) and header[c] not in DATE_COLUMNS}
+                   and not isinstance(cell, bool) and header[c] in NUMBER_COLUMNS}
         rows += len(numeric) * props["gridProperties"]["rowCount"]
     return rows
 
@@ -403,6 +403,9 @@ def test_share_creates_shares_and_fills_only_blank_cells(emulator):
     result = run(google(emulator, spreadsheet))
     assert result.problems[result.problems["Column"] == "Summary Sheet"].empty
     assert emulator.values(created, "Summary")[1][0] == "K-1"
+    # the tab a new spreadsheet comes with is gone, found empty: the client sees their summary first
+    assert [p["title"] for p in emulator.sheet_properties(created)] == list(CLIENT_TABS)
+    assert [p["title"] for p in emulator.sheet_properties(existing)] == list(CLIENT_TABS)
 
 
 def test_share_explains_a_service_account_without_storage(emulator):

@@ -4,7 +4,7 @@ Request budget of a run (constant in contracts; it grows with rows only by read 
   team spreadsheet: 1 metadata GET, then the input tabs in values:batchGet requests of at most
   READ_BLOCK_ROWS grid rows each (all of them in 1 request while the tabs' grids hold 25,000
   rows or fewer; a bigger tab is split into row blocks `'Time'!25001:50000`...); only when
-  columns other than the date columns hold numbers, those columns again with dateTimeRenderOption
+  columns read as numbers (Hours, Amount, Rate...) hold numbers, those columns again with dateTimeRenderOption
   FORMATTED_STRING (to tell time, duration and date cells, which the API sends as serial numbers,
   from plain numbers: 1:30 typed into Hours, a date typed into Amount), in values:batchGet
   requests of at most COLUMN_BLOCK_ROWS rows; 1 batchUpdate (add and size output tabs, formats,
@@ -39,7 +39,7 @@ from sync.backends.google_http import explain
 from sync.backends.google_lease import Lease
 from sync.errors import SyncError
 from sync.load import column_letter
-from sync.schema import CLIENT_TABS, DATE_COLUMNS, INPUT_TABS, TEAM_TAB_NAMES, find_tabs, header_key, tab_key
+from sync.schema import CLIENT_TABS, INPUT_TABS, NUMBER_COLUMNS, TEAM_TAB_NAMES, find_tabs, header_key, tab_key
 from sync.table import Table
 
 OUTPUT_NOTE = "contract-sync output: rewritten by every run; type in the input tabs instead"
@@ -161,8 +161,8 @@ class GoogleSheet:
 
     def _read_cell_kinds(self, found: dict[str, dict[str, Any]], tabs: dict[str, RawTab]) -> None:
         """Date, time and duration cells come, like dates, as serial numbers (someone typed 1:30
-        into Hours: 0.0625 days; a date into Amount: 46,000 and some). So every column but the date
-        columns that holds numbers is read again, in one go, with dateTimeRenderOption
+        into Hours: 0.0625 days; a date into Amount: 46,000 and some). So every column read as
+        numbers (NUMBER_COLUMNS) that holds numbers is read again, in one go, with dateTimeRenderOption
         FORMATTED_STRING, which sends just those cells as the text they show and plain numbers as
         numbers: a clock reading makes a duration, any other text (2026-01-05, 1/5/2026 10:00:00)
         a date - which each column's parser then takes (Hours a duration) or refuses, as it does a
@@ -172,7 +172,7 @@ class GoogleSheet:
             rows = tabs.get(tab.name) or [[]]
             header = [header_key(cell) for cell in rows[0]]
             for column in tab.columns:
-                if column.name in DATE_COLUMNS or header_key(column.name) not in header:
+                if column.name not in NUMBER_COLUMNS or header_key(column.name) not in header:
                     continue
                 col = header.index(header_key(column.name))
                 at = [r for r in range(1, len(rows)) if col < len(rows[r]) and is_number(rows[r][col])]

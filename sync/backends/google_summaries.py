@@ -117,7 +117,10 @@ def write_summaries(sheet: GoogleSheet, summaries: list[ClientSummary]) -> dict[
 
 
 def write_summary(sheet: GoogleSheet, summary: ClientSummary) -> None:
-    """One metadata read (tabs, charts, the mark), then one batchUpdate and one values:batchUpdate."""
+    """One metadata read (tabs, charts, the mark), then one batchUpdate and one values:batchUpdate.
+
+    The tab a new spreadsheet comes with (Sheet1) is deleted once it is found empty (one more read,
+    the first time): the client should see their summary first, not a blank tab."""
     sheet.confirm_lock()
     what = f"client spreadsheet {summary.location}"
     meta = sheet.call(what, "fetch_sheet_metadata", summary.location,
@@ -127,8 +130,8 @@ def write_summary(sheet: GoogleSheet, summary: ClientSummary) -> None:
     titles = [s["properties"]["title"] for s in meta.get("sheets", [])]
     find_tabs(titles, CLIENT_TABS, what, also=())  # two tabs named like one client tab: which to write?
     sheets = {tab_key(s["properties"]["title"]): s for s in meta.get("sheets", [])}
-    stray = sheets.get(tab_key(NEW_SHEET_TITLE)) if claim == "empty" and len(sheets) == 1 else None
-    if stray is not None and tab_key(NEW_SHEET_TITLE) not in map(tab_key, CLIENT_TABS):
+    stray = sheets.get(tab_key(NEW_SHEET_TITLE))
+    if stray is not None and (claim == "empty" or _empty(sheet, summary.location, [stray["properties"]["title"]])):
         extra.append({"deleteSheet": {"sheetId": stray["properties"]["sheetId"]}})  # empty: nothing lost
     _write_tabs(sheet, summary, sheets, extra)
 
