@@ -366,6 +366,9 @@ def test_demo_writes_a_sample_and_runs_it(tmp_path):
     for client in clients:
         assert f"wrote {folder / 'clients' / client.name}" in done.stdout
     assert set(OUTPUT_TABS) <= set(read_tabs(tmp_path / "sample" / "ledger.xlsx"))
+    again = sync_cli("demo", "sample", "--as-of", "2026-11-29", cwd=tmp_path)  # a new sample, the same team book
+    assert again.stdout == done.stdout
+    assert [row for row in read_tabs(tmp_path / "sample" / "ledger.xlsx")["Errors"] if row[2] == "Summary Sheet"] == []
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["check"], ["init"], ["demo"]])

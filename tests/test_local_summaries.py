@@ -14,7 +14,7 @@ import pytest
 
 from sync.backends import client_book
 from sync.backends.xlsx_marks import MARK_BOOK, MARK_CLIENT, custom_properties
-from sync.backends.xlsx_package import Package, replace_sheets
+from sync.backends.xlsx_package import Package
 from sync.backends.xlsx_summaries import file_name
 from tests.books import CONTRACTS
 from tests.test_cli import sync_cli
@@ -32,13 +32,6 @@ def team(tmp_path) -> Path:
 def warnings(team: Path) -> dict[int, tuple[str, str]]:
     """Clients row -> (Summary Sheet, problem) of each summary warning on the Errors tab."""
     return {row[1]: (row[3], row[4]) for row in errors_tab(team) if row[2] == "Summary Sheet"}
-
-
-def rewrite_keeping_its_mark(team: Path, **tabs: list[list[object]]) -> None:
-    """The team workbook written anew with these tabs, as the same book: its `contract-sync book` kept."""
-    book_id = properties(team)[MARK_BOOK]
-    write_team_book(team, **tabs)
-    team.write_bytes(replace_sheets(team.read_bytes(), {}, properties={MARK_BOOK: book_id}))
 
 
 def properties(path: Path) -> dict[str, str]:
@@ -114,11 +107,11 @@ def test_another_clients_and_another_teams_summaries_are_never_replaced(team, tm
     assert run(team).exit_code == 0
     acme = team.parent / "clients" / "C-1.xlsx"
     assert properties(acme)[MARK_CLIENT] == "C-1" and properties(acme)[MARK_BOOK] == properties(team)[MARK_BOOK]
-    rewrite_keeping_its_mark(team, Clients=clients_with("", "clients/C-1.xlsx"))  # Bolt's row names Acme's file
+    write_team_book(team, Clients=clients_with("", "clients/C-1.xlsx"))  # Bolt's row names Acme's file
     result = run(team)
     assert warnings(team)[3][1].startswith("is also the summary of Clients row 2")  # Acme's own row comes first
     acme_bytes = acme.read_bytes()
-    rewrite_keeping_its_mark(team, Clients=[clients_with("", "")[0], clients_with("", "clients/C-1.xlsx")[2]])
+    write_team_book(team, Clients=[clients_with("", "")[0], clients_with("", "clients/C-1.xlsx")[2]])
     result = run(team)  # now only Bolt names it
     assert result.unwritten == ["C-2"] and "is the summary of client C-1, not of C-2" in warnings(team)[2][1]
     assert acme.read_bytes() == acme_bytes
@@ -128,7 +121,7 @@ def test_another_clients_and_another_teams_summaries_are_never_replaced(team, tm
     run(other_team)
     theirs = other_team.parent / "clients" / "C-1.xlsx"
     (team.parent / "clients" / "C-1.xlsx").write_bytes(theirs.read_bytes())  # copied in from another team
-    rewrite_keeping_its_mark(team)
+    write_team_book(team)
     result = run(team)
     assert result.unwritten == ["C-1"] and "another team workbook" in warnings(team)[2][1]
     assert acme.read_bytes() == theirs.read_bytes()
@@ -178,3 +171,18 @@ def test_a_huge_workbook_in_a_summarys_place_is_refused_without_reading_it_all(t
     assert (clients / "C-1.xlsx").stat().st_size < 1 << 20
     result = run(team)
     assert result.unwritten == ["C-1"] and "did not write" in warnings(team)[2][1]
+
+
+def test_the_team_workbook_is_the_same_book_written_anew_moved_or_renamed(team, tmp_path):
+    assert run(team).exit_code == 0
+    assert properties(team)[MARK_BOOK] == "team/team.xlsx"
+    write_team_book(team)  # a script writes it anew: no properties, the same place
+    assert run(team).exit_code == 0 and properties(team)[MARK_BOOK] == "team/team.xlsx"
+    moved = tmp_path / "moved"
+    team.parent.rename(moved)
+    (moved / "team.xlsx").rename(moved / "ledger 2026.xlsx")
+    assert run(moved / "ledger 2026.xlsx").exit_code == 0  # it carries its property along
+    beside = write_team_book(moved / "team-b.xlsx")  # another team's book in the same folder
+    result = run(beside)
+    assert sorted(result.unwritten) == ["C-1", "C-2"]
+    assert "this workbook's 'moved/team-b.xlsx'" in warnings(beside)[2][1]

@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import os
-import uuid
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -126,11 +125,16 @@ class LocalWorkbook:
     @property
     def book_id(self) -> str:
         """The team workbook's `contract-sync book` property, which marks its client summaries as
-        its own (xlsx_marks); a workbook without one gets a new one with the run's first write."""
+        its own (xlsx_marks). A workbook without one (new, written anew by a script, or through a
+        program that drops document properties) is known by its folder's and its own name
+        ('agency/team.xlsx'), which its first write keeps as the property: so it stays the same book
+        when moved or renamed, a workbook made anew in its place is the same book, and another
+        workbook beside it is another."""
         if self._book_id is None:
             package = Package(self._snapshot())
             found = custom_properties(lambda name: package.read(part) if (part := package.find(name)) else None)
-            self._book_id = found.get(MARK_BOOK) or uuid.uuid4().hex
+            real = self.path.resolve()
+            self._book_id = found.get(MARK_BOOK) or f"{real.parent.name}/{real.name}"
         return self._book_id
 
     def summary_location(self, client_id: str, target: str) -> str:

@@ -2,9 +2,10 @@
 
 A summary is only ever written over a file that is new (absent or empty), or that carries the
 sync's mark for the same client of the same team workbook: the custom document properties
-`contract-sync client` (the Client ID) and `contract-sync book` (an ID the team workbook itself
-carries as its own `contract-sync book` property, added by its first run). Excel and LibreOffice
-keep custom properties when a file is saved, and show them under File > Properties.
+`contract-sync client` (the Client ID) and `contract-sync book` (the team workbook's own
+`contract-sync book` property: its folder's and file name, kept by its first run, so that it
+survives a move or rename; LocalWorkbook.book_id). Excel and LibreOffice keep custom properties when a file is saved, and
+show them under File > Properties.
 
 A summary written before marks existed has none: it is taken over once when it is exactly what the
 sync writes for that client - the five client tabs and nothing else, titled "<Name> - contract summary".
@@ -95,8 +96,8 @@ def _check_package(package: zipfile.ZipFile, client_id: str, book_id: str, title
     if MARK_CLIENT in marks:
         if marks.get(MARK_BOOK) != book_id:
             raise SummaryRefused(f"is the summary of client {marks[MARK_CLIENT]} of another team workbook (its "
-                                 f"'{MARK_BOOK}' mark differs); it is never replaced: name another file, or "
-                                 "delete this one to have it written anew")
+                                 f"'{MARK_BOOK}' is '{marks.get(MARK_BOOK, '')}', this workbook's '{book_id}'); it is "
+                                 "never replaced: name another file, or delete this one to have it written anew")
         if marks[MARK_CLIENT] != client_mark(client_id):
             raise SummaryRefused(f"is the summary of client {marks[MARK_CLIENT]}, not of {client_id}; it is "
                                  "never replaced by another client's figures")
