@@ -211,7 +211,10 @@ def init(target: Target) -> None:
 @one_line_errors
 def share(target: Target) -> None:
     """Google only: create each client's summary spreadsheet where Summary Sheet is blank, share it
-    read-only with the client's Email addresses, and fill in the blank Summary Sheet cells."""
+    read-only with the client's Email addresses, and fill in the blank Summary Sheet cells.
+
+    It holds the sync's lock as a run does (exit 3 when another sync holds it past lock_wait), marks
+    each spreadsheet it creates as that client's, and puts each link in the row of its Client ID."""
     if not target.sheet:
         raise SyncError("share works on a Google spreadsheet: use --sheet")
     from sync.backends.google_setup import share_summaries
