@@ -4,7 +4,8 @@ Which crossings were already e-mailed lives in the workbook itself (the hidden S
 one row per alert that is still crossed), so a crossing is sent once wherever the job runs.
 When an alert's condition stops holding (the contract was topped up) its row is dropped, and a
 later crossing alerts again. Delivery never raises: a failure leaves the alert pending with a
-note, and the next run retries it. Alerts are on only when SYNC_SMTP_HOST is set.
+note, and the next run retries it; the run that failed says so (`unsent_line`: on stderr and in
+the Sync Log, with exit code 1). Alerts are on only when SYNC_SMTP_HOST is set.
 """
 from __future__ import annotations
 
@@ -22,13 +23,14 @@ from typing import Mapping, NamedTuple
 
 import pandas as pd
 
+from sync import report
 from sync.backends import ColumnTab, RawTab
 from sync.cells import SERIAL_EPOCH
 from sync.config import Config
 from sync.errors import SyncError
-from sync.ledger import RUN_RATE_DAYS, Ledger, hours_remaining_hundredths
+from sync.ledger import RUN_RATE_DAYS, Ledger
 from sync.schema import SYNC_STATE_COLUMNS, addresses, header_key
-from sync.table import Table
+from sync.table import Kind, Table
 from sync.validate import Book
 
 PENDING, SENT = "pending", "sent"
@@ -92,15 +94,14 @@ def held_alerts(contract) -> dict[str, str]:
                 if (hours - left) * 10_000 >= hours * threshold.value:
                     start = f"{contract.period_start:%Y-%m-%d}"
                     held[f"{share} of period hours used ({start})"] = (
-                        f"the period that started {start} has used {share} of its "
-                        f"{Decimal(hours).scaleb(-3) / 3600:.2f} hours")
+                        f"the period that started {start} has used {share} of its {_hours(hours)} hours")
         elif billed >= threshold.value:
-            amount = f"{Decimal(threshold.value).scaleb(-minor):,}"
+            amount = _money(threshold.value, minor)
             held[f"{amount} used"] = f"billed has reached {amount} {contract.currency}"
     if pd.notna(contract.low_balance) and balance < int(contract.low_balance):
         # still held while overdrawn, so a top-up from overdrawn to merely low does not alert again
-        low = Decimal(int(contract.low_balance)).scaleb(-minor)
-        held[LOW_BALANCE] = f"the balance is below the Low Balance of {low:,} {contract.currency}"
+        low = _money(int(contract.low_balance), minor)
+        held[LOW_BALANCE] = f"the balance is below the Low Balance of {low} {contract.currency}"
     if balance < 0:
         held[OVERDRAWN] = "the balance is below zero"
     return held
@@ -178,16 +179,18 @@ def _when(value: object) -> dt.datetime | None:
 # --- delivery -----------------------------------------------------------------------------
 
 def deliver(states: list[AlertState], ledger: Ledger, book: Book, config: Config, smtp: SmtpSettings | None,
-            now: dt.datetime) -> tuple[list[AlertState], int, list[str]]:
+            now: dt.datetime) -> tuple[list[AlertState], int, list[AlertState]]:
     """Send every pending alert of a contract in the ledger, one message each, over one connection.
-    Returns the new states, how many were sent, and a line per alert left pending (its Note says
-    why). Never raises for SMTP or network failures; no alert_from or no recipients is one too."""
-    states, c = list(states), ledger.contracts
-    contracts = {row.contract_id: row for row in c.assign(hours_left=hours_remaining_hundredths(
-        c["balance"], c["minor"], c["current_rate"])).itertuples(index=False)}
+    Returns the new states, how many were sent, and the alerts this try left pending, each with
+    its Note saying why (`unsent_line` puts them in one line). Never raises for SMTP or network
+    failures; no alert_from or no recipients is one too."""
+    states = list(states)
+    contracts = {row.contract_id: row for row in ledger.contracts.itertuples(index=False)}
     due = [i for i, state in enumerate(states) if state.status == PENDING and state.contract_id in contracts]
     if smtp is None or not due:
         return states, 0, []
+    # The figures as the Balances tab holds them, so an e-mail never rounds differently from it.
+    balances = report.balances_frame(ledger, now.date(), now).set_index("Contract ID", drop=False)
     emails = dict(zip(book.clients["client_id"], book.clients["email"]))
     ready, failed, server = [], {}, None
     for i in due:
@@ -200,7 +203,8 @@ def deliver(states: list[AlertState], ledger: Ledger, book: Book, config: Config
             failed[i] = "no recipients: set alert_to (or SYNC_ALERT_TO)"
         else:
             try:
-                ready.append((i, _message(states[i], contract, config.alert_from, to, now)))
+                ready.append((i, _message(states[i], contract, balances.loc[contract.contract_id],
+                                          config.alert_from, to, now)))
             except ValueError as error:  # an address the e-mail headers cannot hold
                 failed[i] = _reason(error)
     sent = 0
@@ -226,9 +230,25 @@ def deliver(states: list[AlertState], ledger: Ledger, book: Book, config: Config
                 server.close()
     for i, reason in failed.items():
         states[i] = states[i]._replace(note=reason)
-    notes = [f"alert '{states[i].alert}' for {states[i].contract_id} not sent, retried next run: {reason}"
-             for i, reason in sorted(failed.items())]
-    return states, sent, notes
+    return states, sent, [states[i] for i in sorted(failed)]
+
+
+def unsent_line(unsent: list[AlertState]) -> str:
+    """The alerts a run could not e-mail, in one line for stderr and the Sync Log: how many, which
+    and why. Each reason is said once, as a mail server that is down fails every alert alike:
+    `2 alerts not e-mailed, kept pending for the next run: K-1 '75% used', K-2 'overdrawn'
+    (SMTP server mail.example:587: [Errno 111] Connection refused)`."""
+    by_reason: dict[str, list[str]] = {}
+    for state in unsent:
+        by_reason.setdefault(state.note, []).append(f"{state.contract_id} '{state.alert}'")
+    count = len(unsent)
+    return (f"{count} alert{'' if count == 1 else 's'} not e-mailed, kept pending for the next run: "
+            + "; ".join(f"{_first_few(names)} ({reason})" for reason, names in by_reason.items()))
+
+
+def _first_few(names: list[str], few: int = 3) -> str:
+    """A list for one line, however long: 'a, b, c and 7 more'."""
+    return ", ".join(names[:few]) + (f" and {len(names) - few} more" if len(names) > few else "")
 
 
 def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
@@ -258,25 +278,28 @@ def _reason(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
-def _message(state: AlertState, contract, sender: str, to: list[str], now: dt.datetime) -> EmailMessage:
-    """Which contract, what was crossed, the balance, hours remaining and the run-out date."""
-    def amount(units: int) -> str:
-        return f"{Decimal(int(units)).scaleb(-int(contract.minor)):,} {contract.currency}"
+def _message(state: AlertState, contract, balance: pd.Series, sender: str, to: list[str],
+             now: dt.datetime) -> EmailMessage:
+    """Which contract, what was crossed, the balance, hours remaining and the run-out date: each
+    figure taken from the contract's Balances row (`balance`) and shown as that tab shows it."""
+    def amount(column: str) -> str:
+        return f"{shown(balance[column], 'money')} {contract.currency}"
 
     facts = [
         ("Contract", f"{contract.contract_id} {contract.name}".strip()),
         ("Client", f"{contract.client_name} ({contract.client_id})"),
         ("Alert", f"{state.alert}: {held_alerts(contract).get(state.alert, 'no longer crossed')}"),
-        ("Paid", amount(contract.paid)), ("Billed", amount(contract.billed)), ("Balance", amount(contract.balance)),
-        ("Hours remaining", "none: the rate is 0" if pd.isna(contract.hours_left)
-         else f"{Decimal(int(contract.hours_left)).scaleb(-2)}"),
-        ("Runs out", f"{contract.runs_out:%Y-%m-%d} (projected from the last {RUN_RATE_DAYS} days of billing)"
-         if pd.notna(contract.runs_out) else "already overdrawn" if contract.balance < 0
+        ("Paid", amount("Paid")), ("Billed", amount("Billed")), ("Balance", amount("Balance")),
+        # cut, not rounded, as on Balances (sheets_schema.md): 2.999 hours left are not 3 hours paid for
+        ("Hours remaining", "none: the rate is 0" if pd.isna(balance["Hours Remaining"])
+         else shown(balance["Hours Remaining"], "hours")),
+        ("Runs out", f"{shown(balance['Runs Out'], 'date')} (projected from the last {RUN_RATE_DAYS} days of "
+                     "billing)" if pd.notna(balance["Runs Out"]) else "already overdrawn" if contract.balance < 0
          else f"not projected: nothing billed in the last {RUN_RATE_DAYS} days"),
-        ("Status", contract.status), ("Crossed on", f"{state.crossed or now.date()}"),
+        ("Status", balance["Status"]), ("Crossed on", shown(state.crossed or now.date(), "date")),
     ]
-    if getattr(contract, "periodic", False) and pd.notna(contract.period_left_ms):
-        facts.insert(6, ("Period hours left", f"{Decimal(int(contract.period_left_ms)).scaleb(-3) / 3600:.2f}"))
+    if pd.notna(balance["Period Hours Left"]):  # a retainer, inside one of its periods
+        facts.insert(6, ("Period hours left", shown(balance["Period Hours Left"], "hours")))
     message = EmailMessage()
     message["Subject"] = " ".join(f"Contract alert: {facts[0][1]} - {state.alert}".split())  # a name may hold a line break
     message["From"], message["To"] = sender, ", ".join(to)
@@ -284,11 +307,38 @@ def _message(state: AlertState, contract, sender: str, to: list[str], now: dt.da
     width = max(len(label) for label, _ in facts) + 2
     message.set_content("\n".join([f"Contract {contract.contract_id} has crossed an alert: {state.alert}.", ""]
                                   + [f"{label + ':':<{width}}{value}" for label, value in facts]
-                                  + ["", f"Sent by contract-sync at {now:%Y-%m-%d %H:%M}."]) + "\n")
+                                  + ["", f"Sent by contract-sync at {shown(now, 'datetime')}."]) + "\n")
     rows = "".join(f"<tr><th align=\"left\">{html.escape(label)}</th><td>{html.escape(value)}</td></tr>"
                    for label, value in facts)
     message.add_alternative(
         f"<html><body><p>Contract <b>{html.escape(contract.contract_id)}</b> has crossed an alert: "
         f"<b>{html.escape(state.alert)}</b>.</p><table>{rows}</table>"
-        f"<p>Sent by contract-sync at {now:%Y-%m-%d %H:%M}.</p></body></html>\n", subtype="html")
+        f"<p>Sent by contract-sync at {shown(now, 'datetime')}.</p></body></html>\n", subtype="html")
     return message
+
+
+# --- figures as people read them ------------------------------------------------------------
+
+def shown(value: object, kind: Kind) -> str:
+    """A value of sync.report's tables (a Decimal, a date) as text, in the cell format the tabs
+    give its kind: money `#,##0.00` in its currency's decimals, hours `0.00`, dates `yyyy-mm-dd`,
+    times `yyyy-mm-dd hh:mm:ss`. The value is already rounded by sync.report; this only spells it."""
+    if kind == "money":
+        return f"{abs(value) if value.is_zero() else value:,}"  # -0.00 shows as 0.00 in a cell
+    if kind == "hours":
+        return f"{abs(value) if value.is_zero() else value:f}"
+    if kind == "date":
+        return f"{value:%Y-%m-%d}"
+    if kind == "datetime":
+        return f"{value:%Y-%m-%d %H:%M:%S}"
+    return str(value)
+
+
+def _money(units: int, minor: int) -> str:
+    """Minor units as the tabs show money: sync.report.money, then `shown`."""
+    return shown(report.money(pd.Series([units]), pd.Series([minor])).iloc[0], "money")
+
+
+def _hours(ms: int) -> str:
+    """Milliseconds as the tabs show hours: sync.report.hours (two places, half up), then `shown`."""
+    return shown(report.hours(pd.Series([ms])).iloc[0], "hours")

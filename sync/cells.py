@@ -209,6 +209,9 @@ _NUMERIC_DATE = r"^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4}|[0-9]{2})$"
 _FIRST_DAY, _LAST_DAY = FIRST_DATE.toordinal(), LAST_DATE.toordinal()
 _SERIAL_DAY_ZERO = SERIAL_EPOCH.toordinal()
 OUT_OF_RANGE = "is not a date between 1970 and 2199"
+NOT_A_DATE = "is not a date; write it as YYYY-MM-DD"
+NOT_A_REAL_DATE_EITHER_WAY = "is not a real calendar date, day or month first; write it as YYYY-MM-DD"
+DATE_ORDER_HINT = ", or set date_order to DMY or MDY in the settings file (contract-sync.toml)"
 
 
 @on_distinct
@@ -244,14 +247,34 @@ def parse_dates(raw: pd.Series, date_order: str = "") -> Parsed:
         real = parsed.dropna()
         day.loc[real.index] = (real - FIRST_DATE).dt.days.astype("float64") + _FIRST_DAY
         _set(problems, parsed.index[parsed.isna()], "is not a real calendar date")
-    hint = "; write it as YYYY-MM-DD" + ("" if date_order else " (or set date_order to DMY or MDY)")
-    _set(problems, text.index.difference(matched.index), "is not a date" + hint)
+    unread = text.index.difference(matched.index)
+    _set(problems, unread, NOT_A_DATE)
+    if not date_order:  # day-first or month-first text, which only date_order lets be read
+        day_first = numeric.loc[unread].dropna()
+        _set(problems, day_first.index, _without_date_order(day_first))
 
     handled = cells.index.union(serials.index).union(times).union(text.index)
     _unexpected(raw, types, handled, problems, "a date")
     _set(problems, day.index[(day < _FIRST_DAY) | (day > _LAST_DAY)], OUT_OF_RANGE)
     good = day.where(problems.isna()) - _FIRST_DAY
     return (FIRST_DATE + pd.to_timedelta(good, unit="D")).astype("datetime64[ns]"), problems
+
+
+def _without_date_order(numeric: pd.DataFrame) -> pd.Series:
+    """The problem of text such as 05/03/2026 read without date_order: where that setting lives, and
+    whether the text is a real day at all, day first or month first (31/02/2026 is neither)."""
+    year = numeric[2].where(numeric[2].str.len() == 4, "20" + numeric[2]).astype("int64")
+    # Leap or not decides only 29 February: a year the sync refuses anyway is read as a leap year.
+    year = year.where(year.between(FIRST_DATE.year, LAST_DATE.year), 2000)
+    first, second = numeric[0].astype("int64"), numeric[1].astype("int64")
+    either = _real_day(year, second, first) | _real_day(year, first, second)
+    return pd.Series(np.where(either, NOT_A_DATE, NOT_A_REAL_DATE_EITHER_WAY), index=numeric.index) \
+        + DATE_ORDER_HINT
+
+
+def _real_day(year: pd.Series, month: pd.Series, day: pd.Series) -> np.ndarray:
+    parts = pd.DataFrame({"year": year, "month": month, "day": day})
+    return pd.to_datetime(parts, errors="coerce").notna().to_numpy()
 
 
 def _date_only(value: dt.date) -> dt.date:

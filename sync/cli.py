@@ -46,10 +46,25 @@ class Target:
     def config(self) -> Config:
         return load_config(self.config_file, self.book)
 
+    @property
+    def option(self) -> str:
+        """The option naming this book, for a command line to suggest: `--book team.xlsx`."""
+        if self.book:
+            return f"--book {self.book}"
+        from sync.backends.google_cells import spreadsheet_id
+        return f"--sheet {spreadsheet_id(self.sheet) or self.sheet}"
+
+    def notices(self) -> list[str]:
+        """What a run's writes are up against: the workbook open in Excel or LibreOffice."""
+        from sync.backends.xlsx_file import open_elsewhere
+        return open_elsewhere(self.book) if self.book else []
+
     def open(self, config: Config) -> Backend:
         if self.book:
             folder = self.book.parent / Path(config.summary_folder).expanduser() if config.summary_folder else None
-            return LocalWorkbook(self.book, summary_folder=folder)
+            workbook = LocalWorkbook(self.book, summary_folder=folder)
+            workbook.check_file()  # an .ods or .csv is said before anything else, on every command
+            return workbook
         from sync.backends.google import GoogleSheet
         from sync.backends.google_http import connect, credentials_path
         client, account = connect(credentials_path(self.credentials), self.api_url)
@@ -80,11 +95,26 @@ def target_options(command: Callable) -> Callable:
     def wrapper(book: Path | None, sheet: str | None, credentials: Path | None, api_url: str | None,
                 config_file: Path | None, **kwargs: Any) -> Any:
         if bool(book) == bool(sheet):
-            raise click.UsageError("give either --book PATH or --sheet ID_OR_URL")
+            sys.exit(failed(SyncError(_which_book_problem(book, sheet))))
         return command(target=Target(book, sheet, credentials, api_url, config_file), **kwargs)
     for option in reversed(options):
         wrapper = option(wrapper)
     return wrapper
+
+
+def _which_book_problem(book: Path | None, sheet: str | None) -> str:
+    """Why neither or both of --book and --sheet is wrong, saying where each came from (an option or
+    its variable), so the fix fits how the sync was started: a shell, cron's env file, systemd."""
+    if not book:
+        return ("no workbook or spreadsheet to sync: give --book PATH (an .xlsx workbook) or --sheet ID_OR_LINK "
+                "(a Google spreadsheet), or set SYNC_BOOK or SYNC_SHEET")
+    source = click.get_current_context().get_parameter_source
+
+    def given(name: str, value: object) -> str:
+        if source(name) == click.core.ParameterSource.ENVIRONMENT:
+            return f"SYNC_{name.upper()}={value} (from the environment)"
+        return f"--{name} {value}"
+    return f"give a workbook or a spreadsheet, not both: {given('book', book)} and {given('sheet', sheet)}; keep one"
 
 
 def one_line_errors(command: Callable) -> Callable:
@@ -118,15 +148,19 @@ def failed(error: SyncError) -> int:
 def main() -> None:
     """contract-sync: where each client's maintenance contract stands, computed from the team workbook.
 
-    Exit codes: 0 every row was used; 1 some rows were left out or some client summaries not written
-    (listed on the Errors tab, everything else written); 2 the sync could not run, nothing was
-    written (message on stderr); 3 another sync of the same book was running and did not finish
-    within lock_wait seconds; 70 an internal error (a bug: the traceback is in the log file).
+    Exit codes: 0 every row was used, every client summary written and every alert e-mailed; 1 some
+    rows were left out or some client summaries not written (listed on the Errors tab), or some alerts
+    could not be e-mailed (one line on stderr; they stay pending and the next run retries them):
+    everything else was written; 2 the sync could not run, nothing was written (message on stderr);
+    3 another sync of the same book was running and did not finish within lock_wait seconds; 70 an
+    internal error (a bug: the traceback is in the log file).
     """
 
 
 QUIET = click.option("--quiet", is_flag=True,
-                     help="Print nothing when every row was used: cron then mails only when there is trouble.")
+                     help="Print nothing when the exit code is 0 (every row used, every client summary written, "
+                          "every alert e-mailed), else what run prints: cron then mails only when there is "
+                          "trouble.")
 
 
 @main.command()
@@ -142,19 +176,21 @@ def run(target: Target, as_of: dt.datetime | None, dry_run: bool, as_json: bool,
 
 def sync_once(target: Target, as_of: dt.datetime | None, dry_run: bool = False, as_json: bool = False,
               quiet: bool = False) -> int:
-    """One sync of the target's book, holding its lock; prints its report (or, when `quiet`, only
-    what needs attention) and returns the exit code. A SyncError is one line on stderr, never
-    raised; any other exception is an internal error (see `failed`)."""
+    """One sync of the target's book, holding its lock; prints its report (when `quiet`, only when
+    the exit code is not 0) and returns the exit code. Alerts it could not e-mail are one line on
+    stderr, quiet or not. A SyncError is one line on stderr, never raised; any other exception is
+    an internal error (see `failed`)."""
     from sync.alerts import smtp_settings_from_env
     stage = "start"
     try:
         config = target.config()
         smtp = smtp_settings_from_env()
         backend = target.open(config)
+        notices = _warn_of(target)
         stage = "lock"
         with backend.lock(config.lock_wait):
             stage = "run"
-            result = pipeline.run(backend, config, _day(as_of), dry_run=dry_run, smtp=smtp)
+            result = pipeline.run(backend, config, _day(as_of), dry_run=dry_run, smtp=smtp, notices=notices)
             stage = "lock"
         stage = "report"
         if as_json:
@@ -165,6 +201,9 @@ def sync_once(target: Target, as_of: dt.datetime | None, dry_run: bool = False, 
         return failed(error)
     except Exception as error:
         return failed(InternalError(stage, error))
+    if result.unsent:  # on stderr too, so that --quiet under cron says that alerts are stuck
+        from sync.alerts import unsent_line
+        click.echo(f"error: {printable(unsent_line(result.unsent))}", err=True)
     if result.late_error:
         click.echo(f"error: {result.late_error}", err=True)
     return result.exit_code
@@ -176,34 +215,66 @@ def sync_once(target: Target, as_of: dt.datetime | None, dry_run: bool = False, 
 @JSON
 @one_line_errors
 def check(target: Target, as_of: dt.datetime | None, as_json: bool) -> None:
-    """Validate the input tabs and print every problem; write nothing."""
+    """Validate the input tabs and print every problem, as `run` would list them on the Errors tab
+    (Summary Sheet cells included); write nothing. The exit code is the one `run` would have.
+
+    A workbook open in Excel or LibreOffice is a warning on stderr, as in `run`; a file that is not
+    an .xlsx (.ods, .xls, .csv, ...) is one line and exit 2, as on every command."""
     config = target.config()
-    result = pipeline.check(target.open(config), config, _day(as_of))
+    backend = target.open(config)
+    result = pipeline.check(backend, config, _day(as_of), notices=_warn_of(target))
     if as_json:
-        click.echo(json.dumps(_summary(result) | {"problems": _records(result.problems)}, default=_plain))
+        click.echo(json.dumps(_summary(result) | {"problems": _records(result.problems), "notices": result.notices},
+                              default=_plain))
     else:
         for p in result.problems.itertuples(index=False):
-            click.echo(printable(f"{p.Tab} row {p.Row}, {p.Column}: '{p.Value}' {p.Problem} ({p.Severity})"))
-        click.echo(_counts(result))
+            click.echo(printable(problem_line(p)))
+        click.echo(_counts(result, f"check writes nothing: `python -m sync run {target.option}` puts them on "
+                                   "the Errors tab"))
+        if not result.rows_read:
+            click.echo("no rows yet: type your clients, contracts, time and payments below the header row of "
+                       "their tabs (the Instructions tab of a book made by init shows an example of each, and "
+                       "sheets_schema.md every column)")
     sys.exit(result.exit_code)
+
+
+def problem_line(problem: Any) -> str:
+    """A row of the Errors tab as one line: `Time row 12, Hours: '25' is more than 24 hours for one
+    entry (error)`; a blank cell has no value to quote: `Time row 5, Date: is required (error)`."""
+    value = problem.Value if isinstance(problem.Value, str) else "" if pd.isna(problem.Value) else str(problem.Value)
+    quoted = f"'{value}' " if value else ""
+    return f"{problem.Tab} row {problem.Row}, {problem.Column}: {quoted}{problem.Problem} ({problem.Severity})"
+
+
+def _warn_of(target: Target) -> list[str]:
+    """The target's notices, each on stderr as a warning (even under --quiet: a save from Excel
+    would undo the run); returned for the Sync Log."""
+    notices = target.notices()
+    for notice in notices:
+        click.echo(f"warning: {printable(notice)}", err=True)
+    return notices
 
 
 @main.command()
 @target_options
 @one_line_errors
 def init(target: Target) -> None:
-    """Create an empty team book: input tabs, headers, example rows, dropdowns.
+    """Create an empty team book: an Instructions tab showing each input tab's columns with example
+    rows (the sync never reads it), then the input tabs with their headers, formats and dropdowns
+    and no rows.
 
-    With --book a new .xlsx (never overwritten); with --sheet the input tabs are added to an
-    existing spreadsheet that has none of them yet."""
+    With --book a new .xlsx (never overwritten; the name must end in .xlsx); with --sheet the tabs
+    are added to an existing spreadsheet that has none of them yet."""
     if target.book:
         from sync.init_book import create_template
         create_template(target.book)
-        click.echo(f"created {target.book}: fill in the tabs, then run: python -m sync run --book {target.book}")
-        return
-    from sync.backends.google_setup import create_input_tabs
-    create_input_tabs(target.open(target.config()))
-    click.echo(f"added the input tabs to {target.shown}: fill them in, then run: python -m sync run --sheet ...")
+        done = f"created {target.book}"
+    else:
+        from sync.backends.google_setup import create_input_tabs
+        create_input_tabs(target.open(target.config()))
+        done = f"added the Instructions and input tabs to {target.shown}"
+    click.echo(f"{done}: the Instructions tab shows what goes on each tab; fill them in, then check them with: "
+               f"python -m sync check {target.option}")
 
 
 @main.command()
@@ -229,16 +300,20 @@ def share(target: Target) -> None:
 @JSON
 @one_line_errors
 def status(target: Target, runs: int, as_json: bool) -> None:
-    """The last runs (from the Sync Log tab) and the alerts still waiting to be e-mailed."""
-    from sync.alerts import previous_state
+    """The last runs (from the Sync Log tab) and the alerts still waiting to be e-mailed.
+
+    Alerts are on when SYNC_SMTP_HOST is set here, as for run: without it, status says that alerts
+    are off rather than that none is pending."""
+    from sync.alerts import previous_state, smtp_settings_from_env
     from sync.runlog import past_runs
     from sync.schema import SYNC_LOG, SYNC_LOG_COLUMNS, SYNC_STATE
+    alerts_on = smtp_settings_from_env() is not None
     tabs = target.open(target.config()).read_tabs([SYNC_LOG, SYNC_STATE])
     log = pd.DataFrame(past_runs(tabs.get(SYNC_LOG))[:runs], columns=list(SYNC_LOG_COLUMNS), dtype=object)
     pending = [state for state in previous_state(tabs.get(SYNC_STATE)) if state.status == "pending"]
     if as_json:
-        click.echo(json.dumps({"runs": _records(log), "pending_alerts": [state._asdict() for state in pending]},
-                              default=_plain))
+        click.echo(json.dumps({"runs": _records(log), "alerts_on": alerts_on,
+                               "pending_alerts": [state._asdict() for state in pending]}, default=_plain))
         return
     if log.empty:
         click.echo(f"{target.shown} has no Sync Log yet: no run has written it")
@@ -246,7 +321,10 @@ def status(target: Target, runs: int, as_json: bool) -> None:
         click.echo(f"last runs of {target.shown}, newest first:\n")
         click.echo(log.where(log.notna(), "").to_string(index=False))
     click.echo("")
-    if not pending:
+    if not alerts_on:  # "no alerts pending" would hide that nothing is watched
+        click.echo("alerts are off: SYNC_SMTP_HOST is not set here, and a run without it neither finds nor "
+                   "e-mails alerts (the nightly job's env file may set it: load that file to check)")
+    elif not pending:
         click.echo("no alerts pending")
     for state in pending:
         note = f" - {state.note}" if state.note else ""
@@ -303,6 +381,8 @@ def _shown(location: str) -> str:
 
 def balance_table(balances: pd.DataFrame) -> str:
     """The Balances tab, narrowed to what fits a terminal."""
+    if balances.empty:
+        return "(no contract has figures yet: a contract appears once its row on the Contracts tab is valid)"
     shown = balances[["Client", "Contract ID", "Currency", "Paid", "Billed", "Balance", "Hours Remaining",
                       "Runs Out", "Status"]].rename(columns={"Currency": "Cur", "Hours Remaining": "Hours Left"})
     shown = shown.astype(object).where(shown.notna(), "")  # to_string would print None
@@ -317,17 +397,19 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
-def _counts(result: pipeline.RunResult) -> str:
+def _counts(result: pipeline.RunResult, where: str = "see the Errors tab") -> str:
     if not len(result.problems):
         return f"{result.rows_read} rows read, all used"
     return (f"{result.rows_read} rows read: {result.error_count} with errors (left out), "
-            f"{result.warning_count} with warnings (counted) - see the Errors tab")
+            f"{result.warning_count} with warnings (counted) - {where}")
 
 
 def _summary(result: pipeline.RunResult) -> dict[str, Any]:
     return {"as_of": result.as_of, "exit_code": result.exit_code, "rows_read": result.rows_read,
             "errors": result.error_count, "warnings": result.warning_count, "written": result.written,
             "alerts_sent": result.alerts_sent, "alerts_pending": result.alerts_pending,
+            "alerts_not_sent": [{"contract_id": state.contract_id, "alert": state.alert, "reason": state.note}
+                                for state in result.unsent],
             "seconds": {stage: round(seconds, 3) for stage, seconds in result.timings.items()}}
 
 
@@ -366,8 +448,9 @@ def schedule_command(target: Target, at: str, tz: str | None, once_now: bool, as
     from sync.scheduler import SignalStop, serve, time_of_day, time_zone
     time_of_day(at), time_zone(tz)  # a mistake is reported before anything else
     target.config()
-    if target.book and not target.book.is_file():
-        raise SyncError(f"workbook not found: {target.book}")
+    if target.book:  # missing, or not an .xlsx package: said at start-up, not every night
+        from sync.backends.xlsx_file import refuse_other_formats
+        refuse_other_formats(target.book)
 
     def sync_day(day: dt.date) -> int:
         return sync_once(target, dt.datetime.combine(day, dt.time()), as_json=as_json, quiet=quiet)

@@ -1,4 +1,10 @@
-"""`python -m sync init`: a fresh team workbook with every input tab, example rows and dropdowns."""
+"""`python -m sync init`: a fresh team workbook: an Instructions tab with examples, then every input tab
+with its header, formats and dropdowns, and no rows.
+
+The examples live on the Instructions tab only, which the sync never reads: example rows on the
+input tabs were real rows to the sync, and `share` once created and shared spreadsheets for the
+example clients. google_setup.create_input_tabs lays out a Google spreadsheet the same way.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,12 +17,13 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from sync.errors import SyncError
-from sync.schema import DATE_COLUMNS, INPUT_TABS
+from sync.schema import DATE_COLUMNS, INPUT_TABS, OUTPUT_TABS, SYNC_LOG
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 MONEY_COLUMNS = {"Rate", "Amount", "Low Balance"}
 VALIDATED_ROWS = (1, 9999)  # 0-based: sheet rows 2..10000
 LIST_SOURCE_ROWS = "$2:$1000"
+INSTRUCTIONS = "Instructions"  # not a tab the sync reads or writes: a name of the team's own to it
 
 # Keyed by column name so the examples follow the schema wherever its columns move.
 EXAMPLE_ROWS: dict[str, list[dict[str, object]]] = {
@@ -30,7 +37,7 @@ EXAMPLE_ROWS: dict[str, list[dict[str, object]]] = {
          "Status": "active", "Alert At": "75%, 90%, 100%", "Alert Client": "N"},
         {"Contract ID": "K-002", "Client ID": "C-002", "Name": "Hosting and updates", "Currency": "USD",
          "Rate": 95, "Start": dt.date(2026, 2, 1), "Rounding Minutes": 15, "Low Balance": 200,
-         "Status": "active"},
+         "Status": "active", "Period": "monthly", "Included Hours": 10, "Fee": 950, "Rollover Cap": 5},
     ],
     "Rates": [
         {"Contract ID": "K-001", "Work Type": "Development", "Rate": 140, "From": dt.date(2026, 1, 1)},
@@ -50,11 +57,57 @@ EXAMPLE_ROWS: dict[str, list[dict[str, object]]] = {
          "Amount": 49, "Billable": "Y"},
     ],
 }
+TAB_PURPOSES = {
+    "Clients": "One row per client. Contracts name their client by its Client ID.",
+    "Contracts": "One row per prepaid contract of a client. The other tabs name a contract by its Contract ID. "
+                 "A Period (monthly, quarterly, yearly) makes it a retainer with Included Hours and a Fee.",
+    "Rates": "Optional. A contract's rate from a date on, or for one Work Type; without a row here every hour is "
+             "billed at the contract's Rate.",
+    "Time": "One row per piece of work. The client sees Date, Task, Work Type and Hours, never Person or Notes.",
+    "Payments": "One row per payment received: the prepaid money.",
+    "Expenses": "Optional. One row per cost charged to a contract, such as a licence.",
+}
+INTRODUCTION = (
+    "How to fill in this workbook",
+    f"Type your own rows on the tabs {', '.join(tab.name for tab in INPUT_TABS[:-1])} and {INPUT_TABS[-1].name}, "
+    "below their header row. Each tab is shown below: what goes on it, its columns, and example rows.",
+    f"The sync never reads this tab, so its examples are never counted, shared or e-mailed. It writes "
+    f"{', '.join(OUTPUT_TABS)} and {SYNC_LOG} itself: do not type on those.",
+    "A column marked required must be filled in on every row; the others may be left blank. Columns may be in "
+    "any order, and columns of your own are ignored.",
+    "Dates as 2026-01-31 (or date cells); hours as 1.5, 1:30 or 90m; amounts as 1200 or 1,200.00. "
+    "sheets_schema.md describes every column.",
+    "Then run python -m sync check on it (with --book for a workbook, --sheet for a Google spreadsheet): it lists "
+    "every problem and writes nothing.",
+)
+
+
+def instruction_rows() -> list[tuple[str, list[object]]]:
+    """The Instructions tab, row by row: (kind, cells), kind being title, text, tab, header, required,
+    example or blank (how the row is styled). Example dates are ISO text, as a person would type them."""
+    rows: list[tuple[str, list[object]]] = [("title", [INTRODUCTION[0]])]
+    rows += [("text", [line]) for line in INTRODUCTION[1:]]
+    for tab in INPUT_TABS:
+        names = [column.name for column in tab.columns]
+        rows += [("blank", []), ("tab", [f"{tab.name} tab"]), ("text", [TAB_PURPOSES[tab.name]]),
+                 ("header", names), ("required", ["required" if column.required else "" for column in tab.columns])]
+        rows += [("example", [_shown(example.get(name)) for name in names]) for example in EXAMPLE_ROWS[tab.name]]
+    return rows
+
+
+def _shown(value: object) -> object:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def create_template(path: Path) -> None:
-    """Create an empty team workbook at `path`; refuse to replace anything already there."""
+    """Create an empty team workbook at `path`; refuse to replace anything already there, and a name
+    that does not end in .xlsx (what is written is an .xlsx, whatever the name says)."""
     path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise SyncError(f"{path}: init writes an .xlsx workbook, so its name must end in .xlsx "
+                        f"({path.with_suffix('.xlsx').name}, say)")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         handle = open(path, "xb")  # "x": no window between checking and creating
@@ -95,15 +148,14 @@ def _write_template(handle: IO[bytes]) -> None:
     bold = workbook.add_format({"bold": True})
     date = workbook.add_format({"num_format": "yyyy-mm-dd"})
     money = workbook.add_format({"num_format": "#,##0.00"})
+    _write_instructions(workbook.add_worksheet(INSTRUCTIONS), workbook)
     for tab in INPUT_TABS:
         sheet: Worksheet = workbook.add_worksheet(tab.name)
         for col, column in enumerate(c.name for c in tab.columns):
-            # The column format also styles the cells the team types later.
+            # The column format styles the cells the team types.
             look = date if column in DATE_COLUMNS else money if column in MONEY_COLUMNS else None
             sheet.set_column(col, col, max(12, len(column) + 4), look)
             sheet.write_string(0, col, column, bold)
-            for row, example in enumerate(EXAMPLE_ROWS.get(tab.name, []), start=1):
-                _write_example(sheet, row, col, example.get(column), look)
             rule = _validation(tab.name, column)
             if rule:
                 sheet.data_validation(VALIDATED_ROWS[0], col, VALIDATED_ROWS[1], col, rule)
@@ -111,12 +163,16 @@ def _write_template(handle: IO[bytes]) -> None:
     workbook.close()
 
 
-def _write_example(sheet: Worksheet, row: int, col: int, value: object, look: Format | None) -> None:
-    if value is None:
-        return
-    if isinstance(value, dt.date):
-        sheet.write_datetime(row, col, value, look)
-    elif isinstance(value, (int, float)):
-        sheet.write_number(row, col, value, look)
-    else:
-        sheet.write_string(row, col, str(value))
+def _write_instructions(sheet: Worksheet, workbook: xlsxwriter.Workbook) -> None:
+    styles: dict[str, Format | None] = {
+        "title": workbook.add_format({"bold": True, "font_size": 14}), "tab": workbook.add_format({"bold": True}),
+        "header": workbook.add_format({"bold": True, "bottom": 1}),
+        "required": workbook.add_format({"italic": True, "font_color": "#9C0006"}),
+        "text": None, "example": workbook.add_format({"font_color": "#595959"}), "blank": None}
+    sheet.set_column(0, max(len(tab.columns) for tab in INPUT_TABS) - 1, 16)
+    for row, (kind, cells) in enumerate(instruction_rows()):
+        for col, value in enumerate(cells):
+            if isinstance(value, (int, float)):
+                sheet.write_number(row, col, value, styles[kind])
+            elif value != "":
+                sheet.write_string(row, col, str(value), styles[kind])

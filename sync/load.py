@@ -22,13 +22,56 @@ class TabCells(NamedTuple):
 
 
 def input_frames(raw_tabs: dict[str, RawTab]) -> dict[str, TabCells]:
-    """One TabCells per input tab. Extra columns are ignored and fully blank rows skipped; a
-    missing required tab or column stops the run."""
-    return {tab.name: _tab_cells(tab, raw_tabs.get(tab.name)) for tab in INPUT_TABS}
+    """One TabCells per input tab. Extra columns are ignored and fully blank rows skipped. A
+    missing required tab or column, or a column header typed twice, stops the run: every one of
+    them in one message, so that a new book is put right in one go rather than one run per column."""
+    tabs = {tab.name: _as_columns(raw_tabs.get(tab.name)) for tab in INPUT_TABS}
+    found = {tab.name: _find_columns(tab, tabs[tab.name]) for tab in INPUT_TABS}
+    missing = [tab.name for tab in INPUT_TABS if tabs[tab.name] is None and not tab.optional]
+    problems = [_missing_tabs(missing)] if missing else []
+    problems += [problem for _, tab_problems in found.values() for problem in tab_problems]
+    if problems:
+        raise SyncError("; ".join(problems))
+    return {tab.name: _tab_cells(tab, tabs[tab.name], found[tab.name][0]) for tab in INPUT_TABS}
 
 
-def _tab_cells(tab: InputTab, raw: RawTab | None) -> TabCells:
-    frame = _tab_frame(tab, raw)
+def _missing_tabs(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"required tab '{names[0]}' is missing from the workbook"
+    return f"required tabs {_listed(names)} are missing from the workbook"
+
+
+def _listed(names: list[str]) -> str:
+    """'A', 'B' and 'C'."""
+    quoted = [f"'{name}'" for name in names]
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1] if len(quoted) > 1 else quoted[0]
+
+
+def _find_columns(tab: InputTab, grid: ColumnTab | None) -> tuple[dict[str, int], list[str]]:
+    """Where each of the tab's columns is (name -> position), and what is wrong with its header row:
+    the required columns missing (all of them in one line), a column typed twice."""
+    if grid is None:
+        return {}, []
+    header = [header_key(cell) for cell in grid.header]
+    positions, problems, missing = {}, [], []
+    for column in tab.columns:
+        found = [i for i, key in enumerate(header) if key == header_key(column.name)]
+        if len(found) > 1:
+            letters = " and ".join(column_letter(i) for i in found)
+            problems.append(f"{tab.name} tab: column '{column.name}' appears twice (columns {letters})")
+        if found:
+            positions[column.name] = found[0]
+        elif column.required:
+            missing.append(column.name)
+    if len(missing) == 1:
+        problems.insert(0, f"{tab.name} tab: required column '{missing[0]}' is missing from the header row")
+    elif missing:
+        problems.insert(0, f"{tab.name} tab: required columns {_listed(missing)} are missing from the header row")
+    return positions, problems
+
+
+def _tab_cells(tab: InputTab, grid: ColumnTab | None, positions: dict[str, int]) -> TabCells:
+    frame = _tab_frame(tab, grid, positions)
     names = [column.name for column in tab.columns]
     distinct = {name: cells.distinct(frame[name]) for name in names}
     blank = _blank_rows(list(distinct.values()), len(frame))
@@ -52,30 +95,22 @@ def _blank_rows(columns: list[tuple[pd.Series, np.ndarray]], rows: int) -> np.nd
     return blank
 
 
-def _tab_frame(tab: InputTab, raw: RawTab | None) -> pd.DataFrame:
+def _tab_frame(tab: InputTab, grid: ColumnTab | None, positions: dict[str, int]) -> pd.DataFrame:
+    """The schema's columns of a tab (an optional tab that is missing: no rows), blank where a
+    column is missing, and `row`, the sheet row."""
     names = [column.name for column in tab.columns]
-    if raw is None:
-        if tab.optional:
-            return pd.DataFrame({**{name: pd.Series(dtype=object) for name in names}, "row": pd.Series(dtype="int64")})
-        raise SyncError(f"required tab '{tab.name}' is missing from the workbook")
-    tab_cells = raw if isinstance(raw, ColumnTab) else _columns(raw)
-    header = [header_key(cell) for cell in tab_cells.header]
-    positions = {}
-    for column in tab.columns:
-        found = [i for i, key in enumerate(header) if key == header_key(column.name)]
-        if len(found) > 1:
-            letters = " and ".join(column_letter(i) for i in found)
-            raise SyncError(f"{tab.name} tab: column '{column.name}' appears twice (columns {letters})")
-        if found:
-            positions[column.name] = found[0]
-        elif column.required:
-            raise SyncError(f"{tab.name} tab: required column '{column.name}' is missing from the header row")
-    height = len(tab_cells.columns[0]) if tab_cells.columns else 0
-    frame = pd.DataFrame({name: tab_cells.columns[positions[name]] if name in positions and
-                          positions[name] < len(tab_cells.columns) else np.full(height, "", dtype=object)
+    if grid is None:
+        return pd.DataFrame({**{name: pd.Series(dtype=object) for name in names}, "row": pd.Series(dtype="int64")})
+    height = len(grid.columns[0]) if grid.columns else 0
+    frame = pd.DataFrame({name: grid.columns[positions[name]] if name in positions and
+                          positions[name] < len(grid.columns) else np.full(height, "", dtype=object)
                           for name in names}, dtype=object)
     frame["row"] = pd.RangeIndex(2, len(frame) + 2)
     return frame
+
+
+def _as_columns(raw: RawTab | None) -> ColumnTab | None:
+    return raw if raw is None or isinstance(raw, ColumnTab) else _columns(raw)
 
 
 def _columns(rows: list[list]) -> ColumnTab:

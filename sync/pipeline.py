@@ -35,10 +35,11 @@ class RunResult:
     started: dt.datetime = field(default_factory=dt.datetime.now)
     alerts: list[alerts.AlertState] = field(default_factory=list)  # the Sync State after this run
     alerts_sent: int = 0
-    alert_notes: list[str] = field(default_factory=list)  # why alerts stayed pending
+    unsent: list[alerts.AlertState] = field(default_factory=list)  # alerts this run failed to e-mail, Note: why
     unwritten: list[str] = field(default_factory=list)  # Client IDs whose summary was not written
     late_error: str = ""  # a failure after the figures were written: it could not be put on record
     previous: dict[str, RawTab] | None = None  # the Sync Log and Sync State as read (None: not read yet)
+    notices: list[str] = field(default_factory=list)  # what the team should know of the book (open in Excel)
 
     @property
     def alerts_pending(self) -> int:
@@ -46,15 +47,20 @@ class RunResult:
 
     @property
     def outcome(self) -> str:
-        """The Sync Log's Result."""
-        parts = [f"{self.error_count} rows left out"] if self.error_count else []
+        """The Sync Log's Result: `ok`, or each thing that makes the exit code 1; then the alerts
+        pending that were not tried."""
+        parts = [f"{self.error_count} row{'' if self.error_count == 1 else 's'} left out"] if self.error_count else []
         if self.unwritten:
             count = len(self.unwritten)
             parts.append(f"{count} client {'summary' if count == 1 else 'summaries'} not written")
+        if self.unsent:
+            parts.append(alerts.unsent_line(self.unsent))
         parts = parts or ["ok"]
-        if self.alerts_pending:
-            parts.append(f"{self.alerts_pending} alerts pending" + (f" ({self.alert_notes[0]})" if self.alert_notes else ""))
-        return "; ".join(parts)
+        # not tried (yet): the first write comes before the e-mails, and a contract with an error waits
+        waiting = self.alerts_pending - len(self.unsent)
+        if waiting:
+            parts.append(f"{waiting} {'more ' if self.unsent else ''}alert{'' if waiting == 1 else 's'} pending")
+        return "; ".join(parts + self.notices)
 
     @property
     def error_count(self) -> int:
@@ -71,9 +77,10 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when every row was used and every client summary written; 1 when some rows were left out
-        or some summaries not written (both on the Errors tab), or a failure came after the writes."""
-        return 1 if self.error_count or self.unwritten or self.late_error else 0
+        """0 when every row was used, every client summary written and every alert e-mailed; 1 when
+        some rows were left out or some summaries not written (both on the Errors tab), some alerts
+        could not be e-mailed (pending in Sync State), or a failure came after the writes."""
+        return 1 if self.error_count or self.unwritten or self.unsent or self.late_error else 0
 
 
 # Called around each stage with its name; the benchmark uses it to measure peak memory per stage.
@@ -95,10 +102,15 @@ def _timed(result: RunResult, stage: str) -> Iterator[None]:
         result.timings[stage] = result.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
-def check(backend: Backend, config: Config, as_of: dt.date, stage_hook: StageHook | None = None) -> RunResult:
-    """Read and validate only."""
-    result = RunResult(as_of, problem_table([]), stage_hook=stage_hook)
-    _read_and_validate(backend, config, result)
+def check(backend: Backend, config: Config, as_of: dt.date, stage_hook: StageHook | None = None,
+          notices: list[str] | None = None) -> RunResult:
+    """Read, validate and plan where the client summaries go, writing nothing: the problems, warnings
+    and exit code are those a run would have (a Summary Sheet that cannot be used included; on
+    Google that costs the audit's requests per client, as in a run)."""
+    result = RunResult(as_of, problem_table([]), stage_hook=stage_hook, notices=list(notices or []))
+    book = _read_and_validate(backend, config, result)
+    with _timed(result, "plan"):
+        _summary_plan(backend, book, result)
     return result
 
 
@@ -112,7 +124,7 @@ class _Planned(NamedTuple):
 
 def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
         computed_at: dt.datetime | None = None, stage_hook: StageHook | None = None,
-        smtp: alerts.SmtpSettings | None = None) -> RunResult:
+        smtp: alerts.SmtpSettings | None = None, notices: list[str] | None = None) -> RunResult:
     """The nightly sync. With dry_run, everything but the writes (and no e-mail).
 
     The team's tabs are written first, with the Sync Log's row; then the client summaries, each on
@@ -121,8 +133,9 @@ def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
     Sync Log row are written once more. Alerts are recorded as pending in the Sync State tab in the
     same write as the figures, then sent, then marked sent: a crossing is never e-mailed before it
     is on record, and one whose record failed to be written is not lost. A run that stops puts one
-    `failed: ...` row in the Sync Log, never a second row for the same run."""
-    result = RunResult(as_of, problem_table([]), stage_hook=stage_hook)
+    `failed: ...` row in the Sync Log, never a second row for the same run. `notices` (the workbook
+    is open in Excel, say) go on the Sync Log's row as they are."""
+    result = RunResult(as_of, problem_table([]), stage_hook=stage_hook, notices=list(notices or []))
     try:
         _run(backend, config, result, dry_run, computed_at, smtp)
     except SyncBusy:
@@ -164,7 +177,7 @@ def _run(backend: Backend, config: Config, result: RunResult, dry_run: bool, com
         if sending:
             with _timed(result, "alerts"):
                 backend.confirm_lock()  # never e-mail for a book another sync holds now
-                result.alerts, result.alerts_sent, result.alert_notes = alerts.deliver(
+                result.alerts, result.alerts_sent, result.unsent = alerts.deliver(
                     result.alerts, result.ledger, book, config, smtp, dt.datetime.now())
         if failed or sending:  # what changed since the first write, and the same Sync Log row
             again = {SYNC_LOG: _log_table(backend, result)}
@@ -211,7 +224,7 @@ def _log_failure(backend: Backend, result: RunResult, error: SyncError) -> None:
             result.previous = backend.read_tabs([SYNC_LOG])
         entry = LogEntry(result.started, (dt.datetime.now() - result.started).total_seconds(), backend.name,
                          result.rows_read, result.error_count, result.warning_count, result.alerts_sent,
-                         backend.api_requests, f"failed: {error}")
+                         backend.api_requests, "; ".join([f"failed: {error}", *result.notices]))
         backend.write_tabs({SYNC_LOG: log_table(result.previous.get(SYNC_LOG), entry)})
     except Exception:  # noqa: BLE001 - the run has failed already; its own error is what gets reported
         pass

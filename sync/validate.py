@@ -18,6 +18,7 @@ from sync import cells
 from sync.config import Config
 from sync.load import TabCells, display, lookup
 from sync.schema import ADDRESS_SEPARATORS, ERRORS_COLUMNS, INPUT_TAB_NAMES
+from sync.suggest import did_you_mean
 
 MAX_RATE = 1_000_000 * cells.MONEY_SCALE  # per hour; keeps hours x rate inside int64
 # Alert At items are split at commas and semicolons, except a comma between digits that starts a
@@ -181,10 +182,13 @@ class TabCheck:
     def refers_to(self, column: str, key: str, target: pd.DataFrame, target_tab: str, what: str) -> None:
         """Each row's `key` must name a valid row of `target` (indexed by key, with `row`, `valid`).
 
-        Checked once per distinct ID, then spread to the rows."""
+        Checked once per distinct ID, then spread to the rows; an ID on no row of `target` is told the
+        one close to it there is, if any (suggest.did_you_mean)."""
         ids = self.by_value[key]
         known = ids.isin(target.index)
         unknown = pd.Series(f"no {what} with this ID on the {target_tab} tab", index=ids.index, dtype=object)
+        typo = ~known & (ids != "")
+        unknown = unknown + did_you_mean(ids[typo], target.index).reindex(ids.index).fillna("")
         pointer = lookup(ids, target["row"]).astype("Int64").astype(str)
         invalid = f"{what} " + ids + f" has an error ({target_tab} row " + pointer + ")"
         problems = unknown.where(~known & (ids != "")).fillna(invalid.where(known & ~lookup(
@@ -253,6 +257,7 @@ def validate(frames: dict[str, TabCells], config: Config, as_of: dt.date) -> tup
     rates = _rates(checks["Rates"], contract_ids, contracts, config)
     time, payments, expenses = (_entries(checks[tab], contract_ids, contracts, config, today)
                                 for tab in ("Time", "Payments", "Expenses"))
+    _work_types_without_rate(checks["Time"], _rate_work_types(checks["Rates"]))
     book = Book(clients, contracts, rates, time, payments, expenses)
     return book, problem_table([part for check in checks.values() for part in check.found])
 
@@ -405,6 +410,47 @@ def _rates(check: TabCheck, contract_ids: pd.DataFrame, contracts: pd.DataFrame,
     check.refers_to("Contract ID", "contract_id", contract_ids, "Contracts", "contract")
     check.duplicates("From", ["contract_id", "work_type", "from"], "repeats the contract, work type and From of")
     return check.valid()
+
+
+def _rate_work_types(check: TabCheck) -> pd.DataFrame:
+    """The Work Types the valid Rates rows name, per contract: contract_id, key (casefolded, as the
+    ledger matches them) and the Work Type as first typed."""
+    typed = pd.DataFrame({"contract_id": check.rows("contract_id"), "shown": cells.parse_text(check.raw["Work Type"])})
+    typed["key"] = typed["shown"].str.casefold()
+    return typed[~check.bad & (typed["key"] != "")].drop_duplicates(["contract_id", "key"])
+
+
+def _work_types_without_rate(check: TabCheck, rate_types: pd.DataFrame) -> None:
+    """A warning on a Time row whose Work Type is on no Rates row of its contract, when one of that
+    contract's Work Types there is close to it: it is billed at the usual rate, which a typo makes
+    easy to miss. Without a close one, a Work Type is just a label and nothing is said.
+
+    Worked out once per distinct pair of Contract ID and Work Type cells, numbered from the codes of
+    the two columns' distinct cells: no per-row text is made for a million rows."""
+    if rate_types.empty:
+        return
+    contracts, contract_at = check.by_value["contract_id"], check.distinct("Contract ID")[1]
+    types, type_at = check.by_value["work_type"], check.distinct("Work Type")[1]
+    pair = contract_at.astype(np.int64) * len(types) + type_at
+    used = ~check.bad.to_numpy()  # a row left out gets no warning on top
+    codes = pd.unique(pair[used])
+    pairs = pd.DataFrame({"code": codes, "contract_id": contracts.to_numpy()[codes // len(types)],
+                          "shown": types.to_numpy()[codes % len(types)]})
+    pairs["key"] = pairs["shown"].str.casefold()
+    offered = rate_types.groupby("contract_id")["shown"].agg(list)
+    matched = pairs.merge(rate_types[["contract_id", "key"]], how="left", indicator=True)["_merge"] == "both"
+    pairs = pairs[(pairs["key"] != "").to_numpy() & pairs["contract_id"].isin(offered.index).to_numpy()
+                  & ~matched.to_numpy()]
+    messages = {}
+    for contract_id, unmatched in pairs.groupby("contract_id"):  # one look for a contract's Work Types
+        hints = did_you_mean(unmatched["shown"], offered[contract_id]).dropna()
+        for code, hint in zip(unmatched.loc[hints.index, "code"], hints):
+            messages[code] = (f"is not a Work Type on the Rates tab for contract {contract_id}, so its usual "
+                              f"rate applies{hint}")
+    if messages:
+        at = np.flatnonzero(np.isin(pair, list(messages)) & used)
+        check.flag("Work Type", pd.Series(pd.Series(pair[at]).map(messages).to_numpy(), index=check.raw.index[at]),
+                   severity="warning")
 
 
 def _entries(check: TabCheck, contract_ids: pd.DataFrame, contracts: pd.DataFrame, config: Config,

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import socket
 from contextlib import contextmanager
+from decimal import Decimal
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from sync import alerts
+from sync import alerts, report
 from sync.alerts import AlertState, SmtpSettings
 from sync.config import Config
 from sync.errors import SyncError
@@ -123,14 +125,16 @@ def test_a_crossing_sends_one_message_then_none_on_the_next_run(smtp):
 
 
 def test_smtp_down_leaves_the_alert_pending_and_the_next_run_sends_it(smtp):
-    state, sent, notes = run_alerts([], smtp)  # nothing listens on the port
+    state, sent, unsent = run_alerts([], smtp)  # nothing listens on the port
     assert sent == 0
     (row,) = state
     assert (row.status, row.sent) == ("pending", None) and row.note.startswith(f"SMTP server 127.0.0.1:{smtp.port}: ")
-    assert notes == [f"alert '75% used' for K-1 not sent, retried next run: {row.note}"]
+    assert unsent == [row]
+    assert alerts.unsent_line(unsent) == (
+        f"1 alert not e-mailed, kept pending for the next run: K-1 '75% used' ({row.note})")
     with smtp_server(smtp) as inbox:
-        state, sent, notes = run_alerts(through_the_tab(state), smtp)
-        assert (sent, notes, len(inbox.messages)) == (1, [], 1)
+        state, sent, unsent = run_alerts(through_the_tab(state), smtp)
+        assert (sent, unsent, len(inbox.messages)) == (1, [], 1)
         assert state == [AlertState("K-1", "75% used", "sent", AS_OF, NOW, "")]
 
 
@@ -267,3 +271,58 @@ def test_a_retainer_alerts_on_its_period_hours_once_per_period(smtp):
         _, sent, _ = alerts.deliver(state, ledger, figures(contracts, PAYMENTS[:2], time)[1], CONFIG, smtp, NOW)
         assert sent == 1
         assert "Period hours left" in inbox.messages[0][2].get_body(("plain",)).get_content()
+
+
+def test_the_unsent_line_says_each_reason_once_and_names_a_few_alerts():
+    down = "SMTP server mail.example:587: [Errno 111] Connection refused"
+    unsent = [AlertState(f"K-{n}", "overdrawn", note=down) for n in range(1, 6)] + [
+        AlertState("K-9", "2,000.00 used", note="no recipients: set alert_to (or SYNC_ALERT_TO)")]
+    assert alerts.unsent_line(unsent) == (
+        "6 alerts not e-mailed, kept pending for the next run: K-1 'overdrawn', K-2 'overdrawn', K-3 'overdrawn' "
+        f"and 2 more ({down}); K-9 '2,000.00 used' (no recipients: set alert_to (or SYNC_ALERT_TO))")
+
+
+RETAINER = sheet("""
+| Contract ID | Client ID | Name   | Currency | Rate | Low Balance | Start      | Period  | Included Hours | Alert At |
+| K-1         | C-1       | Retain | USD      | 100  | 1,000       | 2026-06-01 | monthly | 10.125         | 75%      |
+""")
+
+
+def test_an_e_mail_shows_every_figure_as_the_tabs_do(smtp):
+    """Hours half up to two places (1.125 -> 1.13, never 1.12), Hours Remaining cut (9.9999 -> 9.99),
+    money in the currency's decimals with a thousands comma, dates as yyyy-mm-dd: as on Balances."""
+    payments = sheet("""
+    | Date       | Contract ID | Amount   |
+    | 2026-05-01 | K-1         | 999.99   |
+    """)
+    time = sheet("""
+    | Date       | Contract ID | Task  | Hours |
+    | 2026-06-10 | K-1         | Fixes | 9     |
+    """)  # 10.125 included - 9 used = 1.125 hours left: 4,050,000 ms
+    ledger, book, problems = figures(RETAINER, payments, time)
+    assert problems.empty
+    balances = report.balances_frame(ledger, AS_OF, NOW).iloc[0]
+    assert (balances["Period Hours Left"], balances["Hours Remaining"]) == (Decimal("1.13"), Decimal("9.99"))
+    state = alerts.crossings(ledger, [], AS_OF)
+    assert [row.alert for row in state] == ["75% of period hours used (2026-06-01)", "low balance"]
+    with smtp_server(smtp) as inbox:
+        _, sent, _ = alerts.deliver(state, ledger, book, CONFIG, smtp, NOW)
+    assert sent == 2
+    for _, _, message in inbox.messages:
+        for body in (message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()):
+            for label, value in [("Paid", "999.99 USD"), ("Billed", "0.00 USD"), ("Balance", "999.99 USD"),
+                                 ("Period hours left", "1.13"), ("Hours remaining", "9.99"),
+                                 ("Crossed on", "2026-06-30")]:
+                assert re.search(rf"{label}:?(</th><td>| +){re.escape(value)}\b", body), (label, body)
+            assert "1.12" not in body and "10.12" not in body and "2026-06-30 02:00:05" in body
+    period, low = (message.get_body(("plain",)).get_content() for _, _, message in inbox.messages)
+    assert "has used 75% of its 10.13 hours" in period  # 10.125 included, as the Periods tab shows it
+    assert "below the Low Balance of 1,000.00 USD" in low
+
+
+def test_shown_spells_each_kind_as_its_cell_format_does():
+    assert [alerts.shown(value, "money") for value in (Decimal("1234567.50"), Decimal("-0.00"), Decimal("1000"))] \
+        == ["1,234,567.50", "0.00", "1,000"]  # 1000 yen: no decimals
+    assert [alerts.shown(value, "hours") for value in (Decimal("1234.50"), Decimal("-0.00"))] == ["1234.50", "0.00"]
+    assert alerts.shown(dt.date(2026, 7, 3), "date") == "2026-07-03"
+    assert alerts.shown(NOW, "datetime") == "2026-06-30 02:00:05"

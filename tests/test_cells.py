@@ -46,7 +46,13 @@ def test_dates_with_a_configured_order(raw, order, expected):
 
 
 @pytest.mark.parametrize("raw, order, message", [
-    ("26/11/2026", "", "is not a date; write it as YYYY-MM-DD (or set date_order to DMY or MDY)"),
+    ("26/11/2026", "", "is not a date; write it as YYYY-MM-DD, or set date_order to DMY or MDY in the settings "
+                       "file (contract-sync.toml)"),
+    # No such day whichever comes first: said, and where the setting for day-first dates lives.
+    ("31/02/2026", "", "is not a real calendar date, day or month first; write it as YYYY-MM-DD, or set "
+                       "date_order to DMY or MDY in the settings file (contract-sync.toml)"),
+    ("29/02/2027", "", "is not a real calendar date, day or month first"),
+    ("29/02/2028", "", "is not a date; write it as YYYY-MM-DD, or set date_order"),
     ("3/5/2026", "", "is not a date"),
     ("31/02/2026", "DMY", "is not a real calendar date"),
     ("2026-02-30", "", "is not a real calendar date"),
@@ -60,6 +66,11 @@ def test_dates_with_a_configured_order(raw, order, expected):
 def test_dates_refused(raw, order, message):
     value, problem = one(cells.parse_dates, raw, order)
     assert pd.isna(value) and problem.startswith(message)
+
+
+@pytest.mark.parametrize("raw", ["2026/03/05", "March 5 2026", "next tuesday"])
+def test_date_order_is_offered_only_where_it_would_read_the_date(raw):
+    assert one(cells.parse_dates, raw)[1] == "is not a date; write it as YYYY-MM-DD"
 
 
 @pytest.mark.parametrize("raw, ms", [

@@ -335,17 +335,30 @@ def test_check_accepts_a_clean_book(clean):
 
 # --- init and demo ---------------------------------------------------------------------
 
-def test_init_makes_a_book_that_check_accepts_and_run_computes(tmp_path):
+def test_init_makes_a_book_whose_examples_are_never_rows(tmp_path):
     done = sync_cli("init", "--book", "new.xlsx", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "new.xlsx" in done.stdout
-    assert list(read_tabs(tmp_path / "new.xlsx")) == list(INPUT_TABS)
+    assert done.stdout.strip() == ("created new.xlsx: the Instructions tab shows what goes on each tab; fill them "
+                                   "in, then check them with: python -m sync check --book new.xlsx")
+    tabs = read_tabs(tmp_path / "new.xlsx")
+    assert list(tabs) == ["Instructions", *INPUT_TABS]
+    assert {name: len(tabs[name]) for name in INPUT_TABS} == dict.fromkeys(INPUT_TABS, 1)  # a header, no row
     checked = sync_cli("check", "--book", "new.xlsx", "--as-of", AS_OF, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.startswith("0 rows read, all used\nno rows yet: type your clients, contracts, time and "
+                                     "payments below the header row of their tabs")
     ran = sync_cli("run", "--book", "new.xlsx", "--as-of", AS_OF, cwd=tmp_path)
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert set(balances_by_contract(tmp_path / "new.xlsx")) == {"K-001", "K-002"}
-    assert sorted(p.name for p in (tmp_path / "clients").iterdir()) == ["C-001.xlsx", "C-002.xlsx"]
+    assert balances_by_contract(tmp_path / "new.xlsx") == {}  # Acme Ltd and K-001 are examples, not contracts
+    assert not (tmp_path / "clients").exists()
+    assert read_tabs(tmp_path / "new.xlsx")["Instructions"] == tabs["Instructions"]  # never written either
+
+
+@pytest.mark.parametrize("name", ["new.csv", "new.ods", "new.xls", "new"])
+def test_init_refuses_a_name_that_is_not_xlsx(tmp_path, name):
+    done = sync_cli("init", "--book", name, cwd=tmp_path)
+    assert_one_line_error(done, name, "must end in .xlsx")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_init_never_replaces_a_file(clean):
@@ -411,3 +424,32 @@ def test_control_characters_typed_into_cells_never_reach_the_terminal_raw(tmp_pa
         assert done.returncode == 1 and "\x1b" not in done.stdout and "\x07" not in done.stdout
     assert "'\\x1b]0;owned\\x07' is not a number of hours" in checked.stdout
     assert "Bolt\\x1b[2J Bakery\\nInc" in ran.stdout
+
+
+# --- which book: said the way the sync was started (issue 11) ----------------------------
+
+NO_BOOK = ("error: no workbook or spreadsheet to sync: give --book PATH (an .xlsx workbook) or --sheet ID_OR_LINK "
+           "(a Google spreadsheet), or set SYNC_BOOK or SYNC_SHEET\n")
+
+
+@pytest.mark.parametrize("command", ["run", "check", "status", "schedule --at 02:00"])
+def test_no_book_is_one_line_naming_the_options_and_their_variables(tmp_path, command):
+    done = sync_cli(*command.split(), cwd=tmp_path, env={"SYNC_BOOK": ""})  # blank counts as not set
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", NO_BOOK)
+
+
+def test_a_book_and_a_sheet_are_one_line_saying_where_each_came_from(tmp_path):
+    both = sync_cli("run", "--book", "team.xlsx", "--sheet", "1AbC", cwd=tmp_path)
+    assert (both.returncode, both.stdout, both.stderr) == (
+        2, "", "error: give a workbook or a spreadsheet, not both: --book team.xlsx and --sheet 1AbC; keep one\n")
+    from_env = sync_cli("run", "--book", "team.xlsx", cwd=tmp_path, env={"SYNC_SHEET": "1AbC"})
+    assert from_env.stderr == ("error: give a workbook or a spreadsheet, not both: --book team.xlsx and "
+                               "SYNC_SHEET=1AbC (from the environment); keep one\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_book_without_contracts_says_so_rather_than_printing_an_empty_table(tmp_path):
+    write_book(tmp_path / "team.xlsx", **{name: rows[:1] for name, rows in INPUT_TABS.items()})
+    done = sync_cli("run", "--book", "team.xlsx", "--as-of", AS_OF, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "no contract has figures yet" in done.stdout and "Empty DataFrame" not in done.stdout

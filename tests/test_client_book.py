@@ -17,7 +17,7 @@ from python_calamine import CalamineWorkbook
 
 from sync.backends.client_book import balance_by_month, contract_row_ranges, money_format, write_client_workbook
 from sync.errors import SyncError
-from sync.init_book import create_template
+from sync.init_book import INSTRUCTIONS, create_template, instruction_rows
 from sync.schema import CLIENT_TABS, INPUT_TABS
 from sync.table import Table
 
@@ -304,34 +304,20 @@ def template(tmp_path: Path) -> Path:
     return path
 
 
-def test_template_has_every_input_tab_and_header_in_order(template: Path) -> None:
+def test_template_has_instructions_then_every_input_tab_with_its_header_alone(template: Path) -> None:
     workbook = CalamineWorkbook.from_path(template)
-    assert workbook.sheet_names == [tab.name for tab in INPUT_TABS]
-    for tab in INPUT_TABS:
-        rows = workbook.get_sheet_by_name(tab.name).to_python()
-        assert rows[0] == [c.name for c in tab.columns]
-        assert 2 <= len(rows) <= 3, tab.name  # one or two examples
+    assert workbook.sheet_names == [INSTRUCTIONS, *(tab.name for tab in INPUT_TABS)]
+    for tab in INPUT_TABS:  # the examples are on the Instructions tab only (tests/test_new_user.py)
+        assert workbook.get_sheet_by_name(tab.name).to_python() == [[c.name for c in tab.columns]]
 
 
-def test_template_examples_parse_as_their_kinds(template: Path) -> None:
-    def records(name: str) -> list[dict]:
-        header, *rows = CalamineWorkbook.from_path(template).get_sheet_by_name(name).to_python()
-        return [dict(zip(header, row)) for row in rows]
-
-    acme, k001 = records("Clients")[0], records("Contracts")[0]
-    assert (acme["Client ID"], acme["Name"]) == ("C-001", "Acme Ltd")
-    identity = [k001[c] for c in ("Contract ID", "Client ID", "Currency", "Status")]
-    assert identity == ["K-001", "C-001", "USD", "active"]
-    assert (k001["Rate"], k001["Rounding Minutes"], k001["Low Balance"]) == (120, 15, 500)
-    assert k001["Start"] == dt.date(2026, 1, 1) and k001["End"] == ""
-    time = records("Time")
-    assert all(isinstance(r["Date"], dt.date) and r["Billable"] == "Y" for r in time)
-    assert [r["Hours"] for r in time] == [1.5, "1:30"]
-    payment, expense = records("Payments")[0], records("Expenses")[0]
-    assert isinstance(payment["Date"], dt.date) and payment["Amount"] > 0
-    assert isinstance(expense["Date"], dt.date) and expense["Amount"] > 0
-    rates = records("Rates")[0]
-    assert rates["Contract ID"] == "K-001" and isinstance(rates["From"], dt.date)
+def test_template_instructions_show_each_tab_as_typed(template: Path) -> None:
+    cells = CalamineWorkbook.from_path(template).get_sheet_by_name(INSTRUCTIONS).to_python()
+    expected = [[value if isinstance(value, str) else float(value) for value in row] for _, row in instruction_rows()]
+    assert [[value for value in row if value != ""] for row in cells] == \
+        [[value for value in row if value != ""] for row in expected]
+    time = next(i for i, row in enumerate(cells) if row[:1] == ["Time tab"])
+    assert [row[5] for row in cells[time + 4:time + 6]] == [1.5, "1:30"]  # hours as a number and as text
 
 
 def test_template_has_dropdowns(template: Path) -> None:
@@ -351,7 +337,9 @@ def test_template_has_dropdowns(template: Path) -> None:
 
 
 def test_template_header_is_bold_and_frozen(template: Path) -> None:
-    for sheet in openpyxl.load_workbook(template):
+    workbook = openpyxl.load_workbook(template)
+    for tab in INPUT_TABS:
+        sheet = workbook[tab.name]
         assert sheet.freeze_panes == "A2"
         assert all(cell.font.bold for cell in sheet[1])
 

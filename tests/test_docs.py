@@ -1,20 +1,27 @@
-"""sheets_schema.md is what the team reads: its tabs, columns and worked example must be the code's."""
+"""sheets_schema.md is what the team reads: its tabs, columns, worked example and the messages it quotes
+must be the code's."""
 from __future__ import annotations
 
 import datetime as dt
 import re
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sync import pipeline
 from sync.backends.memory import MemoryBook
+from sync.backends.xlsx_file import refuse_other_formats
+from sync.cells import parse_dates
 from sync.config import Config
+from sync.errors import SyncError
+from sync.load import input_frames
 from sync.report import client_tables
 from sync.schema import CLIENT_TABS, INPUT_TABS, OUTPUT_TABS, SYNC_LOG, SYNC_LOG_COLUMNS
 from sync.table import Table
-from tests.books import validated
+from tests.books import CONTRACTS, RATES, TIME, small_book, validated
 
 DOC = Path(__file__).resolve().parent.parent / "sheets_schema.md"
 CLIENT_PREFIX = "Client summary: "
@@ -249,3 +256,52 @@ def test_the_money_columns_listed_are_those_checked_against_the_contracts_curren
     assert set(zip(checked["Tab"], checked["Column"])) == documented
     assert (checked["Severity"] == "error").tolist() == (checked["Column"] != "Alert At").tolist()
     assert all(2 in frame["row"].tolist() for frame in book)  # each tab's valid row is valid indeed
+
+
+# --- the messages this page quotes are the code's -------------------------------------------------------
+
+def said(text: str) -> str:
+    """Text with its line breaks and runs of spaces as single spaces: a quoted message may wrap."""
+    return " ".join(text.split())
+
+
+def quotes(heading: str, message: str) -> bool:
+    """Whether the section quotes the message whole, in backticks."""
+    return f"`{said(message)}`" in said(section_body(heading))
+
+
+@pytest.mark.parametrize("typed, date_order", [("05/03/2026", ""), ("31/02/2026", ""), ("March 5 2026", ""),
+                                               ("2026/03/05", ""), ("2026-02-30", ""), ("31/02/2026", "DMY")])
+def test_the_date_problems_quoted_are_the_parsers(typed, date_order):
+    problem = parse_dates(pd.Series([typed], dtype=object), date_order)[1].iloc[0]
+    assert quotes("Cell formats", problem), problem
+
+
+@pytest.mark.parametrize("tabs", [{"Time": [row[:5] + row[6:] for row in TIME]}, {"Payments": None},
+                                  {"Clients": None, "Payments": None, "Time": [row[1:5] + row[6:] for row in TIME]}],
+                         ids=["a column", "a tab", "several tabs and columns"])
+def test_the_missing_tab_and_column_messages_quoted_are_the_loaders(tabs):
+    with pytest.raises(SyncError) as raised:
+        input_frames(small_book(**tabs).read_tabs([tab.name for tab in INPUT_TABS]))
+    assert quotes("How the sync reads the workbook", str(raised.value)), str(raised.value)
+
+
+def test_the_did_you_mean_messages_quoted_are_the_validators():
+    contracts = CONTRACTS + [["K-101", "C-l", "x", "USD", "100", "", "", "", "", ""]]
+    time = TIME + [["2026-05-02", "Ann", "K-1O1", "x", "", "1", "", ""],
+                   ["2026-05-02", "Ann", "K-1", "x", "Developmnet", "1", "", ""]]
+    rates = RATES + [["K-1", "Development", "140", ""]]
+    _, problems = validated(small_book(Contracts=contracts, Time=time, Rates=rates), dt.date(2026, 6, 30))
+    problem = dict(zip(problems["Column"] + " " + problems["Value"], problems["Problem"]))
+    assert quotes("Cell formats", problem["Contract ID K-1O1"])
+    assert quotes("Cell formats", problem["Client ID C-l"])
+    assert quotes("Time", problem["Work Type Developmnet"])
+
+
+def test_a_file_that_is_not_an_xlsx_is_said_as_quoted(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with zipfile.ZipFile("team.ods", "w") as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    with pytest.raises(SyncError) as raised:
+        refuse_other_formats(Path("team.ods"))
+    assert quotes("How the sync reads the workbook", str(raised.value)), str(raised.value)

@@ -178,3 +178,14 @@ def test_a1_ranges_print_and_parse_back(col, row, rows, cols):
     parsed = a1.parse_cells(a1.format_rect(rect))
     assert (parsed.start_row, parsed.start_col, parsed.end_row, parsed.end_col) == (
         rect.start_row, rect.start_col, rect.end_row, rect.end_col)
+
+
+def test_append_to_a_whole_sheet_extends_the_last_table(emulator, gspread_client):
+    """With A1 and C1 filled and B1 empty there are two tables; appending to A1 extends the one
+    there (recorded), appending to the whole sheet extends the last one, C1, so the row starts in
+    column C (gspread issues 537, 603, 828 show Google doing so)."""
+    book = gspread_client.open_by_key(emulator.create_spreadsheet("Tables", {"Sheet1": [["x", "", "z"]]}))
+    at_a1 = book.values_append("Sheet1!A1", {"valueInputOption": "RAW"}, {"values": [["a", "", "c"]]})
+    assert (at_a1["tableRange"], at_a1["updates"]["updatedRange"]) == ("Sheet1!A1", "Sheet1!A2:C2")
+    whole = book.values_append("Sheet1", {"valueInputOption": "RAW"}, {"values": [["d", "", "f"]]})
+    assert (whole["tableRange"], whole["updates"]["updatedRange"]) == ("Sheet1!C1:C2", "Sheet1!C3:E3")

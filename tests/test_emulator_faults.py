@@ -145,3 +145,12 @@ def test_service_disabled_in_both_apis(emulator, gspread_client):
     error = sheets.value.__cause__.error
     assert (error["status"], error["details"][0]["reason"]) == ("PERMISSION_DENIED", "SERVICE_DISABLED")
     assert error["message"].startswith("Google Sheets API has not been used in project")
+
+
+def test_command_line_on_a_busy_port_says_so_in_one_line(emulator):
+    root = Path(__file__).resolve().parent.parent
+    port = emulator.base_url.rsplit(":", 1)[1]
+    done = subprocess.run([sys.executable, "-m", "tests.sheets_emulator", "--port", port], cwd=root,
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == f"error: cannot serve on 127.0.0.1:{port}: Address already in use\n"

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,8 @@ MISSING_SPREADSHEET_ID = "test"  # the recordings' "does not exist" spreadsheet
 FIXED_IDS = {PRIVATE_SPREADSHEET_ID, MISSING_SPREADSHEET_ID}
 MODELLED_KINDS = batch_update.MODELLED_KINDS
 CASSETTES = sorted(RECORDINGS.glob("*.json"))
+NO_RECORDINGS = (f"no Google recordings to replay: the *.json cassettes are expected in {RECORDINGS} (the "
+                 "shared/sheets-api-recordings folder beside the checkout, or the folder $SHEETS_RECORDINGS names)")
 ID_KEYS = ("sheetId", "protectedRangeId", "chartId", "objectId")
 
 
@@ -197,11 +201,13 @@ def replay(path: Path) -> Replay:
 @pytest.fixture(scope="module")
 def replays() -> dict[str, Replay]:
     if not CASSETTES:
-        pytest.skip(f"no recordings in {RECORDINGS}")
+        pytest.skip(NO_RECORDINGS)
     return {path.stem: replay(path) for path in CASSETTES}
 
 
-@pytest.mark.parametrize("cassette", [path.stem for path in CASSETTES])
+# Without cassettes, one test that says where they are expected, not pytest's "got empty parameter set".
+@pytest.mark.parametrize("cassette", [path.stem for path in CASSETTES] or [
+    pytest.param(None, id="no-recordings", marks=pytest.mark.skip(reason=NO_RECORDINGS))])
 def test_cassette_answers_match_google(replays: dict[str, Replay], cassette: str) -> None:
     result = replays[cassette]
     assert not result.mismatches, "\n".join(result.mismatches[:10])
@@ -222,3 +228,15 @@ def test_replay_totals(replays: dict[str, Replay]) -> None:
         print(f"  outside: {count:>4}  {reason}")
     assert total == 1821, "the recordings changed: update the docstrings and the report"
     assert matched == in_subset
+
+
+def test_without_recordings_the_skip_says_where_they_are_expected(tmp_path: Path) -> None:
+    tests = [f"{__file__}::{name}" for name in ("test_cassette_answers_match_google", "test_replay_totals")]
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *tests],
+                          env={**os.environ, "SHEETS_RECORDINGS": str(tmp_path)}, capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert done.returncode == 0 and "2 skipped" in done.stdout, done.stdout + done.stderr
+    assert "empty parameter set" not in done.stdout
+    reasons = [line for line in done.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert len(reasons) == 2 and all(f"no Google recordings to replay: the *.json cassettes are expected in "
+                                     f"{tmp_path} (" in line for line in reasons), reasons

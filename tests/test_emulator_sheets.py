@@ -147,3 +147,55 @@ def test_shrinking_a_tab_is_never_refused_for_the_cell_limit(gspread_client, emu
         "columnCount": 8}}, "fields": "gridProperties.columnCount"}}]}
     gspread_client.http_client.batch_update(big, shrink)
     assert emulator.sheet_properties(big)[0]["gridProperties"]["columnCount"] == 8
+
+
+def test_the_last_visible_sheet_cannot_be_hidden(book, emulator):
+    """Google: 400 "You can't hide all the sheets in a document", so a sync that hides every tab
+    fails its tests. Hiding one of two is fine; hiding both in one batch changes nothing."""
+    hide = [{"updateSheetProperties": {"properties": {"sheetId": sheet_id, "hidden": True}, "fields": "hidden"}}
+            for sheet_id in (0, 7)]
+    assert refusal(lambda: book.batch_update({"requests": hide[:1]}))["message"] == \
+        "Invalid requests[0].updateSheetProperties: You can't hide all the sheets in a document."
+    book.batch_update({"requests": [{"addSheet": {"properties": {"sheetId": 7, "title": "State"}}}]})
+    assert refusal(lambda: book.batch_update({"requests": hide}))["message"] == \
+        "Invalid requests[1].updateSheetProperties: You can't hide all the sheets in a document."
+    assert not any(p.get("hidden") for p in emulator.sheet_properties(book.id))
+    book.batch_update({"requests": hide[1:]})
+    assert [p.get("hidden", False) for p in emulator.sheet_properties(book.id)] == [False, True]
+
+
+def test_a_warning_only_protected_range_answers_empty_editors(book, emulator):
+    """Editors are ignored when warningOnly is true (Google's reference), and the reply says
+    `editors: {}` as it does for a range added with empty editor lists (recorded)."""
+    reply = book.batch_update({"requests": [{"addProtectedRange": {"protectedRange": {
+        "range": {"sheetId": 0}, "description": "Output", "warningOnly": True,
+        "editors": {"users": ["boss@agency.example"]}}}}]})["replies"][0]["addProtectedRange"]["protectedRange"]
+    assert reply == {"protectedRangeId": reply["protectedRangeId"], "range": {}, "description": "Output",
+                     "warningOnly": True, "requestingUserCanEdit": True, "editors": {}}
+    assert "editors" not in emulator.protected_ranges(book.id)[0]
+
+
+def test_unknown_query_parameters_and_body_fields_are_refused_as_google_does(book, gspread_client):
+    """Sheets' JSON gateway refuses names its request message lacks; Drive v3 lets unknown query
+    parameters through (recorded: gspread's files.get sends includeItemsFromAllDrives, a files.list
+    parameter, and is answered 200)."""
+    error = refusal(lambda: book.values_get("Sheet1!A1", params={"valueRenderOpton": "FORMULA"}))
+    assert error["message"] == ("Invalid JSON payload received. Unknown name \"valueRenderOpton\": Cannot bind "
+                                "query parameter. Field 'valueRenderOpton' could not be found in request message.")
+    error = refusal(lambda: book.batch_update({"requests": [{"addSheet": {"properties": {"title": "X", "colour": 1}}}]}))
+    assert error["message"] == ("Invalid JSON payload received. Unknown name \"colour\" at "
+                                "'requests[0].add_sheet.properties': Cannot find field.")
+    error = refusal(lambda: book.values_batch_update({"valueInputOption": "RAW", "data": [
+        {"range": "Sheet1!A1", "values": [["x"]], "majorDimension": "DIAGONAL"}]}))
+    assert error["message"] == "Invalid value at 'data[0].major_dimension', \"DIAGONAL\""
+    assert gspread_client.http_client.get_file_drive_metadata(book.id)["id"] == book.id
+
+
+def test_every_unknown_name_is_listed_a_line_each(book):
+    """As Google lists them (googleapis/google-api-dotnet-client#2161)."""
+    error = refusal(lambda: book.values_batch_update({"valueInputOption": "RAW", "data": [
+        {"range": "Sheet1!A1", "values": [["x"]], "valueInputOption": "RAW", "data": []}]}))
+    assert error["message"].split("\n") == [
+        "Invalid JSON payload received. Unknown name \"valueInputOption\" at 'data[0]': Cannot find field.",
+        "Invalid JSON payload received. Unknown name \"data\" at 'data[0]': Cannot find field."]
+    assert [v["field"] for v in error["details"][0]["fieldViolations"]] == ["data[0]", "data[0]"]

@@ -497,3 +497,50 @@ def test_a_date_or_time_typed_into_any_number_column_is_read_as_what_it_is(emula
     assert on_google.tables["Balances"].frame.equals(in_memory.tables["Balances"].frame)
     where = ["Tab", "Row", "Column", "Severity"]  # the text is refused with the hint a typed text gets
     assert on_google.problems[where].equals(in_memory.problems[where])
+
+
+@pytest.mark.parametrize("why", ["alerts", "a summary failed"])
+def test_a_second_write_in_a_run_plans_from_what_the_first_created(emulator, why):
+    """A run writes the team's tabs again after e-mailing alerts (to record them) or when a client
+    summary could not be written (its warning on Errors). The first write added tabs (Sync State,
+    hidden and protected); the second knows so from the first one's replies: no metadata read
+    again, no addSheet refused and retried (two wasted requests a night before)."""
+    from tests import test_alerts
+
+    tabs = {**team_tabs(emulator), "Contracts": test_alerts.CONTRACTS, "Payments": test_alerts.PAYMENTS,
+            "Time": test_alerts.TIME}
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    backend = google(emulator, spreadsheet)
+    answers = []
+    backend.http.session.hooks["response"].append(lambda response, **_: answers.append(response))
+    config, smtp = Config(alert_from="sync@agency.example", alert_to="pm@agency.example"), test_alerts.local_smtp()
+    if why == "a summary failed":
+        smtp = None
+        emulator.faults.fail(status=403, times=1, route="/v4/spreadsheets/{id}", file=tabs["Clients"][1][3])
+    result = pipeline.run(backend, config, AS_OF, computed_at=COMPUTED_AT, smtp=smtp)
+    assert result.alerts_pending > 0 if smtp else result.unwritten == ["C-1"]
+    assert [(r.status_code, r.request.method, r.url.split("?")[0]) for r in answers if r.status_code >= 400] == (
+        [] if smtp else [(403, "GET", f"{emulator.base_url}/v4/spreadsheets/{tabs['Clients'][1][3]}")])
+    team = [(r.request.method, r.url.split(spreadsheet, 1)[1].split("?")[0]) for r in answers if spreadsheet in r.url]
+    assert [call for call in team if call[0] == "POST"] == [("POST", ":batchUpdate"), ("POST", "/values:batchUpdate")] * 2
+    assert team.count(("GET", "")) == 1
+    second = json.loads([r.request.body for r in answers if spreadsheet in r.url and r.url.endswith(":batchUpdate")
+                         and "/values" not in r.url][1])
+    assert not [request for request in second["requests"] if {"addSheet", "addProtectedRange"} & set(request)]
+    if smtp:
+        assert [p.get("hidden") for p in emulator.sheet_properties(spreadsheet) if p["title"] == "Sync State"] == [True]
+
+
+@pytest.mark.parametrize("notify", [False, True])
+def test_share_notify_decides_whether_drive_e_mails_the_client(emulator, notify):
+    """share_notify = false must not e-mail: the sync sends Drive v3's sendNotificationEmail=false
+    itself (gspread sends Python's False, and Drive v2's withLink)."""
+    from sync.backends.google_setup import share_summaries
+
+    tabs = {"Clients": CLIENTS, "Contracts": CONTRACTS, "Time": TIME, "Payments": PAYMENTS}
+    spreadsheet = emulator.create_spreadsheet("Team", tabs)
+    lines = share_summaries(google(emulator, spreadsheet), Config(share_notify=notify, share_message="Your summary"))
+    assert sum("shared read-only with" in line for line in lines) == 2
+    sent = {(n["emailAddress"], n["role"], n["message"]) for n in emulator.notifications}
+    assert sent == ({("ops@acme.example", "reader", "Your summary"), ("bo@bolt.example", "reader", "Your summary")}
+                    if notify else set())

@@ -212,7 +212,7 @@ def test_a_date_typed_into_hours_on_google_is_refused_and_a_time_still_counts(em
     spreadsheet = emulator.create_spreadsheet("Team", team_tabs(emulator, time=time), value_input="USER_ENTERED")
     assert emulator.cell(spreadsheet, "Time", "C3")["userEnteredFormat"]["numberFormat"]["type"] == "DATE"
     gspread_client.open_by_key(spreadsheet).worksheet("Time").format(  # 1.0625 days shown as 25:30:00
-        "C7", {"numberFormat": {"type": "DURATION", "pattern": "[h]:mm:ss"}})
+        "C7", {"numberFormat": {"type": "TIME", "pattern": "[h]:mm:ss"}})
     result = pipeline.run(google(emulator, spreadsheet), Config(), AS_OF)
     problems = result.problems[result.problems["Tab"] == "Time"]
     assert problems[["Row", "Column", "Problem"]].values.tolist() == [

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
+import os
 import re
+import subprocess
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +24,7 @@ from sync.runlog import LogEntry, log_table, past_runs
 from sync.schema import SYNC_LOG, SYNC_LOG_COLUMNS, SYNC_LOG_RUNS, SYNC_STATE
 from tests.books import AS_OF, CLIENTS
 from tests.test_alerts import CONFIG, CONTRACTS, PAYMENTS, TIME, local_smtp, smtp_server
-from tests.test_cli import sync_cli, write_book
+from tests.test_cli import ROOT, sync_cli, write_book
 from tests.test_google import google
 
 TABS = {"Clients": CLIENTS, "Contracts": CONTRACTS, "Time": TIME, "Payments": PAYMENTS}
@@ -74,22 +77,55 @@ def test_a_crossing_is_mailed_once_across_processes_and_kept_in_a_hidden_protect
         assert sum(b"<sheetProtection " in xml for xml in sheets.values()) == 1
 
 
-def test_smtp_down_the_sync_still_succeeds_and_the_next_run_delivers(tmp_path, smtp):
+def stuck(smtp) -> str:
+    """The line a run prints on stderr, and puts in the Sync Log, when the mail server refuses."""
+    return (f"1 alert not e-mailed, kept pending for the next run: K-1 '75% used' "
+            f"(SMTP server 127.0.0.1:{smtp.port}: [Errno 111] Connection refused)")
+
+
+def test_smtp_down_the_figures_are_written_the_quiet_run_says_so_and_the_next_run_delivers(tmp_path, smtp):
     book = team_book(tmp_path / "team.xlsx")
-    down = sync_cli("run", "--book", "team.xlsx", "--as-of", str(AS_OF), cwd=tmp_path, env=env(smtp))
-    assert down.returncode == 0, down.stderr
+    down = sync_cli("run", "--book", "team.xlsx", "--as-of", str(AS_OF), "--quiet", cwd=tmp_path, env=env(smtp))
+    assert down.returncode == 1  # trouble, as for rows left out: cron mails it, a GitHub job fails
+    assert down.stderr == f"error: {stuck(smtp)}\n"
+    assert "Balances as of 2026-06-30" in down.stdout  # --quiet prints the report whenever the exit code is not 0
+    assert "Balances" in tabs_of(book)  # the figures were written all the same
     (entry,) = log_rows(book)
-    assert entry["Alerts Sent"] == 0 and entry["Result"].startswith("ok; 1 alerts pending (alert '75% used' for K-1")
-    status = sync_cli("status", "--book", "team.xlsx", cwd=tmp_path)
+    assert (entry["Alerts Sent"], entry["Result"]) == (0, stuck(smtp))
+    status = sync_cli("status", "--book", "team.xlsx", cwd=tmp_path, env=env(smtp))
     assert status.returncode == 0, status.stderr
-    assert "pending alert: K-1 75% used (crossed 2026-06-30)" in status.stdout
-    assert "Connection refused" in status.stdout or "refused" in status.stdout
+    assert "pending alert: K-1 75% used (crossed 2026-06-30) - SMTP server 127.0.0.1:" in status.stdout
     with smtp_server(smtp) as inbox:
         up = sync_cli("run", "--book", "team.xlsx", "--as-of", str(AS_OF), "--quiet", cwd=tmp_path, env=env(smtp))
-        assert (up.returncode, up.stdout) == (0, "")  # --quiet: all is well, nothing to say
+        assert (up.returncode, up.stdout, up.stderr) == (0, "", "")  # --quiet: all is well, nothing to say
         assert len(inbox.messages) == 1
-    assert [row["Alerts Sent"] for row in log_rows(book)] == [1, 0]
-    assert "no alerts pending" in sync_cli("status", "--book", "team.xlsx", cwd=tmp_path).stdout
+    assert [(row["Alerts Sent"], row["Result"]) for row in log_rows(book)] == [(1, "ok"), (0, stuck(smtp))]
+    assert "no alerts pending" in sync_cli("status", "--book", "team.xlsx", cwd=tmp_path, env=env(smtp)).stdout
+
+
+def test_smtp_down_and_a_row_left_out_say_both(tmp_path, smtp):
+    book = write_book(tmp_path / "team.xlsx", **dict(TABS, Payments=PAYMENTS + [["2026-05-02", "K-2", "abc"]]),
+                      Rates=None, Expenses=None)
+    down = sync_cli("run", "--book", "team.xlsx", "--as-of", str(AS_OF), "--json", cwd=tmp_path, env=env(smtp))
+    assert down.returncode == 1 and down.stderr == f"error: {stuck(smtp)}\n"
+    printed = json.loads(down.stdout)
+    refused = f"SMTP server 127.0.0.1:{smtp.port}: [Errno 111] Connection refused"
+    assert printed["alerts_not_sent"] == [{"contract_id": "K-1", "alert": "75% used", "reason": refused}]
+    assert log_rows(book)[0]["Result"] == f"1 row left out; {stuck(smtp)}"
+
+
+def test_status_says_alerts_are_off_rather_than_none_pending(tmp_path):
+    book = write_book(tmp_path / "team.xlsx", **dict(TABS, Payments=PAYMENTS[:1] + [["2026-05-01", "K-1", "100"]]),
+                      Rates=None, Expenses=None)  # K-1: 800.00 billed of 100.00 paid, overdrawn
+    assert sync_cli("run", "--book", "team.xlsx", "--as-of", str(AS_OF), cwd=tmp_path).returncode == 0
+    assert "OVERDRAWN" in str(tabs_of(book)["Balances"])
+    status = sync_cli("status", "--book", "team.xlsx", cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    assert "no alerts pending" not in status.stdout
+    assert "alerts are off: SYNC_SMTP_HOST is not set here, and a run without it neither finds nor e-mails " \
+           "alerts" in status.stdout
+    printed = sync_cli("status", "--book", "team.xlsx", "--json", cwd=tmp_path)
+    assert json.loads(printed.stdout)["alerts_on"] is False
 
 
 def test_the_google_path_keeps_alert_state_in_the_spreadsheet(emulator, smtp):
@@ -148,3 +184,61 @@ def test_a_failed_run_on_a_readable_book_is_logged_and_a_dry_run_writes_nothing(
     assert failed.returncode == 2
     (entry,) = log_rows(book)
     assert entry["Result"] == "failed: Time tab: required column 'Hours' is missing from the header row"
+
+
+# --- scripts/nightly: what cron mails -------------------------------------------------------
+
+needs_venv = pytest.mark.skipif(not (ROOT / ".venv/bin/python").exists(),
+                                reason="scripts/nightly runs .venv/bin/python (scripts/venv makes it)")
+
+
+def nightly(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """scripts/nightly as cron starts it: no SYNC_* variable but those given."""
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith("SYNC_") and name != "GITHUB_ACTIONS"}
+    return subprocess.run([str(ROOT / "scripts/nightly"), *args], env=environment | env, capture_output=True,
+                          text=True, timeout=120)
+
+
+@needs_venv
+def test_nightly_with_smtp_down_exits_1_and_says_so_on_stderr(tmp_path, smtp):
+    team_book(tmp_path / "team.xlsx")
+    log = tmp_path / "nightly.log"
+    settings = env(smtp) | {"SYNC_BOOK": str(tmp_path / "team.xlsx"), "SYNC_LOG_FILE": str(log),
+                            "SYNC_AS_OF": str(AS_OF)}
+    (tmp_path / "sync.env").write_text("".join(f"{name}='{value}'\n" for name, value in settings.items()))
+    done = nightly(str(tmp_path / "sync.env"), env={})
+    assert done.returncode == 1 and done.stderr == f"error: {stuck(smtp)}\n"
+    assert f"error: {stuck(smtp)}\n" in log.read_text() and "sync finished: exit 1 in" in log.read_text()
+
+
+NO_BOOK = "error: no workbook or spreadsheet to sync"
+
+
+@pytest.mark.parametrize("case", ["no env file", "an env file without a book", "both in the env file",
+                                  "on GitHub Actions"])
+def test_nightly_says_where_to_set_the_book(tmp_path, case):
+    if case == "no env file" and Path("/etc/contract-sync.env").exists():
+        pytest.skip("this machine has /etc/contract-sync.env, which scripts/nightly would load")
+    log = tmp_path / "nightly.log"
+    env_file = tmp_path / "sync.env"
+    env_file.write_text(f"SYNC_LOG_FILE={log}\n" + ("SYNC_BOOK=team.xlsx\nSYNC_SHEET=1AbC\n" if "both" in case else ""))
+    args, environment = [str(env_file)], {}
+    if case in ("no env file", "on GitHub Actions"):
+        args, environment = [], {"SYNC_LOG_FILE": str(log)}
+    if case == "on GitHub Actions":
+        environment |= {"GITHUB_ACTIONS": "true", "SYNC_SHEET": ""}  # the repository variable is missing
+    done = nightly(*args, env=environment)
+    expected = {
+        "no env file": f"{NO_BOOK}, and no env file: give scripts/nightly one (its argument, or SYNC_ENV_FILE) "
+                       "or create /etc/contract-sync.env, holding SYNC_BOOK=/path/to/team.xlsx or "
+                       "SYNC_SHEET=<spreadsheet ID or link>",
+        "an env file without a book": f"{NO_BOOK}: the env file {env_file} sets neither SYNC_BOOK nor SYNC_SHEET; "
+                                      "add SYNC_BOOK=/path/to/team.xlsx or SYNC_SHEET=<spreadsheet ID or link> to it",
+        "both in the env file": f"error: both SYNC_BOOK and SYNC_SHEET are set (by the env file {env_file} or the "
+                                "environment it ran in); keep one",
+        "on GitHub Actions": "error: no spreadsheet to sync: SYNC_SHEET is empty; add it as a repository variable "
+                             "(Settings > Secrets and variables > Actions > Variables)",
+    }[case]
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", expected + "\n")
+    assert log.read_text().endswith(f" {expected}\n")  # in the log too, timestamped

@@ -215,9 +215,10 @@ class GoogleSheet:
             return requests, data
 
         # The sheets as read_tabs saw them, or (no read before) as they are: either way checked for two
-        # tabs matching one name.
+        # tabs matching one name. Then as this write left them, so that a second write in the same
+        # run (after alerts are sent, or a summary failed) plans from what the first created.
         what = f"spreadsheet {self.id}"
-        self._apply(self.id, what, self.sheets or self.metadata(self.id, what, list(tables)), build)
+        self.sheets = self._apply(self.id, what, self.sheets or self.metadata(self.id, what, list(tables)), build)
 
     def _protection(self, sheet_id: int) -> dict[str, Any]:
         protection: dict[str, Any] = {"range": {"sheetId": sheet_id}, "description": OUTPUT_NOTE,
@@ -226,8 +227,10 @@ class GoogleSheet:
             protection["editors"] = {"users": [self.account]}
         return protection
 
-    def _apply(self, spreadsheet: str, what: str, sheets: dict[str, dict[str, Any]], build: Any) -> None:
-        """Send build(sheets) as one batchUpdate, then one values:batchUpdate.
+    def _apply(self, spreadsheet: str, what: str, sheets: dict[str, dict[str, Any]],
+               build: Any) -> dict[str, dict[str, Any]]:
+        """Send build(sheets) as one batchUpdate, then one values:batchUpdate; the sheets as they are
+        after it (from the batchUpdate's replies, no read).
 
         The answer to an applied batchUpdate can be lost on its way back; the retry is then refused
         ("a sheet with that name already exists"). So on a refusal of a batch that adds tabs, look at
@@ -235,13 +238,15 @@ class GoogleSheet:
         """
         requests, data = build(sheets)
         try:
-            self.call(what, "batch_update", spreadsheet, {"requests": requests})
+            answer = self.call(what, "batch_update", spreadsheet, {"requests": requests})
         except SyncError:
             if not any("addSheet" in request for request in requests):
                 raise
-            requests, data = build(self.metadata(spreadsheet, what))
-            self.call(what, "batch_update", spreadsheet, {"requests": requests})
+            sheets = self.metadata(spreadsheet, what)
+            requests, data = build(sheets)
+            answer = self.call(what, "batch_update", spreadsheet, {"requests": requests})
         self.call(what, "values_batch_update", spreadsheet, {"valueInputOption": "RAW", "data": data})
+        return sheets_after(sheets, requests, answer.get("replies", []))
 
     def _prepare(self, sheet: dict[str, Any] | None, name: str, blocks: list[tuple[int, Table]],
                  requests: list[dict[str, Any]], spare_cols: int = 0) -> tuple[int, str, tuple[int, int]]:
@@ -275,3 +280,49 @@ class GoogleSheet:
 
     def write_client_summaries(self, summaries: list[ClientSummary]) -> dict[str, str]:
         return google_summaries.write_summaries(self, summaries)
+
+
+def sheets_after(sheets: dict[str, dict[str, Any]], requests: list[dict[str, Any]],
+                 replies: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The sheets (tab_key -> resource, as METADATA_FIELDS reads them) after a batchUpdate of
+    `requests` answered `replies`: tabs added (the reply holds their properties), resized,
+    hidden or deleted, protected ranges and charts added (the replies hold their IDs)."""
+    by_id = {s["properties"]["sheetId"]: {**s, "properties": dict(s["properties"])} for s in sheets.values()}
+    for request, reply in zip(requests, replies):
+        (kind, body), = request.items()
+        if kind == "addSheet":
+            props = reply.get("addSheet", {}).get("properties", {})
+            by_id[props.get("sheetId", 0)] = {"properties": props}
+        elif kind == "deleteSheet":
+            by_id.pop(body.get("sheetId", 0), None)
+        elif kind == "updateSheetProperties" and body["properties"].get("sheetId", 0) in by_id:
+            sheet = by_id[body["properties"].get("sheetId", 0)]
+            sheet["properties"] = _masked(sheet["properties"], body["properties"], body["fields"])
+        elif kind == "addProtectedRange":
+            protected = reply.get("addProtectedRange", {}).get("protectedRange", {})
+            sheet = by_id.get(body["protectedRange"]["range"].get("sheetId", 0))
+            if sheet is not None:
+                sheet["protectedRanges"] = [*sheet.get("protectedRanges", []), protected]
+        elif kind == "addChart":
+            chart = reply.get("addChart", {}).get("chart", {})
+            anchor = chart.get("position", {}).get("overlayPosition", {}).get("anchorCell", {})
+            sheet = by_id.get(anchor.get("sheetId", 0))
+            if sheet is not None:
+                sheet["charts"] = [*sheet.get("charts", []), chart]
+    return {tab_key(s["properties"]["title"]): s for s in by_id.values()}
+
+
+def _masked(old: dict[str, Any], new: dict[str, Any], fields: str) -> dict[str, Any]:
+    """`old` with the fields a mask such as `hidden` or `gridProperties.rowCount` names taken from `new`."""
+    out = {**old}
+    for path in fields.split(","):
+        *parents, last = path.strip().split(".")
+        into, source = out, new
+        for name in parents:
+            into[name] = into = dict(into.get(name, {}))
+            source = source.get(name, {})
+        if last in source:
+            into[last] = source[last]
+        else:
+            into.pop(last, None)
+    return out

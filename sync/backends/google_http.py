@@ -26,6 +26,7 @@ from sync.errors import SyncError
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive"]
 GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
+DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 
 
@@ -59,6 +60,32 @@ class RetryingHTTPClient(gspread.http_client.HTTPClient):
                 raise failure
             self.sleep(wait)
             waited, attempt = waited + wait, attempt + 1
+
+    # --- Drive permissions, as Drive v3's reference documents them ------------------------------
+    # gspread's own send Python's True/False (`sendNotificationEmail=False`) and Drive v2's
+    # `withLink`, which Drive v3's Permission does not have; share_notify = false must not e-mail
+    # (gspread issue 1351 reports notify=False e-mailing all the same).
+
+    def list_permissions(self, file_id: str) -> list[dict[str, Any]]:
+        """Every permission of a file (Drive v3 permissions.list, page after page)."""
+        url = f"{DRIVE_FILES}/{file_id}/permissions"
+        params = {"supportsAllDrives": "true", "fields": "nextPageToken,permissions"}
+        found: list[dict[str, Any]] = []
+        while True:
+            answer = self.request("get", url, params=params).json()
+            found += answer.get("permissions", [])
+            if not answer.get("nextPageToken"):
+                return found
+            params["pageToken"] = answer["nextPageToken"]
+
+    def create_permission(self, file_id: str, email: str, role: str, notify: bool, message: str = "") -> dict:
+        """Share a file with one person (Drive v3 permissions.create): e-mailed only when `notify`,
+        with `message` in that e-mail."""
+        params = {"supportsAllDrives": "true", "sendNotificationEmail": "true" if notify else "false"}
+        if notify and message:
+            params["emailMessage"] = message
+        body = {"type": "user", "role": role, "emailAddress": email}
+        return self.request("post", f"{DRIVE_FILES}/{file_id}/permissions", params=params, json=body).json()
 
 
 def _rate_limited(error: APIError) -> bool:

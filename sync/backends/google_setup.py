@@ -7,19 +7,19 @@ from typing import Any
 import pandas as pd
 
 from sync.backends.google import GoogleSheet
-from sync.backends.google_cells import EPOCH, a1, new_sheet_id
+from sync.backends.google_cells import a1, new_sheet_id
+from sync.backends.google_http import DRIVE_FILES
 from sync.backends.google_summaries import mark_requests
 from sync.cells import parse_text
 from sync.config import Config
 from sync.errors import SummaryRefused, SyncError
-from sync.init_book import EXAMPLE_ROWS
+from sync.init_book import INSTRUCTIONS, instruction_rows
 from sync.load import column_letter, input_frames
 from sync.schema import INPUT_TAB_NAMES, INPUT_TABS, addresses, header_key, tab_key
 from sync.validate import validate
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 LINK = "https://docs.google.com/spreadsheets/d/"
-DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 TEMPLATE_ROWS = 1000
 FORMATS = {"Date": ("DATE", "yyyy-mm-dd"), "Start": ("DATE", "yyyy-mm-dd"), "End": ("DATE", "yyyy-mm-dd"),
            "From": ("DATE", "yyyy-mm-dd"), "Rate": ("NUMBER", "#,##0.00"), "Amount": ("NUMBER", "#,##0.00"),
@@ -27,14 +27,15 @@ FORMATS = {"Date": ("DATE", "yyyy-mm-dd"), "Start": ("DATE", "yyyy-mm-dd"), "End
 
 
 def create_input_tabs(sheet: GoogleSheet) -> None:
-    """Add every input tab (headers, example rows, formats, dropdowns) to a spreadsheet that has none."""
+    """Add the Instructions tab (each input tab's columns with example rows, which the sync never
+    reads: init_book.instruction_rows) and every input tab (headers, formats, dropdowns, no rows) to
+    a spreadsheet that has none of them."""
     what = f"spreadsheet {sheet.id}"
     existing = sheet.metadata(sheet.id, what)
-    clash = [tab.name for tab in INPUT_TABS if header_key(tab.name) in existing]
+    clash = [name for name in (*INPUT_TAB_NAMES, INSTRUCTIONS) if tab_key(name) in existing]
     if clash:
         raise SyncError(f"{what} already has a '{clash[0]}' tab; init only adds tabs to a spreadsheet with none")
-    requests: list[dict[str, Any]] = []
-    data = []
+    requests, data = _instructions_tab()
     for tab in INPUT_TABS:
         sheet_id, names = new_sheet_id(tab.name), [column.name for column in tab.columns]
         requests.append({"addSheet": {"properties": {"sheetId": sheet_id, "title": tab.name, "gridProperties": {
@@ -50,10 +51,21 @@ def create_input_tabs(sheet: GoogleSheet) -> None:
                 requests.append({"setDataValidation": {"range": {
                     "sheetId": sheet_id, "startRowIndex": 1, "endRowIndex": TEMPLATE_ROWS,
                     "startColumnIndex": col, "endColumnIndex": col + 1}, "rule": rule}})
-        rows = [[_template_cell(example.get(name, "")) for name in names] for example in EXAMPLE_ROWS[tab.name]]
-        data.append({"range": f"{a1(tab.name)}!A1", "values": [names, *rows]})
+        data.append({"range": f"{a1(tab.name)}!A1", "values": [names]})
     sheet.call(what, "batch_update", sheet.id, {"requests": requests})
     sheet.call(what, "values_batch_update", sheet.id, {"valueInputOption": "RAW", "data": data})
+
+
+def _instructions_tab() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The requests that add the Instructions tab, its headings in bold, and its values."""
+    rows = instruction_rows()
+    sheet_id = new_sheet_id(INSTRUCTIONS)
+    requests: list[dict[str, Any]] = [{"addSheet": {"properties": {  # first, where a new user looks
+        "sheetId": sheet_id, "title": INSTRUCTIONS, "index": 0, "gridProperties": {"rowCount": len(rows) + 1}}}}]
+    width = max(len(cells) for _, cells in rows)
+    requests += [_repeat(sheet_id, row, row + 1, 0, width, {"textFormat": {"bold": True}}, "textFormat.bold")
+                 for row, (kind, _) in enumerate(rows) if kind in ("title", "tab", "header")]
+    return requests, [{"range": f"{a1(INSTRUCTIONS)}!A1", "values": [cells for _, cells in rows]}]
 
 
 def _repeat(sheet_id: int, top: int, bottom: int, left: int, right: int, fmt: dict, fields: str) -> dict:
@@ -72,10 +84,6 @@ def _dropdown(tab: str, column: str) -> dict[str, Any] | None:
         return None
     return {"condition": {"type": "ONE_OF_RANGE", "values": [{"userEnteredValue": f"={source}!$A$2:$A"}]},
             "strict": True, "showCustomUi": True}
-
-
-def _template_cell(value: object) -> object:
-    return (value - EPOCH).days if isinstance(value, dt.date) else value
 
 
 def share_summaries(sheet: GoogleSheet, config: Config) -> list[str]:
@@ -161,7 +169,6 @@ def _share(sheet: GoogleSheet, location: str, emails: list[str], config: Config)
     added = []
     for email in emails:
         if email.lower() not in have:
-            sheet.call(what, "insert_permission", location, email, perm_type="user", role="reader",
-                        notify=config.share_notify, email_message=config.share_message or None)
+            sheet.call(what, "create_permission", location, email, "reader", config.share_notify, config.share_message)
             added.append(email)
     return added

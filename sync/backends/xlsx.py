@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import os
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from sync.backends import ClientSummary, RawTab
 from sync.backends.files import replace_file
 from sync.backends.locks import busy, holder, parse_time, try_lock_file, unlock_file, wait_for
+from sync.backends.xlsx_file import not_an_xlsx, open_elsewhere, refuse_other_formats
 from sync.backends.xlsx_marks import MARK_BOOK, custom_properties
 from sync.backends.xlsx_package import Package, replace_sheets
 from sync.backends.xlsx_read import read_tabs
@@ -41,6 +41,17 @@ class LocalWorkbook:
         self._cells = CellCache()  # the cells of the client summaries written so far
 
     api_requests = None
+
+    def check_file(self) -> None:
+        """Before anything else: raise SyncError when the workbook is missing or is not an .xlsx
+        package (an .ods, .xls, .csv, Numbers or password-protected file), saying what it is and how to
+        save it as .xlsx (xlsx_file). Reads only the zip's directory: the run reads the file under its lock."""
+        refuse_other_formats(self.path)
+
+    def notices(self) -> list[str]:
+        """A line for each program that has the workbook open now (Excel, LibreOffice): a save from
+        there overwrites what the sync writes (xlsx_file.open_elsewhere)."""
+        return open_elsewhere(self.path)
 
     @contextmanager
     def lock(self, wait_seconds: float) -> Iterator[None]:
@@ -153,8 +164,9 @@ class LocalWorkbook:
     def _snapshot(self) -> bytes:
         if self._data is None:
             data = _read(self.path)
-            if not zipfile.is_zipfile(io.BytesIO(data)):
-                raise SyncError(f"cannot read workbook {self.path}: not an .xlsx file (not a zip package)")
+            reason = not_an_xlsx(io.BytesIO(data))  # said up front by check_file; the file may have changed since
+            if reason:
+                raise SyncError(f"cannot read workbook {self.path}: {reason}")
             try:  # before fastexcel, calamine or zipfile inflate any of it
                 refuse_zip_bombs(data)
             except SyncError as exc:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import signal
 import sys
 import threading
@@ -18,7 +19,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="create an empty spreadsheet at start and print its ID (repeatable)")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     options = parser.parse_args(argv)
-    emulator = Emulator(options.port, options.host, options.service_account_email, options.verbose)
+    if importlib.util.find_spec("googleapiclient") is None:  # its discovery documents say what Google accepts
+        print("error: the emulator needs the test requirements: scripts/venv requirements.txt requirements-dev.txt",
+              file=sys.stderr)
+        return 2
+    try:
+        emulator = Emulator(options.port, options.host, options.service_account_email, options.verbose)
+    except OSError as error:  # the port is taken, or the address is not this machine's
+        print(f"error: cannot serve on {options.host}:{options.port}: {error.strerror or error}", file=sys.stderr)
+        return 2
     print(emulator.base_url, flush=True)
     for title in options.spreadsheet:
         print(f"spreadsheet {emulator.create_spreadsheet(title)} {title}", flush=True)

@@ -112,7 +112,10 @@ def add_protected_range(book: Spreadsheet, request: dict, owner: str) -> dict:
     if wanted.get("unprotectedRanges"):
         stored["unprotectedRanges"] = copy.deepcopy(wanted["unprotectedRanges"])
     sheet.protected_ranges.append(stored)
-    return {"addProtectedRange": {"protectedRange": {**copy.deepcopy(stored),
+    # The reply echoes the editors as set (recorded: `editors: {}` for a request's empty lists);
+    # a warning-only range has none ("When writing: if this field is true, then editors are
+    # ignored"), so its reply says `editors: {}` too.
+    return {"addProtectedRange": {"protectedRange": {**copy.deepcopy(stored), "editors": stored.get("editors", {}),
                                                      "range": grid_range_json(stored["range"])}}}
 
 

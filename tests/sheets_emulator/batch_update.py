@@ -96,6 +96,8 @@ def update_sheet_properties(book: Spreadsheet, request: dict, owner: str) -> dic
     sheet.properties["gridProperties"] = grid
     if "index" in mask or everything:
         move_sheet(book, sheet, props.get("index", 0))
+    if all(other.properties.get("hidden") for other in book.sheets):
+        raise Invalid("You can't hide all the sheets in a document.")
     if grid["rowCount"] * grid["columnCount"] > old_cells:
         check_cells(book)  # only an action that adds cells can go over the limit: shrinking never is refused
     return {}

@@ -6,9 +6,16 @@ formulaValue), `userEnteredFormat`, `note`, and any other CellData field sent th
 updateCells (kept and echoed). `grid.py` stores it compactly; `render_stored` reads a value
 straight from there.
 
-Formulas are stored, not computed: plain arithmetic on numbers (`=1+1`, `=(2*3)/4`) is
-evaluated; any other formula reads back as its own text with FORMATTED_VALUE and
+Formulas are stored, not computed: plain arithmetic on numbers (`=1+1`, `= 1 + 1`, `=(2*3)/4`)
+is evaluated; any other formula reads back as its own text with FORMATTED_VALUE and
 UNFORMATTED_VALUE (Google would compute it). FORMULA always returns the formula.
+
+USER_ENTERED text is parsed as Sheets parses what a person types, and the cell's number format
+takes part, as in the Sheets UI: a cell formatted as plain text (TEXT, `@`) keeps whatever is
+typed as text, formulas and `1:30` included; a typed date, time, duration, percentage, currency or
+scientific number gets that kind's format unless the cell's format is already of its family (a
+date typed into a `yyyy-mm-dd` cell keeps `yyyy-mm-dd`; one typed into `#,##0.00` becomes a date
+cell); a plain number keeps any format (`typed_format`).
 """
 from __future__ import annotations
 
@@ -33,7 +40,11 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
 ]
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])[Mm])?$")
+# h:mm[:ss] with an optional AM/PM; without one, 24 hours or more make a duration (25:00)
+_TIME = re.compile(r"^(\d{1,6}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])[Mm])?$")
+# Number format families: a typed value of a family keeps a cell's format of the same family.
+FAMILIES = {"DATE": "date", "DATE_TIME": "date", "TIME": "date", "NUMBER": "number",
+            "PERCENT": "percent", "CURRENCY": "currency", "SCIENTIFIC": "scientific", "TEXT": "text"}
 
 
 def is_blank(cell: dict | None) -> bool:
@@ -52,14 +63,17 @@ def raw_value(value: Any, where: str) -> dict | None:
     raise invalid_argument(f"Invalid {where}: {_kind(value)}")
 
 
-def user_entered_value(value: Any, where: str) -> tuple[dict | None, dict | None]:
-    """valueInputOption=USER_ENTERED: (value, the number format Sheets would pick, if any)."""
+def user_entered_value(value: Any, where: str, current: dict | None = None) -> tuple[dict | None, dict | None]:
+    """valueInputOption=USER_ENTERED into a cell whose number format is `current`: (the value,
+    the number format the cell gets, or None to keep the one it has)."""
     if not isinstance(value, str):
-        return raw_value(value, where), None
+        return raw_value(value, where), None  # "Numbers will stay as numbers"
     if value == "":
         return None, None
     if value.startswith("'"):
         return {"stringValue": value[1:]}, None
+    if is_text_format(current):  # Format > Number > Plain text: what is typed stays as typed
+        return {"stringValue": value}, None
     if value.startswith("=") and len(value) > 1:
         return {"formulaValue": value}, None
     text = value.strip()
@@ -67,8 +81,25 @@ def user_entered_value(value: Any, where: str) -> tuple[dict | None, dict | None
         return {"boolValue": text.upper() == "TRUE"}, None
     parsed = _parse_number(text) or _parse_date(text)
     if parsed:
-        return {"numberValue": numfmt.json_number(parsed[0])}, parsed[1]
+        return {"numberValue": numfmt.json_number(parsed[0])}, typed_format(current, parsed[1])
     return {"stringValue": value}, None
+
+
+def is_text_format(number_format: dict | None) -> bool:
+    return bool(number_format) and (number_format.get("type") == "TEXT" or number_format.get("pattern") == "@")
+
+
+def typed_format(current: dict | None, typed: dict | None) -> dict | None:
+    """The format a typed number gives its cell (None: the cell keeps its own). A plain number
+    keeps any format; a number typed with a look of its own (a date, 50%, $5) brings that look,
+    unless the cell already has a format of the same family. Sheets resets a Number-formatted cell
+    to a date when a date is typed into it (a maintainer of a Sheets look-alike, comparing with
+    Google Sheets: telerik/kendo-ui-core#1686)."""
+    if typed is None:
+        return None
+    if current and current.get("type") and FAMILIES.get(current["type"]) == FAMILIES.get(typed["type"]):
+        return None
+    return typed
 
 
 def _kind(value: Any) -> str:
@@ -114,10 +145,16 @@ def _parse_date(text: str) -> tuple[float, dict] | None:
     match = _TIME.match(text)
     if match:
         hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+        if minute >= 60 or second >= 60:
+            return None
         if match.group(4):
+            if not 0 < hour <= 12:
+                return None
             hour = hour % 12 + (12 if match.group(4).lower() == "p" else 0)
-        if hour < 24 and minute < 60 and second < 60:
-            return (hour * 3600 + minute * 60 + second) / 86400, {"type": "TIME", "pattern": "h:mm:ss am/pm"}
+        seconds = hour * 3600 + minute * 60 + second
+        if hour >= 24:  # 25:00 is 25 hours, not a time of day: a TIME (the API has no DURATION type)
+            return seconds / 86400, {"type": "TIME", "pattern": "[h]:mm:ss"}
+        return seconds / 86400, {"type": "TIME", "pattern": "h:mm:ss am/pm"}
     return None
 
 
@@ -130,7 +167,8 @@ _OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.m
 def evaluate(formula: str) -> dict | None:
     """The effective value of plain arithmetic (`=1+1`); None for anything else."""
     try:
-        tree = ast.parse(formula[1:].replace("^", "**"), mode="eval")
+        # Sheets lets spaces stand around the parts of a formula, after the = too (= 1 + 1 is 2)
+        tree = ast.parse(formula[1:].strip().replace("^", "**"), mode="eval")
         return {"numberValue": numfmt.json_number(float(_arithmetic(tree.body)))}
     except ZeroDivisionError:
         return {"errorValue": {"type": "DIVIDE_BY_ZERO", "message": "Function DIVIDE parameter 2 cannot be zero."}}

@@ -120,9 +120,16 @@ def new_permission(file: DriveFile, wanted: dict, transfer_ownership: bool = Fal
 
 
 def create_permission(call: Call) -> tuple[int, dict]:
+    """No mail leaves a test: the e-mail Drive would send is kept in `store.notifications`.
+    sendNotificationEmail "defaults to `true` for users and groups" (Drive v3 reference); like
+    every boolean it is read regardless of case (recorded: supportsAllDrives=True is honoured)."""
     file = _file(call, needs=SHARERS)
-    # sendNotificationEmail and emailMessage are accepted and ignored: no mail leaves a test.
-    permission = new_permission(file, call.json_body(), call.flag("transferOwnership"))
+    wanted = call.json_body()
+    permission = new_permission(file, wanted, call.flag("transferOwnership"))
+    notify = (call.param("sendNotificationEmail") or "true").lower() != "false"
+    if notify and wanted.get("type") in ("user", "group"):
+        call.store.notifications.append({"fileId": file.id, "emailAddress": wanted.get("emailAddress"),
+                                         "role": wanted.get("role"), "message": call.param("emailMessage") or ""})
     return 200, _select(copy.deepcopy(permission), call, PERMISSION_DEFAULT)
 
 

@@ -148,6 +148,12 @@ class Emulator:
     def permissions(self, file_id: str) -> list[dict]:
         return self.file(file_id)["permissions"]
 
+    @property
+    def notifications(self) -> list[dict]:
+        """The sharing e-mails Drive would have sent: {fileId, emailAddress, role, message}."""
+        with self.store.lock:
+            return [dict(sent) for sent in self.store.notifications]
+
     def add_permission(self, file_id: str, permission: dict) -> dict:
         """Share a file, e.g. `{"type": "user", "role": "writer", "emailAddress": "a@b.com"}`."""
         with self.store.lock:

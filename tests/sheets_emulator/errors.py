@@ -62,6 +62,14 @@ def invalid_json_value(field: str, value: Any) -> ApiError:
     return sheets_error(400, "INVALID_ARGUMENT", message, [violation])
 
 
+def invalid_argument_with_violations(violations: list[tuple[str, str | None]]) -> ApiError:
+    """A 400 listing each (message, field) refused, a line each in the message and one field
+    violation each in the details, as the JSON gateway refuses unknown names."""
+    details = [{**({"field": field} if field else {}), "description": message} for message, field in violations]
+    return sheets_error(400, "INVALID_ARGUMENT", "\n".join(message for message, _ in violations),
+                        [{"@type": BAD_REQUEST_TYPE, "fieldViolations": details}])
+
+
 def unknown_field(name: str, where: str) -> ApiError:
     message = f"Invalid JSON payload received. Unknown name \"{name}\" at '{where}': Cannot find field."
     violation = {"@type": BAD_REQUEST_TYPE, "fieldViolations": [{"field": where, "description": message}]}

@@ -12,10 +12,10 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 EPOCH = dt.datetime(1899, 12, 30)  # serial 0, as in Sheets and Excel
-DATE_TYPES = {"DATE", "TIME", "DATE_TIME", "DURATION"}
+DATE_TYPES = {"DATE", "TIME", "DATE_TIME"}  # NumberFormatType has no DURATION: [h]:mm:ss is a TIME
 DEFAULT_PATTERNS = {
     "NUMBER": "#,##0.00", "PERCENT": "0.00%", "CURRENCY": '"$"#,##0.00', "SCIENTIFIC": "0.00E+00",
-    "DATE": "M/d/yyyy", "TIME": "h:mm:ss am/pm", "DATE_TIME": "M/d/yyyy H:mm:ss", "DURATION": "[h]:mm:ss",
+    "DATE": "M/d/yyyy", "TIME": "h:mm:ss am/pm", "DATE_TIME": "M/d/yyyy H:mm:ss",
 }
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December"]
@@ -51,8 +51,8 @@ def render(x: float, number_format: dict | None) -> str:
         if not number_format or not number_format.get("pattern"):
             return general(x)
     pattern = (number_format or {}).get("pattern") or DEFAULT_PATTERNS.get(number_format.get("type"), "")
-    if not pattern or pattern.lower() == "general":
-        return general(x)
+    if not pattern or pattern.lower() == "general" or number_format.get("type") == "TEXT" or pattern == "@":
+        return general(x)  # a number in a plain-text cell shows as it is; "@" only places text
     if _is_date_pattern(pattern):
         return format_date(x, pattern)
     return format_number(x, pattern)
@@ -78,8 +78,11 @@ def datetime_to_serial(value: dt.datetime) -> float:
 
 
 def format_date(serial: float, pattern: str) -> str:
-    moment = serial_to_datetime(round(serial * 86400) / 86400)
+    seconds = round(serial * 86400)  # shown to the second: 1.9999999 days is 48:00:00
     tokens = _DATE_TOKEN.findall(pattern)
+    if any(t.lower().startswith(("[h", "[m", "[s")) for t in tokens):
+        return _format_elapsed(seconds, tokens)
+    moment = serial_to_datetime(seconds / 86400)
     twelve_hour = any(t.lower() in ("am/pm", "a/p") for t in tokens)
     out = []
     for i, token in enumerate(tokens):
@@ -117,10 +120,46 @@ def format_date(serial: float, pattern: str) -> str:
     return "".join(out)
 
 
+def _format_elapsed(seconds: int, tokens: list[str]) -> str:
+    """A duration (`[h]:mm:ss`, `[mm]:ss`): the bracketed unit counts every hour (or minute,
+    second) elapsed, the units after it what is left; a negative one has its sign in front."""
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    out = []
+    for i, token in enumerate(tokens):
+        low = token.lower()
+        if token.startswith('"'):
+            out.append(token[1:-1])
+        elif token.startswith("\\"):
+            out.append(token[1:])
+        elif low.startswith("[h"):
+            out.append(str(seconds // 3600).rjust(len(low) - 2, "0"))
+        elif low.startswith("[m"):
+            out.append(str(seconds // 60).rjust(len(low) - 2, "0"))
+        elif low.startswith("[s"):
+            out.append(str(seconds).rjust(len(low) - 2, "0"))
+        elif low[0] == "h":
+            out.append(str(seconds // 3600 % 24).rjust(len(low), "0"))
+        elif low[0] == "m":
+            out.append(str(seconds // 60 % 60).rjust(min(len(low), 2), "0"))
+        elif low[0] == "s":
+            out.append(str(seconds % 60).rjust(min(len(low), 2), "0"))
+        elif low.startswith(".0"):
+            out.append("." + "0" * (len(low) - 1))  # shown to the second
+        else:
+            out.append(token)
+    return sign + "".join(out)
+
+
+def _unit(token: str) -> str:
+    """The letter a date token counts in: [h] counts hours as h does."""
+    low = token.lower()
+    return low[1] if low.startswith("[") and len(low) > 1 else low[0]
+
+
 def _month_or_minute(tokens: list[str], i: int, moment: dt.datetime) -> str:
     token = tokens[i].lower()
-    before = [t.lower()[0] for t in tokens[:i] if t[:1].isalpha()]
-    after = [t.lower()[0] for t in tokens[i + 1:] if t[:1].isalpha()]
+    before = [_unit(t) for t in tokens[:i] if t[:1].isalpha() or t.startswith("[")]
+    after = [_unit(t) for t in tokens[i + 1:] if t[:1].isalpha() or t.startswith("[")]
     minutes = len(token) <= 2 and ((before and before[-1] == "h") or (after and after[0] == "s"))
     if minutes:
         return f"{moment.minute:02d}" if len(token) == 2 else str(moment.minute)
@@ -152,7 +191,8 @@ def format_number(x: float, pattern: str) -> str:
     number = _format_core(x, core)
     if sign and set(number) <= set("0.,"):
         sign = ""  # Sheets shows "-0.00" as "0.00"
-    return literal.replace("\0", sign + number, 1)
+    # The minus sign goes before the whole section, currency symbol included: -$1,234.50
+    return sign + literal.replace("\0", number, 1)
 
 
 def _split_sections(pattern: str) -> list[str]:

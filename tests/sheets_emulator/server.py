@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import errors, pretty, routes
+from . import discovery, errors, pretty, routes
 from .call import Call
 from .faults import Fault
 
@@ -120,6 +120,12 @@ class Handler(BaseHTTPRequestHandler):
             error = errors.invalid_argument("Invalid JSON payload received. Unexpected token.")
             return error.code, error.body
         call = Call(found.method, found.template, found.path, parse_qs(query, keep_blank_values=True), body, store)
+        if found.template.startswith("/v4/"):  # Sheets' front end refuses names it does not know
+            method = discovery.find(found.method, urlsplit(self.path).path)
+            refused = discovery.refusal(method, call.query, body) if method else []
+            if refused:
+                error = errors.invalid_argument_with_violations(refused)
+                return error.code, error.body
         try:
             with store.lock:
                 return found.handler(call)

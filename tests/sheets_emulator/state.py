@@ -155,6 +155,7 @@ class Store:
         self.lock = threading.RLock()
         self.files: dict[str, DriveFile] = {}
         self.spreadsheets: dict[str, Spreadsheet] = {}
+        self.notifications: list[dict] = []  # the e-mails Drive would have sent about new permissions
 
     def create_file(self, name: str, mime_type: str, parents: list[str] | None = None,
                     owner: str | None = None) -> DriveFile:

@@ -194,15 +194,15 @@ def write(sheet: Sheet, text: str, rect: Rect, values: list[list], input_option:
 
 
 def put_value(sheet: Sheet, row: int, col: int, value: Any, input_option: str, where: str) -> None:
-    if input_option == "RAW":
-        entered, auto_format = cells.raw_value(value, where), None
-    else:
-        entered, auto_format = cells.user_entered_value(value, where)
-    sheet.grid.set_value(row, col, pack(entered))
     extra = sheet.grid.extra(row, col) or {}
-    if auto_format and not cells.number_format(extra):
+    if input_option == "RAW":
+        entered, new_format = cells.raw_value(value, where), None
+    else:  # parsed as typed into this cell: its number format takes part
+        entered, new_format = cells.user_entered_value(value, where, cells.number_format(extra))
+    sheet.grid.set_value(row, col, pack(entered))
+    if new_format:
         sheet.grid.set_extra(row, col, {**extra, "userEnteredFormat": {**(extra.get("userEnteredFormat") or {}),
-                                                                      "numberFormat": auto_format}})
+                                                                      "numberFormat": new_format}})
 
 
 def distinct_columns(spans: Iterable[range | set[int]]) -> set[int]:
@@ -352,14 +352,17 @@ def _clear(book: Spreadsheet, text: str) -> str:
 # --- append ----------------------------------------------------------------------------------
 
 def find_table(sheet: Sheet, rect: Rect) -> Rect | None:
-    """The "table" append extends: the block of touching non-empty cells around the first
-    value inside the range (recorded: with A1 and C1 filled and B1 empty, the table is A1)."""
+    """The "table" append extends: the block of touching non-empty cells around the last value
+    inside the range, row by row. With A1 and C1 filled and B1 empty, appending to A1 finds the
+    table A1 (recorded), and appending to the whole sheet finds C1, so the new row starts in
+    column C: gspread issue 537 (each append_row of ['Test1', '', 'Test2'] starts one table further
+    right), 603 (`tableRange: Sheet1!J1`, the last of four tables in row 1) and 828."""
     filled = set(sheet.grid.value_keys())
     inside = sorted(key for key in filled
                     if rect.start_row <= key[0] < rect.end_row and rect.start_col <= key[1] < rect.end_col)
     if not inside:
         return None
-    region, frontier = {inside[0]}, [inside[0]]
+    region, frontier = {inside[-1]}, [inside[-1]]
     while frontier:
         while frontier:
             r, c = frontier.pop()
