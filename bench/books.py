@@ -32,14 +32,14 @@ def write_xlsx(tabs: dict[str, list[list]], path: Path) -> None:
 def write_journal(tabs: dict[str, list[list]], path: Path) -> None:
     """The same book's valid time entries, priced by the sync, as a ledger-cli journal."""
     from sync.config import Config
-    from sync.ledger import compute
-    from sync.load import input_frames
-    from sync.validate import validate
+    from sync.compute.ledger import compute
+    from sync.rules.load import input_frames
+    from sync.rules.validate import validate
 
     as_of = dt.date(2026, 11, 29)
     book, _ = validate(input_frames(tabs), Config(), as_of)
     time = compute(book, as_of).time
-    from sync.report import money
+    from sync.shape.report import money
 
     currency = time["contract_id"].map(book.contracts.set_index("contract_id")["currency"])
     amount = money(time["amount"], time["minor"]).astype(str)

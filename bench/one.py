@@ -56,9 +56,9 @@ def run_core(size: int) -> dict[str, Any]:
     """Parse + validate + compute from raw cell values as the Sheets API returns them."""
     from bench.synthetic import synthetic_book
     from sync.config import Config
-    from sync.ledger import compute
-    from sync.load import input_frames
-    from sync.validate import validate
+    from sync.compute.ledger import compute
+    from sync.rules.load import input_frames
+    from sync.rules.validate import validate
 
     raw = synthetic_book(size)
     stages = Stages()
@@ -71,7 +71,7 @@ def run_core(size: int) -> dict[str, Any]:
 
 def run_pipeline(backend: Any) -> dict[str, Any]:
     """The real pipeline, each of its stages measured."""
-    from sync import pipeline
+    from sync.app import pipeline
     from sync.config import Config
 
     stages = Stages()
@@ -83,7 +83,7 @@ def run_pipeline(backend: Any) -> dict[str, Any]:
 
 
 def run_xlsx(size: int, folder: Path) -> dict[str, Any]:
-    from sync.backends.xlsx import LocalWorkbook
+    from sync.backends.xlsx.workbook import LocalWorkbook
 
     source = folder / f"book-{size}.xlsx"
     work = folder / f"run-xlsx-{size}"
@@ -106,8 +106,8 @@ def ledger_cli(journal: Path) -> float | None:
 
 def run_google(size: int) -> dict[str, Any]:
     from bench.synthetic import synthetic_book
-    from sync.backends.google import GoogleSheet
-    from sync.backends.google_http import connect
+    from sync.backends.google.sheet import GoogleSheet
+    from sync.backends.google.http import connect
     from tests.sheets_emulator.emulator import Emulator
 
     tabs = synthetic_book(size)

@@ -5,7 +5,7 @@ import datetime as dt
 
 import numpy as np
 
-from sync.schema import INPUT_TABS
+from sync.model.schema import INPUT_TABS
 
 EPOCH = dt.date(1899, 12, 30)
 HOUR_TEXTS = np.array(["1:30", "0:45", "90m", "2h", "1h 15m", "0.25", "3"], dtype=object)

@@ -7,9 +7,9 @@ import pandas as pd
 
 from sync.backends.memory import MemoryBook
 from sync.config import Config
-from sync.load import input_frames
-from sync.schema import INPUT_TAB_NAMES
-from sync.validate import Book, validate
+from sync.rules.load import input_frames
+from sync.model.schema import INPUT_TAB_NAMES
+from sync.rules.validate import Book, validate
 
 
 def sheet(text: str) -> list[list[object]]:

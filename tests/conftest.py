@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from sync.table import Table
+from sync.model.table import Table
 
 pytest_plugins = ["tests.sheets_emulator.fixtures"]
 

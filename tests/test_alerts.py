@@ -11,13 +11,14 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from sync import alerts, report
-from sync.alerts import AlertState, SmtpSettings
+from sync.notify import alerts
+from sync.shape import report
+from sync.notify.alerts import AlertState, SmtpSettings
 from sync.config import Config
 from sync.errors import SyncError
-from sync.ledger import compute
-from sync.schema import SYNC_STATE_COLUMNS
-from sync.validate import AlertThreshold
+from sync.compute.ledger import compute
+from sync.model.schema import SYNC_STATE_COLUMNS
+from sync.rules.validate import AlertThreshold
 from tests.books import AS_OF, CLIENTS, sheet, small_book, validated
 
 CONTRACTS = sheet("""

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sync import cells
+from sync.rules import cells
 
 H = cells.MS_PER_HOUR
 

@@ -12,7 +12,7 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from tests.books import CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, sheet
-from sync.schema import SYNC_LOG
+from sync.model.schema import SYNC_LOG
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-06-30"

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
-from sync.backends.client_book import balance_by_month, contract_row_ranges, money_format, write_client_workbook
+from sync.backends.xlsx.client_book import balance_by_month, contract_row_ranges, money_format, write_client_workbook
 from sync.errors import SyncError
-from sync.init_book import INSTRUCTIONS, create_template, instruction_rows
-from sync.schema import CLIENT_TABS, INPUT_TABS
-from sync.table import Table
+from sync.app.init_book import INSTRUCTIONS, create_template, instruction_rows
+from sync.model.schema import CLIENT_TABS, INPUT_TABS
+from sync.model.table import Table
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from sync import pipeline
-from sync.backends.google_setup import create_input_tabs, share_summaries
+from sync.app import pipeline
+from sync.app.google_setup import create_input_tabs, share_summaries
 from sync.config import Config
 from tests.sheets_emulator import discovery
 from tests.test_alerts import local_smtp

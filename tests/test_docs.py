@@ -11,16 +11,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sync import pipeline
+from sync.app import pipeline
 from sync.backends.memory import MemoryBook
-from sync.backends.xlsx_file import refuse_other_formats
-from sync.cells import parse_dates
+from sync.backends.xlsx.file import refuse_other_formats
+from sync.rules.cells import parse_dates
 from sync.config import Config
 from sync.errors import SyncError
-from sync.load import input_frames
-from sync.report import client_tables
-from sync.schema import CLIENT_TABS, INPUT_TABS, OUTPUT_TABS, SYNC_LOG, SYNC_LOG_COLUMNS
-from sync.table import Table
+from sync.rules.load import input_frames
+from sync.shape.report import client_tables
+from sync.model.schema import CLIENT_TABS, INPUT_TABS, OUTPUT_TABS, SYNC_LOG, SYNC_LOG_COLUMNS
+from sync.model.table import Table
 from tests.books import CONTRACTS, RATES, TIME, small_book, validated
 
 DOC = Path(__file__).resolve().parent.parent / "sheets_schema.md"

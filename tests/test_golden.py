@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from sync import pipeline
+from sync.app import pipeline
 from sync.backends.memory import MemoryBook
 from sync.config import Config
 from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, TIME, sheet, small_book

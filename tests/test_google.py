@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from sync import pipeline
-from sync.backends import google as google_backend
-from sync.backends.google import READ_BLOCK_ROWS, GoogleSheet
-from sync.backends.google_http import connect
+from sync.app import pipeline
+from sync.backends.google import sheet as google_backend
+from sync.backends.google.sheet import READ_BLOCK_ROWS, GoogleSheet
+from sync.backends.google.http import connect
 from sync.backends.memory import MemoryBook
-from sync.backends.xlsx import LocalWorkbook
+from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.config import Config
 from sync.errors import SyncError
-from sync.schema import CLIENT_TABS, INPUT_TAB_NAMES, NUMBER_COLUMNS, SYNC_LOG
+from sync.model.schema import CLIENT_TABS, INPUT_TAB_NAMES, NUMBER_COLUMNS, SYNC_LOG
 from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, sheet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -457,7 +457,7 @@ def test_credentials_files_are_read_or_refused_in_one_line(tmp_path):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    from sync.backends.google_http import load_credentials
+    from sync.backends.google.http import load_credentials
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
@@ -535,7 +535,7 @@ def test_a_second_write_in_a_run_plans_from_what_the_first_created(emulator, why
 def test_share_notify_decides_whether_drive_e_mails_the_client(emulator, notify):
     """share_notify = false must not e-mail: the sync sends Drive v3's sendNotificationEmail=false
     itself (gspread sends Python's False, and Drive v2's withLink)."""
-    from sync.backends.google_setup import share_summaries
+    from sync.app.google_setup import share_summaries
 
     tabs = {"Clients": CLIENTS, "Contracts": CONTRACTS, "Time": TIME, "Payments": PAYMENTS}
     spreadsheet = emulator.create_spreadsheet("Team", tabs)

@@ -15,9 +15,9 @@ from contextlib import contextmanager
 import pytest
 
 from sync import cli
-from sync.backends.google import GoogleSheet
-from sync.backends.google_cells import new_sheet_id
-from sync.backends.google_lease import LOCK_NOTE, LOCK_TAB
+from sync.backends.google.sheet import GoogleSheet
+from sync.backends.google.cells import new_sheet_id
+from sync.backends.google.lease import LOCK_NOTE, LOCK_TAB
 from sync.errors import SyncBusy
 from tests.test_google import google, team_tabs
 

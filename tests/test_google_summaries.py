@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from sync.backends import google_setup
-from sync.backends.google_http import connect
-from sync.backends.google_summaries import MARK_CLIENT, MARK_TEAM, mark_requests
+from sync.app import google_setup
+from sync.backends.google.http import connect
+from sync.backends.google.summaries import MARK_CLIENT, MARK_TEAM, mark_requests
 from sync.config import Config
-from sync.schema import CLIENT_TABS, SYNC_LOG
+from sync.model.schema import CLIENT_TABS, SYNC_LOG
 from tests.books import CLIENTS, CONTRACTS, PAYMENTS, TIME
 from tests.test_google import cli, google, run, team_tabs
 
@@ -180,7 +180,7 @@ def test_share_waits_for_a_running_sync(emulator):
 
 
 def test_a_spreadsheet_id_in_a_published_link_is_never_read_as_e():
-    from sync.backends.google_cells import spreadsheet_id
+    from sync.backends.google.cells import spreadsheet_id
     assert spreadsheet_id(LINK + "e/2PACX-1vQabc/pubhtml") is None
     assert spreadsheet_id(LINK + "1" + "a" * 43 + "/edit#gid=0") == "1" + "a" * 43
 

@@ -15,13 +15,13 @@ from pathlib import Path
 import xlsxwriter
 
 from bench.synthetic import synthetic_book
-from sync import pipeline
-from sync.backends.google import GoogleSheet
-from sync.backends.google_http import connect
-from sync.backends.google_setup import create_input_tabs, share_summaries
-from sync.backends.xlsx import LocalWorkbook
+from sync.app import pipeline
+from sync.backends.google.sheet import GoogleSheet
+from sync.backends.google.http import connect
+from sync.app.google_setup import create_input_tabs, share_summaries
+from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.config import Config
-from sync.schema import DATE_COLUMNS, INPUT_TABS
+from sync.model.schema import DATE_COLUMNS, INPUT_TABS
 
 AS_OF = dt.date(2026, 11, 29)
 COMPUTED_AT = dt.datetime(2026, 11, 29, 2, 0)

@@ -17,11 +17,12 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sync import cells, pipeline
+from sync.rules import cells
+from sync.app import pipeline
 from sync.backends.memory import MemoryBook
 from sync.config import Config
-from sync.schema import INPUT_TABS
-from sync.validate import validate
+from sync.model.schema import INPUT_TABS
+from sync.rules.validate import validate
 from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, sheet
 from tests.test_google import google, team_tabs
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sync import cli, pipeline
-from sync.backends import xlsx
+from sync import cli
+from sync.app import pipeline
+from sync.backends.xlsx import workbook as xlsx
 from sync.cli import Target
 from sync.errors import InternalError
 from tests.test_cli import AS_OF, ROOT, read_tabs, write_book
@@ -72,7 +73,9 @@ def test_check_and_status_turn_a_bug_into_exit_70_too(book, monkeypatch):
 
 DRIVER = """
 import sys
-from sync import cli, ledger, pipeline
+from sync import cli
+from sync.compute import ledger
+from sync.app import pipeline
 def bug(*args, **kwargs):
     raise IndexError("index 3 is out of bounds")
 pipeline.compute = bug

@@ -26,7 +26,7 @@ DRIVER = """
 import sys, time
 from concurrent.futures import ProcessPoolExecutor
 from sync import cli
-from sync.backends import xlsx_summaries
+from sync.backends.xlsx import summaries as xlsx_summaries
 
 xlsx_summaries.PARALLEL_ROWS, xlsx_summaries.BOOKS_TOGETHER, xlsx_summaries._cores = 0, 1, lambda: 3
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from sync import pipeline
+from sync.app import pipeline
 from sync.config import Config
 from tests.books import AS_OF, CONTRACTS, sheet, small_book
 

@@ -15,12 +15,12 @@ import xlsxwriter
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
-from sync import pipeline
+from sync.app import pipeline
 from concurrent.futures import ProcessPoolExecutor
 
-from sync.backends import xlsx_summaries
-from sync.backends.xlsx import LocalWorkbook
-from sync.backends.xlsx_marks import PROPERTY_FORMAT
+from sync.backends.xlsx import summaries as xlsx_summaries
+from sync.backends.xlsx.workbook import LocalWorkbook
+from sync.backends.xlsx.marks import PROPERTY_FORMAT
 from sync.config import Config
 from sync.errors import SyncError
 from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from sync.backends import client_book
-from sync.backends.xlsx_marks import MARK_BOOK, MARK_CLIENT, custom_properties
-from sync.backends.xlsx_package import Package
-from sync.backends.xlsx_summaries import file_name
+from sync.backends.xlsx import client_book
+from sync.backends.xlsx.marks import MARK_BOOK, MARK_CLIENT, custom_properties
+from sync.backends.xlsx.package import Package
+from sync.backends.xlsx.summaries import file_name
 from tests.books import CONTRACTS
 from tests.test_cli import sync_cli
 from tests.test_local_book import (AS_OF, clients_with, errors_tab, log_results, read_tabs, run, summary_contracts,

@@ -19,16 +19,17 @@ from pathlib import Path
 import pytest
 
 from sync import cli
-from sync.backends import google as google_backend, xlsx
-from sync.backends.google_lease import LOCK_NOTE, LOCK_TAB
-from sync.backends.xlsx import LocalWorkbook
+from sync.backends.google import sheet as google_backend
+from sync.backends.xlsx import workbook as xlsx
+from sync.backends.google.lease import LOCK_NOTE, LOCK_TAB
+from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.errors import SyncBusy
 from tests.test_cli import AS_OF, ROOT, read_tabs, sync_cli, write_book
 from tests.test_google import google
 
 HOLD = """
 import sys, time
-from sync.backends.xlsx import LocalWorkbook
+from sync.backends.xlsx.workbook import LocalWorkbook
 with LocalWorkbook(sys.argv[1]).lock(0):
     print("held", flush=True)
     time.sleep(120)

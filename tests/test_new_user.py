@@ -16,11 +16,11 @@ import pytest
 import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from sync import suggest
+from sync.rules import suggest
 from sync.backends.memory import MemoryBook
 from sync.cli import problem_line
-from sync.init_book import EXAMPLE_ROWS, INSTRUCTIONS, instruction_rows
-from sync.schema import INPUT_TABS, SYNC_LOG
+from sync.app.init_book import EXAMPLE_ROWS, INSTRUCTIONS, instruction_rows
+from sync.model.schema import INPUT_TABS, SYNC_LOG
 from tests.books import CLIENTS, CONTRACTS, RATES, TIME, small_book, validated
 from tests.test_cli import (AS_OF, assert_one_line_error, fingerprint, read_tabs, sync_cli, write_book,
                             without_column)

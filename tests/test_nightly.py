@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from sync import pipeline
+from sync.app import pipeline
 from sync.config import Config
-from sync.runlog import LogEntry, log_table, past_runs
-from sync.schema import SYNC_LOG, SYNC_LOG_COLUMNS, SYNC_LOG_RUNS, SYNC_STATE
+from sync.shape.runlog import LogEntry, log_table, past_runs
+from sync.model.schema import SYNC_LOG, SYNC_LOG_COLUMNS, SYNC_LOG_RUNS, SYNC_STATE
 from tests.books import AS_OF, CLIENTS
 from tests.test_alerts import CONFIG, CONTRACTS, PAYMENTS, TIME, local_smtp, smtp_server
 from tests.test_cli import ROOT, sync_cli, write_book

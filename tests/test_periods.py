@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync.backends.memory import MemoryBook
-from sync.ledger import compute
-from sync.periods import period_starts
+from sync.compute.ledger import compute
+from sync.compute.periods import period_starts
 from tests.books import CLIENTS, sheet, validated
 
 H = 3_600_000  # ms per hour

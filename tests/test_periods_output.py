@@ -9,17 +9,17 @@ import pandas as pd
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from sync import pipeline
+from sync.app import pipeline
 from sync.backends import ClientSummary
-from sync.backends.client_book import write_client_workbook
+from sync.backends.xlsx.client_book import write_client_workbook
 from sync.backends.memory import MemoryBook
-from sync.backends.xlsx import LocalWorkbook
-from sync.cells import MS_PER_HOUR
+from sync.backends.xlsx.workbook import LocalWorkbook
+from sync.rules.cells import MS_PER_HOUR
 from sync.config import Config
-from sync.ledger import Ledger, compute
-from sync.report import client_tables, team_tables
-from sync.schema import CLIENT_TABS, OUTPUT_TABS, PERIODS_COLUMNS
-from sync.table import Table
+from sync.compute.ledger import Ledger, compute
+from sync.shape.report import client_tables, team_tables
+from sync.model.schema import CLIENT_TABS, OUTPUT_TABS, PERIODS_COLUMNS
+from sync.model.table import Table
 from tests.books import AS_OF, sheet, small_book, validated
 from tests.test_docs import shown
 from tests.test_golden import PERIODIC

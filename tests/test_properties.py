@@ -8,10 +8,10 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync import pipeline
+from sync.app import pipeline
 from sync.backends.memory import MemoryBook
 from sync.config import Config
-from sync.schema import SYNC_LOG
+from sync.model.schema import SYNC_LOG
 
 AS_OF = dt.date(2026, 6, 30)
 CURRENCIES = {"USD": 2, "JPY": 0, "BHD": 3}

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from sync.sample import write_sample_book
-from sync.schema import INPUT_TABS
+from sync.app.sample import write_sample_book
+from sync.model.schema import INPUT_TABS
 
 AS_OF = dt.date(2026, 3, 15)
 

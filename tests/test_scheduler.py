@@ -22,9 +22,9 @@ from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from sync.cli import main
-from sync.init_book import create_template
-from sync.sample import write_sample_book
-from sync.scheduler import serve
+from sync.app.init_book import create_template
+from sync.app.sample import write_sample_book
+from sync.cli.scheduler import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 UTC = ZoneInfo("UTC")
@@ -155,7 +155,7 @@ def test_a_mistake_is_one_line_and_exit_2(tmp_path, monkeypatch, args, message):
 # written and the rename is next. "test: writing" on stderr says the run got there.
 SLOW_WRITE = """
 import runpy, sys, time
-import sync.backends.xlsx as xlsx
+import sync.backends.xlsx.workbook as xlsx
 read = xlsx._read
 def read_slowly(path):
     if any(path.parent.glob(f".{path.name}.*.tmp")):

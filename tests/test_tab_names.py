@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from sync import pipeline
-from sync.backends.xlsx_package import replace_sheets
-from sync.backends.xlsx_read import read_tabs
+from sync.app import pipeline
+from sync.backends.xlsx.package import replace_sheets
+from sync.backends.xlsx.read import read_tabs
 from sync.config import Config
 from sync.errors import SyncError
-from sync.schema import ERRORS_COLUMNS, find_tabs, tab_key
+from sync.model.schema import ERRORS_COLUMNS, find_tabs, tab_key
 from tests.books import AS_OF, TIME, small_book
 from tests.test_cli import assert_one_line_error, fingerprint, sync_cli, write_book
 from tests.test_google import google, team_tabs

@@ -20,13 +20,13 @@ from hypothesis import strategies as st
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
-from sync.backends import xlsx_package
-from sync.backends.xlsx import LocalWorkbook
-from sync.backends.xlsx_marks import MARK_BOOK
-from sync.backends.xlsx_package import Package, fill_sheets, replace_sheets
-from sync.backends.xlsx_sheet import encode_columns, team_cells
+from sync.backends.xlsx import package as xlsx_package
+from sync.backends.xlsx.workbook import LocalWorkbook
+from sync.backends.xlsx.marks import MARK_BOOK
+from sync.backends.xlsx.package import Package, fill_sheets, replace_sheets
+from sync.backends.xlsx.sheet import encode_columns, team_cells
 from sync.errors import SyncError
-from sync.table import Table
+from sync.model.table import Table
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 # XlsxWriter names parts in sheet order: Clients, Time, Balances.

@@ -17,14 +17,14 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from bench.synthetic import EPOCH, synthetic_book
-from sync import cells
-from sync.backends import ColumnTab
-from sync.backends.xlsx_read import _cell, read_tabs
+from sync.rules import cells
+from sync.model.raw import ColumnTab
+from sync.backends.xlsx.read import _cell, read_tabs
 from sync.config import Config
-from sync.ledger import compute
-from sync.load import input_frames
-from sync.schema import INPUT_TAB_NAMES
-from sync.validate import validate
+from sync.compute.ledger import compute
+from sync.rules.load import input_frames
+from sync.model.schema import INPUT_TAB_NAMES
+from sync.rules.validate import validate
 
 AS_OF = dt.date(2026, 11, 29)
 BAD = [True, False, "n/a", "#REF!", 0, -3.5, "2026-13-45", dt.datetime(2026, 3, 4, 9, 30), 1e300,

@@ -19,11 +19,11 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from sync.backends import client_book, xlsx_sheet
-from sync.backends.client_book import write_client_workbook
-from sync.backends.xlsx_package import replace_sheets
-from sync.schema import CLIENT_TABS
-from sync.table import Table
+from sync.backends.xlsx import client_book, sheet as xlsx_sheet
+from sync.backends.xlsx.client_book import write_client_workbook
+from sync.backends.xlsx.package import replace_sheets
+from sync.model.schema import CLIENT_TABS
+from sync.model.table import Table
 
 KINDS = ["text", "money", "hours", "int", "date", "datetime", "bool"]
 TEXTS = ["plain", "", " lead", "trail ", "\tTab", "a\r\nb", "x\x01y", "\x1f", "_x0041_", "_X00aF_z", "<b>&amp;</b>",

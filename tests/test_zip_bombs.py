@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from sync.backends import zip_limits
-from sync.backends.xlsx_package import Package, _zip
-from sync.backends.zip_limits import refuse_zip_bombs
+from sync.backends.xlsx import zip_limits
+from sync.backends.xlsx.package import Package, _zip
+from sync.backends.xlsx.zip_limits import refuse_zip_bombs
 from sync.errors import SyncError
 from tests.test_cli import ROOT, fingerprint, write_book
 from tests.test_local_book import sheet_parts

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 
-from sync.backends import ClientSummary, RawTab
-from sync.schema import find_tabs, tab_key
-from sync.table import Table
+from sync.backends import ClientSummary
+from sync.model.raw import RawTab
+from sync.model.schema import find_tabs, tab_key
+from sync.model.table import Table
 
 
 class MemoryBook:

@@ -20,11 +20,10 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from sync.backends.files import replace_file
-from sync.backends.xlsx_package import fill_sheets
-from sync.backends.xlsx_sheet import (CellCache, CellWriter, Cells, Column, StyleKey, encode_tables, inline_strings,
-                                     per_value, texts_with)
-from sync.schema import CLIENT_TABS
-from sync.table import Kind, Table
+from sync.backends.xlsx.package import fill_sheets
+from sync.backends.xlsx.sheet import (CellCache, CellWriter, Cells, Column, StyleKey, encode_tables, inline_strings, per_value, texts_with)
+from sync.model.schema import CLIENT_TABS
+from sync.model.table import Kind, Table
 
 # A client may see whatever the team typed; "=HYPERLINK(...)" in a Task must stay text.
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}

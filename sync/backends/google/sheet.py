@@ -32,15 +32,16 @@ from typing import Any, Sequence
 
 import gspread
 
-from sync.backends import ClientSummary, RawTab, google_summaries
-from sync.backends.google_cells import (CLOCK, METADATA_FIELDS, a1, format_requests, is_number, new_sheet_id,
-                                        serial_cell, spreadsheet_id, tab_grid)
-from sync.backends.google_http import explain
-from sync.backends.google_lease import Lease
+from sync.backends import ClientSummary
+from sync.model.raw import RawTab
+from sync.backends.google import summaries as google_summaries
+from sync.backends.google.cells import (CLOCK, METADATA_FIELDS, a1, format_requests, is_number, new_sheet_id, serial_cell, spreadsheet_id, tab_grid)
+from sync.backends.google.http import explain
+from sync.backends.google.lease import Lease
 from sync.errors import SyncError
-from sync.load import column_letter
-from sync.schema import CLIENT_TABS, INPUT_TABS, NUMBER_COLUMNS, TEAM_TAB_NAMES, find_tabs, header_key, tab_key
-from sync.table import Table
+from sync.rules.load import column_letter
+from sync.model.schema import CLIENT_TABS, INPUT_TABS, NUMBER_COLUMNS, TEAM_TAB_NAMES, find_tabs, header_key, tab_key
+from sync.model.table import Table
 
 OUTPUT_NOTE = "contract-sync output: rewritten by every run; type in the input tabs instead"
 READ_BLOCK_ROWS = 25_000  # grid rows of input tabs per values:batchGet: ~4.2 MB of Google's JSON

@@ -17,7 +17,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from sync.errors import SyncError
-from sync.schema import DATE_COLUMNS, INPUT_TABS, OUTPUT_TABS, SYNC_LOG
+from sync.model.schema import DATE_COLUMNS, INPUT_TABS, OUTPUT_TABS, SYNC_LOG
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 MONEY_COLUMNS = {"Rate", "Amount", "Low Balance"}

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
-from sync.load import column_letter
+from sync.rules.load import column_letter
 from sync.errors import SyncError
-from sync.table import Kind, Table
+from sync.model.table import Kind, Table
 
 if TYPE_CHECKING:
-    from sync.backends.xlsx_package import Package
+    from sync.backends.xlsx.package import Package
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

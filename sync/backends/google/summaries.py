@@ -15,15 +15,15 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from sync.backends import ClientSummary, client_mark
-from sync.backends.client_book import CHART_TITLE, balance_by_month
-from sync.backends.google_cells import METADATA_FIELDS, a1, frame_of, spreadsheet_id, tab_grid
-from sync.backends.google_http import GoogleUnavailable
+from sync.backends.xlsx.client_book import CHART_TITLE, balance_by_month
+from sync.backends.google.cells import METADATA_FIELDS, a1, frame_of, spreadsheet_id, tab_grid
+from sync.backends.google.http import GoogleUnavailable
 from sync.errors import SummaryRefused, SyncBusy, SyncError
-from sync.schema import CLIENT_TABS, find_tabs, tab_key
-from sync.table import Table
+from sync.model.schema import CLIENT_TABS, find_tabs, tab_key
+from sync.model.table import Table
 
 if TYPE_CHECKING:
-    from sync.backends.google import GoogleSheet
+    from sync.backends.google.sheet import GoogleSheet
 
 MARK_CLIENT, MARK_TEAM = "contract-sync-client", "contract-sync-team"
 MARK_FIELDS = "properties.title,developerMetadata(metadataKey,metadataValue,location(locationType))"

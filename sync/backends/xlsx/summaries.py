@@ -26,9 +26,9 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from sync.backends import ClientSummary, client_mark
-from sync.backends.client_book import encode_fast_tabs, write_client_workbook
-from sync.backends.xlsx_marks import MARK_BOOK, MARK_CLIENT, check_summary_file
-from sync.backends.xlsx_sheet import CellCache
+from sync.backends.xlsx.client_book import encode_fast_tabs, write_client_workbook
+from sync.backends.xlsx.marks import MARK_BOOK, MARK_CLIENT, check_summary_file
+from sync.backends.xlsx.sheet import CellCache
 from sync.errors import SummaryRefused
 
 DEFAULT_FOLDER = "clients"  # beside the team workbook, when Summary Sheet is blank

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from gspread.exceptions import APIError
 
-from sync.backends.google_http import explain
+from sync.backends.google.http import explain
 from sync.backends.locks import busy, clock, holder, parse_time, wait_for
 from sync.errors import SyncBusy, SyncError
 

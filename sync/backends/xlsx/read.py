@@ -44,10 +44,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook
 
-from sync.backends import ColumnTab, RawTab
-from sync.backends.xlsx_package import Package
-from sync.backends.xlsx_sheet import MAIN, REL
-from sync.schema import find_tabs
+from sync.model.raw import ColumnTab, RawTab
+from sync.backends.xlsx.package import Package
+from sync.backends.xlsx.sheet import MAIN, REL
+from sync.model.schema import find_tabs
 
 _FIRST_YEAR = 1970  # of sync.cells.FIRST_DATE: an earlier date is refused anyway, and rare
 _RENDERED_DATETIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?")

@@ -11,18 +11,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sync.backends import ClientSummary, RawTab
+from sync.backends import ClientSummary
+from sync.model.raw import RawTab
 from sync.backends.files import replace_file
 from sync.backends.locks import busy, holder, parse_time, try_lock_file, unlock_file, wait_for
-from sync.backends.xlsx_file import not_an_xlsx, open_elsewhere, refuse_other_formats
-from sync.backends.xlsx_marks import MARK_BOOK, custom_properties
-from sync.backends.xlsx_package import Package, replace_sheets
-from sync.backends.xlsx_read import read_tabs
-from sync.backends.xlsx_sheet import CellCache
-from sync.backends.xlsx_summaries import check_summary_path, summary_path, write_summaries
-from sync.backends.zip_limits import refuse_zip_bombs
+from sync.backends.xlsx.file import not_an_xlsx, open_elsewhere, refuse_other_formats
+from sync.backends.xlsx.marks import MARK_BOOK, custom_properties
+from sync.backends.xlsx.package import Package, replace_sheets
+from sync.backends.xlsx.read import read_tabs
+from sync.backends.xlsx.sheet import CellCache
+from sync.backends.xlsx.summaries import check_summary_path, summary_path, write_summaries
+from sync.backends.xlsx.zip_limits import refuse_zip_bombs
 from sync.errors import SyncError
-from sync.table import Table
+from sync.model.table import Table
 
 
 class LocalWorkbook:

@@ -12,9 +12,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from sync.cells import FIRST_DATE, MONEY_SCALE, MS_PER_HOUR
-from sync.periods import current_period, draw_periods
-from sync.validate import Book
+from sync.rules.cells import FIRST_DATE, MONEY_SCALE, MS_PER_HOUR
+from sync.compute.periods import current_period, draw_periods
+from sync.rules.validate import Book
 
 RUN_RATE_DAYS = 90  # Runs Out projects the average daily billing of this many days
 

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from sync.table import Kind, Table
+from sync.model.table import Kind, Table
 
 EPOCH = dt.date(1899, 12, 30)  # day 0 of Google's serial numbers
 METADATA_FIELDS = ("properties.title,sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"

@@ -7,9 +7,9 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from sync.backends import ColumnTab, RawTab
-from sync.schema import SYNC_LOG_COLUMNS, SYNC_LOG_RUNS
-from sync.table import Kind, Table
+from sync.model.raw import ColumnTab, RawTab
+from sync.model.schema import SYNC_LOG_COLUMNS, SYNC_LOG_RUNS
+from sync.model.table import Kind, Table
 
 KINDS: dict[str, Kind] = dict(zip(SYNC_LOG_COLUMNS, ("datetime", "hours", "text", "int", "int", "int", "int", "int",
                                                      "text")))

@@ -14,11 +14,11 @@ from typing import Any, Callable
 import click
 import pandas as pd
 
-from sync import pipeline
+from sync.app import pipeline
 from sync.backends import Backend
-from sync.backends.xlsx import LocalWorkbook
+from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.config import Config, load_config
-from sync.crash import save_traceback
+from sync.cli.crash import save_traceback
 from sync.errors import InternalError, SyncError
 
 AS_OF = click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), envvar="SYNC_AS_OF",
@@ -40,7 +40,7 @@ class Target:
     def shown(self) -> str:
         if self.book:
             return str(self.book)
-        from sync.backends.google_cells import spreadsheet_id
+        from sync.backends.google.cells import spreadsheet_id
         return f"spreadsheet {spreadsheet_id(self.sheet) or self.sheet}"
 
     def config(self) -> Config:
@@ -51,12 +51,12 @@ class Target:
         """The option naming this book, for a command line to suggest: `--book team.xlsx`."""
         if self.book:
             return f"--book {self.book}"
-        from sync.backends.google_cells import spreadsheet_id
+        from sync.backends.google.cells import spreadsheet_id
         return f"--sheet {spreadsheet_id(self.sheet) or self.sheet}"
 
     def notices(self) -> list[str]:
         """What a run's writes are up against: the workbook open in Excel or LibreOffice."""
-        from sync.backends.xlsx_file import open_elsewhere
+        from sync.backends.xlsx.file import open_elsewhere
         return open_elsewhere(self.book) if self.book else []
 
     def open(self, config: Config) -> Backend:
@@ -65,8 +65,8 @@ class Target:
             workbook = LocalWorkbook(self.book, summary_folder=folder)
             workbook.check_file()  # an .ods or .csv is said before anything else, on every command
             return workbook
-        from sync.backends.google import GoogleSheet
-        from sync.backends.google_http import connect, credentials_path
+        from sync.backends.google.sheet import GoogleSheet
+        from sync.backends.google.http import connect, credentials_path
         client, account = connect(credentials_path(self.credentials), self.api_url)
         client.http_client.retry_budget_seconds = config.retry_seconds
         return GoogleSheet(self.sheet, client, account, warning_only=config.warning_only,
@@ -180,7 +180,7 @@ def sync_once(target: Target, as_of: dt.datetime | None, dry_run: bool = False, 
     the exit code is not 0) and returns the exit code. Alerts it could not e-mail are one line on
     stderr, quiet or not. A SyncError is one line on stderr, never raised; any other exception is
     an internal error (see `failed`)."""
-    from sync.alerts import smtp_settings_from_env
+    from sync.notify.alerts import smtp_settings_from_env
     stage = "start"
     try:
         config = target.config()
@@ -202,7 +202,7 @@ def sync_once(target: Target, as_of: dt.datetime | None, dry_run: bool = False, 
     except Exception as error:
         return failed(InternalError(stage, error))
     if result.unsent:  # on stderr too, so that --quiet under cron says that alerts are stuck
-        from sync.alerts import unsent_line
+        from sync.notify.alerts import unsent_line
         click.echo(f"error: {printable(unsent_line(result.unsent))}", err=True)
     if result.late_error:
         click.echo(f"error: {result.late_error}", err=True)
@@ -266,11 +266,11 @@ def init(target: Target) -> None:
     With --book a new .xlsx (never overwritten; the name must end in .xlsx); with --sheet the tabs
     are added to an existing spreadsheet that has none of them yet."""
     if target.book:
-        from sync.init_book import create_template
+        from sync.app.init_book import create_template
         create_template(target.book)
         done = f"created {target.book}"
     else:
-        from sync.backends.google_setup import create_input_tabs
+        from sync.app.google_setup import create_input_tabs
         create_input_tabs(target.open(target.config()))
         done = f"added the Instructions and input tabs to {target.shown}"
     click.echo(f"{done}: the Instructions tab shows what goes on each tab; fill them in, then check them with: "
@@ -288,7 +288,7 @@ def share(target: Target) -> None:
     each spreadsheet it creates as that client's, and puts each link in the row of its Client ID."""
     if not target.sheet:
         raise SyncError("share works on a Google spreadsheet: use --sheet")
-    from sync.backends.google_setup import share_summaries
+    from sync.app.google_setup import share_summaries
     config = target.config()
     for line in share_summaries(target.open(config), config):
         click.echo(line)
@@ -304,9 +304,9 @@ def status(target: Target, runs: int, as_json: bool) -> None:
 
     Alerts are on when SYNC_SMTP_HOST is set here, as for run: without it, status says that alerts
     are off rather than that none is pending."""
-    from sync.alerts import previous_state, smtp_settings_from_env
-    from sync.runlog import past_runs
-    from sync.schema import SYNC_LOG, SYNC_LOG_COLUMNS, SYNC_STATE
+    from sync.notify.alerts import previous_state, smtp_settings_from_env
+    from sync.shape.runlog import past_runs
+    from sync.model.schema import SYNC_LOG, SYNC_LOG_COLUMNS, SYNC_STATE
     alerts_on = smtp_settings_from_env() is not None
     tabs = target.open(target.config()).read_tabs([SYNC_LOG, SYNC_STATE])
     log = pd.DataFrame(past_runs(tabs.get(SYNC_LOG))[:runs], columns=list(SYNC_LOG_COLUMNS), dtype=object)
@@ -337,7 +337,7 @@ def status(target: Target, runs: int, as_json: bool) -> None:
 @one_line_errors
 def demo(directory: Path, as_of: dt.datetime | None) -> None:
     """Write a realistic sample workbook to DIRECTORY/ledger.xlsx and run the sync on it."""
-    from sync.sample import write_sample_book
+    from sync.app.sample import write_sample_book
     book = directory / "ledger.xlsx"
     directory.mkdir(parents=True, exist_ok=True)
     book.unlink(missing_ok=True)
@@ -445,11 +445,11 @@ def schedule_command(target: Target, at: str, tz: str | None, once_now: bool, as
     writes, then it exits 0."""
     import signal
 
-    from sync.scheduler import SignalStop, serve, time_of_day, time_zone
+    from sync.cli.scheduler import SignalStop, serve, time_of_day, time_zone
     time_of_day(at), time_zone(tz)  # a mistake is reported before anything else
     target.config()
     if target.book:  # missing, or not an .xlsx package: said at start-up, not every night
-        from sync.backends.xlsx_file import refuse_other_formats
+        from sync.backends.xlsx.file import refuse_other_formats
         refuse_other_formats(target.book)
 
     def sync_day(day: dt.date) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from sync.schema import INPUT_TABS
+from sync.model.schema import INPUT_TABS
 
 PEOPLE = ("Maya Chen", "Tom Okafor", "Priya Nair", "Luis Ortega")
 CLIENTS = (  # Summary Sheet left blank: the sync fills it in. Reserved .example domains: no real inboxes.

@@ -6,17 +6,17 @@ from typing import Any
 
 import pandas as pd
 
-from sync.backends.google import GoogleSheet
-from sync.backends.google_cells import a1, new_sheet_id
-from sync.backends.google_http import DRIVE_FILES
-from sync.backends.google_summaries import mark_requests
-from sync.cells import parse_text
+from sync.backends.google.sheet import GoogleSheet
+from sync.backends.google.cells import a1, new_sheet_id
+from sync.backends.google.http import DRIVE_FILES
+from sync.backends.google.summaries import mark_requests
+from sync.rules.cells import parse_text
 from sync.config import Config
 from sync.errors import SummaryRefused, SyncError
-from sync.init_book import INSTRUCTIONS, instruction_rows
-from sync.load import column_letter, input_frames
-from sync.schema import INPUT_TAB_NAMES, INPUT_TABS, addresses, header_key, tab_key
-from sync.validate import validate
+from sync.app.init_book import INSTRUCTIONS, instruction_rows
+from sync.rules.load import column_letter, input_frames
+from sync.model.schema import INPUT_TAB_NAMES, INPUT_TABS, addresses, header_key, tab_key
+from sync.rules.validate import validate
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 LINK = "https://docs.google.com/spreadsheets/d/"

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 from babel.numbers import get_currency_precision, is_currency
 
-from sync import cells
+from sync.rules import cells
 from sync.config import Config
-from sync.load import TabCells, display, lookup
-from sync.schema import ADDRESS_SEPARATORS, ERRORS_COLUMNS, INPUT_TAB_NAMES
-from sync.suggest import did_you_mean
+from sync.rules.load import TabCells, display, lookup
+from sync.model.schema import ADDRESS_SEPARATORS, ERRORS_COLUMNS, INPUT_TAB_NAMES
+from sync.rules.suggest import did_you_mean
 
 MAX_RATE = 1_000_000 * cells.MONEY_SCALE  # per hour; keeps hours x rate inside int64
 # Alert At items are split at commas and semicolons, except a comma between digits that starts a

@@ -7,10 +7,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from sync import cells
-from sync.backends import ColumnTab, RawTab
+from sync.rules import cells
+from sync.model.raw import ColumnTab, RawTab
 from sync.errors import SyncError
-from sync.schema import INPUT_TABS, InputTab, header_key
+from sync.model.schema import INPUT_TABS, InputTab, header_key
 
 
 class TabCells(NamedTuple):

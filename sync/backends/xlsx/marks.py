@@ -22,10 +22,10 @@ from lxml import etree
 
 from sync.backends import client_mark
 from sync.errors import SummaryRefused
-from sync.schema import CLIENT_TABS
+from sync.model.schema import CLIENT_TABS
 
 if TYPE_CHECKING:
-    from sync.backends.xlsx_package import Package
+    from sync.backends.xlsx.package import Package
 
 MARK_CLIENT = "contract-sync client"
 MARK_BOOK = "contract-sync book"

@@ -27,11 +27,10 @@ from urllib.parse import unquote
 from lxml import etree
 
 from sync.errors import SyncError
-from sync.schema import find_tabs, tab_key
-from sync.backends.xlsx_marks import add_custom_properties
-from sync.backends.xlsx_sheet import (MAIN, REL, XML_DECLARATION, Column, Styles, column_letter, rows_xml,
-                                     sheet_xml)
-from sync.table import Table
+from sync.model.schema import find_tabs, tab_key
+from sync.backends.xlsx.marks import add_custom_properties
+from sync.backends.xlsx.sheet import MAIN, REL, XML_DECLARATION, Column, Styles, column_letter, rows_xml, sheet_xml
+from sync.model.table import Table
 
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"

@@ -23,15 +23,15 @@ from typing import Mapping, NamedTuple
 
 import pandas as pd
 
-from sync import report
-from sync.backends import ColumnTab, RawTab
-from sync.cells import SERIAL_EPOCH
+from sync.shape import report
+from sync.model.raw import ColumnTab, RawTab
+from sync.rules.cells import SERIAL_EPOCH
 from sync.config import Config
 from sync.errors import SyncError
-from sync.ledger import RUN_RATE_DAYS, Ledger
-from sync.schema import SYNC_STATE_COLUMNS, addresses, header_key
-from sync.table import Kind, Table
-from sync.validate import Book
+from sync.compute.ledger import RUN_RATE_DAYS, Ledger
+from sync.model.schema import SYNC_STATE_COLUMNS, addresses, header_key
+from sync.model.table import Kind, Table
+from sync.rules.validate import Book
 
 PENDING, SENT = "pending", "sent"
 LOW_BALANCE, OVERDRAWN = "low balance", "overdrawn"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sync.cells import MONEY_SCALE, MS_PER_HOUR
+from sync.rules.cells import MONEY_SCALE, MS_PER_HOUR
 
 MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 PACE_TOLERANCE = 10  # percentage points: used share this far above the elapsed share is "ahead"

@@ -13,10 +13,10 @@ from typing import Callable, Iterator, NamedTuple
 import numpy as np
 import pandas as pd
 
-from sync.cells import MS_PER_HOUR
-from sync.ledger import Ledger, half_up_divide, hours_remaining_hundredths
-from sync.schema import BALANCES_COLUMNS, CLIENT_TABS, ERRORS_COLUMNS, MONTHLY_COLUMNS, PERIODS_COLUMNS
-from sync.table import Table
+from sync.rules.cells import MS_PER_HOUR
+from sync.compute.ledger import Ledger, half_up_divide, hours_remaining_hundredths
+from sync.model.schema import BALANCES_COLUMNS, CLIENT_TABS, ERRORS_COLUMNS, MONTHLY_COLUMNS, PERIODS_COLUMNS
+from sync.model.table import Table
 
 
 NA_KEY = np.iinfo(np.int64).min  # stands for a blank among int64 keys

@@ -9,17 +9,18 @@ from typing import Callable, Iterator, NamedTuple
 
 import pandas as pd
 
-from sync import alerts
-from sync.backends import Backend, ClientSummary, RawTab
+from sync.notify import alerts
+from sync.backends import Backend, ClientSummary
+from sync.model.raw import RawTab
 from sync.config import Config
-from sync.ledger import Ledger, compute
-from sync.load import input_frames
+from sync.compute.ledger import Ledger, compute
+from sync.rules.load import input_frames
 from sync.errors import InternalError, SummaryRefused, SyncBusy, SyncError
-from sync.report import client_tables, errors_table, team_tables
-from sync.runlog import LogEntry, log_table
-from sync.schema import INPUT_TAB_NAMES, SYNC_LOG, SYNC_STATE, addresses
-from sync.table import Table
-from sync.validate import Book, problem_table, validate
+from sync.shape.report import client_tables, errors_table, team_tables
+from sync.shape.runlog import LogEntry, log_table
+from sync.model.schema import INPUT_TAB_NAMES, SYNC_LOG, SYNC_STATE, addresses
+from sync.model.table import Table
+from sync.rules.validate import Book, problem_table, validate
 
 
 @dataclass

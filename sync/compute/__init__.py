@@ -1,0 +1,1 @@
+"""Computation: the ledger of each contract, retainer periods."""

@@ -1,0 +1,1 @@
+"""Notification: which alerts a run found, their state, and e-mailing them."""

@@ -1,0 +1,1 @@
+"""Shaping: figures into the tables people read (team tabs, client tabs, Sync Log)."""
