@@ -9,7 +9,8 @@ from sync.backends.memory import MemoryBook
 from sync.config import Config
 from sync.rules.load import input_frames
 from sync.model.schema import INPUT_TAB_NAMES
-from sync.rules.validate import Book, validate
+from sync.model.frames import Book
+from sync.rules.validate import validate
 
 
 def sheet(text: str) -> list[list[object]]:

@@ -18,7 +18,7 @@ from sync.config import Config
 from sync.errors import SyncError
 from sync.compute.ledger import compute
 from sync.model.schema import SYNC_STATE_COLUMNS
-from sync.rules.validate import AlertThreshold
+from sync.model.frames import AlertThreshold
 from tests.books import AS_OF, CLIENTS, sheet, small_book, validated
 
 CONTRACTS = sheet("""

@@ -16,7 +16,8 @@ from sync.backends.memory import MemoryBook
 from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.rules.cells import MS_PER_HOUR
 from sync.config import Config
-from sync.compute.ledger import Ledger, compute
+from sync.compute.ledger import compute
+from sync.model.frames import Ledger
 from sync.shape.report import client_tables, team_tables
 from sync.model.schema import CLIENT_TABS, OUTPUT_TABS, PERIODS_COLUMNS
 from sync.model.table import Table

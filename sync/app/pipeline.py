@@ -13,14 +13,15 @@ from sync.notify import alerts
 from sync.backends import Backend, ClientSummary
 from sync.model.raw import RawTab
 from sync.config import Config
-from sync.compute.ledger import Ledger, compute
+from sync.compute.ledger import compute
 from sync.rules.load import input_frames
 from sync.errors import InternalError, SummaryRefused, SyncBusy, SyncError
 from sync.shape.report import client_tables, errors_table, team_tables
 from sync.shape.runlog import LogEntry, log_table
 from sync.model.schema import INPUT_TAB_NAMES, SYNC_LOG, SYNC_STATE, addresses
 from sync.model.table import Table
-from sync.rules.validate import Book, problem_table, validate
+from sync.model.frames import Book, Ledger
+from sync.rules.validate import problem_table, validate
 
 
 @dataclass

@@ -7,25 +7,15 @@ pinned one (each line amount half-up to the currency's minor unit).
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from sync.rules.cells import FIRST_DATE, MONEY_SCALE, MS_PER_HOUR
+from sync.model.frames import Book, Ledger
 from sync.compute.periods import current_period, draw_periods
-from sync.rules.validate import Book
 
 RUN_RATE_DAYS = 90  # Runs Out projects the average daily billing of this many days
-
-
-class Ledger(NamedTuple):
-    contracts: pd.DataFrame  # one row per valid contract, with its client and every figure
-    time: pd.DataFrame  # valid time entries, priced
-    payments: pd.DataFrame
-    expenses: pd.DataFrame  # with `billed`: the amount when billable, else 0
-    monthly: pd.DataFrame  # one row per contract and month
-    periods: pd.DataFrame  # one row per periodic contract and period (periods.PERIOD_COLUMNS)
 
 
 def compute(book: Book, as_of: dt.date) -> Ledger:

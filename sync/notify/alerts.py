@@ -28,10 +28,11 @@ from sync.model.raw import ColumnTab, RawTab
 from sync.rules.cells import SERIAL_EPOCH
 from sync.config import Config
 from sync.errors import SyncError
-from sync.compute.ledger import RUN_RATE_DAYS, Ledger
+from sync.compute.ledger import RUN_RATE_DAYS
+from sync.model.frames import Ledger
 from sync.model.schema import SYNC_STATE_COLUMNS, addresses, header_key
 from sync.model.table import Kind, Table
-from sync.rules.validate import Book
+from sync.model.frames import Book
 
 PENDING, SENT = "pending", "sent"
 LOW_BALANCE, OVERDRAWN = "low balance", "overdrawn"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Callable, NamedTuple
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ from babel.numbers import get_currency_precision, is_currency
 from sync.rules import cells
 from sync.config import Config
 from sync.rules.load import TabCells, display, lookup
+from sync.model.frames import AlertThreshold, Book
 from sync.model.schema import ADDRESS_SEPARATORS, ERRORS_COLUMNS, INPUT_TAB_NAMES
 from sync.rules.suggest import did_you_mean
 
@@ -29,24 +30,6 @@ PERIODS = {"": 0, "monthly": 1, "quarterly": 3, "yearly": 12}  # Period -> month
 MAX_EXPIRY_PERIODS = 1200  # Rollover Expires
 NOT_AN_AMOUNT = "is not an amount (use 1200, 1,200.00 or $1,200.00)"  # cells.parse_money's message
 ALERT_PERCENT = re.compile(r"([0-9]+)(?:\.([0-9]{1,2}))?\s*%")
-
-
-class Book(NamedTuple):
-    """Valid rows only, typed. Money is int64 minor units except rates (ten-thousandths)."""
-
-    clients: pd.DataFrame
-    contracts: pd.DataFrame
-    rates: pd.DataFrame
-    time: pd.DataFrame
-    payments: pd.DataFrame
-    expenses: pd.DataFrame
-
-
-class AlertThreshold(NamedTuple):
-    """One Alert At item: Billed reaching a share of Paid, or reaching an amount."""
-
-    kind: str  # "percent": `value` is hundredths of a percent (75% = 7500); "amount": minor units
-    value: int
 
 
 class TabCheck:

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from sync.rules.cells import MS_PER_HOUR
-from sync.compute.ledger import Ledger, half_up_divide, hours_remaining_hundredths
+from sync.model.frames import Ledger
+from sync.compute.ledger import half_up_divide, hours_remaining_hundredths
 from sync.model.schema import BALANCES_COLUMNS, CLIENT_TABS, ERRORS_COLUMNS, MONTHLY_COLUMNS, PERIODS_COLUMNS
 from sync.model.table import Table
 
