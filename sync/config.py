@@ -8,7 +8,7 @@ from pathlib import Path
 
 from babel.numbers import is_currency
 
-from sync.errors import SyncError
+from sync.errors import ConfigError
 
 CONFIG_FILE_NAME = "contract-sync.toml"  # looked for beside the team workbook
 
@@ -34,10 +34,10 @@ class Config:
     def checked(self) -> "Config":
         currency = self.currency.strip().upper()
         if not is_currency(currency):
-            raise SyncError(f"config: currency '{self.currency}' is not an ISO 4217 currency code")
+            raise ConfigError(f"config: currency '{self.currency}' is not an ISO 4217 currency code")
         order = self.date_order.strip().upper()
         if order not in ("", "DMY", "MDY"):
-            raise SyncError(f"config: date_order '{self.date_order}' must be DMY, MDY or blank")
+            raise ConfigError(f"config: date_order '{self.date_order}' must be DMY, MDY or blank")
         return replace(self, currency=currency, date_order=order)
 
 
@@ -50,13 +50,13 @@ def load_config(path: Path | None, book: Path | None = None) -> Config:
         try:
             settings = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise SyncError(f"config file not found: {path}") from None
+            raise ConfigError(f"config file not found: {path}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise SyncError(f"config file {path} is not valid TOML: {error}") from None
+            raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
     known = {field.name for field in fields(Config)}
     unknown = sorted(set(settings) - known)
     if unknown:
-        raise SyncError(f"config file {path}: unknown setting '{unknown[0]}' (known: {', '.join(sorted(known))})")
+        raise ConfigError(f"config file {path}: unknown setting '{unknown[0]}' (known: {', '.join(sorted(known))})")
     types = {field.name: type(field.default) for field in fields(Config)}
     for name in known:
         if f"SYNC_{name.upper()}" in os.environ:
@@ -64,14 +64,14 @@ def load_config(path: Path | None, book: Path | None = None) -> Config:
     for name, value in settings.items():
         if not isinstance(value, types[name]):
             kind = {bool: "true or false", int: "a whole number"}.get(types[name], "text in quotes")
-            raise SyncError(f"config: '{name}' must be {kind}")
+            raise ConfigError(f"config: '{name}' must be {kind}")
     return Config(**settings).checked()
 
 
 def _from_env(name: str, value: str, kind: type) -> object:
     if kind is int:
         if not value.strip().isdigit():
-            raise SyncError(f"SYNC_{name.upper()}: '{value}' must be a whole number")
+            raise ConfigError(f"SYNC_{name.upper()}: '{value}' must be a whole number")
         return int(value)
     if kind is not bool:
         return value
@@ -79,4 +79,4 @@ def _from_env(name: str, value: str, kind: type) -> object:
         return True
     if value.strip().lower() in ("0", "false", "no", "off", ""):
         return False
-    raise SyncError(f"SYNC_{name.upper()}: '{value}' must be true or false")
+    raise ConfigError(f"SYNC_{name.upper()}: '{value}' must be true or false")

@@ -1,4 +1,5 @@
-"""Problems with the team's rows are data (Problem); a run that cannot go on raises SyncError."""
+"""Problems with the team's rows are data (Problem); a run that cannot go on raises a SyncError:
+ConfigError, BookError, GoogleAccessError, LockBusy or InternalError."""
 from __future__ import annotations
 
 from typing import Literal, NamedTuple
@@ -18,12 +19,27 @@ class Problem(NamedTuple):
 
 
 class SyncError(Exception):
-    """The run cannot go on (missing file, tab or column, unreadable book, bad config): exit 2."""
+    """The root of every error that stops a command: the sync cannot go on. Each kind below says
+    which exit code it ends the command with; `sync.cli.failed` is the one place they are printed."""
 
     exit_code = 2
 
 
-class SyncBusy(SyncError):
+class ConfigError(SyncError):
+    """A setting, a settings file, an environment variable or a command-line option is wrong: exit 2."""
+
+
+class BookError(SyncError):
+    """The team book cannot be used: not found, unreadable, not an .xlsx, damaged, a tab or column
+    missing or repeated, or it cannot be written: exit 2. Nothing was written."""
+
+
+class GoogleAccessError(SyncError):
+    """Google cannot be reached as asked: no or bad credentials, no access to the spreadsheet, an
+    API disabled, a refusal that retries did not get past: exit 2."""
+
+
+class LockBusy(SyncError):
     """Another sync holds the book's lock and did not let go within the wait: exit 3."""
 
     exit_code = 3

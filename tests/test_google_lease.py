@@ -18,7 +18,7 @@ from sync import cli
 from sync.backends.google.sheet import GoogleSheet
 from sync.backends.google.cells import new_sheet_id
 from sync.backends.google.lease import LOCK_NOTE, LOCK_TAB
-from sync.errors import SyncBusy
+from sync.errors import LockBusy
 from tests.test_google import google, team_tabs
 
 LOOK = ("GET", "/v4/spreadsheets/{id}")
@@ -101,7 +101,7 @@ def test_a_lease_write_that_lands_late_loses_to_the_one_that_landed_first(emulat
     a.join(20)
     b.join(20)
     assert b_holds.is_set() and "error" not in b_outcome, b_outcome
-    assert isinstance(a_outcome.get("error"), SyncBusy), a_outcome
+    assert isinstance(a_outcome.get("error"), LockBusy), a_outcome
     assert "another sync (pid " in str(a_outcome["error"])
     assert holders.held == ["B"] and holders.most == 1
     assert len(lock_tabs(emulator, spreadsheet)) == 1 and row(emulator, spreadsheet) == []  # B let go
@@ -161,7 +161,7 @@ def test_a_run_out_lease_taken_over_by_two_syncs_at_once_goes_to_one(emulator, s
     with b.lock(0):  # B saw the same lease, and its takeover landed first
         assert late.landed.wait(10)
         a_thread.join(10)
-        assert isinstance(a_outcome.get("error"), SyncBusy), a_outcome
+        assert isinstance(a_outcome.get("error"), LockBusy), a_outcome
         [tab] = lock_tabs(emulator, spreadsheet)
         assert tab["sheetId"] == b.lease.version != stale
         assert row(emulator, spreadsheet)[0] == b.lease.token
@@ -230,13 +230,13 @@ def test_confirm_lock_stops_a_run_whose_lease_was_taken_over(emulator, spreadshe
         with other.lock(0):
             taken = row(emulator, spreadsheet)
             for _ in range(2):  # and every write after that is refused too
-                with pytest.raises(SyncBusy) as lost:
+                with pytest.raises(LockBusy) as lost:
                     slow.confirm_lock()
                 assert lost.value.exit_code == 3
                 assert re.fullmatch(rf"this sync's lease on spreadsheet {spreadsheet} ran out and another sync "
                                     r"\(pid \d+ on host \S+, since \d\d:\d\d:\d\d\) took the lock over; stopped "
                                     r"before writing more", str(lost.value)), str(lost.value)
-            with pytest.raises(SyncBusy):
+            with pytest.raises(LockBusy):
                 slow.write_tabs({})
             assert row(emulator, spreadsheet) == taken  # the other's lease, left alone
         assert row(emulator, spreadsheet) == []
@@ -256,7 +256,7 @@ def test_a_takeover_shown_by_the_runs_own_metadata_read_stops_it_without_a_reque
             {"addSheet": {"properties": {"sheetId": 7, "title": LOCK_TAB, "hidden": True}}}]})
         backend.read_tabs(["Clients"])
         emulator.reset_counts()
-        with pytest.raises(SyncBusy, match=r"ran out and another sync took the lock over"):
+        with pytest.raises(LockBusy, match=r"ran out and another sync took the lock over"):
             backend.confirm_lock()
         assert dict(emulator.counts) == {}
     assert lock_tabs(emulator, spreadsheet)[0]["sheetId"] == 7  # left alone
@@ -281,7 +281,7 @@ def test_a_lock_tab_left_by_an_older_sync_is_taken_over_when_free(emulator, spre
                            body={"values": [old_row]})
     backend = quick(google(emulator, spreadsheet))
     if not taken:
-        with pytest.raises(SyncBusy, match=r"another sync \(pid 9 on host old, since .*\) is running"):
+        with pytest.raises(LockBusy, match=r"another sync \(pid 9 on host old, since .*\) is running"):
             with backend.lock(0):
                 pass
         assert row(emulator, spreadsheet) == old_row

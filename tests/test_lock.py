@@ -23,7 +23,7 @@ from sync.backends.google import sheet as google_backend
 from sync.backends.xlsx import workbook as xlsx
 from sync.backends.google.lease import LOCK_NOTE, LOCK_TAB
 from sync.backends.xlsx.workbook import LocalWorkbook
-from sync.errors import SyncBusy
+from sync.errors import LockBusy
 from tests.test_cli import AS_OF, ROOT, read_tabs, sync_cli, write_book
 from tests.test_google import google
 
@@ -129,7 +129,7 @@ def test_the_lock_file_is_hidden_beside_the_real_workbook_while_held(book, tmp_p
     lock_file = book.parent / ".team.xlsx.lock"
     with LocalWorkbook(link).lock(0):
         assert f"pid {os.getpid()} on host" in lock_file.read_text()
-        with pytest.raises(SyncBusy, match=r"is running on .*team\.xlsx; gave up after 0\.2 s$"):
+        with pytest.raises(LockBusy, match=r"is running on .*team\.xlsx; gave up after 0\.2 s$"):
             with LocalWorkbook(book).lock(0.2):
                 pass
     assert not lock_file.exists()  # a run leaves the folder as it found it
@@ -156,7 +156,7 @@ def test_a_waiter_that_opened_the_lock_file_as_its_holder_let_go_does_not_hold_i
 
     monkeypatch.setattr(xlsx, "_open_lock", open_as_the_holder_lets_go)
     newcomer_lock = newcomer.lock(0)
-    with pytest.raises(SyncBusy):
+    with pytest.raises(LockBusy):
         with waiter.lock(0):
             pytest.fail("the waiter holds the deleted file's lock while the newcomer holds the new one's")
     newcomer_lock.__exit__(None, None, None)
@@ -217,7 +217,7 @@ def test_a_second_spreadsheet_sync_is_busy_while_the_first_holds_the_lease(emula
         assert who == f"pid {os.getpid()} on host {socket.gethostname()}"
         assert dt.datetime.fromisoformat(ends) - dt.datetime.fromisoformat(since) == dt.timedelta(minutes=30)
         started = time.monotonic()
-        with pytest.raises(SyncBusy) as busy:
+        with pytest.raises(LockBusy) as busy:
             with second.lock(0.3):
                 pytest.fail("both hold the lock")
         assert 0.3 <= time.monotonic() - started < 3
@@ -262,7 +262,7 @@ def test_a_lease_someone_else_wrote_blocks_until_it_runs_out(emulator, spreadshe
     gspread_client.http_client.values_update(spreadsheet, f"'{LOCK_TAB}'!A1", params={"valueInputOption": "RAW"},
                                              body={"values": [["x", "pid 9 on host b", "2026-07-01T02:00:01Z",
                                                                f"{soon:%Y-%m-%dT%H:%M:%SZ}"]]})
-    with pytest.raises(SyncBusy, match=r"\(pid 9 on host b, since .*02:00:01\)"):
+    with pytest.raises(LockBusy, match=r"\(pid 9 on host b, since .*02:00:01\)"):
         with quick(google(emulator, spreadsheet)).lock(0):
             pass
     started = time.monotonic()

@@ -12,7 +12,7 @@ from sync.backends.google.http import DRIVE_FILES
 from sync.backends.google.summaries import mark_requests
 from sync.rules.cells import parse_text
 from sync.config import Config
-from sync.errors import SummaryRefused, SyncError
+from sync.errors import BookError, SummaryRefused
 from sync.app.init_book import INSTRUCTIONS, instruction_rows
 from sync.rules.load import column_letter, input_frames
 from sync.model.schema import INPUT_TAB_NAMES, INPUT_TABS, addresses, header_key, tab_key
@@ -34,7 +34,7 @@ def create_input_tabs(sheet: GoogleSheet) -> None:
     existing = sheet.metadata(sheet.id, what)
     clash = [name for name in (*INPUT_TAB_NAMES, INSTRUCTIONS) if tab_key(name) in existing]
     if clash:
-        raise SyncError(f"{what} already has a '{clash[0]}' tab; init only adds tabs to a spreadsheet with none")
+        raise BookError(f"{what} already has a '{clash[0]}' tab; init only adds tabs to a spreadsheet with none")
     requests, data = _instructions_tab()
     for tab in INPUT_TABS:
         sheet_id, names = new_sheet_id(tab.name), [column.name for column in tab.columns]
@@ -100,7 +100,7 @@ def share_summaries(sheet: GoogleSheet, config: Config) -> list[str]:
         book, _ = validate(input_frames(raw), config, dt.date.today())
         header = [header_key(cell) for cell in raw["Clients"][0]]
         if header_key("Summary Sheet") not in header:
-            raise SyncError("the Clients tab has no Summary Sheet column: add one, then run share again")
+            raise BookError("the Clients tab has no Summary Sheet column: add one, then run share again")
         lines, created = [], {}
         try:
             for client in book.clients.itertuples():

@@ -16,7 +16,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from sync.errors import SyncError
+from sync.errors import BookError
 from sync.model.schema import DATE_COLUMNS, INPUT_TABS, OUTPUT_TABS, SYNC_LOG
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
@@ -106,13 +106,13 @@ def create_template(path: Path) -> None:
     that does not end in .xlsx (what is written is an .xlsx, whatever the name says)."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise SyncError(f"{path}: init writes an .xlsx workbook, so its name must end in .xlsx "
+        raise BookError(f"{path}: init writes an .xlsx workbook, so its name must end in .xlsx "
                         f"({path.with_suffix('.xlsx').name}, say)")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         handle = open(path, "xb")  # "x": no window between checking and creating
     except FileExistsError:
-        raise SyncError(f"{path} already exists; choose another path") from None
+        raise BookError(f"{path} already exists; choose another path") from None
     try:
         with handle:
             _write_template(handle)

@@ -15,7 +15,7 @@ from sync.model.raw import RawTab
 from sync.config import Config
 from sync.compute.ledger import compute
 from sync.rules.load import input_frames
-from sync.errors import InternalError, SummaryRefused, SyncBusy, SyncError
+from sync.errors import InternalError, SummaryRefused, LockBusy, SyncError
 from sync.shape.report import client_tables, errors_table, team_tables
 from sync.shape.runlog import LogEntry, log_table
 from sync.model.schema import INPUT_TAB_NAMES, SYNC_LOG, SYNC_STATE, addresses
@@ -140,7 +140,7 @@ def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
     result = RunResult(as_of, problem_table([]), stage_hook=stage_hook, notices=list(notices or []))
     try:
         _run(backend, config, result, dry_run, computed_at, smtp)
-    except SyncBusy:
+    except LockBusy:
         raise  # another sync holds the book now: its Sync Log is not ours to write
     except SyncError as error:
         if not dry_run:

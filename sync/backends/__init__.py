@@ -40,7 +40,7 @@ class Backend(Protocol):
 
     def lock(self, wait_seconds: float) -> AbstractContextManager[None]:
         """Hold the book's sync lock for the block: only one sync of a book runs at once, wherever
-        it runs. Waits up to `wait_seconds` for another holder, then raises SyncBusy (exit 3). A
+        it runs. Waits up to `wait_seconds` for another holder, then raises LockBusy (exit 3). A
         lock whose holder died does not block: it is released (a file lock) or expires (a lease)."""
 
     @property
@@ -48,7 +48,7 @@ class Backend(Protocol):
         """API requests made so far (None for a local file)."""
 
     def confirm_lock(self) -> None:
-        """Raise SyncBusy when this run no longer holds the book's lock (a lease that ran out and was
+        """Raise LockBusy when this run no longer holds the book's lock (a lease that ran out and was
         taken over); a lease near its end is renewed. The pipeline calls it before e-mailing; a
         backend whose lock can be lost calls it before each of its writes too."""
 

@@ -8,7 +8,7 @@ import socket
 import time
 from typing import Callable
 
-from sync.errors import SyncBusy, SyncError
+from sync.errors import BookError, LockBusy
 
 try:
     import fcntl
@@ -54,10 +54,10 @@ def parse_time(text: object) -> dt.datetime | None:
     return when if when.tzinfo is not None else None
 
 
-def busy(what: str, holder_text: str, since: dt.datetime | None, wait_seconds: float, note: str = "") -> SyncBusy:
-    """SyncBusy: 'another sync (pid 123 on host x, since 02:00:01) is running on team.xlsx; gave up after 600 s'."""
+def busy(what: str, holder_text: str, since: dt.datetime | None, wait_seconds: float, note: str = "") -> LockBusy:
+    """LockBusy: 'another sync (pid 123 on host x, since 02:00:01) is running on team.xlsx; gave up after 600 s'."""
     who = ", ".join(filter(None, [holder_text, f"since {clock(since)}" if since else ""]))
-    return SyncBusy(f"another sync{f' ({who})' if who else ''} is running on {what}; "
+    return LockBusy(f"another sync{f' ({who})' if who else ''} is running on {what}; "
                     f"gave up after {wait_seconds:g} s{note}")
 
 
@@ -75,7 +75,7 @@ def try_lock_file(fd: int, path: object) -> bool:
         if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, errno.EDEADLK):
             return False
         # e.g. ENOLCK on a file system without locks: refuse rather than run unguarded
-        raise SyncError(f"cannot lock {path}: {exc.strerror or exc}") from None
+        raise BookError(f"cannot lock {path}: {exc.strerror or exc}") from None
 
 
 def unlock_file(fd: int) -> None:

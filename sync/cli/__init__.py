@@ -19,7 +19,7 @@ from sync.backends import Backend
 from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.config import Config, load_config
 from sync.cli.crash import save_traceback
-from sync.errors import InternalError, SyncError
+from sync.errors import ConfigError, InternalError, SyncError
 
 AS_OF = click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), envvar="SYNC_AS_OF",
                      help="Compute as of this date (YYYY-MM-DD; default today). Env: SYNC_AS_OF.")
@@ -95,7 +95,7 @@ def target_options(command: Callable) -> Callable:
     def wrapper(book: Path | None, sheet: str | None, credentials: Path | None, api_url: str | None,
                 config_file: Path | None, **kwargs: Any) -> Any:
         if bool(book) == bool(sheet):
-            sys.exit(failed(SyncError(_which_book_problem(book, sheet))))
+            sys.exit(failed(ConfigError(_which_book_problem(book, sheet))))
         return command(target=Target(book, sheet, credentials, api_url, config_file), **kwargs)
     for option in reversed(options):
         wrapper = option(wrapper)
@@ -287,7 +287,7 @@ def share(target: Target) -> None:
     It holds the sync's lock as a run does (exit 3 when another sync holds it past lock_wait), marks
     each spreadsheet it creates as that client's, and puts each link in the row of its Client ID."""
     if not target.sheet:
-        raise SyncError("share works on a Google spreadsheet: use --sheet")
+        raise ConfigError("share works on a Google spreadsheet: use --sheet")
     from sync.app.google_setup import share_summaries
     config = target.config()
     for line in share_summaries(target.open(config), config):

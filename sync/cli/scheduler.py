@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 import pytz
 import schedule
 
-from sync.errors import SyncError
+from sync.errors import ConfigError
 
 LONGEST_WAIT = 60.0  # seconds: a clock change, DST or a suspended machine is noticed within this
 
@@ -57,7 +57,7 @@ def time_of_day(text: str) -> str:
     """'2:00' -> '02:00:00'; SyncError unless it is a time of day, 24-hour clock."""
     found = re.fullmatch(r"\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*", text or "")
     if not found or int(found[1]) > 23 or int(found[2]) > 59 or int(found[3] or 0) > 59:
-        raise SyncError(f"--at must be a time of day as HH:MM or HH:MM:SS (24-hour clock), not '{text}'")
+        raise ConfigError(f"--at must be a time of day as HH:MM or HH:MM:SS (24-hour clock), not '{text}'")
     return f"{int(found[1]):02d}:{found[2]}:{found[3] or '00'}"
 
 
@@ -68,7 +68,7 @@ def time_zone(name: str | None) -> dt.tzinfo | None:
     try:
         return pytz.timezone(name.strip())
     except (pytz.UnknownTimeZoneError, AttributeError, ValueError):
-        raise SyncError(f"--tz: unknown time zone '{name}' (use a name such as Europe/London or UTC)") from None
+        raise ConfigError(f"--tz: unknown time zone '{name}' (use a name such as Europe/London or UTC)") from None
 
 
 class SignalStop:

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from sync.errors import SyncError
+from sync.errors import BookError
 
 
 class InputColumn(NamedTuple):
@@ -118,5 +118,5 @@ def find_tabs(titles: Iterable[str], names: Iterable[str], book: str = "the work
         seen.add(tab_key(name))
     if clashes:
         each = " of each" if len(clashes) > 1 else ""
-        raise SyncError(f"{book} has {', and '.join(clashes)}; rename or delete all but one{each}")
+        raise BookError(f"{book} has {', and '.join(clashes)}; rename or delete all but one{each}")
     return {name: by_key[tab_key(name)][0] for name in names if tab_key(name) in by_key}

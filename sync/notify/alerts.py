@@ -27,7 +27,7 @@ from sync.shape import report
 from sync.model.raw import ColumnTab, RawTab
 from sync.rules.cells import SERIAL_EPOCH
 from sync.config import Config
-from sync.errors import SyncError
+from sync.errors import ConfigError
 from sync.compute.ledger import RUN_RATE_DAYS
 from sync.model.frames import Ledger
 from sync.model.schema import SYNC_STATE_COLUMNS, addresses, header_key
@@ -69,10 +69,10 @@ def smtp_settings_from_env(environ: Mapping[str, str] = os.environ) -> SmtpSetti
         return None
     security = environ.get("SYNC_SMTP_SECURITY", "").strip().lower() or "starttls"
     if security not in DEFAULT_PORTS:
-        raise SyncError(f"SYNC_SMTP_SECURITY: '{security}' must be starttls, ssl or none")
+        raise ConfigError(f"SYNC_SMTP_SECURITY: '{security}' must be starttls, ssl or none")
     port = environ.get("SYNC_SMTP_PORT", "").strip()
     if port and not (port.isdigit() and 0 < int(port) < 65536):
-        raise SyncError(f"SYNC_SMTP_PORT: '{port}' must be a port number from 1 to 65535")
+        raise ConfigError(f"SYNC_SMTP_PORT: '{port}' must be a port number from 1 to 65535")
     return SmtpSettings(host, int(port) if port else DEFAULT_PORTS[security], security,
                         environ.get("SYNC_SMTP_USER", ""), environ.get("SYNC_SMTP_PASSWORD", ""))
 

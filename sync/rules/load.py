@@ -9,7 +9,7 @@ import pandas as pd
 
 from sync.rules import cells
 from sync.model.raw import ColumnTab, RawTab
-from sync.errors import SyncError
+from sync.errors import BookError
 from sync.model.schema import INPUT_TABS, InputTab, header_key
 
 
@@ -31,7 +31,7 @@ def input_frames(raw_tabs: dict[str, RawTab]) -> dict[str, TabCells]:
     problems = [_missing_tabs(missing)] if missing else []
     problems += [problem for _, tab_problems in found.values() for problem in tab_problems]
     if problems:
-        raise SyncError("; ".join(problems))
+        raise BookError("; ".join(problems))
     return {tab.name: _tab_cells(tab, tabs[tab.name], found[tab.name][0]) for tab in INPUT_TABS}
 
 

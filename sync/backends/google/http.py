@@ -22,7 +22,7 @@ from google.oauth2 import credentials as user_credentials, service_account
 from gspread.exceptions import APIError
 from requests.adapters import HTTPAdapter
 
-from sync.errors import SyncError
+from sync.errors import GoogleAccessError
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive"]
 GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
@@ -137,14 +137,14 @@ def credentials_path(option: Path | None) -> Path | None:
 def load_credentials(path: Path | None) -> tuple[Credentials, str]:
     """Service-account JSON (the usual case) or an authorized-user OAuth file."""
     if path is None:
-        raise SyncError("no Google credentials: pass --credentials FILE or set SYNC_CREDENTIALS "
+        raise GoogleAccessError("no Google credentials: pass --credentials FILE or set SYNC_CREDENTIALS "
                         "(a service-account JSON key)")
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SyncError(f"credentials file not found: {path}") from None
+        raise GoogleAccessError(f"credentials file not found: {path}") from None
     except (OSError, ValueError) as error:
-        raise SyncError(f"credentials file {path} is not a JSON key file: {error}") from None
+        raise GoogleAccessError(f"credentials file {path} is not a JSON key file: {error}") from None
     try:
         if info.get("type") == "service_account":
             creds = service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
@@ -152,36 +152,36 @@ def load_credentials(path: Path | None) -> tuple[Credentials, str]:
         if info.get("type") == "authorized_user":
             return user_credentials.Credentials.from_authorized_user_info(info, SCOPES), info.get("account", "")
     except (ValueError, KeyError) as error:
-        raise SyncError(f"credentials file {path} is incomplete: {error}") from None
-    raise SyncError(f"credentials file {path} is neither a service-account key nor an authorized-user file")
+        raise GoogleAccessError(f"credentials file {path} is incomplete: {error}") from None
+    raise GoogleAccessError(f"credentials file {path} is neither a service-account key nor an authorized-user file")
 
 
-class GoogleUnavailable(SyncError):
+class GoogleUnavailable(GoogleAccessError):
     """Google could not be reached, or kept refusing (429, 5xx), for as long as retries went on."""
 
 
-def explain(error: Exception, what: str, account: str) -> SyncError:
+def explain(error: Exception, what: str, account: str) -> GoogleAccessError:
     """An API failure as one line a person can act on."""
     if isinstance(error, (requests.ConnectionError, requests.Timeout)):
         return GoogleUnavailable(f"cannot reach Google for {what}: {type(error).__name__} (gave up after retrying)")
     if not isinstance(error, APIError):
-        return SyncError(f"{what}: {error}")
+        return GoogleAccessError(f"{what}: {error}")
     message = str(error.error.get("message", "")).splitlines()[0] if error.error else ""
     reasons = {str(detail.get("reason", "")) for detail in error.error.get("errors", []) + error.error.get(
         "details", []) if isinstance(detail, dict)}
     if error.code == 403 and ("SERVICE_DISABLED" in reasons or "has not been used" in message
                               or "is disabled" in message):
-        return SyncError(f"the Google Sheets/Drive API is disabled for this project: enable it in the "
+        return GoogleAccessError(f"the Google Sheets/Drive API is disabled for this project: enable it in the "
                          f"Google Cloud console, then run again ({message})")
     if error.code == 403 and "storageQuotaExceeded" in reasons:
-        return SyncError(f"{what}: the account {account} has no Drive storage of its own (service accounts "
+        return GoogleAccessError(f"{what}: the account {account} has no Drive storage of its own (service accounts "
                          "have none); set drive_folder to a folder in a shared drive, or create the "
                          "spreadsheet yourself, share it with the account and put its link in Summary Sheet")
     if error.code == 403:
-        return SyncError(f"no access to {what}: share it with {account} as Editor")
+        return GoogleAccessError(f"no access to {what}: share it with {account} as Editor")
     if error.code == 404:
-        return SyncError(f"{what} not found: check the ID or link")
+        return GoogleAccessError(f"{what} not found: check the ID or link")
     if error.code == 429:
         return GoogleUnavailable(f"Google's quota was exceeded for {what} even after retrying; run again later")
-    kind = GoogleUnavailable if error.code in RETRY_STATUSES else SyncError
+    kind = GoogleUnavailable if error.code in RETRY_STATUSES else GoogleAccessError
     return kind(f"Google answered {error.code} for {what}: {message}")

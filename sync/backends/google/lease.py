@@ -37,7 +37,7 @@ from gspread.exceptions import APIError
 
 from sync.backends.google.http import explain
 from sync.backends.locks import busy, clock, holder, parse_time, wait_for
-from sync.errors import SyncBusy, SyncError
+from sync.errors import LockBusy, SyncError
 
 LOCK_TAB = "Sync Lock"  # hidden; row 1 is the lease: holder token, who, acquired at, expires at (UTC)
 LOCK_NOTE = "contract-sync lock: says which sync is running; the sync alone writes it"
@@ -79,7 +79,7 @@ class Lease:
         self.sent: int | None = None  # the version of the last replacement sent
 
     def take(self, wait_seconds: float) -> None:
-        """Hold the lock, waiting up to `wait_seconds` for another holder; SyncBusy (exit 3) when
+        """Hold the lock, waiting up to `wait_seconds` for another holder; LockBusy (exit 3) when
         it is still held then."""
         seen = Seen(None)
 
@@ -109,14 +109,14 @@ class Lease:
                        f"; its lease runs out at {clock(ends)}" if ends else "")
 
     def confirm(self, sheets: Iterable[dict[str, Any]] = ()) -> None:
-        """Raise SyncBusy if the lease is no longer this run's; renew it when near its end.
+        """Raise LockBusy if the lease is no longer this run's; renew it when near its end.
 
         `sheets` are the spreadsheet's tabs as a metadata read after taking the lock saw them:
         another version there means the lock was taken over, found at no cost. (Google documents
         batchUpdate as atomic, yet collaborative merging has been seen to rename a clashing tab,
         'Main_conflict2130205573' in gspread issue 1160, instead of refusing it.)"""
         if self.lost:
-            raise SyncBusy(self.lost)
+            raise LockBusy(self.lost)
         if self.version is None:
             return
         sheets = list(sheets)
@@ -162,7 +162,7 @@ class Lease:
         who = ", ".join(filter(None, [seen.holder if seen else "", f"since {clock(since)}" if since else ""]))
         self.lost = (f"this sync's lease on {self.what} ran out and another sync{f' ({who})' if who else ''} "
                      "took the lock over; stopped before writing more")
-        raise SyncBusy(self.lost)
+        raise LockBusy(self.lost)
 
     def _look(self) -> Seen:
         """Read the lock's version and row in one request."""

@@ -38,7 +38,7 @@ from sync.backends.google import summaries as google_summaries
 from sync.backends.google.cells import (CLOCK, METADATA_FIELDS, a1, format_requests, is_number, new_sheet_id, serial_cell, spreadsheet_id, tab_grid)
 from sync.backends.google.http import explain
 from sync.backends.google.lease import Lease
-from sync.errors import SyncError
+from sync.errors import GoogleAccessError, SyncError
 from sync.rules.load import column_letter
 from sync.model.schema import CLIENT_TABS, INPUT_TABS, NUMBER_COLUMNS, TEAM_TAB_NAMES, find_tabs, header_key, tab_key
 from sync.model.table import Table
@@ -56,7 +56,7 @@ class GoogleSheet:
                  team_domain: str = "") -> None:
         found = spreadsheet_id(spreadsheet)
         if found is None:
-            raise SyncError(f"'{spreadsheet}' is not a spreadsheet ID or link")
+            raise GoogleAccessError(f"'{spreadsheet}' is not a spreadsheet ID or link")
         self.id, self.http, self.account = found, client.http_client, account
         self.warning_only, self.team_domain = warning_only, team_domain.lower().lstrip("@")
         self.sheets: dict[str, dict[str, Any]] = {}  # key -> sheet resource, from the last metadata call
@@ -87,7 +87,7 @@ class GoogleSheet:
             lease.release()
 
     def confirm_lock(self) -> None:
-        """Before a write or an e-mail: SyncBusy (exit 3) when this run's lease was taken over; a
+        """Before a write or an e-mail: LockBusy (exit 3) when this run's lease was taken over; a
         lease near its end is renewed (1 request). Nothing to do outside lock()."""
         if self.lease is not None:
             self.lease.confirm(self.sheets.values())

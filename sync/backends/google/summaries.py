@@ -18,7 +18,7 @@ from sync.backends import ClientSummary, client_mark
 from sync.backends.xlsx.client_book import CHART_TITLE, balance_by_month
 from sync.backends.google.cells import METADATA_FIELDS, a1, frame_of, spreadsheet_id, tab_grid
 from sync.backends.google.http import GoogleUnavailable
-from sync.errors import SummaryRefused, SyncBusy, SyncError
+from sync.errors import SummaryRefused, LockBusy, SyncError
 from sync.model.schema import CLIENT_TABS, find_tabs, tab_key
 from sync.model.table import Table
 
@@ -70,7 +70,7 @@ def check_summary(sheet: GoogleSheet, location: str, allowed: list[str]) -> list
     sheet.outage.check()
     try:
         permissions = sheet.call(f"client spreadsheet {location}", "list_permissions", location)
-    except SyncBusy:
+    except LockBusy:
         raise
     except SyncError as error:
         sheet.outage.record(error)
@@ -104,7 +104,7 @@ def write_summaries(sheet: GoogleSheet, summaries: list[ClientSummary]) -> dict[
         try:
             sheet.outage.check()
             write_summary(sheet, summary)
-        except SyncBusy:
+        except LockBusy:
             raise  # the lock was lost: no more writes at all
         except SyncError as error:
             sheet.outage.record(error)

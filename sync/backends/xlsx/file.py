@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from sync.errors import SyncError
+from sync.errors import BookError
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: .xls, or any Office file with a password
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted .xlsx is kept in
@@ -34,11 +34,11 @@ def refuse_other_formats(path: Path) -> None:
         with open(path, "rb") as handle:
             reason = not_an_xlsx(handle)
     except FileNotFoundError:
-        raise SyncError(f"workbook not found: {path}") from None
+        raise BookError(f"workbook not found: {path}") from None
     except OSError as exc:
-        raise SyncError(f"cannot read workbook {path}: {exc.strerror or exc}") from None
+        raise BookError(f"cannot read workbook {path}: {exc.strerror or exc}") from None
     if reason:
-        raise SyncError(f"cannot read workbook {path}: {reason}")
+        raise BookError(f"cannot read workbook {path}: {reason}")
 
 
 def not_an_xlsx(handle: BinaryIO) -> str | None:

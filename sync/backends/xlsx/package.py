@@ -26,7 +26,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from sync.errors import SyncError
+from sync.errors import BookError
 from sync.model.schema import find_tabs, tab_key
 from sync.backends.xlsx.marks import add_custom_properties
 from sync.backends.xlsx.sheet import MAIN, REL, XML_DECLARATION, Column, Styles, column_letter, rows_xml, sheet_xml
@@ -64,9 +64,9 @@ def replace_sheets(package: bytes, tables: dict[str, Table], hidden: frozenset[s
         add_custom_properties(pkg, properties or {})
         return pkg.to_bytes()
     except (zipfile.BadZipFile, zlib.error) as exc:
-        raise SyncError(f"not an .xlsx package ({exc})") from None
+        raise BookError(f"not an .xlsx package ({exc})") from None
     except etree.XMLSyntaxError as exc:
-        raise SyncError(f"damaged .xlsx package ({exc})") from None
+        raise BookError(f"damaged .xlsx package ({exc})") from None
 
 
 def fill_sheets(package: bytes, tabs: dict[str, list[Column]]) -> bytes:
@@ -100,10 +100,10 @@ _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 def _write_tables(pkg: Package, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> None:
     book_part = pkg.target_of("", "/officeDocument")
     if book_part is None:
-        raise SyncError("not an .xlsx package: it has no workbook part")
+        raise BookError("not an .xlsx package: it has no workbook part")
     book = pkg.xml(book_part)
     if etree.QName(book).namespace != MAIN:
-        raise SyncError("Strict Open XML workbooks are not supported; save it as an Excel Workbook (.xlsx)")
+        raise BookError("Strict Open XML workbooks are not supported; save it as an Excel Workbook (.xlsx)")
     book_rels = pkg.rels(book_part)
     sheets = book.find(f"{{{MAIN}}}sheets")
     props = book.find(f"{{{MAIN}}}workbookPr")
@@ -126,7 +126,7 @@ def _write_tables(pkg: Package, tables: dict[str, Table], hidden: frozenset[str]
             pkg.touch(pkg.find(book_part))
         rel = pkg.rel_by_id(book_part, sheet.get(f"{{{REL}}}id"))
         if not rel.get("Type", "").endswith("/worksheet"):
-            raise SyncError(f"tab {sheet.get('name')!r} is not a worksheet (a chart sheet?); rename or delete it")
+            raise BookError(f"tab {sheet.get('name')!r} is not a worksheet (a chart sheet?); rename or delete it")
         part = pkg.resolve(book_part, rel.get("Target"))
         selected = _TAB_SELECTED.search(pkg.head(part, 4096)) is not None
         pkg.put(part, sheet_xml(table, styles, date1904, selected and name not in hidden, protected=name in hidden))
@@ -252,7 +252,7 @@ class Package:
     def xml(self, name: str) -> etree._Element:
         found = self.find(name)
         if found is None:
-            raise SyncError(f"damaged .xlsx package: it has no {name}")
+            raise BookError(f"damaged .xlsx package: it has no {name}")
         if found not in self._trees:
             self._trees[found] = etree.fromstring(self.read(found), _PARSER)
         return self._trees[found]
@@ -303,7 +303,7 @@ class Package:
         for rel in self.rels(source):
             if rel.get("Id") == rid:
                 return rel
-        raise SyncError(f"damaged .xlsx package: {source} has no relationship {rid}")
+        raise BookError(f"damaged .xlsx package: {source} has no relationship {rid}")
 
     def target_of(self, source: str, type_suffix: str) -> str | None:
         if not self.find(_rels_name(source)):

@@ -20,7 +20,7 @@ import pandas as pd
 from lxml import etree
 
 from sync.rules.load import column_letter
-from sync.errors import SyncError
+from sync.errors import BookError
 from sync.model.table import Kind, Table
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class Styles:
         self.pkg = pkg
         self.part = pkg.target_of(book_part, "/styles")
         if self.part is None:  # Excel, LibreOffice, Google, openpyxl and XlsxWriter all write one
-            raise SyncError("damaged .xlsx package: it has no styles part")
+            raise BookError("damaged .xlsx package: it has no styles part")
         self.root = pkg.xml(self.part)
         self.cache: dict[tuple[str, bool, bool], int] = {}
 
@@ -56,7 +56,7 @@ class Styles:
         found = self.root.find(f"{{{MAIN}}}{tag}")
         if found is None:
             if tag != "numFmts":
-                raise SyncError(f"damaged .xlsx package: styles have no {tag}")
+                raise BookError(f"damaged .xlsx package: styles have no {tag}")
             found = etree.Element(f"{{{MAIN}}}numFmts")
             self.root.insert(0, found)  # numFmts comes first in the schema
         return found

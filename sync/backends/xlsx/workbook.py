@@ -22,7 +22,7 @@ from sync.backends.xlsx.read import read_tabs
 from sync.backends.xlsx.sheet import CellCache
 from sync.backends.xlsx.summaries import check_summary_path, summary_path, write_summaries
 from sync.backends.xlsx.zip_limits import refuse_zip_bombs
-from sync.errors import SyncError
+from sync.errors import BookError, LockBusy, SyncError
 from sync.model.table import Table
 
 
@@ -108,25 +108,25 @@ class LocalWorkbook:
         except SyncError:
             raise  # two tabs matching one name, said as it is
         except Exception as exc:  # calamine and fastexcel raise several types, all meaning "unreadable"
-            raise SyncError(f"cannot read workbook {self.path}: {_reason(exc)}") from None
+            raise BookError(f"cannot read workbook {self.path}: {_reason(exc)}") from None
 
     def write_tabs(self, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> None:
         data = self._snapshot()
         try:
             new = replace_sheets(data, tables, hidden, {MARK_BOOK: self.book_id})
         except SyncError as exc:
-            raise SyncError(f"cannot write workbook {self.path}: {exc}") from None
+            raise BookError(f"cannot write workbook {self.path}: {exc}") from None
         try:
             self._replace_file(new)
         except OSError as exc:  # e.g. a read-only folder, or Excel on Windows holding the file
-            raise SyncError(f"cannot write workbook {self.path}: {exc.strerror or exc}") from None
+            raise BookError(f"cannot write workbook {self.path}: {exc.strerror or exc}") from None
         self._data, self._digest = new, _sha256(new)
 
     def _replace_file(self, new: bytes) -> None:
         """Swap in `new` atomically (files.replace_file), unless someone saved the file since we read it."""
         def unchanged() -> None:  # run last, to keep small the window in which a save could slip in
             if _sha256(_read(self.path)) != self._digest:
-                raise SyncError(f"{self.path} changed on disk while the sync was running; "
+                raise BookError(f"{self.path} changed on disk while the sync was running; "
                                 "nothing was written, run again")
 
         replace_file(self.path, lambda handle: handle.write(new), unchanged)
@@ -167,11 +167,11 @@ class LocalWorkbook:
             data = _read(self.path)
             reason = not_an_xlsx(io.BytesIO(data))  # said up front by check_file; the file may have changed since
             if reason:
-                raise SyncError(f"cannot read workbook {self.path}: {reason}")
+                raise BookError(f"cannot read workbook {self.path}: {reason}")
             try:  # before fastexcel, calamine or zipfile inflate any of it
                 refuse_zip_bombs(data)
             except SyncError as exc:
-                raise SyncError(f"cannot read workbook {self.path}: {exc}") from None
+                raise BookError(f"cannot read workbook {self.path}: {exc}") from None
             self._data, self._digest = data, _sha256(data)
         return self._data
 
@@ -185,7 +185,7 @@ def _open_lock(path: Path, book: Path) -> int | None:
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as exc:
         if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
-            raise SyncError(f"cannot lock workbook {book}: {exc.strerror or exc}") from None
+            raise BookError(f"cannot lock workbook {book}: {exc.strerror or exc}") from None
     try:  # another user's lock file: a lock needs no write access
         return os.open(path, os.O_RDONLY)
     except FileNotFoundError:
@@ -193,7 +193,7 @@ def _open_lock(path: Path, book: Path) -> int | None:
         # here cannot write the workbook, and their run (a dry run at most) clashes with no one.
         return None
     except OSError as exc:
-        raise SyncError(f"cannot lock workbook {book}: {exc.strerror or exc}") from None
+        raise BookError(f"cannot lock workbook {book}: {exc.strerror or exc}") from None
 
 
 def _same_file(fd: int, path: Path) -> bool:
@@ -218,7 +218,7 @@ def _write_holder(fd: int, blank: bool = False) -> None:
         pass
 
 
-def _busy(path: Path, book: Path, wait_seconds: float) -> SyncError:
+def _busy(path: Path, book: Path, wait_seconds: float) -> LockBusy:
     try:
         note = json.loads(path.read_bytes() or b"{}")
     except (OSError, ValueError):  # a holder between taking the lock and writing its note
@@ -231,9 +231,9 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise SyncError(f"workbook not found: {path}") from None
+        raise BookError(f"workbook not found: {path}") from None
     except OSError as exc:
-        raise SyncError(f"cannot read workbook {path}: {exc.strerror or exc}") from None
+        raise BookError(f"cannot read workbook {path}: {exc.strerror or exc}") from None
 
 
 def _sha256(data: bytes) -> str:

@@ -6,7 +6,7 @@ import struct
 import zipfile
 import zlib
 
-from sync.errors import SyncError
+from sync.errors import BookError
 
 # The benchmark's 1,000,000-row Time tab is 342 MB of sheet XML deflated 10.3 times (XlsxWriter);
 # sheet XML of identical rows, or of empty formatted rows, deflates 11 and 29 times at that size.
@@ -29,27 +29,27 @@ def refuse_zip_bombs(package: bytes) -> None:
     try:
         infos = zipfile.ZipFile(io.BytesIO(package)).infolist()
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise SyncError(f"not an .xlsx package ({exc})") from None
+        raise BookError(f"not an .xlsx package ({exc})") from None
     for info in infos:
         name, size, deflated = info.filename, info.file_size, info.compress_size
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise SyncError(f"part {name} is compressed with method {info.compress_type}; an .xlsx package "
+            raise BookError(f"part {name} is compressed with method {info.compress_type}; an .xlsx package "
                             "holds only stored or deflated parts")
         if size > MAX_PART_BYTES:
-            raise SyncError(f"part {name} would inflate from {deflated:,} to {size:,} bytes, over the "
+            raise BookError(f"part {name} would inflate from {deflated:,} to {size:,} bytes, over the "
                             f"{_units(MAX_PART_BYTES)} the sync allows a part (a zip bomb?)")
         if size >= RATIO_FROM_BYTES and size > MAX_RATIO * deflated:
-            raise SyncError(f"part {name} would inflate {size // max(deflated, 1):,} times, from {deflated:,} to "
+            raise BookError(f"part {name} would inflate {size // max(deflated, 1):,} times, from {deflated:,} to "
                             f"{size:,} bytes; the sync allows parts of {_units(RATIO_FROM_BYTES)} or more "
                             f"{MAX_RATIO} times (a zip bomb?)")
     total = sum(info.file_size for info in infos)
     if total > MAX_PACKAGE_BYTES:
-        raise SyncError(f"its {len(infos)} parts would inflate to {total:,} bytes, over the "
+        raise BookError(f"its {len(infos)} parts would inflate to {total:,} bytes, over the "
                         f"{_units(MAX_PACKAGE_BYTES)} the sync allows in all (a zip bomb?)")
     source = memoryview(package)
     for info in infos:
         if info.compress_type == zipfile.ZIP_DEFLATED and _inflates_past(source, info):
-            raise SyncError(f"part {info.filename} inflates past the {info.file_size:,} bytes its zip header "
+            raise BookError(f"part {info.filename} inflates past the {info.file_size:,} bytes its zip header "
                             "declares (a zip bomb?)")
 
 
@@ -71,7 +71,7 @@ def _inflates_past(package: memoryview, info: zipfile.ZipInfo) -> bool:
                     return True
                 piece = inflate.unconsumed_tail
     except zlib.error as exc:
-        raise SyncError(f"damaged .xlsx package: part {info.filename} ({exc})") from None
+        raise BookError(f"damaged .xlsx package: part {info.filename} ({exc})") from None
     return False
 
 
@@ -80,5 +80,5 @@ def _data_offset(package: memoryview, info: zipfile.ZipInfo) -> int:
     in length from the central directory's."""
     signature, name_length, extra_length = struct.unpack("<4s22xHH", package[info.header_offset:][:30])
     if signature != b"PK\x03\x04":
-        raise SyncError(f"damaged .xlsx package: bad local header for {info.filename}")
+        raise BookError(f"damaged .xlsx package: bad local header for {info.filename}")
     return info.header_offset + 30 + name_length + extra_length
