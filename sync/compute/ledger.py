@@ -14,11 +14,14 @@ import pandas as pd
 from sync.rules.cells import FIRST_DATE, MONEY_SCALE, MS_PER_HOUR
 from sync.model.frames import Book, Ledger
 from sync.compute.periods import current_period, draw_periods
+from sync.compute.rounding import half_up_divide
 
 RUN_RATE_DAYS = 90  # Runs Out projects the average daily billing of this many days
 
 
 def compute(book: Book, as_of: dt.date) -> Ledger:
+    """Every figure of every valid contract on the As Of date: totals, priced entries, months, periods."""
+    day = pd.Timestamp(as_of)
     contracts = book.contracts.merge(
         book.clients[["client_id", "name"]].rename(columns={"name": "client_name"}), on="client_id", how="left")
     ids = pd.Index(contracts["contract_id"])
@@ -26,20 +29,23 @@ def compute(book: Book, as_of: dt.date) -> Ledger:
     time, payments, expenses = (frame.assign(contract=positions(ids, frame["contract_id"]))
                                 for frame in (book.time, book.payments, book.expenses))
     time = price_time(time, book.rates, contracts)
-    # On a periodic contract an entry's amount is its overage amount; fees are billed per period.
-    time, periods = draw_periods(contracts, time, pd.Timestamp(as_of))
+    time, periods = draw_periods(contracts, time, day)
+    # What an entry bills: its priced time, or on a periodic contract only its overage (fees are
+    # billed per period).
+    periodic_entry = (contracts["period"] != "").to_numpy()[time["contract"].to_numpy()]
+    time["amount"] = np.where(periodic_entry, time["overage_amount"].to_numpy(), time["priced"].to_numpy())
     expenses = expenses.assign(billed=expenses["amount"].where(expenses["billable"], 0))
     fees = periods.loc[periods["fee"] != 0, ["contract", "period_start", "fee"]]
     fees = fees.rename(columns={"period_start": "date"})
-    totals = contract_totals(contracts, time, payments, expenses, book.rates, pd.Timestamp(as_of), fees)
-    current = current_period(contracts, periods, pd.Timestamp(as_of))
+    totals = contract_totals(contracts, time, payments, expenses, book.rates, day, fees)
+    current = current_period(contracts, periods, day)
     periodic = totals["periodic"].to_numpy()
     totals["period_left_ms"] = current["period_left_ms"].array  # Int64: NA without a current period
     totals["period_hours_ms"] = current["period_hours_ms"].array
     totals["period_start"] = current["period_start"].to_numpy()
     totals["pace"] = pd.Series(current["pace"].to_numpy(dtype=object), index=totals.index, dtype=object)
     totals["runs_out"] = totals["runs_out"].where(~periodic, current["runs_out"].to_numpy())
-    monthly = monthly_ledger(totals, time, payments, expenses, pd.Timestamp(as_of), fees)
+    monthly = monthly_ledger(totals, time, payments, expenses, day, fees)
     return Ledger(totals, time, payments, expenses, monthly, periods)
 
 
@@ -49,20 +55,14 @@ def positions(index: pd.Index, keys: pd.Series) -> np.ndarray:
     return index.get_indexer(uniques)[codes]
 
 
-def half_up_divide(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray) -> np.ndarray:
-    """numerator / denominator rounded half away from zero, in integers (numerator may be < 0)."""
-    numerator, denominator = np.asarray(numerator, dtype="int64"), np.asarray(denominator, dtype="int64")
-    magnitude = (2 * np.abs(numerator) + denominator) // (2 * denominator)
-    return np.sign(numerator) * magnitude
-
-
 def days(dates: pd.Series) -> np.ndarray:
     """Dates as whole days since 1970-01-01 (int64)."""
     return dates.to_numpy(dtype="datetime64[D]").astype(np.int64)
 
 
 def price_time(time: pd.DataFrame, rates: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
-    """Each entry's rate, billed duration (rounded up when billable) and amount."""
+    """Each entry's rate, billed duration (rounded up when billable) and `priced`: that duration at that
+    rate in minor units, before any retainer allowance."""
     at = time["contract"].to_numpy()
     minor = contracts["minor"].to_numpy()[at]
     rate = rates_on(at, time["work_type"], days(time["date"]), rates, contracts)
@@ -72,8 +72,8 @@ def price_time(time: pd.DataFrame, rates: pd.DataFrame, contracts: pd.DataFrame)
     billed_ms = np.where(time["billable"].to_numpy(dtype=bool), rounded, 0)
     # ms x (ten-thousandths per hour) -> minor units: divide by 3.6e6 ms/h x 1e4 / 10^minor
     per_minor = (MS_PER_HOUR * MONEY_SCALE) // (10 ** minor)
-    amount = half_up_divide(billed_ms * rate, per_minor)
-    return time.assign(rate=rate, billed_ms=billed_ms, amount=amount, minor=minor)
+    priced = half_up_divide(billed_ms * rate, per_minor)
+    return time.assign(rate=rate, billed_ms=billed_ms, priced=priced, minor=minor)
 
 
 def rates_on(at: np.ndarray, work_types: pd.Series, day: np.ndarray, rates: pd.DataFrame,

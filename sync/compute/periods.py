@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sync.compute.rounding import half_up_divide
 from sync.rules.cells import MONEY_SCALE, MS_PER_HOUR
 
 MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
@@ -74,8 +75,8 @@ def contract_periods(contracts: pd.DataFrame, last_entry: np.ndarray, as_of: pd.
 
 def draw_periods(contracts: pd.DataFrame, time: pd.DataFrame,
                  as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The time frame with each entry's `overage_ms` and `overage_amount` (its `amount` replaced by the
-    overage amount on periodic contracts), and the Periods frame (PERIOD_COLUMNS, one row per period)."""
+    """The time frame with each entry's `overage_ms` and `overage_amount` (0 on contracts without a
+    Period), and the Periods frame (PERIOD_COLUMNS, one row per period)."""
     periodic = (contracts["period"] != "").to_numpy()
     at = time["contract"].to_numpy()
     billed = time["billed_ms"].to_numpy(dtype=np.int64)
@@ -111,15 +112,13 @@ def draw_periods(contracts: pd.DataFrame, time: pd.DataFrame,
     minor = contracts["minor"].to_numpy(dtype=np.int64)[at[chosen]]
     overage_rate = contracts["overage_rate"].astype("Int64").to_numpy(dtype=np.int64, na_value=-1)[at[chosen]]
     rate = np.where(overage_rate >= 0, overage_rate, time["rate"].to_numpy(dtype=np.int64)[chosen])
-    amount = _half_up(over * rate, (MS_PER_HOUR * MONEY_SCALE) // (10 ** minor))
+    amount = half_up_divide(over * rate, (MS_PER_HOUR * MONEY_SCALE) // (10 ** minor))
 
     time = time.copy(deep=False)  # new columns without copying a million rows
     overage_ms = np.zeros(len(time), dtype=np.int64)
     overage_amount = np.zeros(len(time), dtype=np.int64)
     overage_ms[chosen], overage_amount[chosen] = over, amount
     time["overage_ms"], time["overage_amount"] = overage_ms, overage_amount
-    if periodic.any():
-        time["amount"] = np.where(periodic[at], overage_amount, time["amount"].to_numpy())
 
     sums = [np.concatenate([[0], np.cumsum(values)]) for values in (over, amount)]
     figures["overage_ms"], figures["overage_amount"] = (s[bounds[1:]] - s[bounds[:-1]] for s in sums)
@@ -183,12 +182,6 @@ def _carry(periods: pd.DataFrame, contracts: pd.DataFrame, total: np.ndarray) ->
         expiring = sum(lot[1] for lot in dying)
         lots = [lot for lot in left if not (expires > 0 and lot[0] + expires <= k)]
     return columns
-
-
-def _half_up(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """numerator / denominator, both >= 0, rounded half up: ledger.half_up_divide, which cannot be
-    imported here because the ledger imports this module."""
-    return (2 * numerator + denominator) // (2 * denominator)
 
 
 def current_period(contracts: pd.DataFrame, periods: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -160,10 +160,11 @@ billable bool
 contract int64 position in Ledger.contracts
 rate int64 ten-thousandths per hour
 billed_ms int64 ms after rounding (0 when not billable)
-amount int64 minor units billed for the entry (on a periodic contract: its overage)
+priced int64 minor units: billed_ms at rate, before any retainer allowance
 minor int64 minor units per major unit
-overage_ms int64 ms beyond the period's allowance
-overage_amount int64 minor units
+overage_ms int64 ms beyond the period's allowance (0 without a Period)
+overage_amount int64 minor units: overage_ms at the overage rate
+amount int64 minor units the entry bills: priced, or on a periodic contract its overage_amount
 """),
     "payments": _columns("""
 row int64 sheet row

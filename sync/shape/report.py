@@ -15,7 +15,8 @@ import pandas as pd
 
 from sync.rules.cells import MS_PER_HOUR
 from sync.model.frames import Ledger
-from sync.compute.ledger import half_up_divide, hours_remaining_hundredths
+from sync.compute.ledger import hours_remaining_hundredths
+from sync.compute.rounding import half_up_divide
 from sync.model.schema import BALANCES_COLUMNS, CLIENT_TABS, ERRORS_COLUMNS, MONTHLY_COLUMNS, PERIODS_COLUMNS
 from sync.model.table import Table
 
