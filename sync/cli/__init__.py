@@ -15,6 +15,7 @@ import click
 import pandas as pd
 
 from sync.app import pipeline
+from sync.app.books import open_book
 from sync.backends import Backend
 from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.config import Config, load_config
@@ -60,17 +61,7 @@ class Target:
         return open_elsewhere(self.book) if self.book else []
 
     def open(self, config: Config) -> Backend:
-        if self.book:
-            folder = self.book.parent / Path(config.summary_folder).expanduser() if config.summary_folder else None
-            workbook = LocalWorkbook(self.book, summary_folder=folder)
-            workbook.check_file()  # an .ods or .csv is said before anything else, on every command
-            return workbook
-        from sync.backends.google.sheet import GoogleSheet
-        from sync.backends.google.http import connect, credentials_path
-        client, account = connect(credentials_path(self.credentials), self.api_url)
-        client.http_client.retry_budget_seconds = config.retry_seconds
-        return GoogleSheet(self.sheet, client, account, warning_only=config.warning_only,
-                           team_domain=config.team_domain)
+        return open_book(config, self.book, self.sheet, self.credentials, self.api_url)
 
 
 def target_options(command: Callable) -> Callable:
@@ -180,11 +171,11 @@ def sync_once(target: Target, as_of: dt.datetime | None, dry_run: bool = False, 
     the exit code is not 0) and returns the exit code. Alerts it could not e-mail are one line on
     stderr, quiet or not. A SyncError is one line on stderr, never raised; any other exception is
     an internal error (see `failed`)."""
-    from sync.notify.alerts import smtp_settings_from_env
+    from sync.notify.smtp import smtp_settings
     stage = "start"
     try:
         config = target.config()
-        smtp = smtp_settings_from_env()
+        smtp = smtp_settings(config)
         backend = target.open(config)
         notices = _warn_of(target)
         stage = "lock"
@@ -304,10 +295,11 @@ def status(target: Target, runs: int, as_json: bool) -> None:
 
     Alerts are on when SYNC_SMTP_HOST is set here, as for run: without it, status says that alerts
     are off rather than that none is pending."""
-    from sync.notify.alerts import previous_state, smtp_settings_from_env
+    from sync.notify.smtp import smtp_settings
+    from sync.shape.state import previous_state
     from sync.shape.runlog import past_runs
     from sync.model.schema import SYNC_LOG, SYNC_LOG_COLUMNS, SYNC_STATE
-    alerts_on = smtp_settings_from_env() is not None
+    alerts_on = smtp_settings(target.config()) is not None
     tabs = target.open(target.config()).read_tabs([SYNC_LOG, SYNC_STATE])
     log = pd.DataFrame(past_runs(tabs.get(SYNC_LOG))[:runs], columns=list(SYNC_LOG_COLUMNS), dtype=object)
     pending = [state for state in previous_state(tabs.get(SYNC_STATE)) if state.status == "pending"]

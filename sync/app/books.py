@@ -1,0 +1,30 @@
+"""Open the team book a command or a library call names: a local workbook or a Google spreadsheet."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sync.backends import Backend
+from sync.config import Config
+from sync.errors import ConfigError
+
+
+def open_book(config: Config, book: Path | None = None, sheet: str | None = None, credentials: Path | None = None,
+              api_url: str | None = None) -> Backend:
+    """The backend for `book` (an .xlsx path) or `sheet` (a Google spreadsheet ID or link), exactly
+    one of them. A file that is not an .xlsx is refused here, before anything else. For a sheet,
+    `credentials` is a service-account or authorized-user JSON file (else SYNC_CREDENTIALS, else
+    GOOGLE_APPLICATION_CREDENTIALS) and `api_url` an emulator's address, for tests and demos."""
+    if (book is None) == (sheet is None):
+        raise ConfigError("give a workbook or a spreadsheet: exactly one of book and sheet")
+    if book is not None:
+        from sync.backends.xlsx.workbook import LocalWorkbook
+        book = Path(book)
+        folder = book.parent / Path(config.summary_folder).expanduser() if config.summary_folder else None
+        workbook = LocalWorkbook(book, summary_folder=folder)
+        workbook.check_file()  # an .ods or .csv is said before anything else, on every command
+        return workbook
+    from sync.backends.google.http import connect, credentials_path
+    from sync.backends.google.sheet import GoogleSheet
+    client, account = connect(credentials_path(credentials), api_url)
+    client.http_client.retry_budget_seconds = config.retry_seconds
+    return GoogleSheet(sheet, client, account, warning_only=config.warning_only, team_domain=config.team_domain)
