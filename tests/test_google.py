@@ -12,8 +12,9 @@ import pytest
 import xlsxwriter
 
 from sync.app import pipeline
-from sync.backends.google import sheet as google_backend
-from sync.backends.google.sheet import READ_BLOCK_ROWS, GoogleSheet
+from sync.backends.google import reads as google_reads
+from sync.backends.google.reads import READ_BLOCK_ROWS
+from sync.backends.google.sheet import GoogleSheet
 from sync.backends.google.http import connect
 from sync.backends.memory import MemoryBook
 from sync.backends.xlsx.workbook import LocalWorkbook
@@ -184,8 +185,8 @@ def test_blocks_join_up_as_one_read_would(emulator, monkeypatch):
     for worksheet in client.open_by_key(spreadsheet).worksheets():
         worksheet.resize(rows=len(tabs[worksheet.title]) + 2)  # small grids, so a few blocks each
     whole = run(google(emulator, spreadsheet))
-    monkeypatch.setattr(google_backend, "READ_BLOCK_ROWS", 4)
-    monkeypatch.setattr(google_backend, "COLUMN_BLOCK_ROWS", 3)
+    monkeypatch.setattr(google_reads, "READ_BLOCK_ROWS", 4)
+    monkeypatch.setattr(google_reads, "COLUMN_BLOCK_ROWS", 3)
     emulator.reset_counts()
     read = google(emulator, spreadsheet).read_tabs(list(INPUT_TAB_NAMES))
     assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == \
@@ -213,7 +214,7 @@ def test_a_300k_row_time_tab_is_read_in_bounded_blocks(emulator):
     emulator.reset_counts()
     read = backend.read_tabs(list(INPUT_TAB_NAMES))
     reads = emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")]
-    assert reads == read_blocks(emulator, spreadsheet) + -(-300_001 // google_backend.COLUMN_BLOCK_ROWS)
+    assert reads == read_blocks(emulator, spreadsheet) + -(-300_001 // google_reads.COLUMN_BLOCK_ROWS)
     assert max(sizes) < 5_000_000, sizes
     assert len(read["Time"]) == 300_001
     for name, rows in read.items():

@@ -17,6 +17,7 @@ from typing import Any
 import gspread
 import requests
 from google.auth.credentials import Credentials
+from google.auth.exceptions import GoogleAuthError
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import credentials as user_credentials, service_account
 from gspread.exceptions import APIError
@@ -28,6 +29,12 @@ SCOPES = ["https://www.googleapis.com/auth/spreadsheets", "https://www.googleapi
 GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
+# What a call to Google fails with when Google or the network is to blame: an answer other than 2xx
+# (APIError), no answer or one cut short or garbled (requests' errors, its JSONDecodeError included),
+# a token that cannot be had or refreshed (GoogleAuthError, TransportError and RefreshError among
+# them). Only these are explained in one line (explain); anything else is a bug in the sync and
+# must surface as one (InternalError, exit 70), so no `except Exception` around Google's calls.
+API_ERRORS: tuple[type[Exception], ...] = (APIError, requests.RequestException, GoogleAuthError)
 
 
 class RetryingHTTPClient(gspread.http_client.HTTPClient):

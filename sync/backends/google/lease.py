@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from gspread.exceptions import APIError
 
-from sync.backends.google.http import explain
+from sync.backends.google.http import API_ERRORS, explain
 from sync.backends.locks import busy, clock, holder, parse_time, wait_for
 from sync.errors import LockBusy, SyncError
 
@@ -173,7 +173,7 @@ class Lease:
             if error.code == 400 and "Unable to parse range" in str(error.error.get("message", "")):
                 return Seen(None)  # no lock tab yet
             raise explain(error, self.what, self.account) from None
-        except Exception as error:
+        except API_ERRORS as error:  # no answer, or no token: anything else is a bug, and goes on as one
             raise explain(error, self.what, self.account) from None
         sheet = (answer.get("sheets") or [{}])[0]
         rows = ((sheet.get("data") or [{}])[0].get("rowData") or [{}])
@@ -197,7 +197,7 @@ class Lease:
             if error.code == 400 and any(words in str(error.error.get("message", "")) for words in CHANGED):
                 return False
             raise explain(error, self.what, self.account) from None
-        except Exception as error:
+        except API_ERRORS as error:  # no answer, or no token: anything else is a bug, and goes on as one
             raise explain(error, self.what, self.account) from None
         if row:
             self._hold(Seen(new, *row))

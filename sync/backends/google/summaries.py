@@ -12,18 +12,16 @@ own spreadsheet - is never written, and no tab of it is ever deleted.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable, Protocol
 
 from sync.backends import ClientSummary, client_mark
 from sync.backends.xlsx.client_book import CHART_TITLE, balance_by_month
+from sync.backends.google.batch import Request, prepare
 from sync.backends.google.cells import METADATA_FIELDS, a1, frame_of, spreadsheet_id, tab_grid
 from sync.backends.google.http import GoogleUnavailable
 from sync.errors import SummaryRefused, LockBusy, SyncError
 from sync.model.schema import CLIENT_TABS, find_tabs, tab_key
 from sync.model.table import Table
-
-if TYPE_CHECKING:
-    from sync.backends.google.sheet import GoogleSheet
 
 MARK_CLIENT, MARK_TEAM = "contract-sync-client", "contract-sync-team"
 MARK_FIELDS = "properties.title,developerMetadata(metadataKey,metadataValue,location(locationType))"
@@ -33,7 +31,28 @@ NEW_SHEET_TITLE = "Sheet1"  # the one tab a new spreadsheet has (in an English-s
 OUTAGE_CLIENTS = 2  # Google unavailable for this many clients in a row: the others are not tried
 
 
-def summary_location(sheet: GoogleSheet, target: str) -> str:
+class TeamSheet(Protocol):
+    """What a summary needs of the team's backend: sheet.GoogleSheet, which imports this module (so this
+    one names it by what it does, not by an import)."""
+
+    id: str
+    account: str
+    team_domain: str
+    outage: Outage
+
+    def call(self, what: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        """The HTTP client's `method`; an API or network failure as one line (GoogleAccessError)."""
+
+    def confirm_lock(self) -> None:
+        """LockBusy when the run's lease was taken over."""
+
+    def apply(self, spreadsheet: str, what: str, sheets: dict[str, dict[str, Any]],
+              build: Callable[[dict[str, dict[str, Any]]], tuple[list[Request], list[Request]]]
+              ) -> dict[str, dict[str, Any]]:
+        """Send build(sheets) as one batchUpdate, then one values:batchUpdate."""
+
+
+def summary_location(sheet: TeamSheet, target: str) -> str:
     """The ID of the spreadsheet a Summary Sheet cell names (its link or ID)."""
     if not target:
         raise SummaryRefused("is blank: run 'python -m sync share' to create this client's spreadsheet")
@@ -64,7 +83,7 @@ class Outage:
         self.in_a_row, self.reason = (self.in_a_row + 1, str(error)) if unavailable else (0, "")
 
 
-def check_summary(sheet: GoogleSheet, location: str, allowed: list[str]) -> list[str]:
+def check_summary(sheet: TeamSheet, location: str, allowed: list[str]) -> list[str]:
     """Who can open a client's summary beyond that client, the sync's account and the team; a
     spreadsheet that cannot be reached is refused (its mark is read with the write, just before it)."""
     sheet.outage.check()
@@ -90,14 +109,14 @@ def check_summary(sheet: GoogleSheet, location: str, allowed: list[str]) -> list
     return found
 
 
-def _unreachable(sheet: GoogleSheet, error: SyncError) -> str:
+def _unreachable(sheet: TeamSheet, error: SyncError) -> str:
     text = str(error)
     if " not found" in text:  # Drive answers 404 to an account a file is not shared with, too
         return f"names a spreadsheet that does not exist or is not shared with {sheet.account}"
     return text
 
 
-def write_summaries(sheet: GoogleSheet, summaries: list[ClientSummary]) -> dict[str, str]:
+def write_summaries(sheet: TeamSheet, summaries: list[ClientSummary]) -> dict[str, str]:
     """Write each client's spreadsheet; location -> why, for each one not written."""
     failed = {}
     for summary in summaries:
@@ -116,7 +135,7 @@ def write_summaries(sheet: GoogleSheet, summaries: list[ClientSummary]) -> dict[
     return failed
 
 
-def write_summary(sheet: GoogleSheet, summary: ClientSummary) -> None:
+def write_summary(sheet: TeamSheet, summary: ClientSummary) -> None:
     """One metadata read (tabs, charts, the mark), then one batchUpdate and one values:batchUpdate.
 
     The tab a new spreadsheet comes with (Sheet1) is deleted once it is found empty (one more read,
@@ -143,7 +162,7 @@ def mark_requests(client_id: str, team: str) -> list[dict[str, Any]]:
         for key, value in ((MARK_CLIENT, client_mark(client_id)), (MARK_TEAM, team))]
 
 
-def _ownership(sheet: GoogleSheet, meta: dict[str, Any], summary: ClientSummary) -> str:
+def _ownership(sheet: TeamSheet, meta: dict[str, Any], summary: ClientSummary) -> str:
     """'ours' (marked for this client of this team), 'legacy' or 'empty' (to be marked now); else SummaryRefused."""
     marks = {m.get("metadataKey"): str(m.get("metadataValue", "")) for m in meta.get("developerMetadata", [])
              if m.get("location", {}).get("locationType") == "SPREADSHEET"}
@@ -165,13 +184,13 @@ def _ownership(sheet: GoogleSheet, meta: dict[str, Any], summary: ClientSummary)
                          "data); it is never written: link the client's own summary, or clear the cell and run share")
 
 
-def _empty(sheet: GoogleSheet, location: str, titles: list[str]) -> bool:
+def _empty(sheet: TeamSheet, location: str, titles: list[str]) -> bool:
     """Whether no tab holds a value (one values:batchGet, for an unmarked spreadsheet only)."""
     answer = sheet.call(f"client spreadsheet {location}", "values_batch_get", location, [a1(t) for t in titles])
     return not any(found.get("values") for found in answer.get("valueRanges", []))
 
 
-def _write_tabs(sheet: GoogleSheet, summary: ClientSummary, sheets: dict[str, dict[str, Any]],
+def _write_tabs(sheet: TeamSheet, summary: ClientSummary, sheets: dict[str, dict[str, Any]],
                       extra: list[dict[str, Any]]) -> None:
     """The client tabs of a summary spreadsheet whose tabs are `sheets` (keyed by tab_key), with the
     `extra` requests at the end of the same batchUpdate (after the tabs are added: a spreadsheet
@@ -185,8 +204,8 @@ def _write_tabs(sheet: GoogleSheet, summary: ClientSummary, sheets: dict[str, di
             blocks = _client_blocks(name, summary.tables)
             found = sheets.get(tab_key(name))
             chart = name == "Summary" and len(blocks) > 1
-            sheet_id, sheet_title, size = sheet._prepare(found, name, blocks, requests,
-                                                         spare_cols=CHART_COLUMNS if chart else 0)
+            sheet_id, sheet_title, size = prepare(found, name, blocks, requests,
+                                                  spare_cols=CHART_COLUMNS if chart else 0)
             data.append({"range": f"{a1(sheet_title)}!A1", "values": tab_grid(blocks, size)})
             if chart:
                 charts = (found or {}).get("charts", [])
@@ -195,7 +214,7 @@ def _write_tabs(sheet: GoogleSheet, summary: ClientSummary, sheets: dict[str, di
         requests.append({"updateSpreadsheetProperties": {"properties": {"title": summary.title}, "fields": "title"}})
         return requests + extra, data
 
-    sheet._apply(summary.location, what, sheets, build)
+    sheet.apply(summary.location, what, sheets, build)
 
 
 def _client_blocks(name: str, tables: dict[str, Table]) -> list[tuple[int, Table]]:

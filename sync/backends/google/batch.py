@@ -1,0 +1,122 @@
+"""The bodies of the batchUpdate requests the backend sends, and the tabs as a batchUpdate leaves them.
+
+Building a request sends nothing: these functions only say what to send (add or grow a tab and
+format its tables, hide or show it, protect it, and the values to write, for the values:batchUpdate
+that follows), so that GoogleSheet.apply can send them, and build them again from a fresh look at
+the spreadsheet when a batch was refused. `sheets_after` then tells from a batchUpdate's replies
+what the spreadsheet holds now, with no read.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from sync.backends.google.cells import a1, format_requests, new_sheet_id, tab_grid
+from sync.model.schema import tab_key
+from sync.model.table import Table
+
+OUTPUT_NOTE = "contract-sync output: rewritten by every run; type in the input tabs instead"
+
+Request = dict[str, Any]
+
+
+def protection(sheet_id: int, account: str, warning_only: bool) -> Request:
+    """The protected range of a whole tab the sync writes: only `account` may edit it, or (with
+    `warning_only`) anyone may, after a warning."""
+    protected: Request = {"range": {"sheetId": sheet_id}, "description": OUTPUT_NOTE, "warningOnly": warning_only}
+    if not warning_only:
+        protected["editors"] = {"users": [account]}
+    return protected
+
+
+def output_tabs(sheets: dict[str, dict[str, Any]], tables: dict[str, Table], hidden: frozenset[str],
+                protect: Callable[[int], Request]) -> tuple[list[Request], list[Request]]:
+    """The batchUpdate requests and the values:batchUpdate data that write `tables` into a
+    spreadsheet whose tabs are `sheets` (keyed by tab_key): each tab added or grown and formatted,
+    hidden (if named in `hidden`) or shown, protected (`protect(sheet_id)`) unless it is already."""
+    requests: list[Request] = []
+    data = []
+    for name, table in tables.items():
+        sheet = sheets.get(tab_key(name))
+        blocks = [(0, table)]
+        sheet_id, title, size = prepare(sheet, name, blocks, requests)
+        if (sheet or {}).get("properties", {}).get("hidden", False) != (name in hidden):
+            requests.append({"updateSheetProperties": {
+                "properties": {"sheetId": sheet_id, "hidden": name in hidden}, "fields": "hidden"}})
+        protections = (sheet or {}).get("protectedRanges", [])
+        if not any(p.get("description") == OUTPUT_NOTE for p in protections):
+            requests.append({"addProtectedRange": {"protectedRange": protect(sheet_id)}})
+        data.append({"range": f"{a1(title)}!A1", "values": tab_grid(blocks, size)})
+    return requests, data
+
+
+def prepare(sheet: dict[str, Any] | None, name: str, blocks: list[tuple[int, Table]],
+            requests: list[Request], spare_cols: int = 0) -> tuple[int, str, tuple[int, int]]:
+    """Append to `requests` those that add the tab (`sheet` None) or grow it, and format its blocks
+    (each a table and the row it starts on); its id, title and grid size (rows, columns).
+
+    Tabs only ever grow here: rows below the new figures are written blank, so that if the values
+    call fails, the tab still holds the previous run's figures, whole."""
+    rows = max(2, max(top + len(table.frame) + 1 for top, table in blocks))
+    cols = max(1, max(len(table.columns) for _, table in blocks)) + spare_cols
+    if sheet is None:
+        sheet_id, title = new_sheet_id(name), name
+        requests.append({"addSheet": {"properties": {
+            "sheetId": sheet_id, "title": name,
+            "gridProperties": {"rowCount": rows, "columnCount": cols, "frozenRowCount": 1}}}})
+    else:
+        props = sheet["properties"]
+        sheet_id, title, grid = props["sheetId"], props["title"], props.get("gridProperties", {})
+        rows, cols = max(rows, grid.get("rowCount", 0)), max(cols, grid.get("columnCount", 0))
+        requests.append({"updateSheetProperties": {
+            "properties": {"sheetId": sheet_id,
+                           "gridProperties": {"rowCount": rows, "columnCount": cols, "frozenRowCount": 1}},
+            "fields": "gridProperties.rowCount,gridProperties.columnCount,gridProperties.frozenRowCount"}})
+    for top, table in blocks:
+        requests += format_requests(sheet_id, top, table)
+    return sheet_id, title, (rows, cols)
+
+
+def sheets_after(sheets: dict[str, dict[str, Any]], requests: list[Request],
+                 replies: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The sheets (tab_key -> resource, as METADATA_FIELDS reads them) after a batchUpdate of
+    `requests` answered `replies`: tabs added (the reply holds their properties), resized,
+    hidden or deleted, protected ranges and charts added (the replies hold their IDs)."""
+    by_id = {s["properties"]["sheetId"]: {**s, "properties": dict(s["properties"])} for s in sheets.values()}
+    for request, reply in zip(requests, replies):
+        (kind, body), = request.items()
+        if kind == "addSheet":
+            props = reply.get("addSheet", {}).get("properties", {})
+            by_id[props.get("sheetId", 0)] = {"properties": props}
+        elif kind == "deleteSheet":
+            by_id.pop(body.get("sheetId", 0), None)
+        elif kind == "updateSheetProperties" and body["properties"].get("sheetId", 0) in by_id:
+            sheet = by_id[body["properties"].get("sheetId", 0)]
+            sheet["properties"] = _masked(sheet["properties"], body["properties"], body["fields"])
+        elif kind == "addProtectedRange":
+            protected = reply.get("addProtectedRange", {}).get("protectedRange", {})
+            sheet = by_id.get(body["protectedRange"]["range"].get("sheetId", 0))
+            if sheet is not None:
+                sheet["protectedRanges"] = [*sheet.get("protectedRanges", []), protected]
+        elif kind == "addChart":
+            chart = reply.get("addChart", {}).get("chart", {})
+            anchor = chart.get("position", {}).get("overlayPosition", {}).get("anchorCell", {})
+            sheet = by_id.get(anchor.get("sheetId", 0))
+            if sheet is not None:
+                sheet["charts"] = [*sheet.get("charts", []), chart]
+    return {tab_key(s["properties"]["title"]): s for s in by_id.values()}
+
+
+def _masked(old: dict[str, Any], new: dict[str, Any], fields: str) -> dict[str, Any]:
+    """`old` with the fields a mask such as `hidden` or `gridProperties.rowCount` names taken from `new`."""
+    out = {**old}
+    for path in fields.split(","):
+        *parents, last = path.strip().split(".")
+        into, source = out, new
+        for name in parents:
+            into[name] = into = dict(into.get(name, {}))
+            source = source.get(name, {})
+        if last in source:
+            into[last] = source[last]
+        else:
+            into.pop(last, None)
+    return out
