@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from babel.numbers import is_currency
@@ -11,6 +11,7 @@ from babel.numbers import is_currency
 from sync.errors import ConfigError
 
 CONFIG_FILE_NAME = "contract-sync.toml"  # looked for beside the team workbook
+SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}  # each smtp_security and its usual port
 
 
 @dataclass(frozen=True)
@@ -30,15 +31,35 @@ class Config:
     lock_wait: int = 600  # seconds to wait for another sync of the same book to finish before giving up (exit 3)
     alert_from: str = ""  # sender of alert e-mails
     alert_to: str = ""  # the team's alert recipients (commas between addresses)
+    # The SMTP server of alert e-mails (SYNC_SMTP_HOST, ...); a blank smtp_host turns alerts off
+    smtp_host: str = ""
+    smtp_port: int = 0  # 0: the usual port of smtp_security (SMTP_PORTS)
+    smtp_security: str = "starttls"  # starttls, ssl or none
+    smtp_user: str = ""  # the login; blank: no login
+    smtp_password: str = field(default="", repr=False)  # never printed
 
     def checked(self) -> "Config":
+        """These settings tidied (codes upper case, the SMTP port filled in); a bad one is a ConfigError."""
         currency = self.currency.strip().upper()
         if not is_currency(currency):
             raise ConfigError(f"config: currency '{self.currency}' is not an ISO 4217 currency code")
         order = self.date_order.strip().upper()
         if order not in ("", "DMY", "MDY"):
             raise ConfigError(f"config: date_order '{self.date_order}' must be DMY, MDY or blank")
-        return replace(self, currency=currency, date_order=order)
+        return replace(self, currency=currency, date_order=order)._smtp_checked()
+
+    def _smtp_checked(self) -> "Config":
+        """The SMTP settings checked, as SYNC_SMTP_* variables were before they were settings: only
+        when there is an SMTP host, since without one they are not used."""
+        host = self.smtp_host.strip()
+        if not host:
+            return replace(self, smtp_host="")
+        security = self.smtp_security.strip().lower() or "starttls"
+        if security not in SMTP_PORTS:
+            raise ConfigError(f"SYNC_SMTP_SECURITY: '{security}' must be starttls, ssl or none")
+        if not 0 <= self.smtp_port < 65536:  # 0 is unset (a variable says so with a blank)
+            raise ConfigError(f"SYNC_SMTP_PORT: '{self.smtp_port}' must be a port number from 1 to 65535")
+        return replace(self, smtp_host=host, smtp_security=security, smtp_port=self.smtp_port or SMTP_PORTS[security])
 
 
 def load_config(path: Path | None, book: Path | None = None) -> Config:
@@ -69,6 +90,11 @@ def load_config(path: Path | None, book: Path | None = None) -> Config:
 
 
 def _from_env(name: str, value: str, kind: type) -> object:
+    if name == "smtp_port":  # blank: the usual port, as before SYNC_SMTP_PORT was a setting
+        port = value.strip()
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            raise ConfigError(f"SYNC_SMTP_PORT: '{port}' must be a port number from 1 to 65535")
+        return int(port) if port else 0
     if kind is int:
         if not value.strip().isdigit():
             raise ConfigError(f"SYNC_{name.upper()}: '{value}' must be a whole number")

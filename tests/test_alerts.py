@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import os
 import re
 import socket
 from contextlib import contextmanager
@@ -13,8 +15,12 @@ from aiosmtpd.controller import Controller
 
 from sync.notify import alerts
 from sync.shape import report
-from sync.notify.alerts import AlertState, SmtpSettings
-from sync.config import Config
+from sync.shape.state import previous_state, state_table
+from sync.compute import thresholds
+from sync.compute.thresholds import crossings, shown
+from sync.model.alerts import AlertState
+from sync.notify.smtp import SmtpSettings, smtp_settings
+from sync.config import Config, load_config
 from sync.errors import SyncError
 from sync.compute.ledger import compute
 from sync.model.schema import SYNC_STATE_COLUMNS
@@ -93,14 +99,14 @@ def smtp_server(settings: SmtpSettings):
 def run_alerts(previous, smtp, contracts=CONTRACTS, payments=PAYMENTS, time=TIME):
     """One run's alert steps, as the pipeline takes them: crossings, then deliver."""
     ledger, book, _ = figures(contracts, payments, time)
-    state = alerts.crossings(ledger, previous, AS_OF)
+    state = crossings(ledger, previous, AS_OF)
     return alerts.deliver(state, ledger, book, CONFIG, smtp, NOW)
 
 
 def through_the_tab(states):
     """The state as the next run reads it back from the Sync State tab."""
-    table = alerts.state_table(states)
-    return alerts.previous_state([table.columns, *table.rows()])
+    table = state_table(states)
+    return previous_state([table.columns, *table.rows()])
 
 
 def test_a_crossing_sends_one_message_then_none_on_the_next_run(smtp):
@@ -210,7 +216,7 @@ def test_a_refused_recipient_is_noted_and_the_others_still_get_it(smtp):
 
 def test_no_sender_is_a_delivery_error_noted_on_the_alert(smtp):
     ledger, book, _ = figures()
-    state = alerts.crossings(ledger, [], AS_OF)
+    state = crossings(ledger, [], AS_OF)
     with smtp_server(smtp) as inbox:
         state, sent, notes = alerts.deliver(state, ledger, book, Config(alert_to="team@agency.example"), smtp, NOW)
     assert (sent, inbox.messages) == (0, [])
@@ -222,35 +228,68 @@ def test_a_contract_with_an_error_keeps_its_state_rows(smtp):
     broken = [CONTRACTS[0], ["K-1", "C-1", "Care plan", "USD", "abc", "", "75%", "Y"], CONTRACTS[2]]
     ledger, _, problems = figures(broken)
     assert "K-1" not in set(ledger.contracts["contract_id"])
-    assert alerts.crossings(ledger, sent_before, AS_OF) == sent_before
+    assert crossings(ledger, sent_before, AS_OF) == sent_before
 
 
 def test_previous_state_reads_any_backend_s_cells():
-    assert alerts.previous_state(None) == [] and alerts.previous_state([]) == []
-    assert alerts.previous_state([list(SYNC_STATE_COLUMNS)]) == []
+    assert previous_state(None) == [] and previous_state([]) == []
+    assert previous_state([list(SYNC_STATE_COLUMNS)]) == []
     google = [list(SYNC_STATE_COLUMNS),
               [1001.0, "overdrawn", "sent", 46203.0, 46203.0868055556, ""],  # serial numbers, an ID read as a number
               ["K-2", "75% used", "pending", "2026-06-30", "", "timed out"],
               ["K-2", "75% used", "pending", "2026-07-01", "", ""],  # a repeat: the first row counts
               ["", "", "", "", "", ""]]
-    assert alerts.previous_state(google) == [
+    assert previous_state(google) == [
         AlertState("1001", "overdrawn", "sent", dt.date(2026, 6, 30), dt.datetime(2026, 6, 30, 2, 5)),
         AlertState("K-2", "75% used", "pending", dt.date(2026, 6, 30), None, "timed out")]
 
 
-def test_smtp_settings_from_the_environment():
-    assert alerts.smtp_settings_from_env({}) is None
-    assert alerts.smtp_settings_from_env({"SYNC_SMTP_HOST": "mail.example", "SYNC_SMTP_USER": "u",
-                                          "SYNC_SMTP_PASSWORD": "p"}) == SmtpSettings(
-        "mail.example", 587, "starttls", "u", "p")
-    assert alerts.smtp_settings_from_env({"SYNC_SMTP_HOST": "mail.example", "SYNC_SMTP_SECURITY": "SSL"}).port == 465
-    assert alerts.smtp_settings_from_env({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_SECURITY": "none",
-                                          "SYNC_SMTP_PORT": "2525"}).port == 2525
-    assert "s3cret" not in repr(alerts.smtp_settings_from_env({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_PASSWORD": "s3cret"}))
+def smtp_from(monkeypatch, tmp_path, variables: dict[str, str], toml: str = "") -> SmtpSettings | None:
+    """The SMTP settings a run uses with these SYNC_* variables (and no others) and this settings file."""
+    for name in [name for name in os.environ if name.startswith("SYNC_")]:
+        monkeypatch.delenv(name)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    path = tmp_path / "contract-sync.toml"
+    path.write_text(toml, encoding="utf-8")
+    return smtp_settings(load_config(path))
+
+
+def test_smtp_settings_from_the_environment(monkeypatch, tmp_path):
+    def settings(variables):
+        return smtp_from(monkeypatch, tmp_path, variables)
+
+    assert settings({}) is None
+    assert settings({"SYNC_SMTP_HOST": "mail.example", "SYNC_SMTP_USER": "u", "SYNC_SMTP_PASSWORD": "p"}) \
+        == SmtpSettings("mail.example", 587, "starttls", "u", "p")
+    assert settings({"SYNC_SMTP_HOST": "mail.example", "SYNC_SMTP_SECURITY": "SSL"}).port == 465
+    assert settings({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_SECURITY": "none", "SYNC_SMTP_PORT": "2525"}).port == 2525
+    assert settings({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_PORT": " "}).port == 587  # blank: the usual port
+    assert "s3cret" not in repr(settings({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_PASSWORD": "s3cret"}))
+    assert settings({"SYNC_SMTP_HOST": " ", "SYNC_SMTP_SECURITY": "tls"}) is None  # alerts off: nothing to check
     with pytest.raises(SyncError, match="SYNC_SMTP_SECURITY: 'tls' must be starttls, ssl or none"):
-        alerts.smtp_settings_from_env({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_SECURITY": "tls"})
-    with pytest.raises(SyncError, match="SYNC_SMTP_PORT"):
-        alerts.smtp_settings_from_env({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_PORT": "99999"})
+        settings({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_SECURITY": "tls"})
+    for port in ("99999", "0", "smtp"):
+        with pytest.raises(SyncError, match=f"SYNC_SMTP_PORT: '{port}' must be a port number from 1 to 65535"):
+            settings({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_PORT": port})
+
+
+def test_smtp_settings_are_config_settings_from_the_file_or_the_environment(monkeypatch, tmp_path):
+    toml = 'smtp_host = "mail.example"\nsmtp_port = 2525\nsmtp_user = "u"\nsmtp_password = "s3cret"\n'
+    assert smtp_from(monkeypatch, tmp_path, {}, toml) == SmtpSettings("mail.example", 2525, "starttls", "u", "s3cret")
+    assert smtp_from(monkeypatch, tmp_path, {"SYNC_SMTP_HOST": "relay.example"}, toml).host == "relay.example"
+    assert smtp_from(monkeypatch, tmp_path, {"SYNC_SMTP_HOST": ""}, toml) is None  # a variable overrides the file
+    config = load_config(tmp_path / "contract-sync.toml")
+    assert (config.smtp_host, config.smtp_password) == ("", "s3cret")
+    assert "s3cret" not in repr(config) and "s3cret" not in str(config)
+    with pytest.raises(SyncError, match="SYNC_SMTP_SECURITY: 'tls' must be starttls, ssl or none"):
+        smtp_from(monkeypatch, tmp_path, {}, toml + 'smtp_security = "TLS"\n')
+    with pytest.raises(SyncError, match="SYNC_SMTP_PORT: '70000' must be a port number from 1 to 65535"):
+        smtp_from(monkeypatch, tmp_path, {}, toml.replace("2525", "70000"))
+
+
+def test_thresholds_read_the_ledger_s_declared_columns_directly():
+    assert "getattr" not in inspect.getsource(thresholds)
 
 
 def test_a_retainer_alerts_on_its_period_hours_once_per_period(smtp):
@@ -264,10 +303,10 @@ def test_a_retainer_alerts_on_its_period_hours_once_per_period(smtp):
 """)
     ledger, _, problems = figures(contracts, PAYMENTS[:2], time)
     assert problems.empty
-    state = alerts.crossings(ledger, [], AS_OF)
+    state = crossings(ledger, [], AS_OF)
     assert [row.alert for row in state] == ["75% of period hours used (2026-06-01)"]  # 8 of 10 hours
     july, _, _ = figures(contracts, PAYMENTS[:2], time, as_of=dt.date(2026, 7, 5))
-    assert alerts.crossings(july, state, dt.date(2026, 7, 5)) == []  # a new period: re-armed
+    assert crossings(july, state, dt.date(2026, 7, 5)) == []  # a new period: re-armed
     with smtp_server(smtp) as inbox:
         _, sent, _ = alerts.deliver(state, ledger, figures(contracts, PAYMENTS[:2], time)[1], CONFIG, smtp, NOW)
         assert sent == 1
@@ -304,7 +343,7 @@ def test_an_e_mail_shows_every_figure_as_the_tabs_do(smtp):
     assert problems.empty
     balances = report.balances_frame(ledger, AS_OF, NOW).iloc[0]
     assert (balances["Period Hours Left"], balances["Hours Remaining"]) == (Decimal("1.13"), Decimal("9.99"))
-    state = alerts.crossings(ledger, [], AS_OF)
+    state = crossings(ledger, [], AS_OF)
     assert [row.alert for row in state] == ["75% of period hours used (2026-06-01)", "low balance"]
     with smtp_server(smtp) as inbox:
         _, sent, _ = alerts.deliver(state, ledger, book, CONFIG, smtp, NOW)
@@ -322,8 +361,8 @@ def test_an_e_mail_shows_every_figure_as_the_tabs_do(smtp):
 
 
 def test_shown_spells_each_kind_as_its_cell_format_does():
-    assert [alerts.shown(value, "money") for value in (Decimal("1234567.50"), Decimal("-0.00"), Decimal("1000"))] \
+    assert [shown(value, "money") for value in (Decimal("1234567.50"), Decimal("-0.00"), Decimal("1000"))] \
         == ["1,234,567.50", "0.00", "1,000"]  # 1000 yen: no decimals
-    assert [alerts.shown(value, "hours") for value in (Decimal("1234.50"), Decimal("-0.00"))] == ["1234.50", "0.00"]
-    assert alerts.shown(dt.date(2026, 7, 3), "date") == "2026-07-03"
-    assert alerts.shown(NOW, "datetime") == "2026-06-30 02:00:05"
+    assert [shown(value, "hours") for value in (Decimal("1234.50"), Decimal("-0.00"))] == ["1234.50", "0.00"]
+    assert shown(dt.date(2026, 7, 3), "date") == "2026-07-03"
+    assert shown(NOW, "datetime") == "2026-06-30 02:00:05"

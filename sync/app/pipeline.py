@@ -10,6 +10,10 @@ from typing import Callable, Iterator, NamedTuple
 import pandas as pd
 
 from sync.notify import alerts
+from sync.notify.smtp import SmtpSettings
+from sync.compute.thresholds import crossings
+from sync.model.alerts import AlertState
+from sync.shape.state import previous_state, state_table
 from sync.backends import Backend, ClientSummary
 from sync.model.raw import RawTab
 from sync.config import Config
@@ -35,9 +39,9 @@ class RunResult:
     rows_read: int = 0
     stage_hook: StageHook | None = None
     started: dt.datetime = field(default_factory=dt.datetime.now)
-    alerts: list[alerts.AlertState] = field(default_factory=list)  # the Sync State after this run
+    alerts: list[AlertState] = field(default_factory=list)  # the Sync State after this run
     alerts_sent: int = 0
-    unsent: list[alerts.AlertState] = field(default_factory=list)  # alerts this run failed to e-mail, Note: why
+    unsent: list[AlertState] = field(default_factory=list)  # alerts this run failed to e-mail, Note: why
     unwritten: list[str] = field(default_factory=list)  # Client IDs whose summary was not written
     late_error: str = ""  # a failure after the figures were written: it could not be put on record
     previous: dict[str, RawTab] | None = None  # the Sync Log and Sync State as read (None: not read yet)
@@ -126,7 +130,7 @@ class _Planned(NamedTuple):
 
 def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
         computed_at: dt.datetime | None = None, stage_hook: StageHook | None = None,
-        smtp: alerts.SmtpSettings | None = None, notices: list[str] | None = None) -> RunResult:
+        smtp: SmtpSettings | None = None, notices: list[str] | None = None) -> RunResult:
     """The nightly sync. With dry_run, everything but the writes (and no e-mail).
 
     The team's tabs are written first, with the Sync Log's row; then the client summaries, each on
@@ -150,12 +154,12 @@ def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
 
 
 def _run(backend: Backend, config: Config, result: RunResult, dry_run: bool, computed_at: dt.datetime | None,
-         smtp: alerts.SmtpSettings | None) -> None:
+         smtp: SmtpSettings | None) -> None:
     book = _read_and_validate(backend, config, result, (SYNC_LOG, SYNC_STATE))
     with _timed(result, "compute"):
         result.ledger = compute(book, result.as_of)
-        recorded = alerts.previous_state(result.previous.get(SYNC_STATE))
-        result.alerts = alerts.crossings(result.ledger, recorded, result.as_of) if smtp else recorded
+        recorded = previous_state(result.previous.get(SYNC_STATE))
+        result.alerts = crossings(result.ledger, recorded, result.as_of) if smtp else recorded
     with _timed(result, "plan"):  # where each summary goes, and whether it may be written there
         planned = _summary_plan(backend, book, result)
     with _timed(result, "shape"):  # figures into the tables people read
@@ -165,7 +169,7 @@ def _run(backend: Backend, config: Config, result: RunResult, dry_run: bool, com
         summaries = [plan.summary._replace(tables=tables[client_id]) for client_id, plan in planned.items()]
     if dry_run:
         return
-    state = {SYNC_STATE: alerts.state_table(result.alerts)} if smtp or recorded else {}
+    state = {SYNC_STATE: state_table(result.alerts)} if smtp or recorded else {}
     with _timed(result, "write"):
         backend.write_tabs(result.tables | state | {SYNC_LOG: _log_table(backend, result)}, hidden=frozenset(state))
         result.written += list(result.tables)
@@ -186,7 +190,7 @@ def _run(backend: Backend, config: Config, result: RunResult, dry_run: bool, com
             if failed:
                 again["Errors"] = result.tables["Errors"]
             if sending:
-                again[SYNC_STATE] = alerts.state_table(result.alerts)
+                again[SYNC_STATE] = state_table(result.alerts)
             with _timed(result, "write"):
                 backend.write_tabs(again, hidden=frozenset(again) & {SYNC_STATE})
     except InternalError:

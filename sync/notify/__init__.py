@@ -1,1 +1,1 @@
-"""Notification: which alerts a run found, their state, and e-mailing them."""
+"""Notification: e-mailing the alerts a run found (alerts: delivery; message: the e-mail; smtp: sending)."""
