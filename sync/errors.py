@@ -55,6 +55,7 @@ class InternalError(SyncError):
         detail = " ".join(str(error).split())[:300]
         super().__init__(f"internal error in the {stage} stage ({type(error).__name__}{': ' + detail if detail else ''})")
         self.stage = stage
+        self.__cause__ = error  # the traceback that goes to the log file is the bug's
 
 
 class SummaryRefused(ValueError):
