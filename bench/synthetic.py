@@ -6,8 +6,8 @@ import datetime as dt
 import numpy as np
 
 from sync.model.schema import INPUT_TABS
+from sync.model.serials import EPOCH  # bench.books and the tests take it from here too
 
-EPOCH = dt.date(1899, 12, 30)
 HOUR_TEXTS = np.array(["1:30", "0:45", "90m", "2h", "1h 15m", "0.25", "3"], dtype=object)
 BILLABLE = np.array(["", "", "", "Y", "yes", "x", "N", True, False], dtype=object)
 TASKS = np.array(["Update plugins", "Fix checkout bug", "Monthly backup check", "Renew SSL certificate",

@@ -16,10 +16,10 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from sync.backends.cells import DATE_FORMAT, WORKBOOK_OPTIONS, money_format
 from sync.errors import BookError
 from sync.model.schema import DATE_COLUMNS, INPUT_TABS, OUTPUT_TABS, SYNC_LOG
 
-WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 MONEY_COLUMNS = {"Rate", "Amount", "Low Balance"}
 VALIDATED_ROWS = (1, 9999)  # 0-based: sheet rows 2..10000
 LIST_SOURCE_ROWS = "$2:$1000"
@@ -146,8 +146,8 @@ def _write_template(handle: IO[bytes]) -> None:
     workbook = xlsxwriter.Workbook(handle, WORKBOOK_OPTIONS)
     workbook.set_properties({"title": "Maintenance contracts"})
     bold = workbook.add_format({"bold": True})
-    date = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    money = workbook.add_format({"num_format": "#,##0.00"})
+    date = workbook.add_format({"num_format": DATE_FORMAT})
+    money = workbook.add_format({"num_format": money_format(2)})  # two decimals, as most currencies have
     _write_instructions(workbook.add_worksheet(INSTRUCTIONS), workbook)
     for tab in INPUT_TABS:
         sheet: Worksheet = workbook.add_worksheet(tab.name)

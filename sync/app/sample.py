@@ -9,7 +9,9 @@ from pathlib import Path
 
 import xlsxwriter
 
+from sync.backends.cells import DATE_FORMAT, WORKBOOK_OPTIONS
 from sync.model.schema import INPUT_TABS
+from sync.model.serials import EPOCH
 
 PEOPLE = ("Maya Chen", "Tom Okafor", "Priya Nair", "Luis Ortega")
 CLIENTS = (  # Summary Sheet left blank: the sync fills it in. Reserved .example domains: no real inboxes.
@@ -42,7 +44,6 @@ TASKS = {
 NOTES = ("client was rude on the phone", "took longer because of their hosting provider",
          "should really have been emergency rate", "waiting on login details from client again",
          "tested on staging first", "my mistake from last week, fixing for free?", "client wants a quote for a redesign")
-EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 class _Duration(float):
@@ -144,7 +145,7 @@ def _payment_amounts(total: int, rng: random.Random) -> list[int]:
 
 def _date_cell(when: dt.date, rng: random.Random) -> object:
     pick = rng.random()
-    return when if pick < 0.86 else when.isoformat() if pick < 0.96 else (when - EXCEL_EPOCH).days
+    return when if pick < 0.86 else when.isoformat() if pick < 0.96 else (when - EPOCH).days
 
 
 def _hours_cell(minutes: int, rng: random.Random) -> object:
@@ -174,10 +175,9 @@ def _amount_cell(amount: float, currency: str, rng: random.Random) -> object:
 
 
 def _write_book(path: Path, tabs: dict[str, object]) -> None:
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
-                                           "strings_to_urls": False})
+    book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     bold = book.add_format({"bold": True})
-    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    date_format = book.add_format({"num_format": DATE_FORMAT})
     duration_format = book.add_format({"num_format": "[h]:mm"})
     for tab in INPUT_TABS:
         sheet = book.add_worksheet(tab.name)

@@ -31,7 +31,7 @@ import pandas as pd
 MS_PER_HOUR = 3_600_000
 MONEY_SCALE = 10_000  # money is parsed to integer ten-thousandths: enough for every ISO currency
 MAX_MONEY = 10**11  # larger amounts are typos; the cap keeps every sum inside int64
-SERIAL_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of spreadsheet serial dates
+from sync.model.serials import EPOCH_TIMESTAMP as SERIAL_EPOCH  # noqa: E402  day 0 of spreadsheet serial dates
 FIRST_DATE, LAST_DATE = pd.Timestamp("1970-01-01"), pd.Timestamp("2199-12-31")
 
 Parsed = tuple[pd.Series, pd.Series]

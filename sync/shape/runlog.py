@@ -9,11 +9,11 @@ import pandas as pd
 
 from sync.model.raw import ColumnTab, RawTab
 from sync.model.schema import SYNC_LOG_COLUMNS, SYNC_LOG_RUNS
+from sync.model.serials import EPOCH_MIDNIGHT
 from sync.model.table import Kind, Table
 
 KINDS: dict[str, Kind] = dict(zip(SYNC_LOG_COLUMNS, ("datetime", "hours", "text", "int", "int", "int", "int", "int",
                                                      "text")))
-_SERIAL_EPOCH = dt.datetime(1899, 12, 30)  # Google gives datetimes as serial numbers of days
 
 
 class LogEntry(NamedTuple):
@@ -60,7 +60,7 @@ def _typed(cell: Any, kind: Kind) -> Any:
             if isinstance(cell, dt.date):
                 return dt.datetime.combine(cell, dt.time())
             if isinstance(cell, (int, float)):
-                return (_SERIAL_EPOCH + dt.timedelta(days=cell)).replace(microsecond=0)
+                return (EPOCH_MIDNIGHT + dt.timedelta(days=cell)).replace(microsecond=0)  # Google's serial
             return dt.datetime.fromisoformat(str(cell))
         if kind == "hours":
             return Decimal(str(cell)).quantize(Decimal("0.01"))

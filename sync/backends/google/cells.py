@@ -1,5 +1,8 @@
 """Values to and from the Sheets API: spreadsheet IDs and ranges, each output value as a cell the
-API takes (RAW input), a tab's grid and formats; and serial numbers back into dates and durations."""
+API takes (RAW input), a tab's grid and formats; and serial numbers back into dates and durations.
+
+What a value becomes is sync.backends.cells' cell_value, as for the .xlsx writers; the Sheets API
+only takes a date or datetime as its serial number (sync.model.serials), and a blank as ""."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,14 +14,16 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from sync.backends.cells import (DATE_FORMAT, DATETIME_FORMAT, HOURS_FORMAT, INT_FORMAT, cell_number, cell_value,
+                                 money_format, money_places)
+from sync.model.serials import EPOCH_MIDNIGHT, serial_day, serial_moment
 from sync.model.table import Kind, Table
 
-EPOCH = dt.date(1899, 12, 30)  # day 0 of Google's serial numbers
 METADATA_FIELDS = ("properties.title,sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
                    "protectedRanges(protectedRangeId,description),charts(chartId))")
-NUMBER_FORMATS: dict[str, tuple[str, str]] = {
-    "hours": ("NUMBER", "0.00"), "int": ("NUMBER", "0"), "date": ("DATE", "yyyy-mm-dd"),
-    "datetime": ("DATE_TIME", "yyyy-mm-dd hh:mm:ss"), "text": ("TEXT", "@"),
+NUMBER_FORMATS: dict[str, tuple[str, str]] = {  # the type and pattern of each kind's cells but money's
+    "hours": ("NUMBER", HOURS_FORMAT), "int": ("NUMBER", INT_FORMAT), "date": ("DATE", DATE_FORMAT),
+    "datetime": ("DATE_TIME", DATETIME_FORMAT), "text": ("TEXT", "@"),
 }
 # Google's IDs have 44 characters; a published link (/spreadsheets/d/e/2PACX.../pubhtml) holds none.
 _ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]{20,})|^([A-Za-z0-9_-]{20,})$")
@@ -50,7 +55,7 @@ def serial_cell(serial: float, clock: bool) -> object:
     try:
         if clock:
             return dt.timedelta(days=serial)
-        moment = dt.datetime.combine(EPOCH, dt.time()) + dt.timedelta(days=serial)
+        moment = EPOCH_MIDNIGHT + dt.timedelta(days=serial)
     except OverflowError:
         return serial
     return moment.date() if moment.time() == dt.time() else moment
@@ -66,19 +71,16 @@ def new_sheet_id(name: str) -> int:
 
 
 def _cell(value: object, kind: Kind) -> object:
-    """A value as the Sheets API takes it with RAW input: numbers, booleans or text."""
-    if value is None:
+    """cell_value as the Sheets API takes it with RAW input: numbers, booleans or text. JSON numbers
+    are doubles; the shortest repr of float(Decimal('1234.56')) is 1234.56 again."""
+    cell = cell_value(value, kind)
+    if cell is None:
         return ""
-    if kind in ("money", "hours"):
-        # JSON numbers are doubles; the shortest repr of float(Decimal('1234.56')) is 1234.56 again.
-        return float(value) if isinstance(value, Decimal) else value
     if kind == "date":
-        return (value - EPOCH).days
+        return serial_day(cell)
     if kind == "datetime":
-        return (value - dt.datetime.combine(EPOCH, dt.time())).total_seconds() / 86400
-    if kind in ("bool", "int"):
-        return value
-    return str(value)
+        return serial_moment(cell)
+    return cell
 
 
 def _column_cells(column: pd.Series, kind: Kind) -> list[object]:
@@ -90,11 +92,13 @@ def _column_cells(column: pd.Series, kind: Kind) -> list[object]:
         return values
     if kind in ("money", "hours") and kinds <= {Decimal, type(None)} and not any(
             map(Decimal.is_nan, filter(None, values))):
-        return [float(v) if v is not None else "" for v in values] if type(None) in kinds else list(map(float, values))
+        if type(None) in kinds:
+            return [cell_number(v) if v is not None else "" for v in values]
+        return list(map(cell_number, values))
     if kind == "date" and kinds <= {dt.date, type(None)}:
-        serials = {day: (day - EPOCH).days if day is not None else "" for day in set(values)}  # a few hundred
+        serials = {day: serial_day(day) if day is not None else "" for day in set(values)}  # a few hundred
         return list(map(serials.__getitem__, values))
-    if kind in ("bool", "int") and kinds <= {bool, int}:
+    if (kind == "int" and kinds <= {int}) or (kind == "bool" and kinds <= {bool}):
         return values
     # other blanks (NaN, NaT) or values of other types: a cell at a time
     return [_cell(v, kind) for v in column.astype(object).where(column.notna(), None).tolist()]
@@ -137,24 +141,24 @@ def format_requests(sheet_id: int, top: int, table: Table) -> list[dict[str, Any
         places = _decimal_places(table.frame[name].tolist())
         starts = [0, *(np.flatnonzero(places[1:] != places[:-1]) + 1).tolist(), n]  # runs of equal decimals
         for start, end in zip(starts, starts[1:]):
-            pattern = "#,##0" + ("." + "0" * int(places[start]) if places[start] else "")
+            pattern = money_format(int(places[start]))
             requests.append(repeat(top + 1 + start, top + 1 + end, col,
                                    {"numberFormat": {"type": "NUMBER", "pattern": pattern}}, "numberFormat"))
     return requests
 
 
 def _decimal_places(amounts: list[object]) -> np.ndarray:
-    """How many decimals each amount shows (2 when it is not a Decimal). Neighbours mostly
+    """money_places of each amount (2 when it is not a Decimal, a blank say). Neighbours mostly
     share an exponent (often all of them do), and same_quantum is far cheaper than as_tuple."""
     first = amounts[0] if amounts else None
     if isinstance(first, Decimal) and set(map(type, amounts)) == {Decimal} and all(map(first.same_quantum, amounts)):
-        return np.full(len(amounts), max(0, -first.as_tuple().exponent))
+        return np.full(len(amounts), money_places(first))
     places = np.empty(len(amounts), dtype=np.int64)
     last, shown = None, 2
     for i, amount in enumerate(amounts):
         if not isinstance(amount, Decimal):
             last, shown = None, 2
         elif last is None or not amount.same_quantum(last):
-            last, shown = amount, max(0, -amount.as_tuple().exponent)
+            last, shown = amount, money_places(amount)
         places[i] = shown
     return places

@@ -4,9 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import numbers
 import re
-from decimal import Decimal
 from itertools import groupby, zip_longest
 from pathlib import Path
 from typing import IO, Callable, NamedTuple
@@ -19,18 +17,20 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from sync.backends.cells import (DATE_FORMAT, HOURS_FORMAT, WORKBOOK_OPTIONS, cell_texts, cell_value, money_format,
+                                 money_places)
 from sync.backends.files import replace_file
 from sync.backends.xlsx.package import fill_sheets
-from sync.backends.xlsx.sheet import (CellCache, CellWriter, Cells, Column, StyleKey, encode_tables, inline_strings, per_value, texts_with)
+from sync.backends.xlsx.sheet import (CellCache, CellWriter, Cells, Column, StyleKey, encode_tables, inline_strings,
+                                      per_value, texts_with)
 from sync.model.schema import CLIENT_TABS
+from sync.model.serials import EPOCH_MIDNIGHT
 from sync.model.table import Kind, Table
 
-# A client may see whatever the team typed; "=HYPERLINK(...)" in a Task must stay text.
-WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+# A client may see whatever the team typed (WORKBOOK_OPTIONS); these leaders make Excel read typed text as
+# a formula, so such a text gets Excel's quote prefix too.
 FORMULA_LEADERS = ("=", "+", "-", "@")
-DATE_FORMAT = "yyyy-mm-dd"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-HOURS_FORMAT = "0.00"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"  # a client reads minutes, not the team's seconds
 MIN_WIDTH, MAX_WIDTH = 8, 50
 CHART_TITLE = "Balance by month"
 # Read-only for the client, who can still select, filter and widen columns to read. Sort is allowed
@@ -44,8 +44,9 @@ PROTECTION = {"select_locked_cells": True, "select_unlocked_cells": True, "autof
 FAST_TABS = ("Activity", "Payments", "Statement", "Periods")
 QUOTED = ("General", False, True)  # the xlsx_sheet style of formats(quote_prefix=True)
 LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")  # where str.splitlines() splits
-EXCEL_EPOCH = dt.datetime(1899, 12, 31)  # XlsxWriter's day 0 (then it adds Excel's 29 Feb 1900)
-EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
+# XlsxWriter counts days from 1899-12-31, the day after the epoch, then adds Excel's 29 Feb 1900 from serial 60 on.
+XLSXWRITER_DAY_ZERO = EPOCH_MIDNIGHT + dt.timedelta(days=1)
+DAY_ZERO_ORDINAL = XLSXWRITER_DAY_ZERO.toordinal()
 
 
 def write_client_workbook(path: Path, tables: dict[str, Table], title: str, cache: CellCache | None = None,
@@ -84,21 +85,6 @@ def _table(tables: dict[str, Table], name: str) -> Table:
         return tables[name]
     columns = CLIENT_TABS[name]
     return Table(pd.DataFrame(columns=list(columns)), dict.fromkeys(columns, "text"))
-
-
-def money_format(places: int) -> str:
-    """'#,##0.00' for two decimal places, '#,##0' for none."""
-    return "#,##0" + ("." + "0" * places if places > 0 else "")
-
-
-def money_places(value: object) -> int:
-    """Decimal places a money value carries: its exponent (Decimal('12.50') -> 2)."""
-    if isinstance(value, Decimal):
-        exponent = value.as_tuple().exponent
-        return max(0, -exponent) if isinstance(exponent, int) else 0
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return 0
-    raise TypeError(f"money must be a Decimal, not {type(value).__name__}: {value!r}")
 
 
 class _Formats:
@@ -225,26 +211,26 @@ def _write_block(sheet: Worksheet, top: int, headers: list[str], kinds: list[Kin
 
 
 def _write_cell(sheet: Worksheet, row: int, col: int, value: object, kind: Kind, formats: _Formats) -> None:
-    if value is None:
+    """One cell through XlsxWriter: what cell_value makes of the value, in the format of its kind."""
+    cell = cell_value(value, kind)  # a money value becomes a float there, and only there
+    if cell is None:
         return
     if kind == "money":
-        # xlsx stores doubles: this is the one place a money value becomes a float.
-        sheet.write_number(row, col, float(value), formats(num_format=money_format(money_places(value))))
+        sheet.write_number(row, col, cell, formats(num_format=money_format(money_places(value))))
     elif kind == "hours":
-        sheet.write_number(row, col, float(value), formats(num_format=HOURS_FORMAT))
+        sheet.write_number(row, col, cell, formats(num_format=HOURS_FORMAT))
     elif kind == "int":
-        sheet.write_number(row, col, int(value))
+        sheet.write_number(row, col, cell)
     elif kind == "date":
-        sheet.write_datetime(row, col, value, formats(num_format=DATE_FORMAT))
+        sheet.write_datetime(row, col, cell, formats(num_format=DATE_FORMAT))
     elif kind == "datetime":
-        sheet.write_datetime(row, col, value, formats(num_format=DATETIME_FORMAT))
+        sheet.write_datetime(row, col, cell, formats(num_format=DATETIME_FORMAT))
     elif kind == "bool":
-        sheet.write_boolean(row, col, bool(value))
+        sheet.write_boolean(row, col, cell)
     else:
-        text = str(value)
         # quote_prefix is what Excel itself stores for typed text like '=1+1: it stays text on edit.
-        quoted = formats(quote_prefix=True) if text.startswith(FORMULA_LEADERS) else None
-        sheet.write_string(row, col, text, quoted)
+        quoted = formats(quote_prefix=True) if cell.startswith(FORMULA_LEADERS) else None
+        sheet.write_string(row, col, cell, quoted)
 
 
 def _display_width(value: object, kind: Kind) -> int:
@@ -262,26 +248,27 @@ def _display_width(value: object, kind: Kind) -> int:
 
 
 def _cells(kind: Kind, cache: CellCache | None = None) -> CellWriter:
-    """What _write_cell has XlsxWriter write for each value of this kind, as cells for xlsx_sheet."""
+    """What _write_cell has XlsxWriter write for each value of this kind, as cells for xlsx_sheet: the
+    same cell_value, spelt as XlsxWriter spells it."""
     def money(value: object) -> tuple[StyleKey, str, int]:
         places = money_places(value)
-        return (money_format(places), False, False), _number(float(value)), len(f"{value:,.{places}f}")
+        return (money_format(places), False, False), _number(cell_value(value, kind)), len(f"{value:,.{places}f}")
 
     def hours(value: object) -> tuple[StyleKey, str, int]:
-        return (HOURS_FORMAT, False, False), _number(float(value)), _display_width(value, kind)
+        return (HOURS_FORMAT, False, False), _number(cell_value(value, kind)), _display_width(value, kind)
 
     def integer(value: object) -> tuple[None, str, int]:
-        return None, _number(int(value)), _display_width(value, kind)
+        return None, _number(cell_value(value, kind)), _display_width(value, kind)
 
     def moment(value: object) -> tuple[StyleKey, str, int]:
         style = (DATE_FORMAT if kind == "date" else DATETIME_FORMAT, False, False)
-        return style, _number(_excel_serial(value)), _display_width(value, kind)
+        return style, _number(_excel_serial(cell_value(value, kind))), _display_width(value, kind)
 
     def boolean(value: object) -> tuple[None, str, int]:
-        return None, f' t="b"><v>{1 if value else 0}</v></c>', _display_width(value, kind)
+        return None, f' t="b"><v>{1 if cell_value(value, kind) else 0}</v></c>', _display_width(value, kind)
 
     def texts(values: list) -> Cells:
-        strings = [str(value) for value in values]
+        strings = cell_texts(values)
         bodies, _ = inline_strings(strings, excel_escapes=True)
         widths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
         for i in texts_with(strings, LINE_BREAK).tolist():
@@ -292,7 +279,7 @@ def _cells(kind: Kind, cache: CellCache | None = None) -> CellWriter:
         """Dates in bulk: a client book holds a thousand distinct ones, and a run writes many books."""
         if not all(type(value) is dt.date for value in values):  # a datetime carries a time of day
             return per_value(moment, cache.of(kind) if cache else None)(values)
-        serials = np.fromiter(map(dt.date.toordinal, values), dtype=np.int64, count=len(values)) - EPOCH_ORDINAL
+        serials = np.fromiter(map(dt.date.toordinal, values), dtype=np.int64, count=len(values)) - DAY_ZERO_ORDINAL
         serials += serials > 59  # Excel's 29 Feb 1900, which never was
         return Cells([(DATE_FORMAT, False, False)] * len(values), [f"><v>{n}</v></c>" for n in serials.tolist()],
                      np.full(len(values), len(DATE_FORMAT), dtype=np.int64))
@@ -318,12 +305,12 @@ def _excel_serial(value: object) -> float:
         if value.tzinfo is not None:
             raise TypeError("Excel doesn't support timezones in datetimes. Set the tzinfo in the datetime/time "
                             "object to None or use the 'remove_timezone' Workbook() option")
-        delta = value - EXCEL_EPOCH
+        delta = value - XLSXWRITER_DAY_ZERO
         serial = delta.days + (float(delta.seconds) + float(delta.microseconds) / 1e6) / 86400
         if value.isocalendar() == (1900, 1, 1):  # XlsxWriter reads 1900-01-01 as a time of day alone
             serial -= 1
     elif isinstance(value, dt.date):
-        serial = float((value - EXCEL_EPOCH.date()).days)
+        serial = float((value - XLSXWRITER_DAY_ZERO.date()).days)
     else:
         raise TypeError(f"a date cell must hold a date, not {type(value).__name__} {value!r}")
     return serial + 1 if serial > 59 else serial  # Excel's 29 Feb 1900, which never was

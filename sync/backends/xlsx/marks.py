@@ -16,16 +16,14 @@ import re
 import zipfile
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from lxml import etree
 
 from sync.backends import client_mark
+from sync.backends.xlsx.parts import MAIN, Parts
 from sync.errors import SummaryRefused
 from sync.model.schema import CLIENT_TABS
-
-if TYPE_CHECKING:
-    from sync.backends.xlsx.package import Package
 
 MARK_CLIENT = "contract-sync client"
 MARK_BOOK = "contract-sync book"
@@ -34,7 +32,6 @@ CUSTOM_CONTENT = "application/vnd.openxmlformats-officedocument.custom-propertie
 CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 PROPERTY_FORMAT = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the format id every custom property has
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 LARGEST_PART = 1 << 20  # property and workbook parts are a few kB: a bigger one is no summary of ours
 LARGEST_SCAN = 64 << 20  # sheet XML read to find a workbook empty: more, and it is not (rows of blank cells?)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
@@ -144,7 +141,7 @@ def _holds_values(package: zipfile.ZipFile) -> bool:
     return False
 
 
-def add_custom_properties(pkg: Package, properties: dict[str, str]) -> None:
+def add_custom_properties(pkg: Parts, properties: dict[str, str]) -> None:
     """Give a package these custom document properties; one it already has keeps its value."""
     if not properties:
         return

@@ -26,11 +26,13 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from sync.backends.xlsx.marks import add_custom_properties
+from sync.backends.xlsx.parts import MAIN, REL, XML_DECLARATION
+from sync.backends.xlsx.sheet import Column, Styles, rows_xml, sheet_xml
 from sync.errors import BookError
 from sync.model.schema import find_tabs, tab_key
-from sync.backends.xlsx.marks import add_custom_properties
-from sync.backends.xlsx.sheet import MAIN, REL, XML_DECLARATION, Column, Styles, column_letter, rows_xml, sheet_xml
 from sync.model.table import Table
+from sync.rules.load import column_letter
 
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"

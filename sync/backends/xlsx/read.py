@@ -46,7 +46,7 @@ from python_calamine import CalamineWorkbook
 
 from sync.model.raw import ColumnTab, RawTab
 from sync.backends.xlsx.package import Package
-from sync.backends.xlsx.sheet import MAIN, REL
+from sync.backends.xlsx.parts import MAIN, REL
 from sync.model.schema import find_tabs
 
 _FIRST_YEAR = 1970  # of sync.cells.FIRST_DATE: an earlier date is refused anyway, and rare

@@ -11,25 +11,20 @@ import copy
 import datetime as dt
 import numbers
 import re
-from decimal import Decimal
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import Callable, NamedTuple
 from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
 from lxml import etree
 
-from sync.rules.load import column_letter
+from sync.backends.cells import (DATE_FORMAT, DATETIME_FORMAT, HOURS_FORMAT, INT_FORMAT, cell_texts, cell_value,
+                                 exact_number, money_format, money_places)
+from sync.backends.xlsx.parts import MAIN, REL, XML_DECLARATION, Parts
 from sync.errors import BookError
+from sync.model.serials import first_exact_day, serial_day, serial_moment
 from sync.model.table import Kind, Table
-
-if TYPE_CHECKING:
-    from sync.backends.xlsx.package import Package
-
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-# lxml would write the declaration with single quotes, which some readers reject.
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+from sync.rules.load import column_letter
 
 
 # --- styles: append what the output needs, never move what the input uses ------------
@@ -44,7 +39,7 @@ def _shape(el: etree._Element) -> tuple:
 class Styles:
     """Hands out cellXfs indexes; input cells refer to existing entries by index."""
 
-    def __init__(self, pkg: Package, book_part: str) -> None:
+    def __init__(self, pkg: Parts, book_part: str) -> None:
         self.pkg = pkg
         self.part = pkg.target_of(book_part, "/styles")
         if self.part is None:  # Excel, LibreOffice, Google, openpyxl and XlsxWriter all write one
@@ -345,65 +340,48 @@ def _text_cell(text: str, style: int | None = None) -> tuple[str, int]:
 # --- the team's cells ------------------------------------------------------------------
 
 
-def _decimal(value: object, kind: Kind) -> Decimal:
-    if isinstance(value, Decimal):
-        d = value
-    elif isinstance(value, numbers.Integral):
-        d = Decimal(int(value))
-    elif isinstance(value, float) and kind == "hours":  # hours are not money: a float will do
-        d = Decimal(repr(value))
-    else:
-        raise TypeError(f"a {kind} cell must hold a Decimal, not {type(value).__name__} {value!r}")
-    if not d.is_finite():
-        raise ValueError(f"a {kind} cell cannot hold {d}")
-    return abs(d) if d.is_zero() else d  # "-0.00" would show as "-0.00"
-
-
 def team_cells(kind: Kind, date1904: bool) -> CellWriter:
-    """How the team's output tabs write the values of a column of this kind."""
-    epoch = dt.date(1904, 1, 1) if date1904 else dt.date(1899, 12, 30)
-    # Excel's 1900 system counts a 29 Feb 1900 that never was, so serials before
-    # 1900-03-01 are off by one; such dates are written as ISO text instead.
-    first_exact = epoch if date1904 else dt.date(1900, 3, 1)
-    epoch_midnight = dt.datetime.combine(epoch, dt.time())
+    """How the team's output tabs write the values of a column of this kind: numbers as their exact
+    decimal text (exact_number), dates as serials of the book's date system, or as ISO text before
+    the first day Excel's serials are exact for (its 1900 system counts a 29 Feb 1900 that never was)."""
+    first_exact = first_exact_day(date1904)
 
     def money(value):
-        d = _decimal(value, kind)
-        places = max(0, -d.as_tuple().exponent)
+        d = exact_number(value, kind)
         text = format(d, "f")
-        code = "#,##0" + ("." + "0" * places if places else "")
-        return (code, False, False), f"><v>{text}</v></c>", len(text) * 4 // 3
+        return (money_format(money_places(d)), False, False), f"><v>{text}</v></c>", len(text) * 4 // 3
 
     def hours(value):
-        text = format(_decimal(value, kind), "f")
-        return ("0.00", False, False), f"><v>{text}</v></c>", len(text)
+        text = format(exact_number(value, kind), "f")
+        return (HOURS_FORMAT, False, False), f"><v>{text}</v></c>", len(text)
 
     def integer(value):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not isinstance(value, numbers.Integral):
             raise TypeError(f"an int cell must hold an int, not {type(value).__name__} {value!r}")
-        return ("0", False, False), f"><v>{int(value)}</v></c>", len(str(int(value)))
+        number = cell_value(value, kind)
+        return (INT_FORMAT, False, False), f"><v>{number}</v></c>", len(str(number))
 
     def date(value):
         day = value.date() if isinstance(value, dt.datetime) else value
         if day < first_exact:
             return None, *_cleaned_text(day.isoformat())
-        return ("yyyy-mm-dd", False, False), f"><v>{(day - epoch).days}</v></c>", 10
+        return (DATE_FORMAT, False, False), f"><v>{serial_day(day, date1904)}</v></c>", 10
 
     def datetime(value):
         if not isinstance(value, dt.datetime):
             value = dt.datetime.combine(value, dt.time())
         if value.date() < first_exact:
             return None, *_cleaned_text(value.isoformat(sep=" "))
-        serial = (value.replace(tzinfo=None) - epoch_midnight).total_seconds() / 86400
-        return ("yyyy-mm-dd hh:mm:ss", False, False), f"><v>{serial!r}</v></c>", 19
+        serial = serial_moment(value.replace(tzinfo=None), date1904)
+        return (DATETIME_FORMAT, False, False), f"><v>{serial!r}</v></c>", 19
 
     def boolean(value):
-        return None, f' t="b"><v>{int(bool(value))}</v></c>', 5
+        return None, f' t="b"><v>{int(cell_value(value, kind))}</v></c>', 5
 
     def texts(values):
-        bodies, lengths = inline_strings([value if type(value) is str else str(value) for value in values])
+        bodies, lengths = inline_strings(cell_texts(values))
         # Nothing left (say, only control characters): a blank.
         written = [body if length else None for body, length in zip(bodies, lengths.tolist())]
         return Cells([None] * len(bodies), written, lengths)
@@ -502,6 +480,8 @@ def _openings(template: str, numbers: np.ndarray) -> list[str]:
 
 
 def sheet_xml(table: Table, styles: Styles, date1904: bool, selected: bool, protected: bool = False) -> bytes:
+    """A team's output tab as a whole worksheet part: a bold header row frozen above the table's
+    rows, columns as wide as their text, dates in the book's date system (`date1904`)."""
     letters = [column_letter(i) for i in range(len(table.columns))]
     bold = styles.xf("General", bold=True)
     header = [_text_cell(str(name), bold) for name in table.columns]
