@@ -1,4 +1,8 @@
-"""Settings: defaults, then an optional TOML file, then SYNC_* environment variables."""
+"""Settings: defaults, then an optional TOML file, then SYNC_* environment variables.
+
+The one place the sync reads its environment: Config's settings (SYNC_<SETTING>), the log file
+(log_file) and the Google credentials (credentials_file). The command line's own options
+(--book as SYNC_BOOK, ...) are click's, declared with each option."""
 from __future__ import annotations
 
 import os
@@ -106,3 +110,26 @@ def _from_env(name: str, value: str, kind: type) -> object:
     if value.strip().lower() in ("0", "false", "no", "off", ""):
         return False
     raise ConfigError(f"SYNC_{name.upper()}: '{value}' must be true or false")
+
+
+LOG_NAME = "contract-sync.log"
+
+
+def log_file() -> Path:
+    """Where an internal error's traceback goes: SYNC_LOG_FILE (the nightly script's log), else
+    contract-sync.log in the user's state folder ($XDG_STATE_HOME, default ~/.local/state/contract-sync)."""
+    if os.environ.get("SYNC_LOG_FILE"):
+        return Path(os.environ["SYNC_LOG_FILE"])
+    state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(state) / "contract-sync" / LOG_NAME
+
+
+def credentials_file(given: Path | None) -> Path | None:
+    """The Google credentials file: the one given (--credentials), else SYNC_CREDENTIALS, else
+    GOOGLE_APPLICATION_CREDENTIALS; None when there is none."""
+    if given:
+        return given
+    for variable in ("SYNC_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS"):
+        if os.environ.get(variable):
+            return Path(os.environ[variable])
+    return None

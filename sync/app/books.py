@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sync.backends import Backend
-from sync.config import Config
+from sync.config import Config, credentials_file
 from sync.errors import ConfigError
 
 
@@ -23,8 +23,8 @@ def open_book(config: Config, book: Path | None = None, sheet: str | None = None
         workbook = LocalWorkbook(book, summary_folder=folder)
         workbook.check_file()  # an .ods or .csv is said before anything else, on every command
         return workbook
-    from sync.backends.google.http import connect, credentials_path
+    from sync.backends.google.http import connect
     from sync.backends.google.sheet import GoogleSheet
-    client, account = connect(credentials_path(credentials), api_url)
+    client, account = connect(credentials_file(credentials), api_url)
     client.http_client.retry_budget_seconds = config.retry_seconds
     return GoogleSheet(sheet, client, account, warning_only=config.warning_only, team_domain=config.team_domain)

@@ -1,4 +1,7 @@
-"""One run: read -> parse and validate -> compute -> write, each stage timed."""
+"""One run: read -> parse and validate -> compute -> shape -> write -> e-mail, each stage timed.
+
+Each stage is a function that returns its value and its problems; `run` and `check` are the only
+places that put them together into the RunResult a caller gets."""
 from __future__ import annotations
 
 import datetime as dt
@@ -25,11 +28,14 @@ from sync.shape.runlog import LogEntry, log_table
 from sync.model.schema import INPUT_TAB_NAMES, SYNC_LOG, SYNC_STATE, addresses
 from sync.model.table import Table
 from sync.model.frames import Book, Ledger
-from sync.rules.validate import problem_table, validate
+from sync.rules.validate import SUMMARY_SHEET_WARNING, problem_table, validate
 
 
 @dataclass
 class RunResult:
+    """What a run or a check did: the problems (the Errors tab), the figures, what was written and
+    e-mailed, and the exit code those make."""
+
     as_of: dt.date
     problems: pd.DataFrame  # the Errors tab
     ledger: Ledger | None = None
@@ -37,14 +43,12 @@ class RunResult:
     written: list[str] = field(default_factory=list)  # output tabs and client summaries, as written
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     rows_read: int = 0
-    stage_hook: StageHook | None = None
     started: dt.datetime = field(default_factory=dt.datetime.now)
     alerts: list[AlertState] = field(default_factory=list)  # the Sync State after this run
     alerts_sent: int = 0
     unsent: list[AlertState] = field(default_factory=list)  # alerts this run failed to e-mail, Note: why
     unwritten: list[str] = field(default_factory=list)  # Client IDs whose summary was not written
     late_error: str = ""  # a failure after the figures were written: it could not be put on record
-    previous: dict[str, RawTab] | None = None  # the Sync Log and Sync State as read (None: not read yet)
     notices: list[str] = field(default_factory=list)  # what the team should know of the book (open in Excel)
 
     @property
@@ -89,35 +93,41 @@ class RunResult:
         return 1 if self.error_count or self.unwritten or self.unsent or self.late_error else 0
 
 
+SUMMARY_SHEET_CODE = SUMMARY_SHEET_WARNING  # the code of every warning about a Summary Sheet cell
+
 # Called around each stage with its name; the benchmark uses it to measure peak memory per stage.
 StageHook = Callable[[str], AbstractContextManager]
 
 
-@contextmanager
-def _timed(result: RunResult, stage: str) -> Iterator[None]:
-    """Time a stage; an unexpected exception in it is an InternalError naming the stage."""
-    start = time.perf_counter()
-    try:
-        with result.stage_hook(stage) if result.stage_hook else nullcontext():
-            yield
-    except SyncError:
-        raise
-    except Exception as error:
-        raise InternalError(stage, error) from error
-    finally:
-        result.timings[stage] = result.timings.get(stage, 0.0) + time.perf_counter() - start
+class _Stages:
+    """Times the stages of one run (around the caller's hook); an unexpected exception in a stage
+    becomes an InternalError naming it."""
+
+    def __init__(self, hook: StageHook | None) -> None:
+        self.hook = hook
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            with self.hook(stage) if self.hook else nullcontext():
+                yield
+        except SyncError:
+            raise
+        except Exception as error:
+            raise InternalError(stage, error) from error
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
-def check(backend: Backend, config: Config, as_of: dt.date, stage_hook: StageHook | None = None,
-          notices: list[str] | None = None) -> RunResult:
-    """Read, validate and plan where the client summaries go, writing nothing: the problems, warnings
-    and exit code are those a run would have (a Summary Sheet that cannot be used included; on
-    Google that costs the audit's requests per client, as in a run)."""
-    result = RunResult(as_of, problem_table([]), stage_hook=stage_hook, notices=list(notices or []))
-    book = _read_and_validate(backend, config, result)
-    with _timed(result, "plan"):
-        _summary_plan(backend, book, result)
-    return result
+class Read(NamedTuple):
+    """The read and parse stages' value: the valid book, its problems, and the tabs kept as read."""
+
+    book: Book
+    problems: pd.DataFrame
+    rows_read: int
+    previous: dict[str, RawTab]  # the Sync Log and Sync State as read, when they exist
 
 
 class _Planned(NamedTuple):
@@ -126,6 +136,30 @@ class _Planned(NamedTuple):
     summary: ClientSummary
     row: int
     cell: str
+
+
+class Plan(NamedTuple):
+    """The plan stage's value: where each client's summary goes; the Summary Sheet cells that
+    cannot be used or that say something the team should see, as warnings."""
+
+    planned: dict[str, _Planned]  # client_id -> its summary (tables still empty)
+    warnings: pd.DataFrame  # problems on the Clients tab's Summary Sheet column
+    unwritten: list[str]  # Client IDs whose summary will not be written
+
+
+def check(backend: Backend, config: Config, as_of: dt.date, stage_hook: StageHook | None = None,
+          notices: list[str] | None = None) -> RunResult:
+    """Read, validate and plan where the client summaries go, writing nothing: the problems, warnings
+    and exit code are those a run would have (a Summary Sheet that cannot be used included; on
+    Google that costs the audit's requests per client, as in a run)."""
+    stages = _Stages(stage_hook)
+    result = RunResult(as_of, problem_table([]), timings=stages.timings, notices=list(notices or []))
+    read = read_and_validate(backend, config, as_of, stages)
+    result.problems, result.rows_read = read.problems, read.rows_read
+    with stages("plan"):
+        plan = summary_plan(backend, read.book)
+    result.problems, result.unwritten = problem_table([read.problems, plan.warnings]), plan.unwritten
+    return result
 
 
 def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
@@ -141,57 +175,65 @@ def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
     is on record, and one whose record failed to be written is not lost. A run that stops puts one
     `failed: ...` row in the Sync Log, never a second row for the same run. `notices` (the workbook
     is open in Excel, say) go on the Sync Log's row as they are."""
-    result = RunResult(as_of, problem_table([]), stage_hook=stage_hook, notices=list(notices or []))
+    stages = _Stages(stage_hook)
+    result = RunResult(as_of, problem_table([]), timings=stages.timings, notices=list(notices or []))
+    previous: dict[str, RawTab] | None = None  # the tabs the Sync Log's row goes on top of, once read
     try:
-        _run(backend, config, result, dry_run, computed_at, smtp)
+        read = read_and_validate(backend, config, as_of, stages, (SYNC_LOG, SYNC_STATE))
+        previous = read.previous
+        _run(backend, config, result, read, stages, dry_run, computed_at, smtp)
     except LockBusy:
         raise  # another sync holds the book now: its Sync Log is not ours to write
     except SyncError as error:
         if not dry_run:
-            _log_failure(backend, result, error)
+            _log_failure(backend, result, previous, error)
         raise
     return result
 
 
-def _run(backend: Backend, config: Config, result: RunResult, dry_run: bool, computed_at: dt.datetime | None,
-         smtp: SmtpSettings | None) -> None:
-    book = _read_and_validate(backend, config, result, (SYNC_LOG, SYNC_STATE))
-    with _timed(result, "compute"):
-        result.ledger = compute(book, result.as_of)
-        recorded = previous_state(result.previous.get(SYNC_STATE))
-        result.alerts = crossings(result.ledger, recorded, result.as_of) if smtp else recorded
-    with _timed(result, "plan"):  # where each summary goes, and whether it may be written there
-        planned = _summary_plan(backend, book, result)
-    with _timed(result, "shape"):  # figures into the tables people read
+def _run(backend: Backend, config: Config, result: RunResult, read: Read, stages: _Stages, dry_run: bool,
+         computed_at: dt.datetime | None, smtp: SmtpSettings | None) -> None:
+    """The stages after the read, each one's value put on `result` as it comes (a failure after the
+    first write still reports what was done)."""
+    result.problems, result.rows_read = read.problems, read.rows_read
+    with stages("compute"):
+        result.ledger = ledger = compute(read.book, result.as_of)
+        recorded = previous_state(read.previous.get(SYNC_STATE))
+        result.alerts = crossings(ledger, recorded, result.as_of) if smtp else recorded
+    with stages("plan"):  # where each summary goes, and whether it may be written there
+        plan = summary_plan(backend, read.book)
+    result.problems, result.unwritten = problem_table([result.problems, plan.warnings]), list(plan.unwritten)
+    with stages("shape"):  # figures into the tables people read
         computed_at = computed_at or dt.datetime.now().replace(microsecond=0)
-        result.tables = team_tables(result.ledger, result.problems, result.as_of, computed_at)
-        tables = dict(client_tables(result.ledger, result.tables["Balances"].frame, list(planned)))
-        summaries = [plan.summary._replace(tables=tables[client_id]) for client_id, plan in planned.items()]
+        result.tables = team_tables(ledger, result.problems, result.as_of, computed_at)
+        tables = dict(client_tables(ledger, result.tables["Balances"].frame, list(plan.planned)))
+        summaries = [planned.summary._replace(tables=tables[client_id]) for client_id, planned in plan.planned.items()]
     if dry_run:
         return
     state = {SYNC_STATE: state_table(result.alerts)} if smtp or recorded else {}
-    with _timed(result, "write"):
-        backend.write_tabs(result.tables | state | {SYNC_LOG: _log_table(backend, result)}, hidden=frozenset(state))
+    with stages("write"):
+        backend.write_tabs(result.tables | state | {SYNC_LOG: _log_table(backend, result, read.previous)},
+                           hidden=frozenset(state))
         result.written += list(result.tables)
     try:  # the figures are written: what follows can fail without taking them back
-        with _timed(result, "write"):
+        with stages("write"):
             failed = backend.write_client_summaries(summaries)
             result.written += [summary.location for summary in summaries if summary.location not in failed]
-            _summaries_not_written(result, [(planned[s.client_id], failed[s.location]) for s in summaries
-                                            if s.location in failed])
+        _summaries_not_written(result, [(plan.planned[s.client_id], failed[s.location]) for s in summaries
+                                        if s.location in failed])
         sending = smtp is not None and result.alerts_pending > 0
         if sending:
-            with _timed(result, "alerts"):
+            with stages("alerts"):
                 backend.confirm_lock()  # never e-mail for a book another sync holds now
                 result.alerts, result.alerts_sent, result.unsent = alerts.deliver(
-                    result.alerts, result.ledger, book, config, smtp, dt.datetime.now())
+                    result.alerts, ledger, read.book, config, smtp, dt.datetime.now())
         if failed or sending:  # what changed since the first write, and the same Sync Log row
-            again = {SYNC_LOG: _log_table(backend, result)}
+            again = {SYNC_LOG: _log_table(backend, result, read.previous)}
             if failed:
                 again["Errors"] = result.tables["Errors"]
             if sending:
                 again[SYNC_STATE] = state_table(result.alerts)
-            with _timed(result, "write"):
+            with stages("write"):
                 backend.write_tabs(again, hidden=frozenset(again) & {SYNC_STATE})
     except InternalError:
         raise
@@ -200,61 +242,64 @@ def _run(backend: Backend, config: Config, result: RunResult, dry_run: bool, com
 
 
 def _summaries_not_written(result: RunResult, failed: list[tuple[_Planned, str]]) -> None:
+    """Summaries the backend could not write: warnings on their Clients rows, and Errors again."""
     if not failed:
         return
-    _warn(result, [(plan.row, plan.cell, f"{reason}; summary not written") for plan, reason in failed])
-    result.unwritten += [plan.summary.client_id for plan, _ in failed]
+    result.problems = problem_table([result.problems, _warnings(
+        [(planned.row, planned.cell, f"{reason}; summary not written") for planned, reason in failed])])
+    result.unwritten += [planned.summary.client_id for planned, _ in failed]
     result.tables["Errors"] = errors_table(result.problems)
 
 
-def _warn(result: RunResult, warnings: list[tuple[int, str, str]]) -> None:
+def _warnings(warnings: list[tuple[int, str, str]]) -> pd.DataFrame:
     """Warnings on the Clients tab's Summary Sheet column: (row, cell, problem)."""
-    if warnings:
-        found = pd.DataFrame(warnings, columns=["Row", "Value", "Problem"]).assign(
-            Tab="Clients", Column="Summary Sheet", Severity="warning")
-        result.problems = problem_table([result.problems, found])
+    found = pd.DataFrame(warnings, columns=["Row", "Value", "Problem"]).assign(
+        Tab="Clients", Column="Summary Sheet", Severity="warning", Code=SUMMARY_SHEET_CODE)
+    return problem_table([found]) if warnings else problem_table([])
 
 
-def _log_table(backend: Backend, result: RunResult) -> Table:
+def _log_table(backend: Backend, result: RunResult, previous: dict[str, RawTab]) -> Table:
     """The Sync Log with this run's row on top of the rows read at its start: written again, the
     row replaces itself."""
-    return log_table(result.previous.get(SYNC_LOG), LogEntry(
+    return log_table(previous.get(SYNC_LOG), LogEntry(
         result.started, (dt.datetime.now() - result.started).total_seconds(), backend.name, result.rows_read,
         result.error_count, result.warning_count, result.alerts_sent, backend.api_requests, result.outcome))
 
 
-def _log_failure(backend: Backend, result: RunResult, error: SyncError) -> None:
+def _log_failure(backend: Backend, result: RunResult, previous: dict[str, RawTab] | None, error: SyncError) -> None:
     """Best effort: the run's one Sync Log row says `failed: ...`; the book may be what stopped it."""
     try:
-        if result.previous is None:  # the read did not get that far
-            result.previous = backend.read_tabs([SYNC_LOG])
+        if previous is None:  # the read did not get that far
+            previous = backend.read_tabs([SYNC_LOG])
         entry = LogEntry(result.started, (dt.datetime.now() - result.started).total_seconds(), backend.name,
                          result.rows_read, result.error_count, result.warning_count, result.alerts_sent,
                          backend.api_requests, "; ".join([f"failed: {error}", *result.notices]))
-        backend.write_tabs({SYNC_LOG: log_table(result.previous.get(SYNC_LOG), entry)})
+        backend.write_tabs({SYNC_LOG: log_table(previous.get(SYNC_LOG), entry)})
     except Exception:  # noqa: BLE001 - the run has failed already; its own error is what gets reported
         pass
 
 
-def _read_and_validate(backend: Backend, config: Config, result: RunResult, extra: tuple[str, ...] = ()) -> Book:
-    """The valid book; the tabs named in `extra` go to result.previous as read (when they exist)."""
-    with _timed(result, "read"):
+def read_and_validate(backend: Backend, config: Config, as_of: dt.date, stages: _Stages,
+                      extra: tuple[str, ...] = ()) -> Read:
+    """The read and parse stages: the valid book and its problems; the tabs named in `extra` kept
+    as read (when they exist)."""
+    with stages("read"):
         raw = backend.read_tabs([*INPUT_TAB_NAMES, *extra])
-        result.previous = {name: raw[name] for name in extra if name in raw}
-    with _timed(result, "parse"):
+    with stages("parse"):
         frames = input_frames(raw)
-        result.rows_read = sum(len(tab.frame) for tab in frames.values())
-        book, result.problems = validate(frames, config, result.as_of)
-    return book
+        book, problems = validate(frames, config, as_of)
+    return Read(book, problems, sum(len(tab.frame) for tab in frames.values()),
+                {name: raw[name] for name in extra if name in raw})
 
 
-def _summary_plan(backend: Backend, book: Book, result: RunResult) -> dict[str, _Planned]:
-    """client_id -> its summary (tables still empty) for each valid client whose summary may be
-    written; a Summary Sheet that cannot be used, or that another client already uses, is a
-    warning and that summary is not written."""
-    plan: dict[str, _Planned] = {}
+def summary_plan(backend: Backend, book: Book) -> Plan:
+    """Where each valid client's summary goes, and whether it may be written there: a Summary Sheet
+    that cannot be used, or that another client already uses, is a warning and that summary is not
+    written."""
+    planned: dict[str, _Planned] = {}
     taken: dict[str, int] = {}
     warnings = []
+    unwritten = []
     for client in book.clients.itertuples():  # one per client, not per entry
         title = f"{client.name} - contract summary"
         try:
@@ -264,11 +309,10 @@ def _summary_plan(backend: Backend, book: Book, result: RunResult) -> dict[str, 
             findings = backend.check_summary(location, client.client_id, title, addresses(client.email))
         except SummaryRefused as reason:
             warnings.append((client.row, client.summary_sheet, f"{reason}; summary not written"))
-            result.unwritten.append(client.client_id)
+            unwritten.append(client.client_id)
             continue
         taken[location] = client.row
-        plan[client.client_id] = _Planned(ClientSummary(location, client.client_id, title, {}), client.row,
-                                          client.summary_sheet)
+        planned[client.client_id] = _Planned(ClientSummary(location, client.client_id, title, {}), client.row,
+                                             client.summary_sheet)
         warnings += [(client.row, client.summary_sheet, finding) for finding in findings]
-    _warn(result, warnings)
-    return plan
+    return Plan(planned, _warnings(warnings), unwritten)

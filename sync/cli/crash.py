@@ -2,21 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 import traceback
 from pathlib import Path
 
-LOG_NAME = "contract-sync.log"
-
-
-def log_path() -> Path:
-    """SYNC_LOG_FILE (the nightly script's log), else contract-sync.log in the user's state folder
-    ($XDG_STATE_HOME, default ~/.local/state/contract-sync)."""
-    if os.environ.get("SYNC_LOG_FILE"):
-        return Path(os.environ["SYNC_LOG_FILE"])
-    state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(state) / "contract-sync" / LOG_NAME
+from sync.config import LOG_NAME, log_file
 
 
 def save_traceback(error: BaseException) -> str:
@@ -24,7 +14,7 @@ def save_traceback(error: BaseException) -> str:
     file can be written, a note saying so."""
     text = "".join(traceback.format_exception(error))
     entry = f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} contract-sync internal error\n{text}"
-    for path in (log_path(), Path(tempfile.gettempdir()) / LOG_NAME):
+    for path in (log_file(), Path(tempfile.gettempdir()) / LOG_NAME):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "a", encoding="utf-8") as log:

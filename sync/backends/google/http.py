@@ -8,7 +8,6 @@ bounded in total time, and never a retry of an answer that will not change (403,
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 from pathlib import Path
@@ -129,16 +128,6 @@ def connect(credentials: Path | None, api_url: str | None = None) -> tuple[gspre
         for host in GOOGLE_HOSTS:
             session.mount(host, _Redirect(api_url))
     return gspread.Client(auth, session=session, http_client=RetryingHTTPClient), email
-
-
-def credentials_path(option: Path | None) -> Path | None:
-    """--credentials, else SYNC_CREDENTIALS, else GOOGLE_APPLICATION_CREDENTIALS."""
-    if option:
-        return option
-    for variable in ("SYNC_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS"):
-        if os.environ.get(variable):
-            return Path(os.environ[variable])
-    return None
 
 
 def load_credentials(path: Path | None) -> tuple[Credentials, str]:
