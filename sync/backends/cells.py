@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numbers
 from decimal import Decimal
+from typing import SupportsInt, cast
 
 from sync.model.table import Kind
 
@@ -82,7 +83,7 @@ def cell_value(value: object, kind: Kind) -> object:
     if kind in ("money", "hours"):
         return cell_number(value)
     if kind == "int":
-        return int(value)
+        return int(cast(SupportsInt, value))  # an int column holds ints, numpy's too (sync.model.table.Kind)
     if kind == "bool":
         return bool(value)
     if kind in ("date", "datetime"):

@@ -24,8 +24,9 @@ class OwnerNotKept(OSError):
     """The new file cannot have the old one's owner or group (only root may give a file away)."""
 
 
-def replace_file(target: Path, write: Callable[[IO[bytes]], None], check: Callable[[], None] | None = None) -> None:
-    """Replace `target` (the file it points to, if a symlink) with what `write` writes, atomically.
+def replace_file(target: Path, write: Callable[[IO[bytes]], object], check: Callable[[], None] | None = None) -> None:
+    """Replace `target` (the file it points to, if a symlink) with what `write` writes, atomically
+    (whatever `write` returns is ignored).
 
     The new content goes to a temporary file `.NAME.RANDOM.tmp` beside it, is flushed to disk and
     gets the old file's mode, owner and group; then `check` runs (it raises to stop the replacement),

@@ -79,6 +79,7 @@ def try_lock_file(fd: int, path: object) -> bool:
 
 
 def unlock_file(fd: int) -> None:
+    """Release the lock lock_file took on the open file `fd`."""
     if fcntl is not None:
         fcntl.flock(fd, fcntl.LOCK_UN)
     else:

@@ -10,19 +10,25 @@ from sync.model.table import Table
 
 
 class MemoryBook:
+    """A Backend whose book is a dict of tabs: what it reads are `tabs`, what it writes is kept in
+    `outputs`, `summaries` and `titles` for a test to look at."""
+
     name = "memory"
 
     def __init__(self, tabs: dict[str, RawTab]) -> None:
+        """A book of these tabs (name -> cells), nothing written yet."""
         self.tabs = tabs
         self.outputs: dict[str, Table] = {}
         self.summaries: dict[str, dict[str, Table]] = {}
         self.titles: dict[str, str] = {}
 
     def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
+        """The named tabs that exist, an output written this run in place of the tab it matches."""
         found = find_tabs(self._titles(), names)
         return {name: self._rows(title) for name, title in found.items()}
 
     def write_tabs(self, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> None:
+        """Keep `tables` as outputs, each replacing any output of the same name however spelled."""
         find_tabs(self._titles(), tables)  # as every backend, refuses a book where two tabs match one name
         for name in tables:  # a table replaces the tab it matches, however that is spelled
             self.outputs = {old: table for old, table in self.outputs.items() if tab_key(old) != tab_key(name)}
@@ -35,25 +41,30 @@ class MemoryBook:
         return [name for name in self.tabs if tab_key(name) not in written] + list(self.outputs)
 
     def _rows(self, title: str) -> list[list]:
+        """The tab's cells, header first."""
         if title in self.outputs:
             return [list(self.outputs[title].columns), *self.outputs[title].rows()]
         return [list(row) for row in self.tabs[title]]
 
     def lock(self, wait_seconds: float) -> AbstractContextManager[None]:
+        """No lock: one process holds the book."""
         return nullcontext()  # one process holds the book
 
     def confirm_lock(self) -> None:
-        pass
+        """Nothing to confirm: there is no lock to lose."""
 
     api_requests = None
 
     def summary_location(self, client_id: str, target: str) -> str:
+        """`target` as it is, or clients/<ID> when blank."""
         return target or f"clients/{client_id}"
 
     def check_summary(self, location: str, client_id: str, title: str, allowed: list[str]) -> list[str]:
+        """Every summary may be written, and no one to report."""
         return []  # a file's readers are whoever can read the folder: nothing to audit
 
     def write_client_summaries(self, summaries: list[ClientSummary]) -> dict[str, str]:
+        """Keep each summary's tables and title by location; none fails."""
         for summary in summaries:
             self.summaries[summary.location] = summary.tables
             self.titles[summary.location] = summary.title

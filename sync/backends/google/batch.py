@@ -90,8 +90,8 @@ def sheets_after(sheets: dict[str, dict[str, Any]], requests: list[Request],
         elif kind == "deleteSheet":
             by_id.pop(body.get("sheetId", 0), None)
         elif kind == "updateSheetProperties" and body["properties"].get("sheetId", 0) in by_id:
-            sheet = by_id[body["properties"].get("sheetId", 0)]
-            sheet["properties"] = _masked(sheet["properties"], body["properties"], body["fields"])
+            updated = by_id[body["properties"].get("sheetId", 0)]
+            updated["properties"] = _masked(updated["properties"], body["properties"], body["fields"])
         elif kind == "addProtectedRange":
             protected = reply.get("addProtectedRange", {}).get("protectedRange", {})
             sheet = by_id.get(body["protectedRange"]["range"].get("sheetId", 0))

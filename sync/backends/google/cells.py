@@ -9,7 +9,7 @@ import datetime as dt
 import re
 import zlib
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 import numpy as np
 import pandas as pd
@@ -36,10 +36,12 @@ def spreadsheet_id(text: str) -> str | None:
 
 
 def a1(title: str) -> str:
+    """A tab's title as an A1-notation sheet name: quoted, its quotes doubled."""
     return "'" + title.replace("'", "''") + "'"
 
 
 def is_number(value: object) -> bool:
+    """Whether a cell value the API gave is a number (an int or a float, not a bool)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -62,6 +64,7 @@ def serial_cell(serial: float, clock: bool) -> object:
 
 
 def frame_of(columns: list[str], rows: list[list[object]]) -> pd.DataFrame:
+    """A frame of these rows under these column names, every column of dtype object."""
     return pd.DataFrame(rows, columns=columns, dtype=object)
 
 
@@ -77,8 +80,12 @@ def _cell(value: object, kind: Kind) -> object:
     if cell is None:
         return ""
     if kind == "date":
+        if not isinstance(cell, dt.date):
+            raise TypeError(f"a date cell must hold a date, not {type(cell).__name__} {cell!r}")
         return serial_day(cell)
     if kind == "datetime":
+        if not isinstance(cell, dt.datetime):
+            raise TypeError(f"a datetime cell must hold a datetime, not {type(cell).__name__} {cell!r}")
         return serial_moment(cell)
     return cell
 
@@ -151,7 +158,8 @@ def _decimal_places(amounts: list[object]) -> np.ndarray:
     """money_places of each amount (2 when it is not a Decimal, a blank say). Neighbours mostly
     share an exponent (often all of them do), and same_quantum is far cheaper than as_tuple."""
     first = amounts[0] if amounts else None
-    if isinstance(first, Decimal) and set(map(type, amounts)) == {Decimal} and all(map(first.same_quantum, amounts)):
+    if (isinstance(first, Decimal) and set(map(type, amounts)) == {Decimal}
+            and all(map(first.same_quantum, cast("list[Decimal]", amounts)))):  # all Decimals, as just seen
         return np.full(len(amounts), money_places(first))
     places = np.empty(len(amounts), dtype=np.int64)
     last, shown = None, 2

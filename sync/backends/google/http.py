@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +45,15 @@ class RetryingHTTPClient(gspread.http_client.HTTPClient):
     first_wait, longest_wait = 1.0, 32.0
 
     def __init__(self, auth: Credentials, session: requests.Session | None = None) -> None:
+        """gspread's client for `auth` (and `session`), with the timeouts set and no request made yet."""
         super().__init__(auth, session)
         self.timeout = self.timeout_seconds
         self.requests_made = 0
         self.sleep = time.sleep  # tests replace it to keep retries instant
 
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        """gspread's request, retried on 408/429/5xx, rate limits and dropped connections until the
+        retry budget is spent; each attempt is counted in `requests_made`."""
         waited, attempt = 0.0, 0
         while True:
             self.requests_made += 1
@@ -104,14 +108,19 @@ class _Redirect(HTTPAdapter):
     """Sends requests for Google's API hosts to another base URL (the local emulator)."""
 
     def __init__(self, base_url: str) -> None:
+        """An adapter sending Google's requests to `base_url`."""
         super().__init__()
         self.base_url = base_url.rstrip("/")
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(self, request: requests.PreparedRequest, stream: bool = False,
+             timeout: float | tuple[float, float] | tuple[float, None] | None = None, verify: bool | str = True,
+             cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+             proxies: Mapping[str, str] | None = None) -> requests.Response:
+        """Send `request`, to the emulator when it is for one of Google's hosts."""
         for host in GOOGLE_HOSTS:
-            if request.url.startswith(host):
+            if request.url is not None and request.url.startswith(host):
                 request.url = self.base_url + request.url[len(host):]
-        return super().send(request, **kwargs)
+        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
 
 
 def connect(credentials: Path | None, api_url: str | None = None) -> tuple[gspread.Client, str]:
@@ -119,6 +128,7 @@ def connect(credentials: Path | None, api_url: str | None = None) -> tuple[gspre
 
     With `api_url` (an emulator), requests go there and credentials are optional.
     """
+    auth: Credentials
     if credentials is None and api_url:
         auth, email = user_credentials.Credentials(token="emulator"), "sync@emulator.local"
     else:

@@ -68,6 +68,9 @@ class Lease:
 
     def __init__(self, http: Any, spreadsheet: str, account: str, protection: Callable[[int], dict[str, Any]],
                  seconds: float, margin_seconds: float, poll_seconds: float) -> None:
+        """A lease not yet taken, of `spreadsheet`'s lock for `account` through `http`: held for `seconds`,
+        renewed when less than `margin_seconds` are left, looked at every `poll_seconds` while waiting;
+        `protection` is the protected range of the lock's tab."""
         self.http, self.spreadsheet, self.account, self.protection = http, spreadsheet, account, protection
         self.seconds, self.margin_seconds, self.poll_seconds = seconds, margin_seconds, poll_seconds
         self.what = f"spreadsheet {spreadsheet}"

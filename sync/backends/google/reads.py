@@ -16,6 +16,7 @@ read twice or missed, as with any read in several requests; the next run reads i
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Callable, Sequence
 
 from sync.backends.google.cells import CLOCK, METADATA_FIELDS, a1, is_number, serial_cell
@@ -30,7 +31,7 @@ Call = Callable[..., Any]  # GoogleSheet.call
 
 
 def metadata(call: Call, spreadsheet: str, what: str, names: Sequence[str],
-             also: Sequence[str]) -> dict[str, dict[str, Any]]:
+             also: Iterable[str]) -> dict[str, dict[str, Any]]:
     """tab_key(title) -> sheet resource (METADATA_FIELDS), in 1 request. Refuses (SyncError) a
     spreadsheet where two tabs match one of `names` or of `also` (the tabs the sync writes there)."""
     meta = call(what, "fetch_sheet_metadata", spreadsheet,
@@ -47,16 +48,16 @@ def read_tabs(call: Call, spreadsheet: str, found: dict[str, dict[str, Any]]) ->
         "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
         "majorDimension": "ROWS"})
     read_cell_kinds(call, spreadsheet, found, tabs)
-    return tabs
+    return dict(tabs)  # the same rows, as the dict of RawTabs a backend returns
 
 
 def read_blocks(call: Call, spreadsheet: str, ranges: dict[Any, tuple[dict[str, Any], str]], block_rows: int,
-                params: dict[str, str]) -> dict[Any, RawTab]:
+                params: dict[str, str]) -> dict[Any, list[list[Any]]]:
     """The values of each range, named by a key: (a tab's properties, one column's letter, or ""
     for the whole tab). Read in values:batchGet requests of at most `block_rows` grid rows:
     small ranges share a request, a big one is split into row blocks. The rows come back as one
     read of the whole range would give them."""
-    out: dict[Any, RawTab] = {key: [] for key in ranges}
+    out: dict[Any, list[list[Any]]] = {key: [] for key in ranges}
     for batch in _blocks(ranges, block_rows):
         answer = call(f"spreadsheet {spreadsheet}", "values_batch_get", spreadsheet, [text for _, _, text in batch],
                       params=params)
@@ -91,7 +92,8 @@ def _blocks(ranges: dict[Any, tuple[dict[str, Any], str]], block_rows: int) -> l
     return [batch for batch in requests if batch]
 
 
-def read_cell_kinds(call: Call, spreadsheet: str, found: dict[str, dict[str, Any]], tabs: dict[str, RawTab]) -> None:
+def read_cell_kinds(call: Call, spreadsheet: str, found: dict[str, dict[str, Any]],
+                    tabs: dict[str, list[list[Any]]]) -> None:
     """Date, time and duration cells come, like dates, as serial numbers (someone typed 1:30
     into Hours: 0.0625 days; a date into Amount: 46,000 and some). So every column read as
     numbers (NUMBER_COLUMNS) that holds numbers is read again, in one go, with dateTimeRenderOption
@@ -116,8 +118,8 @@ def read_cell_kinds(call: Call, spreadsheet: str, found: dict[str, dict[str, Any
                         COLUMN_BLOCK_ROWS,
                         {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "FORMATTED_STRING"})
     for (name, col), at in numbers.items():
-        rows, column = tabs[name], shown[name, col]
+        rows, cells = tabs[name], shown[name, col]
         for r in at:
-            text = column[r][0] if r < len(column) and column[r] else None
+            text = cells[r][0] if r < len(cells) and cells[r] else None
             if isinstance(text, str):
                 rows[r][col] = serial_cell(rows[r][col], CLOCK.fullmatch(text) is not None)

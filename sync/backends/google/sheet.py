@@ -48,6 +48,9 @@ class GoogleSheet:
 
     def __init__(self, spreadsheet: str, client: gspread.Client, account: str, *, warning_only: bool = False,
                  team_domain: str = "") -> None:
+        """The spreadsheet `spreadsheet` (its ID or link) through `client`, acting as `account`; its output
+        tabs protected, or only warned of (`warning_only`); people at `team_domain` may read summaries.
+        GoogleAccessError when `spreadsheet` is not an ID or link. Sends nothing."""
         found = spreadsheet_id(spreadsheet)
         if found is None:
             raise GoogleAccessError(f"'{spreadsheet}' is not a spreadsheet ID or link")

@@ -72,13 +72,16 @@ class Outage:
     after OUTAGE_CLIENTS such clients in a row, the run does not try the others."""
 
     def __init__(self) -> None:
+        """No failure seen yet."""
         self.in_a_row, self.reason = 0, ""
 
     def check(self) -> None:
+        """SummaryRefused, without trying, once Google failed for OUTAGE_CLIENTS clients in a row."""
         if self.in_a_row >= OUTAGE_CLIENTS:
             raise SummaryRefused(f"not tried: Google failed for {self.in_a_row} clients in a row ({self.reason})")
 
     def record(self, error: SyncError | None) -> None:
+        """Count a client's outcome: `error` when it failed (only GoogleUnavailable counts), None when it went through."""
         unavailable = isinstance(error, GoogleUnavailable)
         self.in_a_row, self.reason = (self.in_a_row + 1, str(error)) if unavailable else (0, "")
 

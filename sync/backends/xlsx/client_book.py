@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import numbers
 import re
 from itertools import groupby, zip_longest
 from pathlib import Path
-from typing import IO, Callable, NamedTuple
+from typing import IO, Any, Callable, NamedTuple, SupportsFloat
 
 import numpy as np
 import pandas as pd
@@ -117,7 +118,7 @@ def balance_by_month(statement: Table) -> BalanceByMonth:
     id_col, month_col, closing_col = (statement.columns.index(c) for c in ("Contract ID", "Month", "Closing"))
     rows = plain_rows(statement)
     ids = [str(rows[first][id_col]) for first, _ in _runs([row[id_col] for row in rows])]
-    closings: dict[tuple[str, object], object] = {}
+    closings: dict[tuple[str, Any], object] = {}  # (contract, month): months of one kind sort among themselves
     for row in rows:
         key = (str(row[id_col]), row[month_col])
         if key[1] is None:
@@ -179,7 +180,8 @@ def plain_rows(table: Table) -> list[list[object]]:
     if not table.columns:
         return table.rows()
     columns = [column.to_numpy(dtype=object) for _, column in table.frame.items()]
-    return np.column_stack([np.where(pd.isna(values), None, values) for values in columns]).tolist()
+    return np.column_stack([np.where(pd.isna(values), None, values)  # type: ignore[call-overload]  # numpy takes None as an object scalar; its stubs leave None out of ArrayLike
+                            for values in columns]).tolist()
 
 
 def _write_header(sheet: Worksheet, table: Table, value_widths: list[int], formats: _Formats) -> list[int]:
@@ -228,6 +230,7 @@ def _write_cell(sheet: Worksheet, row: int, col: int, value: object, kind: Kind,
     elif kind == "bool":
         sheet.write_boolean(row, col, cell)
     else:
+        assert isinstance(cell, str)  # cell_value of any other kind is text
         # quote_prefix is what Excel itself stores for typed text like '=1+1: it stays text on edit.
         quoted = formats(quote_prefix=True) if cell.startswith(FORMULA_LEADERS) else None
         sheet.write_string(row, col, cell, quoted)
@@ -252,13 +255,13 @@ def _cells(kind: Kind, cache: CellCache | None = None) -> CellWriter:
     same cell_value, spelt as XlsxWriter spells it."""
     def money(value: object) -> tuple[StyleKey, str, int]:
         places = money_places(value)
-        return (money_format(places), False, False), _number(cell_value(value, kind)), len(f"{value:,.{places}f}")
+        return (money_format(places), False, False), _number_cell(value, kind), len(f"{value:,.{places}f}")
 
     def hours(value: object) -> tuple[StyleKey, str, int]:
-        return (HOURS_FORMAT, False, False), _number(cell_value(value, kind)), _display_width(value, kind)
+        return (HOURS_FORMAT, False, False), _number_cell(value, kind), _display_width(value, kind)
 
     def integer(value: object) -> tuple[None, str, int]:
-        return None, _number(cell_value(value, kind)), _display_width(value, kind)
+        return None, _number_cell(value, kind), _display_width(value, kind)
 
     def moment(value: object) -> tuple[StyleKey, str, int]:
         style = (DATE_FORMAT if kind == "date" else DATETIME_FORMAT, False, False)
@@ -292,7 +295,15 @@ def _cells(kind: Kind, cache: CellCache | None = None) -> CellWriter:
     return per_value(writers[kind], cache.of(kind) if cache else None)
 
 
-def _number(number: float) -> str:
+def _number_cell(value: object, kind: Kind) -> str:
+    """The body of a money, hours or int cell: _number of what cell_value makes of `value`."""
+    number = cell_value(value, kind)
+    if not isinstance(number, numbers.Real):  # numpy's numbers too
+        raise TypeError(f"a {kind} cell must hold a number, not {type(number).__name__} {number!r}")
+    return _number(number)
+
+
+def _number(number: SupportsFloat) -> str:
     """A number cell's body as XlsxWriter's write_number writes it: 16 significant digits."""
     if math.isnan(number) or math.isinf(number):
         raise TypeError("NAN/INF not supported in write_number() without 'nan_inf_to_errors' Workbook() option")

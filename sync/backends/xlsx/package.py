@@ -79,6 +79,8 @@ def fill_sheets(package: bytes, tabs: dict[str, list[Column]]) -> bytes:
     """
     pkg = Package(package)
     book_part = pkg.target_of("", "/officeDocument")
+    if book_part is None:
+        raise BookError("not an .xlsx package: it has no workbook part")
     styles = Styles(pkg, book_part)
     sheets = {s.get("name"): s for s in pkg.xml(book_part).find(f"{{{MAIN}}}sheets")}
     for tab, columns in tabs.items():
@@ -125,7 +127,7 @@ def _write_tables(pkg: Package, tables: dict[str, Table], hidden: frozenset[str]
             _set_hidden(sheet, name in hidden)
             continue
         if _set_hidden(sheet, name in hidden):
-            pkg.touch(pkg.find(book_part))
+            pkg.touch(book_part)
         rel = pkg.rel_by_id(book_part, sheet.get(f"{{{REL}}}id"))
         if not rel.get("Type", "").endswith("/worksheet"):
             raise BookError(f"tab {sheet.get('name')!r} is not a worksheet (a chart sheet?); rename or delete it")
@@ -175,7 +177,7 @@ def _add_sheet(pkg: Package, book_part: str, sheets: etree._Element, name: str, 
     nsmap = None if REL in sheets.nsmap.values() else {"r": REL}
     sheet = etree.SubElement(sheets, f"{{{MAIN}}}sheet", {"name": name, "sheetId": str(sheet_id),
                                                          f"{{{REL}}}id": rid}, nsmap=nsmap)
-    pkg.touch(pkg.find(book_part))
+    pkg.touch(book_part)
     return sheet
 
 
@@ -220,6 +222,7 @@ class Package:
     cached until saved."""
 
     def __init__(self, data: bytes) -> None:
+        """The package whose zip is `data`; nothing is inflated yet."""
         self._source = data
         self._zip = zipfile.ZipFile(io.BytesIO(data))
         self.comment = self._zip.comment
@@ -252,6 +255,8 @@ class Package:
             return stream.read(size)
 
     def xml(self, name: str) -> etree._Element:
+        """A part parsed as XML, cached: edits to it are saved when the part is touched. BookError when
+        the package has no such part."""
         found = self.find(name)
         if found is None:
             raise BookError(f"damaged .xlsx package: it has no {name}")
@@ -260,9 +265,11 @@ class Package:
         return self._trees[found]
 
     def touch(self, name: str) -> None:
+        """Mark a part whose parsed XML (xml) was edited: it is serialized again when saved."""
         self._dirty.add(self.find(name) or name)
 
     def put(self, name: str, data: bytes) -> None:
+        """Set a part's content to `data`, adding the part when there is none (after the others)."""
         name = self.find(name) or name
         self._lower[name.lower()] = name
         self._names[name] = None
@@ -272,21 +279,23 @@ class Package:
         self._put.add(name)
 
     def delete(self, name: str) -> None:
-        name = self.find(name)
-        if name is None:
+        """Remove a part, if there is one, and its content type override."""
+        found = self.find(name)
+        if found is None:
             return
-        del self._names[name], self._lower[name.lower()]
-        self._contents.pop(name, None)
-        self._put.discard(name)
-        self._trees.pop(name, None)
-        self._dirty.discard(name)
+        del self._names[found], self._lower[found.lower()]
+        self._contents.pop(found, None)
+        self._put.discard(found)
+        self._trees.pop(found, None)
+        self._dirty.discard(found)
         types = self.xml(CONTENT_TYPES)
         for override in types.iterchildren(f"{{{TYPES}}}Override"):
-            if override.get("PartName", "").lstrip("/").lower() == name.lower():
+            if override.get("PartName", "").lstrip("/").lower() == found.lower():
                 types.remove(override)
                 self.touch(CONTENT_TYPES)
 
     def add_override(self, name: str, content_type: str) -> None:
+        """Declare the content type of part `name` in [Content_Types].xml."""
         etree.SubElement(self.xml(CONTENT_TYPES), f"{{{TYPES}}}Override",
                          {"PartName": "/" + name, "ContentType": content_type})
         self.touch(CONTENT_TYPES)
@@ -299,15 +308,19 @@ class Package:
         return self.find(path) or path
 
     def rels(self, source: str) -> etree._Element:
+        """The relationships of part `source` ("" for the package's own), parsed."""
         return self.xml(_rels_name(source))
 
     def rel_by_id(self, source: str, rid: str) -> etree._Element:
+        """The relationship of `source` with Id `rid`; BookError when it has none."""
         for rel in self.rels(source):
             if rel.get("Id") == rid:
                 return rel
         raise BookError(f"damaged .xlsx package: {source} has no relationship {rid}")
 
     def target_of(self, source: str, type_suffix: str) -> str | None:
+        """The part of `source`'s first internal relationship whose type ends in `type_suffix`
+        (its stored name), or None when there is no such part."""
         if not self.find(_rels_name(source)):
             return None
         for rel in self.rels(source):
@@ -318,6 +331,7 @@ class Package:
         return None
 
     def add_rel(self, source: str, rel_type: str, part: str) -> str:
+        """Add a relationship of type `rel_type` from `source` to `part`; its new Id."""
         rels = self.rels(source)
         taken = {rel.get("Id") for rel in rels}
         n = len(taken) + 1
@@ -349,6 +363,7 @@ class Package:
         return seen
 
     def to_bytes(self) -> bytes:
+        """The package as a zip: its parts in their order, unchanged ones copied as they were stored."""
         entries = []
         for name in self._names:
             old = self.infos.get(name)

@@ -69,7 +69,7 @@ def read_tabs(data: bytes, names: list[str], book: str = "the workbook") -> dict
     exact: CalamineWorkbook | None = None
     tabs: dict[str, RawTab] = {}
     for wanted, actual in found.items():
-        fast = _fast_tab(reader, actual) if actual in starts_at_a1 else None
+        fast: RawTab | None = _fast_tab(reader, actual) if actual in starts_at_a1 else None
         if fast is None:
             exact = exact or CalamineWorkbook.from_filelike(io.BytesIO(data))
             # skip_empty_area=False keeps list index == sheet row - 1, which is what error
@@ -117,8 +117,13 @@ def _fast_tab(reader: Any, name: str) -> ColumnTab | None:
         seen.add(info.name)
         header.append("" if info.column_name_from == "generated" else info.name)
     batch = sheet.to_arrow()
-    columns = [_cells(batch.column(i)) for i in range(batch.num_columns)]
-    return None if any(column is None for column in columns) else ColumnTab(header, columns)
+    columns: list[np.ndarray] = []
+    for i in range(batch.num_columns):
+        column = _cells(batch.column(i))
+        if column is None:
+            return None
+        columns.append(column)
+    return ColumnTab(header, columns)
 
 
 def _cells(column: pa.Array) -> np.ndarray | None:
@@ -141,7 +146,8 @@ def _cell(text: str) -> Any:
                                 microseconds=int((rendered.group(7) or "0").ljust(6, "0")))
         if parts[0] < _FIRST_YEAR:
             return _AMBIGUOUS
-        value = dt.datetime(*parts, int((rendered.group(7) or "0").ljust(6, "0")))
+        year, month, day, hour, minute, second = parts
+        value = dt.datetime(year, month, day, hour, minute, second, int((rendered.group(7) or "0").ljust(6, "0")))
         return value.date() if value.time() == dt.time() else value
     if _RENDERED_BEYOND.fullmatch(text):
         return _AMBIGUOUS

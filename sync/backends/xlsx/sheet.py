@@ -11,6 +11,7 @@ import copy
 import datetime as dt
 import numbers
 import re
+from collections.abc import Sequence
 from typing import Callable, NamedTuple
 from xml.sax.saxutils import escape
 
@@ -40,10 +41,12 @@ class Styles:
     """Hands out cellXfs indexes; input cells refer to existing entries by index."""
 
     def __init__(self, pkg: Parts, book_part: str) -> None:
+        """The styles part of the workbook part `book_part` of `pkg`; BookError when it has none."""
         self.pkg = pkg
-        self.part = pkg.target_of(book_part, "/styles")
-        if self.part is None:  # Excel, LibreOffice, Google, openpyxl and XlsxWriter all write one
+        part = pkg.target_of(book_part, "/styles")
+        if part is None:  # Excel, LibreOffice, Google, openpyxl and XlsxWriter all write one
             raise BookError("damaged .xlsx package: it has no styles part")
+        self.part = part
         self.root = pkg.xml(self.part)
         self.cache: dict[tuple[str, bool, bool], int] = {}
 
@@ -114,7 +117,7 @@ class Cells(NamedTuple):
     style, its XML after `<c r="A2"` except the style (None: a blank), and its display width."""
 
     styles: list[StyleKey | None]
-    bodies: list[str | None]  # e.g. '><v>12.5</v></c>' or ' t="b"><v>1</v></c>'
+    bodies: Sequence[str | None]  # e.g. '><v>12.5</v></c>' or ' t="b"><v>1</v></c>'
     widths: np.ndarray
 
 
@@ -126,9 +129,11 @@ class CellCache:
     a run share a few thousand amounts and dates. It keeps each object, so that an id stays its own."""
 
     def __init__(self) -> None:
+        """No cells made yet."""
         self._made: dict[str, dict[int, tuple[object, tuple]]] = {}
 
     def of(self, kind: Kind) -> dict[int, tuple[object, tuple]]:
+        """The cells made so far for columns of this kind, for per_value's `made`: id -> (value, cell)."""
         return self._made.setdefault(kind, {})
 
 
@@ -136,9 +141,11 @@ def per_value(write: Callable[[object], tuple[StyleKey | None, str, int]],
               made: dict[int, tuple[object, tuple]] | None = None) -> CellWriter:
     """A CellWriter that calls `write(value)` -> (style, body, width) for each distinct value;
     with `made` (CellCache.of), once per value object across calls."""
+    known: dict[int, tuple[object, tuple]] = {} if made is None else made
+
     def made_once(value: object) -> tuple:
-        if (hit := made.get(id(value))) is None:
-            hit = made[id(value)] = (value, write(value))
+        if (hit := known.get(id(value))) is None:
+            hit = known[id(value)] = (value, write(value))
         return hit[1]
 
     def cells(values: list) -> Cells:
@@ -156,6 +163,7 @@ class Column(NamedTuple):
 
     @property
     def width(self) -> int:
+        """The display width of the column's widest cell (0 when it has none)."""
         return int(self.cells.widths.max(initial=0))
 
     def rows(self, start: int, stop: int) -> Column:
@@ -378,7 +386,9 @@ def team_cells(kind: Kind, date1904: bool) -> CellWriter:
         return (DATETIME_FORMAT, False, False), f"><v>{serial!r}</v></c>", 19
 
     def boolean(value):
-        return None, f' t="b"><v>{int(cell_value(value, kind))}</v></c>', 5
+        truth = cell_value(value, kind)
+        assert isinstance(truth, bool)  # what cell_value makes of a bool column's value (never blank here)
+        return None, f' t="b"><v>{int(truth)}</v></c>', 5
 
     def texts(values):
         bodies, lengths = inline_strings(cell_texts(values))
@@ -453,9 +463,9 @@ def _rows_text(numbers: np.ndarray, codes: list[np.ndarray], ends: list[np.ndarr
         opening = _openings(f'<c r="{letter}%d', numbers)
         blank = column_codes < 0
         if blank.any():  # a blank cell is two empty pieces
-            opening = np.array(opening, dtype=object)
-            opening[blank] = ""
-            opening = opening.tolist()
+            marked = np.array(opening, dtype=object)
+            marked[blank] = ""
+            opening = marked.tolist()
         pieces[1 + 2 * j::stride] = opening
         pieces[2 + 2 * j::stride] = column_ends[column_codes].tolist()
     pieces[stride - 1::stride] = ["</row>"] * count

@@ -32,6 +32,7 @@ class LocalWorkbook:
     name = "xlsx"
 
     def __init__(self, path: Path, summary_folder: Path | None = None) -> None:
+        """The workbook at `path`, client summaries allowed in `summary_folder` too; reads nothing yet."""
         self.path = Path(path)
         self.summary_folder = summary_folder  # where client summaries may go besides the workbook's folder
         self._book_id: str | None = None
@@ -102,6 +103,8 @@ class LocalWorkbook:
             os.close(fd)
 
     def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
+        """The named tabs that the workbook has (read.py), from the bytes this run read; BookError when
+        it cannot be read."""
         data = self._snapshot()
         try:
             return read_tabs(data, names, f"workbook {self.path}")
@@ -111,6 +114,8 @@ class LocalWorkbook:
             raise BookError(f"cannot read workbook {self.path}: {_reason(exc)}") from None
 
     def write_tabs(self, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> None:
+        """Write `tables` into the package this run read, swapping only their parts (package.py), and
+        replace the file atomically; BookError when it cannot be, or someone saved it meanwhile."""
         data = self._snapshot()
         try:
             new = replace_sheets(data, tables, hidden, {MARK_BOOK: self.book_id})
@@ -132,7 +137,8 @@ class LocalWorkbook:
         replace_file(self.path, lambda handle: handle.write(new), unchanged)
 
     def confirm_lock(self) -> None:
-        pass  # the kernel holds an OS lock for as long as its holder lives: it cannot be lost
+        """Nothing to confirm: the lock of a local file cannot be lost."""
+        # the kernel holds an OS lock for as long as its holder lives: it cannot be lost
 
     @property
     def book_id(self) -> str:
@@ -156,10 +162,13 @@ class LocalWorkbook:
         return str(summary_path(self.path, client_id, target, self.summary_folder))
 
     def check_summary(self, location: str, client_id: str, title: str, allowed: list[str]) -> list[str]:
+        """SummaryRefused when the file at `location` is not this book's summary of this client
+        (summaries.py); no readers to report, as for any file."""
         check_summary_path(Path(location), client_id, self.book_id, title)
         return []  # a file's readers are whoever can read the folder: nothing to audit
 
     def write_client_summaries(self, summaries: list[ClientSummary]) -> dict[str, str]:
+        """Write each client's summary book (summaries.py); location -> why, for each one not written."""
         return write_summaries(summaries, self.book_id, self._cells)
 
     def _snapshot(self) -> bytes:

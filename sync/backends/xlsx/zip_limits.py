@@ -64,7 +64,7 @@ def _inflates_past(package: memoryview, info: zipfile.ZipInfo) -> bool:
     inflate, size = zlib.decompressobj(-15), 0
     try:
         for at in range(0, len(stream), _CHUNK):
-            piece = stream[at:at + _CHUNK]
+            piece: bytes | memoryview = stream[at:at + _CHUNK]
             while piece and not inflate.eof:
                 size += len(inflate.decompress(piece, _CHUNK))  # at most _CHUNK bytes out per call
                 if size > info.file_size:
