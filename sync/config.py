@@ -9,6 +9,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from babel.numbers import is_currency
 
@@ -20,6 +21,7 @@ SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}  # each smtp_security and
 
 @dataclass(frozen=True)
 class Config:
+    """The sync's settings, one field each (SYNC_<FIELD> in the environment); `checked()` validates them."""
     currency: str = "USD"  # for contracts whose Currency cell is blank
     date_order: str = ""  # "DMY" or "MDY" lets text like 26/11/2026 be read; blank = ISO only
     # Local workbook only: a folder (relative to the workbook's) for client summaries, besides the workbook's own
@@ -70,7 +72,7 @@ def load_config(path: Path | None, book: Path | None = None) -> Config:
     """Read `path` (or contract-sync.toml beside the book, when there is one) and SYNC_* variables."""
     if path is None and book is not None and (book.parent / CONFIG_FILE_NAME).is_file():
         path = book.parent / CONFIG_FILE_NAME
-    settings: dict[str, str] = {}
+    settings: dict[str, Any] = {}  # TOML values of any type: each is checked against its field's type below
     if path is not None:
         try:
             settings = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -72,7 +72,9 @@ def _column_tab(frame: pd.DataFrame) -> ColumnTab:
 
 
 def _blank(cell: object) -> bool:
-    return cell is None or cell == "" or (not isinstance(cell, (list, tuple, str)) and bool(pd.isna(cell)))
+    return cell is None or cell == "" or (
+        not isinstance(cell, (list, tuple, str))
+        and bool(pd.isna(cell)))  # type: ignore[call-overload]  # pd.isna takes any object; the stubs list only some
 
 
 def run(book: str | Path | None = None, *, sheet: str | None = None, config: Config | None = None,

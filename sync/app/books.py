@@ -23,8 +23,10 @@ def open_book(config: Config, book: Path | None = None, sheet: str | None = None
         workbook = LocalWorkbook(book, summary_folder=folder)
         workbook.check_file()  # an .ods or .csv is said before anything else, on every command
         return workbook
-    from sync.backends.google.http import connect
+    from sync.backends.google.http import RetryingHTTPClient, connect
     from sync.backends.google.sheet import GoogleSheet
+    assert sheet is not None  # exactly one of book and sheet, and book is None
     client, account = connect(credentials_file(credentials), api_url)
+    assert isinstance(client.http_client, RetryingHTTPClient)  # what connect gives every client
     client.http_client.retry_budget_seconds = config.retry_seconds
     return GoogleSheet(sheet, client, account, warning_only=config.warning_only, team_domain=config.team_domain)

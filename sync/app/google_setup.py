@@ -15,6 +15,7 @@ from sync.config import Config
 from sync.errors import BookError, SummaryRefused
 from sync.app.init_book import INSTRUCTIONS, instruction_rows
 from sync.rules.load import column_letter, input_frames
+from sync.model.frames import client_rows
 from sync.model.schema import INPUT_TAB_NAMES, INPUT_TABS, addresses, header_key, tab_key
 from sync.rules.validate import validate
 
@@ -103,7 +104,7 @@ def share_summaries(sheet: GoogleSheet, config: Config) -> list[str]:
             raise BookError("the Clients tab has no Summary Sheet column: add one, then run share again")
         lines, created = [], {}
         try:
-            for client in book.clients.itertuples():
+            for client in client_rows(book.clients):
                 if client.summary_sheet:
                     try:
                         location = sheet.summary_location(client.client_id, client.summary_sheet)

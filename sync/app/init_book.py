@@ -90,7 +90,7 @@ def instruction_rows() -> list[tuple[str, list[object]]]:
     for tab in INPUT_TABS:
         names = [column.name for column in tab.columns]
         rows += [("blank", []), ("tab", [f"{tab.name} tab"]), ("text", [TAB_PURPOSES[tab.name]]),
-                 ("header", names), ("required", ["required" if column.required else "" for column in tab.columns])]
+                 ("header", list(names)), ("required", ["required" if column.required else "" for column in tab.columns])]
         rows += [("example", [_shown(example.get(name)) for name in names]) for example in EXAMPLE_ROWS[tab.name]]
     return rows
 

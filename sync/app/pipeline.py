@@ -27,7 +27,7 @@ from sync.shape.report import client_tables, errors_table, team_tables
 from sync.shape.runlog import LogEntry, log_table
 from sync.model.schema import INPUT_TAB_NAMES, SYNC_LOG, SYNC_STATE, addresses
 from sync.model.table import Table
-from sync.model.frames import Book, Ledger
+from sync.model.frames import Book, Ledger, client_rows
 from sync.rules.validate import SUMMARY_SHEET_WARNING, problem_table, validate
 
 
@@ -53,6 +53,7 @@ class RunResult:
 
     @property
     def alerts_pending(self) -> int:
+        """How many alerts of the Sync State after this run are still pending (not yet e-mailed)."""
         return sum(state.status == "pending" for state in self.alerts)
 
     @property
@@ -300,7 +301,7 @@ def summary_plan(backend: Backend, book: Book) -> Plan:
     taken: dict[str, int] = {}
     warnings = []
     unwritten = []
-    for client in book.clients.itertuples():  # one per client, not per entry
+    for client in client_rows(book.clients):  # one per client, not per entry
         title = f"{client.name} - contract summary"
         try:
             location = backend.summary_location(client.client_id, client.summary_sheet)

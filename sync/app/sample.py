@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -41,6 +42,8 @@ TASKS = {
     "emergency": ("Site down - restore from backup", "Malware cleanup", "Payment gateway outage",
                   "Expired domain - DNS fix"),
 }
+QUARTER_HOURS: dict[str | None, tuple[int, int]] = {  # an entry's fewest and most quarter hours by work type
+    "maintenance": (1, 6), "support": (2, 12), "emergency": (4, 16)}
 NOTES = ("client was rude on the phone", "took longer because of their hosting provider",
          "should really have been emergency rate", "waiting on login details from client again",
          "tested on staging first", "my mistake from last week, fixing for free?", "client wants a quote for a redesign")
@@ -57,7 +60,10 @@ def write_sample_book(path: Path, as_of: dt.date, seed: int = 7) -> None:
     ago = lambda days: as_of - dt.timedelta(days=days)  # noqa: E731
     rates = [("K-002", None, 150, day(RATE_RISE_DAY)), ("K-004", "emergency", 180, None),
              ("K-001", "emergency", 140, None)]
-    contracts, time_rows, payments, billed = [], [], [], {}
+    contracts: list[tuple[object, ...]] = []
+    time_rows: list[list[object]] = []  # each with the entry's day last, only for sorting
+    payments: list[tuple[dt.date, str, float, str]] = []
+    billed: dict[str, Fraction] = {}
     for cid, client, name, currency, rate, start, end, rounding, low, entries, outcome in CONTRACTS:
         end_day = day(end) if end is not None else None
         contracts.append((cid, client, name, currency, rate, day(start), end_day, rounding, low,
@@ -68,7 +74,7 @@ def write_sample_book(path: Path, as_of: dt.date, seed: int = 7) -> None:
             when = day(rng.randint(start, min(end or SPAN_DAYS, SPAN_DAYS)))
             while when.weekday() >= 5 and work_type != "emergency" and when > day(start):
                 when -= dt.timedelta(days=1)  # only emergencies are worked at weekends
-            low_q, high_q = {"maintenance": (1, 6), "support": (2, 12), "emergency": (4, 16)}.get(work_type, (1, 8))
+            low_q, high_q = QUARTER_HOURS.get(work_type, (1, 8))
             minutes = 15 * rng.randint(low_q, high_q)
             if not rounding and rng.random() < 0.15:  # odd minutes only where rounding would not hide them
                 minutes = rng.choice((10, 20, 40, 50))
@@ -79,16 +85,16 @@ def write_sample_book(path: Path, as_of: dt.date, seed: int = 7) -> None:
             note = rng.choice(NOTES) if rng.random() < 0.07 else None
             time_rows.append([_date_cell(when, rng), rng.choice(PEOPLE), cid, task, work_type,
                               _hours_cell(minutes, rng), _billable_cell(billable, rng), note, when])
-    expenses = [
-        [ago(200), "K-001", "Domain renewal crumbandco.example (1 yr)", 18.99, "Y", None],
-        [ago(150), "K-004", "WooCommerce Subscriptions licence", 239, "Y", None],
-        [ago(90), "K-005", "Premium forms plugin licence", "$59.00", "yes", None],
-        [ago(60), "K-001", "Stock photos for menu page", 45, "N", "bought the wrong size, our cost"],
-        [ago(30), None, "Hosting upgrade", 120, "Y", "which contract is this for?"],  # bad: no contract
+    expenses: list[tuple[dt.date, str | None, str, float | str, str, str | None]] = [
+        (ago(200), "K-001", "Domain renewal crumbandco.example (1 yr)", 18.99, "Y", None),
+        (ago(150), "K-004", "WooCommerce Subscriptions licence", 239, "Y", None),
+        (ago(90), "K-005", "Premium forms plugin licence", "$59.00", "yes", None),
+        (ago(60), "K-001", "Stock photos for menu page", 45, "N", "bought the wrong size, our cost"),
+        (ago(30), None, "Hosting upgrade", 120, "Y", "which contract is this for?"),  # bad: no contract
     ]
-    for _when, cid, _what, amount, billable, _note in expenses:
-        if cid and billable != "N":
-            billed[cid] += Fraction(str(amount).lstrip("$"))
+    for _when, expense_cid, _what, amount, rebill, _note in expenses:
+        if expense_cid and rebill != "N":
+            billed[expense_cid] += Fraction(str(amount).lstrip("$"))
     for cid, _client, _name, currency, _base, start, end, *_rest, outcome in CONTRACTS:
         margin = {"overdrawn": -700, "low": 250, "closed": 400}.get(outcome, 100 * rng.randint(25, 40))
         total = int(round((billed[cid] + margin) / 100)) * 100
@@ -97,16 +103,18 @@ def write_sample_book(path: Path, as_of: dt.date, seed: int = 7) -> None:
             offset = start + ((end or SPAN_DAYS) - start) * i // len(amounts) + (rng.randint(-5, 5) if i else 0)
             payments.append((min(day(offset), as_of), cid, amount, currency))
         if outcome == "closed":  # the unused prepayment goes back when the contract ends
+            assert end is not None  # a closed contract has an end day
             payments.append((min(day(end + 20), as_of), cid, -float(total - billed[cid]), currency))
     payments.sort(key=lambda payment: payment[0])
-    payment_rows, numbers = [], dict.fromkeys(range(as_of.year - 2, as_of.year + 1), 0)
+    payment_rows: list[list[object]] = []
+    numbers = dict.fromkeys(range(as_of.year - 2, as_of.year + 1), 0)
     for when, cid, amount, currency in payments:
         numbers[when.year] += 1
         prefix, note = ("CR", "refund of unused balance") if amount < 0 else ("INV", None)
         payment_rows.append([when, cid, _amount_cell(amount, currency, rng),
                              f"{prefix}-{when.year}-{numbers[when.year]:03d}", note])
     payment_rows.append([ago(100), "K-001", "abc", "INV-PENDING", "amount to follow"])  # bad: amount
-    payment_rows.sort(key=lambda row: row[0])
+    payment_rows.sort(key=_sort_day(0))
     time_rows += [  # deliberately bad rows, one problem each; the last cell is only for sorting
         [ago(40), "Luis Ortega", "K-005", "Migrate product catalogue", "support", 25, None, None, ago(40)],
         [ago(75), "Tom Okafor", "K-999", "Update WordPress plugins", "maintenance", 1, "Y", None, ago(75)],
@@ -115,11 +123,20 @@ def write_sample_book(path: Path, as_of: dt.date, seed: int = 7) -> None:
         [ago(20), "Maya Chen", "K-004", "Fix checkout bug", "support", "1h30m", "maybe", "not sure this is covered",
          ago(20)],
     ]
-    time_rows = [row[:-1] for row in sorted(time_rows, key=lambda row: row[-1])]
+    time_rows = [row[:-1] for row in sorted(time_rows, key=_sort_day(-1))]
     copy_at = next(i for i, row in enumerate(time_rows) if row[2] == "K-001" and i > len(time_rows) // 2)
     time_rows.insert(copy_at + 1, list(time_rows[copy_at]))  # pasted twice: only a warning
     _write_book(path, {"Clients": CLIENTS, "Contracts": contracts, "Rates": rates, "Time": time_rows,
                        "Payments": payment_rows, "Expenses": expenses})
+
+
+def _sort_day(at: int) -> Callable[[Sequence[object]], dt.date]:
+    """A sort key: a row's day, its cell at `at` (a date in every row sorted by it)."""
+    def key(row: Sequence[object]) -> dt.date:
+        day = row[at]
+        assert isinstance(day, dt.date)
+        return day
+    return key
 
 
 def _rate(base: int, rates: list, cid: str, work_type: str | None, when: dt.date) -> int:
@@ -174,7 +191,7 @@ def _amount_cell(amount: float, currency: str, rng: random.Random) -> object:
     return rng.choices(styles, (6, 2, 2)[: len(styles)])[0]
 
 
-def _write_book(path: Path, tabs: dict[str, object]) -> None:
+def _write_book(path: Path, tabs: dict[str, Sequence[Sequence[object]]]) -> None:
     book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     bold = book.add_format({"bold": True})
     date_format = book.add_format({"num_format": DATE_FORMAT})

@@ -23,9 +23,11 @@ LONGEST_WAIT = 60.0  # seconds: a clock change, DST or a suspended machine is no
 class Stop(Protocol):
     """What serve() waits on: a threading.Event will do, or SignalStop."""
 
-    def is_set(self) -> bool: ...
+    def is_set(self) -> bool:
+        """Whether stopping was asked for."""
 
-    def wait(self, timeout: float) -> bool: ...
+    def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a stop; whether one was asked for."""
 
 
 def serve(job: Callable[[dt.date], int], at: str, tz: str | None, once_now: bool, stop: Stop,
@@ -101,9 +103,11 @@ class SignalStop:
         self.requested = True
 
     def is_set(self) -> bool:
+        """Whether SIGINT or SIGTERM has arrived."""
         return self.requested
 
     def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for SIGINT or SIGTERM; whether one has arrived."""
         if not self.requested:
             readable, _, _ = select.select([self._receive], [], [], timeout)
             if readable:  # drain it, lest another signal's byte keep waking every wait

@@ -201,21 +201,28 @@ def current_period(contracts: pd.DataFrame, periods: pd.DataFrame, as_of: pd.Tim
     hours = pd.Series(pd.NA, index=range(n), dtype="Int64")  # included + carried in
     start = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
     holds = periods[(periods["period_start"] <= as_of) & (as_of <= periods["period_end"])]
-    for row in holds.itertuples(index=False):
-        available = int(row.included_ms + row.carried_in_ms)
-        billable = int(row.used_ms + row.overage_ms)
-        gone = (as_of - row.period_start).days + 1
-        length = (row.period_end - row.period_start).days + 1
-        left[row.contract] = available - int(row.used_ms)
-        hours[row.contract], start[row.contract] = available, row.period_start
+    # One typed array per field (a period per contract at most, so these are small).
+    contract_of = holds["contract"].to_numpy(dtype=np.int64)
+    available_of = (holds["included_ms"] + holds["carried_in_ms"]).to_numpy(dtype=np.int64)
+    used_of = holds["used_ms"].to_numpy(dtype=np.int64)
+    billable_of = (holds["used_ms"] + holds["overage_ms"]).to_numpy(dtype=np.int64)
+    start_of, end_of = pd.DatetimeIndex(holds["period_start"]), pd.DatetimeIndex(holds["period_end"])
+    ran_out_of = pd.DatetimeIndex(holds["ran_out"])
+    for i in range(len(holds)):
+        at, available, used = int(contract_of[i]), int(available_of[i]), int(used_of[i])
+        billable, period_start, period_end = int(billable_of[i]), start_of[i], end_of[i]
+        gone = (as_of - period_start).days + 1
+        length = (period_end - period_start).days + 1
+        left[at] = available - used
+        hours[at], start[at] = available, period_start
         if available > 0:
             lead = 100 * billable * length - 100 * gone * available  # (used share - time share) x available x length
             band = PACE_TOLERANCE * available * length
-            pace[row.contract] = "ahead" if lead > band else "behind" if lead < -band else "on track"
-        if available - row.used_ms == 0:
-            runs_out[row.contract] = row.ran_out
+            pace[at] = "ahead" if lead > band else "behind" if lead < -band else "on track"
+        if available - used == 0:
+            runs_out[at] = ran_out_of[i]
         elif billable > 0:
-            day = as_of + pd.Timedelta(days=-(-(available - int(row.used_ms)) * gone // billable))
-            runs_out[row.contract] = day if day <= row.period_end else pd.NaT
+            day = as_of + pd.Timedelta(days=-(-(available - used) * gone // billable))
+            runs_out[at] = day if day <= period_end else pd.NaT
     return pd.DataFrame({"period_left_ms": left, "pace": pace, "runs_out": runs_out, "period_hours_ms": hours,
                          "period_start": start})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
 import pandas as pd
 
@@ -58,9 +59,9 @@ def crossings(ledger: Ledger, previous: list[AlertState], as_of: dt.date) -> lis
     before = {(state.contract_id, state.alert): state for state in previous}
     state = []
     for contract in ledger.contracts.sort_values("contract_id", kind="stable").itertuples(index=False):
+        contract_id = cast(str, contract.contract_id)  # itertuples types its fields loosely: IDs are text
         for alert in held_alerts(contract):
-            state.append(before.get((contract.contract_id, alert)) or AlertState(contract.contract_id, alert,
-                                                                                 crossed=as_of))
+            state.append(before.get((contract_id, alert)) or AlertState(contract_id, alert, crossed=as_of))
     known = set(ledger.contracts["contract_id"])
     return state + [row for row in previous if row.contract_id not in known]
 
@@ -72,8 +73,10 @@ def shown(value: object, kind: Kind) -> str:
     tabs give its kind: money `#,##0.00` in its currency's decimals, hours `0.00`, dates
     `yyyy-mm-dd`, times `yyyy-mm-dd hh:mm:ss`. The value is already rounded; this only spells it."""
     if kind == "money":
+        assert isinstance(value, Decimal)  # money is a Decimal
         return f"{abs(value) if value.is_zero() else value:,}"  # -0.00 shows as 0.00 in a cell
     if kind == "hours":
+        assert isinstance(value, Decimal)  # hours are a Decimal
         return f"{abs(value) if value.is_zero() else value:f}"
     if kind == "date":
         return f"{value:%Y-%m-%d}"

@@ -47,6 +47,21 @@ class Book(NamedTuple):
     expenses: pd.DataFrame
 
 
+class ClientRow(NamedTuple):
+    """One row of Book.clients, typed (its columns: BOOK_COLUMNS["clients"])."""
+
+    row: int
+    client_id: str
+    name: str
+    email: str
+    summary_sheet: str
+
+
+def client_rows(clients: pd.DataFrame) -> list[ClientRow]:
+    """Book.clients row by row, each a typed ClientRow (a few rows: one per client)."""
+    return [ClientRow._make(fields) for fields in clients[list(ClientRow._fields)].itertuples(index=False)]
+
+
 class Ledger(NamedTuple):
     """Every figure the sync computes, before it is shaped into tables."""
 

@@ -9,11 +9,15 @@ from sync.errors import BookError
 
 
 class InputColumn(NamedTuple):
+    """A column of an input tab, by its header; a required one must be present."""
+
     name: str
     required: bool = False
 
 
 class InputTab(NamedTuple):
+    """An input tab the team fills in: its name and its columns, in order."""
+
     name: str
     columns: tuple[InputColumn, ...]
     optional: bool = False  # an optional tab may be missing entirely

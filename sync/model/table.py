@@ -31,6 +31,7 @@ class Table:
 
     @property
     def columns(self) -> list[str]:
+        """The header row: the column names, in order."""
         return list(self.kinds)
 
     def rows(self) -> list[list[object]]:

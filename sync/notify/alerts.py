@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from sync.config import Config
 from sync.model.alerts import PENDING, SENT, AlertState
 from sync.model.frames import Book, Ledger
@@ -43,9 +45,10 @@ def deliver(states: list[AlertState], ledger: Ledger, book: Book, config: Config
         elif not to:
             failed[i] = "no recipients: set alert_to (or SYNC_ALERT_TO)"
         else:
+            balance = balances.loc[states[i].contract_id]
+            assert isinstance(balance, pd.Series)  # Contract IDs are unique: one Balances row
             try:
-                ready[i] = alert_message(states[i], contract, balances.loc[contract.contract_id],
-                                         config.alert_from, to, now)
+                ready[i] = alert_message(states[i], contract, balance, config.alert_from, to, now)
             except ValueError as error:  # an address the e-mail headers cannot hold
                 failed[i] = reason(error)
     sent, not_sent = send(smtp, ready)

@@ -73,6 +73,7 @@ def reason(error: BaseException) -> str:
 
 def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
     context = ssl.create_default_context()
+    server: smtplib.SMTP  # SMTP_SSL is an SMTP
     if smtp.security == "ssl":
         server = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
     else:

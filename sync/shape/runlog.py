@@ -17,6 +17,8 @@ KINDS: dict[str, Kind] = dict(zip(SYNC_LOG_COLUMNS, ("datetime", "hours", "text"
 
 
 class LogEntry(NamedTuple):
+    """One run's line of the Sync Log, as the run saw it."""
+
     started: dt.datetime
     seconds: float
     backend: str
@@ -28,6 +30,7 @@ class LogEntry(NamedTuple):
     result: str
 
     def row(self) -> list[Any]:
+        """The Sync Log row: the start to the second, the seconds as a two-place Decimal, the rest as is."""
         return [self.started.replace(microsecond=0), Decimal(f"{self.seconds:.2f}"), *self[2:]]
 
 
