@@ -1,4 +1,5 @@
 """Writing a synthetic book as an .xlsx workbook and as a ledger-cli journal."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,8 +12,10 @@ from bench.synthetic import EPOCH
 
 def write_xlsx(tabs: dict[str, list[list]], path: Path) -> None:
     """Serial dates become real date cells, as a person's workbook has them."""
-    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
-                                      "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        path,
+        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     for name, rows in tabs.items():
         sheet = book.add_worksheet(name)
@@ -22,8 +25,9 @@ def write_xlsx(tabs: dict[str, list[list]], path: Path) -> None:
                 if value == "" or value is None:
                     continue
                 if r and c in dated and isinstance(value, int):
-                    sheet.write_datetime(r, c, dt.datetime.combine(EPOCH + dt.timedelta(days=value), dt.time()),
-                                         date_format)
+                    sheet.write_datetime(
+                        r, c, dt.datetime.combine(EPOCH + dt.timedelta(days=value), dt.time()), date_format
+                    )
                 else:
                     sheet.write(r, c, value)
     book.close()
@@ -31,8 +35,8 @@ def write_xlsx(tabs: dict[str, list[list]], path: Path) -> None:
 
 def write_journal(tabs: dict[str, list[list]], path: Path) -> None:
     """The same book's valid time entries, priced by the sync, as a ledger-cli journal."""
-    from sync.config import Config
     from sync.compute.ledger import compute
+    from sync.config import Config
     from sync.rules.load import input_frames
     from sync.rules.validate import validate
 
@@ -43,6 +47,18 @@ def write_journal(tabs: dict[str, list[list]], path: Path) -> None:
 
     currency = time["contract_id"].map(book.contracts.set_index("contract_id")["currency"])
     amount = money(time["amount"], time["minor"]).astype(str)
-    lines = (time["date"].dt.strftime("%Y/%m/%d") + " " + time["task"] + "\n    Contracts:" + time["contract_id"]
-             + ":Billed  " + amount + " " + currency + "\n    Contracts:" + time["contract_id"] + ":Prepaid\n")
+    lines = (
+        time["date"].dt.strftime("%Y/%m/%d")
+        + " "
+        + time["task"]
+        + "\n    Contracts:"
+        + time["contract_id"]
+        + ":Billed  "
+        + amount
+        + " "
+        + currency
+        + "\n    Contracts:"
+        + time["contract_id"]
+        + ":Prepaid\n"
+    )
     path.write_text("\n".join(lines), encoding="utf-8")

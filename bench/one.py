@@ -4,6 +4,7 @@ Prints one JSON object: seconds and peak memory (RSS high-water mark, MiB) per s
 Google path the API requests and bytes sent and received. Each stage's peak is measured on its
 own: Linux resets the high-water mark when "5" is written to /proc/self/clear_refs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,9 +13,10 @@ import json
 import shutil
 import subprocess
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 AS_OF = dt.date(2026, 11, 29)
 
@@ -55,8 +57,8 @@ class Stages:
 def run_core(size: int) -> dict[str, Any]:
     """Parse + validate + compute from raw cell values as the Sheets API returns them."""
     from bench.synthetic import synthetic_book
-    from sync.config import Config
     from sync.compute.ledger import compute
+    from sync.config import Config
     from sync.rules.load import input_frames
     from sync.rules.validate import validate
 
@@ -65,8 +67,12 @@ def run_core(size: int) -> dict[str, Any]:
     start = time.perf_counter()
     book, problems = stages("parse", lambda: validate(input_frames(raw), Config(), AS_OF))
     stages("compute", lambda: compute(book, AS_OF))
-    return {"stages": stages.figures, "total_seconds": round(time.perf_counter() - start, 3),
-            "peak_mib": max(f["peak_mib"] for f in stages.figures.values()), "problems": len(problems)}
+    return {
+        "stages": stages.figures,
+        "total_seconds": round(time.perf_counter() - start, 3),
+        "peak_mib": max(f["peak_mib"] for f in stages.figures.values()),
+        "problems": len(problems),
+    }
 
 
 def run_pipeline(backend: Any) -> dict[str, Any]:
@@ -77,9 +83,13 @@ def run_pipeline(backend: Any) -> dict[str, Any]:
     stages = Stages()
     start = time.perf_counter()
     result = pipeline.run(backend, Config(), AS_OF, stage_hook=stages.hook)
-    return {"stages": stages.figures, "total_seconds": round(time.perf_counter() - start, 3),
-            "peak_mib": max(f["peak_mib"] for f in stages.figures.values()), "rows_read": result.rows_read,
-            "written": len(result.written)}
+    return {
+        "stages": stages.figures,
+        "total_seconds": round(time.perf_counter() - start, 3),
+        "peak_mib": max(f["peak_mib"] for f in stages.figures.values()),
+        "rows_read": result.rows_read,
+        "written": len(result.written),
+    }
 
 
 def run_xlsx(size: int, folder: Path) -> dict[str, Any]:
@@ -106,8 +116,8 @@ def ledger_cli(journal: Path) -> float | None:
 
 def run_google(size: int) -> dict[str, Any]:
     from bench.synthetic import synthetic_book
-    from sync.backends.google.sheet import GoogleSheet
     from sync.backends.google.http import connect
+    from sync.backends.google.sheet import GoogleSheet
     from tests.sheets_emulator.emulator import Emulator
 
     tabs = synthetic_book(size)
@@ -127,10 +137,19 @@ def run_google(size: int) -> dict[str, Any]:
 def trim_columns(client: Any, spreadsheet: str, tabs: dict[str, list[list]]) -> None:
     """New tabs have 26 columns; a real million-row tab cannot (10,000,000 cells per spreadsheet)."""
     sheets = client.http_client.fetch_sheet_metadata(spreadsheet)["sheets"]
-    requests = [{"updateSheetProperties": {
-        "properties": {"sheetId": sheet["properties"]["sheetId"],
-                       "gridProperties": {"columnCount": len(tabs[sheet["properties"]["title"]][0])}},
-        "fields": "gridProperties.columnCount"}} for sheet in sheets if sheet["properties"]["title"] in tabs]
+    requests = [
+        {
+            "updateSheetProperties": {
+                "properties": {
+                    "sheetId": sheet["properties"]["sheetId"],
+                    "gridProperties": {"columnCount": len(tabs[sheet["properties"]["title"]][0])},
+                },
+                "fields": "gridProperties.columnCount",
+            }
+        }
+        for sheet in sheets
+        if sheet["properties"]["title"] in tabs
+    ]
     client.http_client.batch_update(spreadsheet, {"requests": requests})
 
 
@@ -145,6 +164,7 @@ def count_traffic(session: Any) -> dict[str, int]:
         totals["bytes_sent"] += len(body.encode() if isinstance(body, str) else body)
         totals["bytes_received"] += len(response.content)
         return response
+
     session.send = counting_send
     return totals
 
@@ -155,8 +175,11 @@ def main() -> None:
     parser.add_argument("--size", type=int, required=True)
     parser.add_argument("--dir", type=Path, required=True)
     options = parser.parse_args()
-    runs = {"core": lambda: run_core(options.size), "xlsx": lambda: run_xlsx(options.size, options.dir),
-            "google": lambda: run_google(options.size)}
+    runs = {
+        "core": lambda: run_core(options.size),
+        "xlsx": lambda: run_xlsx(options.size, options.dir),
+        "google": lambda: run_google(options.size),
+    }
     print(json.dumps(runs[options.backend]()))
 
 

@@ -8,6 +8,7 @@ entries), then runs, each in a fresh process (bench/one.py):
   google - the whole sync through gspread against the local Sheets/Drive emulator, with the
            number of API requests and the bytes sent and received.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,14 @@ def prepare(size: int, folder: Path) -> float:
 def measure(backend: str, size: int, folder: Path, timeout: float) -> dict:
     command = [sys.executable, "-m", "bench.one", "--backend", backend, "--size", str(size), "--dir", str(folder)]
     try:
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                              env=os.environ | {"PYTHONPATH": str(ROOT)})
+        done = subprocess.run(
+            command,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=os.environ | {"PYTHONPATH": str(ROOT)},
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"stopped after {timeout:.0f} s"}
     if done.returncode:
@@ -52,18 +59,36 @@ def measure(backend: str, size: int, folder: Path, timeout: float) -> dict:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
-    memory = next((int(line.split()[1]) // 1024**2 for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
-    ledger = subprocess.run(["ledger", "--version"], capture_output=True, text=True).stdout.splitlines()[:1] \
-        if _has("ledger") else ["ledger-cli not installed"]
-    return (f"{os.cpu_count()} cores ({cpu}), {memory} GiB memory, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}; {ledger[0]}")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    memory = next(
+        (
+            int(line.split()[1]) // 1024**2
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
+    ledger = (
+        subprocess.run(["ledger", "--version"], capture_output=True, text=True).stdout.splitlines()[:1]
+        if _has("ledger")
+        else ["ledger-cli not installed"]
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory} GiB memory, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; {ledger[0]}"
+    )
 
 
 def _has(program: str) -> bool:
     from shutil import which
+
     return which(program) is not None
 
 
@@ -76,28 +101,35 @@ def cell(figures: dict, stage: str) -> str:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| size | path | " + " | ".join(STAGES) + " | total | peak | requests | sent / received | ledger-cli |",
-             "|" + "---|" * (len(STAGES) + 7)]
+    lines = [
+        "| size | path | " + " | ".join(STAGES) + " | total | peak | requests | sent / received | ledger-cli |",
+        "|" + "---|" * (len(STAGES) + 7),
+    ]
     for r in results:
         f = r["figures"]
         if "error" in f:
             lines.append(f"| {r['size']:,} | {r['backend']} | {f['error']} |" + " |" * (len(STAGES) + 5))
             continue
-        traffic = (f"{f['bytes_sent'] / 1e6:.1f} MB / {f['bytes_received'] / 1e6:.1f} MB"
-                   if "bytes_sent" in f else "-")
+        traffic = f"{f['bytes_sent'] / 1e6:.1f} MB / {f['bytes_received'] / 1e6:.1f} MB" if "bytes_sent" in f else "-"
         ledger = "-"
         if f.get("ledger_cli_seconds"):
             ledger = f"{f['ledger_cli_seconds']:.2f} s (sync/ledger {f['total_seconds'] / f['ledger_cli_seconds']:.2f})"
-        lines.append(f"| {r['size']:,} | {r['backend']} | " + " | ".join(cell(f, s) for s in STAGES)
-                     + f" | {f['total_seconds']:.2f} s | {f['peak_mib']} MiB | {f.get('requests', '-')} | "
-                       f"{traffic} | {ledger} |")
+        lines.append(
+            f"| {r['size']:,} | {r['backend']} | "
+            + " | ".join(cell(f, s) for s in STAGES)
+            + f" | {f['total_seconds']:.2f} s | {f['peak_mib']} MiB | {f.get('requests', '-')} | "
+            f"{traffic} | {ledger} |"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10000,100000,1000000",
-                        help="time rows per book, comma-separated (default 10000,100000,1000000)")
+    parser.add_argument(
+        "--sizes",
+        default="10000,100000,1000000",
+        help="time rows per book, comma-separated (default 10000,100000,1000000)",
+    )
     parser.add_argument("--paths", default="core,xlsx,google", help="which runs (default core,xlsx,google)")
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work", help="where the books go")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.md")
@@ -123,7 +155,10 @@ def main() -> None:
         "validate + compute from raw cell values as the Sheets API returns them (no I/O); `xlsx` and `google` "
         "are whole syncs (client summaries included), `google` through unmodified gspread against the local "
         "emulator over HTTP. ledger-cli: `ledger -f book-N.ledger balance` on the same priced time entries.\n\n"
-        + report + "\n", encoding="utf-8")
+        + report
+        + "\n",
+        encoding="utf-8",
+    )
     print(f"\nwritten to {options.out}")
 
 

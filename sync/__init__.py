@@ -15,18 +15,42 @@ variables). A sync that cannot run raises a `SyncError`: `ConfigError`, `BookErr
 `GoogleAccessError` and `InternalError` end the command line with exit 2, 2, 2 and 70, `LockBusy`
 with 3 (`error.exit_code`). The command line (`contract-sync`, `python -m sync`) is built on these.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["BookError", "Computed", "Config", "ConfigError", "GoogleAccessError", "InternalError", "LockBusy",
-           "RunResult", "SyncError", "check", "compute_tables", "load_config", "run"]
+__all__ = [
+    "BookError",
+    "Computed",
+    "Config",
+    "ConfigError",
+    "GoogleAccessError",
+    "InternalError",
+    "LockBusy",
+    "RunResult",
+    "SyncError",
+    "check",
+    "compute_tables",
+    "load_config",
+    "run",
+]
 
-_HOMES = {"Computed": "sync.app.api", "compute_tables": "sync.app.api", "run": "sync.app.api",
-          "check": "sync.app.api", "RunResult": "sync.app.pipeline", "Config": "sync.config",
-          "load_config": "sync.config", "SyncError": "sync.errors", "ConfigError": "sync.errors",
-          "BookError": "sync.errors", "GoogleAccessError": "sync.errors", "LockBusy": "sync.errors",
-          "InternalError": "sync.errors"}
+_HOMES = {
+    "Computed": "sync.app.api",
+    "compute_tables": "sync.app.api",
+    "run": "sync.app.api",
+    "check": "sync.app.api",
+    "RunResult": "sync.app.pipeline",
+    "Config": "sync.config",
+    "load_config": "sync.config",
+    "SyncError": "sync.errors",
+    "ConfigError": "sync.errors",
+    "BookError": "sync.errors",
+    "GoogleAccessError": "sync.errors",
+    "LockBusy": "sync.errors",
+    "InternalError": "sync.errors",
+}
 
 if TYPE_CHECKING:
     from sync.app.api import Computed, check, compute_tables, run
@@ -41,6 +65,7 @@ def __getattr__(name: str) -> Any:
     if name not in _HOMES:
         raise AttributeError(f"module 'sync' has no attribute {name!r}")
     import importlib
+
     return getattr(importlib.import_module(_HOMES[name]), name)
 
 

@@ -1,4 +1,5 @@
 """`python -m sync`: the command line (sync.cli)."""
+
 from sync.cli import main
 
 main(prog_name="python -m sync")

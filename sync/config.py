@@ -3,6 +3,7 @@
 The one place the sync reads its environment: Config's settings (SYNC_<SETTING>), the log file
 (log_file) and the Google credentials (credentials_file). The command line's own options
 (--book as SYNC_BOOK, ...) are click's, declared with each option."""
+
 from __future__ import annotations
 
 import os
@@ -22,6 +23,7 @@ SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}  # each smtp_security and
 @dataclass(frozen=True)
 class Config:
     """The sync's settings, one field each (SYNC_<FIELD> in the environment); `checked()` validates them."""
+
     currency: str = "USD"  # for contracts whose Currency cell is blank
     date_order: str = ""  # "DMY" or "MDY" lets text like 26/11/2026 be read; blank = ISO only
     # Local workbook only: a folder (relative to the workbook's) for client summaries, besides the workbook's own
@@ -44,7 +46,7 @@ class Config:
     smtp_user: str = ""  # the login; blank: no login
     smtp_password: str = field(default="", repr=False)  # never printed
 
-    def checked(self) -> "Config":
+    def checked(self) -> Config:
         """These settings tidied (codes upper case, the SMTP port filled in); a bad one is a ConfigError."""
         currency = self.currency.strip().upper()
         if not is_currency(currency):
@@ -54,7 +56,7 @@ class Config:
             raise ConfigError(f"config: date_order '{self.date_order}' must be DMY, MDY or blank")
         return replace(self, currency=currency, date_order=order)._smtp_checked()
 
-    def _smtp_checked(self) -> "Config":
+    def _smtp_checked(self) -> Config:
         """The SMTP settings checked, as SYNC_SMTP_* variables were before they were settings: only
         when there is an SMTP host, since without one they are not used."""
         host = self.smtp_host.strip()

@@ -1,5 +1,6 @@
 """Problems with the team's rows are data (Problem); a run that cannot go on raises a SyncError:
 ConfigError, BookError, GoogleAccessError, LockBusy or InternalError."""
+
 from __future__ import annotations
 
 from typing import Literal, NamedTuple
@@ -53,7 +54,9 @@ class InternalError(SyncError):
 
     def __init__(self, stage: str, error: BaseException) -> None:
         detail = " ".join(str(error).split())[:300]
-        super().__init__(f"internal error in the {stage} stage ({type(error).__name__}{': ' + detail if detail else ''})")
+        super().__init__(
+            f"internal error in the {stage} stage ({type(error).__name__}{': ' + detail if detail else ''})"
+        )
         self.stage = stage
         self.__cause__ = error  # the traceback that goes to the log file is the bug's
 

@@ -1,4 +1,5 @@
 """Books written inline, like spreadsheets, for the tests."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,9 +8,9 @@ import pandas as pd
 
 from sync.backends.memory import MemoryBook
 from sync.config import Config
-from sync.rules.load import input_frames
-from sync.model.schema import INPUT_TAB_NAMES
 from sync.model.frames import Book
+from sync.model.schema import INPUT_TAB_NAMES
+from sync.rules.load import input_frames
 from sync.rules.validate import validate
 
 
@@ -67,8 +68,14 @@ AS_OF = dt.date(2026, 6, 30)
 
 def small_book(**tabs: list[list[object]]) -> MemoryBook:
     """The small fixed book; keyword arguments replace (or, with None, remove) a tab."""
-    book = {"Clients": CLIENTS, "Contracts": CONTRACTS, "Rates": RATES, "Time": TIME, "Payments": PAYMENTS,
-            "Expenses": EXPENSES}
+    book = {
+        "Clients": CLIENTS,
+        "Contracts": CONTRACTS,
+        "Rates": RATES,
+        "Time": TIME,
+        "Payments": PAYMENTS,
+        "Expenses": EXPENSES,
+    }
     book.update(tabs)
     return MemoryBook({name: rows for name, rows in book.items() if rows is not None})
 

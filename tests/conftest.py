@@ -28,6 +28,7 @@ def table_text(table: Table) -> str:
 @pytest.fixture
 def golden(request):
     """golden(name, table): compare with tests/golden/<name>.csv (or rewrite it with --update-golden)."""
+
     def check(name: str, table: Table) -> None:
         path = GOLDEN / f"{name}.csv"
         text = table_text(table)
@@ -36,4 +37,5 @@ def golden(request):
             path.write_text(text, encoding="utf-8")
         assert path.exists(), f"{path} is missing: run scripts/test --update-golden"
         assert text == path.read_text(encoding="utf-8"), f"{name} differs from {path}"
+
     return check

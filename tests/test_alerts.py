@@ -1,4 +1,5 @@
 """Contract alerts: each crossing is e-mailed once, through a real SMTP server on 127.0.0.1."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,18 +14,18 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from sync.notify import alerts
-from sync.shape import report
-from sync.shape.state import previous_state, state_table
 from sync.compute import thresholds
+from sync.compute.ledger import compute
 from sync.compute.thresholds import crossings, shown
-from sync.model.alerts import AlertState
-from sync.notify.smtp import SmtpSettings, smtp_settings
 from sync.config import Config, load_config
 from sync.errors import SyncError
-from sync.compute.ledger import compute
-from sync.model.schema import SYNC_STATE_COLUMNS
+from sync.model.alerts import AlertState
 from sync.model.frames import AlertThreshold
+from sync.model.schema import SYNC_STATE_COLUMNS
+from sync.notify import alerts
+from sync.notify.smtp import SmtpSettings, smtp_settings
+from sync.shape import report
+from sync.shape.state import previous_state, state_table
 from tests.books import AS_OF, CLIENTS, sheet, small_book, validated
 
 CONTRACTS = sheet("""
@@ -48,8 +49,9 @@ NOW = dt.datetime(2026, 6, 30, 2, 0, 5)
 
 def figures(contracts=CONTRACTS, payments=PAYMENTS, time=TIME, as_of=AS_OF):
     """(ledger, book, problems) of a small book with these Contracts, Payments and Time tabs."""
-    book, problems = validated(small_book(Clients=CLIENTS, Contracts=contracts, Payments=payments, Time=time,
-                                          Rates=None, Expenses=None), as_of)
+    book, problems = validated(
+        small_book(Clients=CLIENTS, Contracts=contracts, Payments=payments, Time=time, Rates=None, Expenses=None), as_of
+    )
     return compute(book, as_of), book, problems
 
 
@@ -114,7 +116,7 @@ def test_a_crossing_sends_one_message_then_none_on_the_next_run(smtp):
         state, sent, notes = run_alerts([], smtp)
         assert (sent, notes) == (1, [])
         assert state == [AlertState("K-1", "75% used", "sent", AS_OF, NOW, "")]
-        (sender, recipients, message), = inbox.messages
+        ((sender, recipients, message),) = inbox.messages
         assert sender == "sync@agency.example"
         assert recipients == ["team@agency.example", "pm@agency.example", "ops@acme.example"]  # Alert Client = Y
         assert message["Subject"] == "Contract alert: K-1 Care plan - 75% used"
@@ -138,7 +140,8 @@ def test_smtp_down_leaves_the_alert_pending_and_the_next_run_sends_it(smtp):
     assert (row.status, row.sent) == ("pending", None) and row.note.startswith(f"SMTP server 127.0.0.1:{smtp.port}: ")
     assert unsent == [row]
     assert alerts.unsent_line(unsent) == (
-        f"1 alert not e-mailed, kept pending for the next run: K-1 '75% used' ({row.note})")
+        f"1 alert not e-mailed, kept pending for the next run: K-1 '75% used' ({row.note})"
+    )
     with smtp_server(smtp) as inbox:
         state, sent, unsent = run_alerts(through_the_tab(state), smtp)
         assert (sent, unsent, len(inbox.messages)) == (1, [], 1)
@@ -176,10 +179,15 @@ def test_low_balance_overdrawn_and_amount_alerts(smtp):
         state, sent, _ = run_alerts([], smtp, contracts, payments, time)
         # K-1: billed 1,100.00 of 1,000.00; K-2: nothing paid, so no share of it is reached
         assert [(row.contract_id, row.alert) for row in state] == [
-            ("K-1", "50% used"), ("K-1", "500.00 used"), ("K-1", "low balance"), ("K-1", "overdrawn"),
-            ("K-2", "overdrawn")]
-        assert sent == 5 and all(recipients == ["team@agency.example", "pm@agency.example"]
-                                 for _, recipients, _ in inbox.messages)
+            ("K-1", "50% used"),
+            ("K-1", "500.00 used"),
+            ("K-1", "low balance"),
+            ("K-1", "overdrawn"),
+            ("K-2", "overdrawn"),
+        ]
+        assert sent == 5 and all(
+            recipients == ["team@agency.example", "pm@agency.example"] for _, recipients, _ in inbox.messages
+        )
         overdrawn = inbox.messages[3][2].get_body(("plain",)).get_content()
         assert "-100.00 USD" in overdrawn and "already overdrawn" in overdrawn and "-1.00" in overdrawn
 
@@ -193,16 +201,28 @@ def test_a_bad_alert_at_item_is_a_warning_and_the_other_alerts_stay():
     ledger, book, problems = figures(contracts)
     assert list(book.contracts["contract_id"]) == ["K-1", "K-2"]  # both still count
     assert book.contracts["alert_at"].tolist() == [
-        (AlertThreshold("percent", 7500), AlertThreshold("percent", 1250), AlertThreshold("amount", 200000)), ()]
+        (AlertThreshold("percent", 7500), AlertThreshold("percent", 1250), AlertThreshold("amount", 200000)),
+        (),
+    ]
     assert book.contracts["alert_client"].tolist() == [False, False]
     assert problems[["Tab", "Row", "Column", "Problem", "Severity"]].values.tolist() == [
-        ["Contracts", 2, "Alert At", "'lots' is not a percentage (75%) or an amount (2,000.00); that alert is ignored",
-         "warning"],
+        [
+            "Contracts",
+            2,
+            "Alert At",
+            "'lots' is not a percentage (75%) or an amount (2,000.00); that alert is ignored",
+            "warning",
+        ],
         ["Contracts", 2, "Alert Client", "is not Y or N; the client is not e-mailed", "warning"],
         ["Contracts", 3, "Alert At", "'0%' must be more than 0; that alert is ignored", "warning"],
         ["Contracts", 3, "Alert At", "'USD 5' is in USD but the contract is in EUR; that alert is ignored", "warning"],
-        ["Contracts", 3, "Alert At", "'10.555' has more decimals than the contract's currency allows; that alert is "
-         "ignored", "warning"],
+        [
+            "Contracts",
+            3,
+            "Alert At",
+            "'10.555' has more decimals than the contract's currency allows; that alert is ignored",
+            "warning",
+        ],
     ]
 
 
@@ -234,14 +254,17 @@ def test_a_contract_with_an_error_keeps_its_state_rows(smtp):
 def test_previous_state_reads_any_backend_s_cells():
     assert previous_state(None) == [] and previous_state([]) == []
     assert previous_state([list(SYNC_STATE_COLUMNS)]) == []
-    google = [list(SYNC_STATE_COLUMNS),
-              [1001.0, "overdrawn", "sent", 46203.0, 46203.0868055556, ""],  # serial numbers, an ID read as a number
-              ["K-2", "75% used", "pending", "2026-06-30", "", "timed out"],
-              ["K-2", "75% used", "pending", "2026-07-01", "", ""],  # a repeat: the first row counts
-              ["", "", "", "", "", ""]]
+    google = [
+        list(SYNC_STATE_COLUMNS),
+        [1001.0, "overdrawn", "sent", 46203.0, 46203.0868055556, ""],  # serial numbers, an ID read as a number
+        ["K-2", "75% used", "pending", "2026-06-30", "", "timed out"],
+        ["K-2", "75% used", "pending", "2026-07-01", "", ""],  # a repeat: the first row counts
+        ["", "", "", "", "", ""],
+    ]
     assert previous_state(google) == [
         AlertState("1001", "overdrawn", "sent", dt.date(2026, 6, 30), dt.datetime(2026, 6, 30, 2, 5)),
-        AlertState("K-2", "75% used", "pending", dt.date(2026, 6, 30), None, "timed out")]
+        AlertState("K-2", "75% used", "pending", dt.date(2026, 6, 30), None, "timed out"),
+    ]
 
 
 def smtp_from(monkeypatch, tmp_path, variables: dict[str, str], toml: str = "") -> SmtpSettings | None:
@@ -260,8 +283,9 @@ def test_smtp_settings_from_the_environment(monkeypatch, tmp_path):
         return smtp_from(monkeypatch, tmp_path, variables)
 
     assert settings({}) is None
-    assert settings({"SYNC_SMTP_HOST": "mail.example", "SYNC_SMTP_USER": "u", "SYNC_SMTP_PASSWORD": "p"}) \
-        == SmtpSettings("mail.example", 587, "starttls", "u", "p")
+    assert settings(
+        {"SYNC_SMTP_HOST": "mail.example", "SYNC_SMTP_USER": "u", "SYNC_SMTP_PASSWORD": "p"}
+    ) == SmtpSettings("mail.example", 587, "starttls", "u", "p")
     assert settings({"SYNC_SMTP_HOST": "mail.example", "SYNC_SMTP_SECURITY": "SSL"}).port == 465
     assert settings({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_SECURITY": "none", "SYNC_SMTP_PORT": "2525"}).port == 2525
     assert settings({"SYNC_SMTP_HOST": "m", "SYNC_SMTP_PORT": " "}).port == 587  # blank: the usual port
@@ -316,10 +340,12 @@ def test_a_retainer_alerts_on_its_period_hours_once_per_period(smtp):
 def test_the_unsent_line_says_each_reason_once_and_names_a_few_alerts():
     down = "SMTP server mail.example:587: [Errno 111] Connection refused"
     unsent = [AlertState(f"K-{n}", "overdrawn", note=down) for n in range(1, 6)] + [
-        AlertState("K-9", "2,000.00 used", note="no recipients: set alert_to (or SYNC_ALERT_TO)")]
+        AlertState("K-9", "2,000.00 used", note="no recipients: set alert_to (or SYNC_ALERT_TO)")
+    ]
     assert alerts.unsent_line(unsent) == (
         "6 alerts not e-mailed, kept pending for the next run: K-1 'overdrawn', K-2 'overdrawn', K-3 'overdrawn' "
-        f"and 2 more ({down}); K-9 '2,000.00 used' (no recipients: set alert_to (or SYNC_ALERT_TO))")
+        f"and 2 more ({down}); K-9 '2,000.00 used' (no recipients: set alert_to (or SYNC_ALERT_TO))"
+    )
 
 
 RETAINER = sheet("""
@@ -350,9 +376,14 @@ def test_an_e_mail_shows_every_figure_as_the_tabs_do(smtp):
     assert sent == 2
     for _, _, message in inbox.messages:
         for body in (message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()):
-            for label, value in [("Paid", "999.99 USD"), ("Billed", "0.00 USD"), ("Balance", "999.99 USD"),
-                                 ("Period hours left", "1.13"), ("Hours remaining", "9.99"),
-                                 ("Crossed on", "2026-06-30")]:
+            for label, value in [
+                ("Paid", "999.99 USD"),
+                ("Billed", "0.00 USD"),
+                ("Balance", "999.99 USD"),
+                ("Period hours left", "1.13"),
+                ("Hours remaining", "9.99"),
+                ("Crossed on", "2026-06-30"),
+            ]:
                 assert re.search(rf"{label}:?(</th><td>| +){re.escape(value)}\b", body), (label, body)
             assert "1.12" not in body and "10.12" not in body and "2026-06-30 02:00:05" in body
     period, low = (message.get_body(("plain",)).get_content() for _, _, message in inbox.messages)
@@ -361,8 +392,11 @@ def test_an_e_mail_shows_every_figure_as_the_tabs_do(smtp):
 
 
 def test_shown_spells_each_kind_as_its_cell_format_does():
-    assert [shown(value, "money") for value in (Decimal("1234567.50"), Decimal("-0.00"), Decimal("1000"))] \
-        == ["1,234,567.50", "0.00", "1,000"]  # 1000 yen: no decimals
+    assert [shown(value, "money") for value in (Decimal("1234567.50"), Decimal("-0.00"), Decimal("1000"))] == [
+        "1,234,567.50",
+        "0.00",
+        "1,000",
+    ]  # 1000 yen: no decimals
     assert [shown(value, "hours") for value in (Decimal("1234.50"), Decimal("-0.00"))] == ["1234.50", "0.00"]
     assert shown(dt.date(2026, 7, 3), "date") == "2026-07-03"
     assert shown(NOW, "datetime") == "2026-06-30 02:00:05"

@@ -1,4 +1,5 @@
 """The library as a notebook user meets it: only the names `import sync` gives."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,16 +18,35 @@ AS_OF = dt.date(2026, 3, 31)
 
 def tabs(**changes: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {
-        "Clients": pd.DataFrame({"Client ID": ["C-1", "C-2"], "Name": ["Acme Ltd", "Bolt Bakery"],
-                                 "Email": ["ops@acme.example", "bo@bolt.example"]}),
-        "Contracts": pd.DataFrame({"Contract ID": ["K-1", "K-2"], "Client ID": ["C-1", "C-2"],
-                                   "Name": ["Care plan", "Support"], "Currency": ["USD", "EUR"],
-                                   "Rate": [120, 90.5], "Start": [dt.date(2026, 1, 1), "2026-01-01"]}),
-        "Time": pd.DataFrame({"Date": [dt.date(2026, 3, 2), "2026-03-03", "2026-03-04"],
-                              "Contract ID": ["K-1", "K-2", "K-9"], "Person": ["Ana", "Ben", "Ana"],
-                              "Task": ["Update plugins", "Fix form", "Backup"], "Hours": ["1:30", 2, 1]}),
-        "Payments": pd.DataFrame({"Date": ["2026-01-05", None], "Contract ID": ["K-1", "K-2"],
-                                  "Amount": ["1,000.00", 500]}),
+        "Clients": pd.DataFrame(
+            {
+                "Client ID": ["C-1", "C-2"],
+                "Name": ["Acme Ltd", "Bolt Bakery"],
+                "Email": ["ops@acme.example", "bo@bolt.example"],
+            }
+        ),
+        "Contracts": pd.DataFrame(
+            {
+                "Contract ID": ["K-1", "K-2"],
+                "Client ID": ["C-1", "C-2"],
+                "Name": ["Care plan", "Support"],
+                "Currency": ["USD", "EUR"],
+                "Rate": [120, 90.5],
+                "Start": [dt.date(2026, 1, 1), "2026-01-01"],
+            }
+        ),
+        "Time": pd.DataFrame(
+            {
+                "Date": [dt.date(2026, 3, 2), "2026-03-03", "2026-03-04"],
+                "Contract ID": ["K-1", "K-2", "K-9"],
+                "Person": ["Ana", "Ben", "Ana"],
+                "Task": ["Update plugins", "Fix form", "Backup"],
+                "Hours": ["1:30", 2, 1],
+            }
+        ),
+        "Payments": pd.DataFrame(
+            {"Date": ["2026-01-05", None], "Contract ID": ["K-1", "K-2"], "Amount": ["1,000.00", 500]}
+        ),
     } | changes
 
 
@@ -42,7 +62,10 @@ def test_compute_tables_from_dataframes():
     computed = sync.compute_tables(tabs(), as_of=AS_OF)
     balances = computed.tables["Balances"].set_index("Contract ID")
     assert balances.loc["K-1", ["Paid", "Billed", "Balance"]].tolist() == [
-        Decimal("1000.00"), Decimal("180.00"), Decimal("820.00")]
+        Decimal("1000.00"),
+        Decimal("180.00"),
+        Decimal("820.00"),
+    ]
     assert balances.loc["K-2", "Billed"] == Decimal("181.00")  # 2 h at 90.50 EUR; its payment has no date
     assert set(computed.tables) == {"Balances", "Monthly", "Periods", "Errors"}
     problems = computed.problems.set_index(["Tab", "Row"])
@@ -76,13 +99,21 @@ def test_run_and_check_a_workbook(tmp_path):
 
 
 def test_every_error_kind_has_its_exit_code():
-    codes = {kind: kind.exit_code for kind in (sync.ConfigError, sync.BookError, sync.GoogleAccessError,
-                                               sync.LockBusy, sync.InternalError)}
-    assert codes == {sync.ConfigError: 2, sync.BookError: 2, sync.GoogleAccessError: 2, sync.LockBusy: 3,
-                     sync.InternalError: 70}
+    codes = {
+        kind: kind.exit_code
+        for kind in (sync.ConfigError, sync.BookError, sync.GoogleAccessError, sync.LockBusy, sync.InternalError)
+    }
+    assert codes == {
+        sync.ConfigError: 2,
+        sync.BookError: 2,
+        sync.GoogleAccessError: 2,
+        sync.LockBusy: 3,
+        sync.InternalError: 70,
+    }
     assert all(issubclass(kind, sync.SyncError) for kind in codes)
 
 
 def test_the_docstring_examples_run():
     import sync.app.api as api
+
     assert doctest.testmod(api).failed == 0

@@ -1,4 +1,5 @@
 """The benchmark must keep working (it is run by hand, not timed here): a tiny run of each path."""
+
 import json
 import subprocess
 import sys
@@ -14,8 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize("path", ["core", "xlsx", "google"])
 def test_each_benchmark_path_reports_every_stage(tmp_path, path):
     prepare(300, tmp_path)
-    done = subprocess.run([sys.executable, "-m", "bench.one", "--backend", path, "--size", "300", "--dir",
-                           str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.one", "--backend", path, "--size", "300", "--dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout)
     stages = {"core": {"parse", "compute"}}.get(path, {"read", "parse", "compute", "plan", "shape", "write"})

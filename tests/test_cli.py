@@ -1,4 +1,5 @@
 """`python -m sync` as a person runs it: a real subprocess on a real .xlsx, judged by exit code and output."""
+
 from __future__ import annotations
 
 import json
@@ -11,16 +12,22 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from tests.books import CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, sheet
 from sync.model.schema import SYNC_LOG
+from tests.books import CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, sheet
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-06-30"
 OUTPUT_TABS = ("Balances", "Monthly", "Periods", "Errors")
 # Every cell is written as typed text, as in tests/books.py: nothing becomes a formula or a number.
 AS_TYPED = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
-INPUT_TABS = {"Clients": CLIENTS, "Contracts": CONTRACTS, "Rates": RATES, "Time": TIME, "Payments": PAYMENTS,
-              "Expenses": EXPENSES}
+INPUT_TABS = {
+    "Clients": CLIENTS,
+    "Contracts": CONTRACTS,
+    "Rates": RATES,
+    "Time": TIME,
+    "Payments": PAYMENTS,
+    "Expenses": EXPENSES,
+}
 BAD_ROWS = {
     "Time": TIME + [["2026-13-01", "Ann", "K-1", "Bad date", "", "1", "", ""]],  # sheet row 8
     "Payments": PAYMENTS + [["2026-05-05", "K-2", "abc", "", ""]],  # sheet row 6
@@ -33,13 +40,15 @@ BAD_CELLS = [  # Tab, Row, Column, Value of each problem in BAD_ROWS
 
 # --- helpers ---------------------------------------------------------------------------
 
+
 def sync_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run `python -m sync ARGS` in `cwd`, with no SYNC_* settings leaking in from the caller."""
     environment = {name: value for name, value in os.environ.items() if not name.startswith("SYNC_")}
     environment["PYTHONPATH"] = str(ROOT)
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "sync", *args], cwd=cwd, env=environment, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "sync", *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=120
+    )
 
 
 def write_book(path: Path, **changes: list[list[object]] | None) -> Path:
@@ -70,7 +79,7 @@ def balances_by_contract(path: Path) -> dict[str, dict[str, object]]:
 
 def without_column(rows: list[list], name: str) -> list[list]:
     drop = rows[0].index(name)
-    return [row[:drop] + row[drop + 1:] for row in rows]
+    return [row[:drop] + row[drop + 1 :] for row in rows]
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess, *names: str) -> None:
@@ -83,8 +92,11 @@ def assert_one_line_error(done: subprocess.CompletedProcess, *names: str) -> Non
 
 def fingerprint(folder: Path) -> dict[str, tuple[bytes, int]]:
     """Every file under `folder`: bytes and mtime."""
-    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -98,6 +110,7 @@ def bad(tmp_path) -> Path:
 
 
 # --- run -------------------------------------------------------------------------------
+
 
 def test_a_clean_book_runs_and_writes_every_output(clean):
     done = sync_cli("run", "--book", "team.xlsx", "--as-of", AS_OF, cwd=clean.parent)
@@ -138,11 +151,13 @@ def test_bad_cells_are_listed_and_the_figures_still_written(bad):
 
 # --- the run cannot go on: exit 2, one line ---------------------------------------------
 
+
 def _config(text: str, name: str = "settings.toml"):
     def make(folder: Path) -> list[str]:
         write_book(folder / "team.xlsx")
         (folder / name).write_text(text, encoding="utf-8")
         return ["--config", name] if name != "contract-sync.toml" else []
+
     return make
 
 
@@ -150,6 +165,7 @@ def _bytes(content: bytes):
     def make(folder: Path) -> list[str]:
         (folder / "team.xlsx").write_bytes(content)
         return []
+
     return make
 
 
@@ -157,6 +173,7 @@ def _book(**changes):
     def make(folder: Path) -> list[str]:
         write_book(folder / "team.xlsx", **changes)
         return []
+
     return make
 
 
@@ -164,6 +181,7 @@ def _book_with_args(*args: str):
     def make(folder: Path) -> list[str]:
         write_book(folder / "team.xlsx")
         return list(args)
+
     return make
 
 
@@ -182,8 +200,7 @@ CANNOT_RUN = {  # case: (make the folder -> extra args, names the message must c
     "--config bad TOML": (_config("currency = \n"), ["settings.toml", "TOML"], {}),
     "--config bad currency": (_config('currency = "XYZQ"\n'), ["currency", "XYZQ"], {}),
     "--config missing": (_book_with_args("--config", "gone.toml"), ["gone.toml"], {}),
-    "beside: unknown key": (_config('colour = "red"\n', "contract-sync.toml"), ["contract-sync.toml", "colour"],
-                            {}),
+    "beside: unknown key": (_config('colour = "red"\n', "contract-sync.toml"), ["contract-sync.toml", "colour"], {}),
     "beside: bad TOML": (_config("currency = \n", "contract-sync.toml"), ["contract-sync.toml", "TOML"], {}),
     "beside: bad currency": (_config('currency = "XYZQ"\n', "contract-sync.toml"), ["currency", "XYZQ"], {}),
     "SYNC_DATE_ORDER=XYZ": (_book(), ["date_order", "XYZ"], {"SYNC_DATE_ORDER": "XYZ"}),
@@ -218,6 +235,7 @@ LOGGED_FAILURES = {"missing Time tab", "missing Clients tab", "Time without Hour
 
 
 # --- what the book may look like -------------------------------------------------------
+
 
 def test_optional_tabs_may_be_missing(tmp_path):
     book = write_book(tmp_path / "team.xlsx", Rates=None, Expenses=None)
@@ -259,11 +277,13 @@ def test_headers_match_loosely_in_any_order_and_blank_rows_are_skipped(tmp_path)
     # Sheet rows 4 and 5 are blank in every schema column; the bad entry is still quoted as sheet row 10.
     assert [row[:4] for row in read_tabs(book)["Errors"][1:]] == [["Time", 10, "Hours", "lots"]]
     assert "20 rows read: 1 with errors" in done.stdout
-    assert without_column(read_tabs(book)["Balances"], "Computed At") == \
-        without_column(read_tabs(reference)["Balances"], "Computed At")
+    assert without_column(read_tabs(book)["Balances"], "Computed At") == without_column(
+        read_tabs(reference)["Balances"], "Computed At"
+    )
 
 
 # --- run options -----------------------------------------------------------------------
+
 
 def test_dry_run_writes_nothing(clean):
     before = fingerprint(clean.parent)
@@ -313,6 +333,7 @@ def test_the_book_can_come_from_sync_book(clean):
 
 # --- check -----------------------------------------------------------------------------
 
+
 def test_check_prints_one_line_per_problem_and_writes_nothing(bad):
     before = fingerprint(bad.parent)
     done = sync_cli("check", "--book", "team.xlsx", "--as-of", AS_OF, cwd=bad.parent)
@@ -335,18 +356,23 @@ def test_check_accepts_a_clean_book(clean):
 
 # --- init and demo ---------------------------------------------------------------------
 
+
 def test_init_makes_a_book_whose_examples_are_never_rows(tmp_path):
     done = sync_cli("init", "--book", "new.xlsx", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == ("created new.xlsx: the Instructions tab shows what goes on each tab; fill them "
-                                   "in, then check them with: python -m sync check --book new.xlsx")
+    assert done.stdout.strip() == (
+        "created new.xlsx: the Instructions tab shows what goes on each tab; fill them "
+        "in, then check them with: python -m sync check --book new.xlsx"
+    )
     tabs = read_tabs(tmp_path / "new.xlsx")
     assert list(tabs) == ["Instructions", *INPUT_TABS]
     assert {name: len(tabs[name]) for name in INPUT_TABS} == dict.fromkeys(INPUT_TABS, 1)  # a header, no row
     checked = sync_cli("check", "--book", "new.xlsx", "--as-of", AS_OF, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert checked.stdout.startswith("0 rows read, all used\nno rows yet: type your clients, contracts, time and "
-                                     "payments below the header row of their tabs")
+    assert checked.stdout.startswith(
+        "0 rows read, all used\nno rows yet: type your clients, contracts, time and "
+        "payments below the header row of their tabs"
+    )
     ran = sync_cli("run", "--book", "new.xlsx", "--as-of", AS_OF, cwd=tmp_path)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert balances_by_contract(tmp_path / "new.xlsx") == {}  # Acme Ltd and K-001 are examples, not contracts
@@ -394,6 +420,7 @@ def test_help(tmp_path, command):
 
 # --- a second run ----------------------------------------------------------------------
 
+
 def test_a_second_run_writes_the_same_cells(bad):
     def outputs() -> dict[str, list[list]]:
         done = sync_cli("run", "--book", "team.xlsx", "--as-of", AS_OF, cwd=bad.parent)
@@ -428,8 +455,10 @@ def test_control_characters_typed_into_cells_never_reach_the_terminal_raw(tmp_pa
 
 # --- which book: said the way the sync was started (issue 11) ----------------------------
 
-NO_BOOK = ("error: no workbook or spreadsheet to sync: give --book PATH (an .xlsx workbook) or --sheet ID_OR_LINK "
-           "(a Google spreadsheet), or set SYNC_BOOK or SYNC_SHEET\n")
+NO_BOOK = (
+    "error: no workbook or spreadsheet to sync: give --book PATH (an .xlsx workbook) or --sheet ID_OR_LINK "
+    "(a Google spreadsheet), or set SYNC_BOOK or SYNC_SHEET\n"
+)
 
 
 @pytest.mark.parametrize("command", ["run", "check", "status", "schedule --at 02:00"])
@@ -441,10 +470,15 @@ def test_no_book_is_one_line_naming_the_options_and_their_variables(tmp_path, co
 def test_a_book_and_a_sheet_are_one_line_saying_where_each_came_from(tmp_path):
     both = sync_cli("run", "--book", "team.xlsx", "--sheet", "1AbC", cwd=tmp_path)
     assert (both.returncode, both.stdout, both.stderr) == (
-        2, "", "error: give a workbook or a spreadsheet, not both: --book team.xlsx and --sheet 1AbC; keep one\n")
+        2,
+        "",
+        "error: give a workbook or a spreadsheet, not both: --book team.xlsx and --sheet 1AbC; keep one\n",
+    )
     from_env = sync_cli("run", "--book", "team.xlsx", cwd=tmp_path, env={"SYNC_SHEET": "1AbC"})
-    assert from_env.stderr == ("error: give a workbook or a spreadsheet, not both: --book team.xlsx and "
-                               "SYNC_SHEET=1AbC (from the environment); keep one\n")
+    assert from_env.stderr == (
+        "error: give a workbook or a spreadsheet, not both: --book team.xlsx and "
+        "SYNC_SHEET=1AbC (from the environment); keep one\n"
+    )
     assert list(tmp_path.iterdir()) == []
 
 

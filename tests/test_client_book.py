@@ -1,4 +1,5 @@
 """The client summary book and the team template, read back the way Excel and the sync would."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,9 +16,9 @@ from hypothesis import strategies as st
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
+from sync.app.init_book import INSTRUCTIONS, create_template, instruction_rows
 from sync.backends.xlsx.client_book import balance_by_month, contract_row_ranges, money_format, write_client_workbook
 from sync.errors import SyncError
-from sync.app.init_book import INSTRUCTIONS, create_template, instruction_rows
 from sync.model.schema import CLIENT_TABS, INPUT_TABS
 from sync.model.table import Table
 
@@ -31,28 +32,86 @@ def table(kinds: dict[str, str], *rows: tuple) -> Table:
 
 
 SUMMARY = table(
-    {"Contract ID": "text", "Contract": "text", "Currency": "text", "Paid": "money", "Billed": "money",
-     "Balance": "money", "Hours Remaining": "hours", "Runs Out": "date", "Period Included": "hours",
-     "Period Carried": "hours", "Period Used": "hours", "Period Left": "hours", "Pace": "text", "Status": "text",
-     "As Of": "date"},
-    ("K-001", "Care plan", "USD", D("1200.00"), D("330.50"), D("869.50"), D("7.25"), dt.date(2026, 5, 1),
-     D("10.00"), D("2.50"), D("4.75"), D("7.75"), "on track", "active", dt.date(2026, 3, 31)),
-    ("K-002", "Hosting", "JPY", D("50000"), D("12000"), D("38000"), None, None, None, None, None, None, None,
-     "active", dt.date(2026, 3, 31)),
+    {
+        "Contract ID": "text",
+        "Contract": "text",
+        "Currency": "text",
+        "Paid": "money",
+        "Billed": "money",
+        "Balance": "money",
+        "Hours Remaining": "hours",
+        "Runs Out": "date",
+        "Period Included": "hours",
+        "Period Carried": "hours",
+        "Period Used": "hours",
+        "Period Left": "hours",
+        "Pace": "text",
+        "Status": "text",
+        "As Of": "date",
+    },
+    (
+        "K-001",
+        "Care plan",
+        "USD",
+        D("1200.00"),
+        D("330.50"),
+        D("869.50"),
+        D("7.25"),
+        dt.date(2026, 5, 1),
+        D("10.00"),
+        D("2.50"),
+        D("4.75"),
+        D("7.75"),
+        "on track",
+        "active",
+        dt.date(2026, 3, 31),
+    ),
+    (
+        "K-002",
+        "Hosting",
+        "JPY",
+        D("50000"),
+        D("12000"),
+        D("38000"),
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        "active",
+        dt.date(2026, 3, 31),
+    ),
 )
 ACTIVITY = table(
-    {"Date": "date", "Contract ID": "text", "Task": "text", "Work Type": "text", "Hours": "hours",
-     "Billable": "bool", "Amount": "money"},
-    *[(dt.date(2026, 1, 5 + i), "K-001", task, "Dev", D("1.50"), True, D("180.00"))
-      for i, task in enumerate(TRICKY_TASKS)],
+    {
+        "Date": "date",
+        "Contract ID": "text",
+        "Task": "text",
+        "Work Type": "text",
+        "Hours": "hours",
+        "Billable": "bool",
+        "Amount": "money",
+    },
+    *[
+        (dt.date(2026, 1, 5 + i), "K-001", task, "Dev", D("1.50"), True, D("180.00"))
+        for i, task in enumerate(TRICKY_TASKS)
+    ],
     (dt.date(2026, 1, 9), "K-002", None, None, D("0.25"), False, D("0")),
 )
 PAYMENTS = table(
     {"Date": "date", "Contract ID": "text", "Amount": "money", "Reference": "text"},
     (dt.date(2026, 1, 2), "K-001", D("1200.00"), "INV-1001"),
 )
-STATEMENT_KINDS = {"Contract ID": "text", "Month": "text", "Opening": "money", "Billed": "money",
-                   "Paid": "money", "Closing": "money"}
+STATEMENT_KINDS = {
+    "Contract ID": "text",
+    "Month": "text",
+    "Opening": "money",
+    "Billed": "money",
+    "Paid": "money",
+    "Closing": "money",
+}
 STATEMENT = table(
     STATEMENT_KINDS,
     ("K-001", "2026-01", D("0.00"), D("120.00"), D("1200.00"), D("1080.00")),
@@ -62,13 +121,45 @@ STATEMENT = table(
     ("K-002", "2026-02", D("38000"), D("0"), D("0"), D("38000")),
 )
 PERIODS = table(
-    {"Contract ID": "text", "Period Start": "date", "Period End": "date", "Included": "hours", "Carried In": "hours",
-     "Used": "hours", "Carried Out": "hours", "Expired": "hours", "Overage Hours": "hours", "Overage Amount": "money",
-     "Fee": "money"},
-    ("K-001", dt.date(2026, 2, 1), dt.date(2026, 2, 28), D("10.00"), D("0.00"), D("7.50"), D("2.50"), D("0.00"),
-     D("0.00"), D("0.00"), D("1000.00")),
-    ("K-001", dt.date(2026, 3, 1), dt.date(2026, 3, 31), D("10.00"), D("2.50"), D("4.75"), D("7.75"), D("0.00"),
-     D("0.00"), D("0.00"), D("1000.00")),
+    {
+        "Contract ID": "text",
+        "Period Start": "date",
+        "Period End": "date",
+        "Included": "hours",
+        "Carried In": "hours",
+        "Used": "hours",
+        "Carried Out": "hours",
+        "Expired": "hours",
+        "Overage Hours": "hours",
+        "Overage Amount": "money",
+        "Fee": "money",
+    },
+    (
+        "K-001",
+        dt.date(2026, 2, 1),
+        dt.date(2026, 2, 28),
+        D("10.00"),
+        D("0.00"),
+        D("7.50"),
+        D("2.50"),
+        D("0.00"),
+        D("0.00"),
+        D("0.00"),
+        D("1000.00"),
+    ),
+    (
+        "K-001",
+        dt.date(2026, 3, 1),
+        dt.date(2026, 3, 31),
+        D("10.00"),
+        D("2.50"),
+        D("4.75"),
+        D("7.75"),
+        D("0.00"),
+        D("0.00"),
+        D("0.00"),
+        D("1000.00"),
+    ),
 )
 TABLES = {"Summary": SUMMARY, "Activity": ACTIVITY, "Payments": PAYMENTS, "Statement": STATEMENT, "Periods": PERIODS}
 
@@ -137,9 +228,11 @@ def test_title_is_in_the_document_properties(book: Path) -> None:
 def chart_parts(path: Path) -> tuple[etree._Element, etree._Element, str]:
     """The first chart, the drawing that anchors it, and the Summary sheet's relations."""
     with zipfile.ZipFile(path) as archive:
-        return (etree.fromstring(archive.read("xl/charts/chart1.xml")),
-                etree.fromstring(archive.read("xl/drawings/drawing1.xml")),
-                archive.read("xl/worksheets/_rels/sheet1.xml.rels").decode())
+        return (
+            etree.fromstring(archive.read("xl/charts/chart1.xml")),
+            etree.fromstring(archive.read("xl/drawings/drawing1.xml")),
+            archive.read("xl/worksheets/_rels/sheet1.xml.rels").decode(),
+        )
 
 
 def summary_rows(path: Path) -> list[list[object]]:
@@ -239,8 +332,15 @@ def test_every_sheet_is_protected_but_can_be_filtered(book: Path) -> None:
         protection = sheet.protection
         assert protection.sheet and not protection.password, sheet.title
         # openpyxl's flags say what is locked: False means the client may do it.
-        assert not any([protection.autoFilter, protection.sort, protection.formatColumns,
-                        protection.selectLockedCells, protection.selectUnlockedCells]), sheet.title
+        assert not any(
+            [
+                protection.autoFilter,
+                protection.sort,
+                protection.formatColumns,
+                protection.selectLockedCells,
+                protection.selectUnlockedCells,
+            ]
+        ), sheet.title
         assert protection.formatCells and protection.insertRows and protection.deleteRows
     with zipfile.ZipFile(book) as archive:
         assert 'readOnlyRecommended="1"' in archive.read("xl/workbook.xml").decode()
@@ -266,8 +366,10 @@ def test_money_format_follows_the_exponent() -> None:
 
 
 def test_float_money_is_a_bug(tmp_path: Path) -> None:
-    bad = table({"Date": "date", "Contract ID": "text", "Amount": "money", "Reference": "text"},
-                (dt.date(2026, 1, 2), "K-001", 12.5, "x"))
+    bad = table(
+        {"Date": "date", "Contract ID": "text", "Amount": "money", "Reference": "text"},
+        (dt.date(2026, 1, 2), "K-001", 12.5, "x"),
+    )
     with pytest.raises(TypeError, match="Decimal"):
         write_client_workbook(tmp_path / "bad.xlsx", {"Payments": bad}, "Bad")
     assert list(tmp_path.iterdir()) == []  # no temp file left behind
@@ -282,8 +384,7 @@ def test_rewrite_replaces_the_book_and_leaves_no_temp_file(book: Path) -> None:
 
 
 # database=None: no .hypothesis folder in a tree that others share.
-@settings(max_examples=200, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(task=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40))
 def test_any_task_text_reads_back_as_the_same_string(tmp_path: Path, task: str) -> None:
     path = tmp_path / "prop.xlsx"
@@ -296,6 +397,7 @@ def test_any_task_text_reads_back_as_the_same_string(tmp_path: Path, task: str) 
 
 
 # ---- the team template ------------------------------------------------------------------------
+
 
 @pytest.fixture
 def template(tmp_path: Path) -> Path:
@@ -314,10 +416,11 @@ def test_template_has_instructions_then_every_input_tab_with_its_header_alone(te
 def test_template_instructions_show_each_tab_as_typed(template: Path) -> None:
     cells = CalamineWorkbook.from_path(template).get_sheet_by_name(INSTRUCTIONS).to_python()
     expected = [[value if isinstance(value, str) else float(value) for value in row] for _, row in instruction_rows()]
-    assert [[value for value in row if value != ""] for row in cells] == \
-        [[value for value in row if value != ""] for row in expected]
+    assert [[value for value in row if value != ""] for row in cells] == [
+        [value for value in row if value != ""] for row in expected
+    ]
     time = next(i for i, row in enumerate(cells) if row[:1] == ["Time tab"])
-    assert [row[5] for row in cells[time + 4:time + 6]] == [1.5, "1:30"]  # hours as a number and as text
+    assert [row[5] for row in cells[time + 4 : time + 6]] == [1.5, "1:30"]  # hours as a number and as text
 
 
 def test_template_has_dropdowns(template: Path) -> None:

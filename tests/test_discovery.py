@@ -7,6 +7,7 @@ discovery documents for Sheets v4 and Drive v3, as google-api-python-client ship
 (booleans `true`/`false`), enums and `fields` masks, and a body of documented fields, types and
 enums, with the fields the method requires and update masks that name fields of their message.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,9 +61,15 @@ def test_every_request_of_init_share_and_runs_is_documented(emulator):
         assert result.alerts_pending > 0  # nothing listens for mail: pending, and written again
     sent = [request for requests_of in captured for request in requests_of]
     methods = {discovery.find(request.method, urlsplit(request.url).path).id for request in sent}
-    assert {"sheets.spreadsheets.get", "sheets.spreadsheets.batchUpdate", "sheets.spreadsheets.values.batchGet",
-            "sheets.spreadsheets.values.batchUpdate", "drive.files.create", "drive.permissions.create",
-            "drive.permissions.list"} <= methods
+    assert {
+        "sheets.spreadsheets.get",
+        "sheets.spreadsheets.batchUpdate",
+        "sheets.spreadsheets.values.batchGet",
+        "sheets.spreadsheets.values.batchUpdate",
+        "drive.files.create",
+        "drive.permissions.create",
+        "drive.permissions.list",
+    } <= methods
     assert [line for request in sent for line in problems(request)] == []
     assert emulator.notifications == []  # share_notify = false
 
@@ -80,13 +87,22 @@ def test_the_check_bites_on_what_gspread_sends_to_share(emulator):
 
 def test_the_check_bites_on_masks_enums_and_unknown_fields():
     method = discovery.find("POST", "/v4/spreadsheets/abc:batchUpdate")
-    body = {"requests": [
-        {"updateSheetProperties": {"properties": {"sheetId": 1, "hidden": True}, "fields": "hiden"}},
-        {"repeatCell": {"range": {"sheetId": 1}, "cell": {"userEnteredFormat": {"numberFormat": {"type": "MONEY"}}},
-                        "fields": "userEnteredFormat.numberFormat"}},
-        {"addSheet": {"properties": {"title": "X", "frozen": 1}}}]}
+    body = {
+        "requests": [
+            {"updateSheetProperties": {"properties": {"sheetId": 1, "hidden": True}, "fields": "hiden"}},
+            {
+                "repeatCell": {
+                    "range": {"sheetId": 1},
+                    "cell": {"userEnteredFormat": {"numberFormat": {"type": "MONEY"}}},
+                    "fields": "userEnteredFormat.numberFormat",
+                }
+            },
+            {"addSheet": {"properties": {"title": "X", "frozen": 1}}},
+        ]
+    }
     found = [str(p) for p in discovery.walk(method.api, body, method.spec["request"], [], method.id, strict=True)]
     assert len(found) == 3 and "hiden" in found[0] and "MONEY" in found[1] and "frozen" in found[2], found
     get = discovery.find("GET", "/v4/spreadsheets/abc")
-    assert [p.kind for p in discovery.query_problems(get, {"includeGridData": ["False"], "fields": ["sheets.nope"]})] \
-        == ["type", "mask"]
+    assert [
+        p.kind for p in discovery.query_problems(get, {"includeGridData": ["False"], "fields": ["sheets.nope"]})
+    ] == ["type", "mask"]

@@ -1,5 +1,6 @@
 """sheets_schema.md is what the team reads: its tabs, columns, worked example and the messages it quotes
 must be the code's."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,13 +15,13 @@ import pytest
 from sync.app import pipeline
 from sync.backends.memory import MemoryBook
 from sync.backends.xlsx.file import refuse_other_formats
-from sync.rules.cells import parse_dates
 from sync.config import Config
 from sync.errors import SyncError
-from sync.rules.load import input_frames
-from sync.shape.report import client_tables
 from sync.model.schema import CLIENT_TABS, INPUT_TABS, OUTPUT_TABS, SYNC_LOG, SYNC_LOG_COLUMNS
 from sync.model.table import Table
+from sync.rules.cells import parse_dates
+from sync.rules.load import input_frames
+from sync.shape.report import client_tables
 from tests.books import CONTRACTS, RATES, TIME, small_book, validated
 
 DOC = Path(__file__).resolve().parent.parent / "sheets_schema.md"
@@ -82,8 +83,9 @@ def section_body(heading: str) -> str:
 
 # --- tabs and columns --------------------------------------------------------------------
 
-EXPECTED_SECTIONS = ([tab.name for tab in INPUT_TABS] + list(OUTPUT_TABS) + [SYNC_LOG]
-                     + [CLIENT_PREFIX + name for name in CLIENT_TABS])
+EXPECTED_SECTIONS = (
+    [tab.name for tab in INPUT_TABS] + list(OUTPUT_TABS) + [SYNC_LOG] + [CLIENT_PREFIX + name for name in CLIENT_TABS]
+)
 
 
 def test_every_tab_has_one_section_in_schema_order_and_no_other():
@@ -127,8 +129,10 @@ def test_client_summary_tab_columns(name):
 
 # --- the worked example is what the code computes ----------------------------------------------
 
+
 def shown(table: Table) -> list[list[str]]:
     """A table's cells as the doc prints them: money with a thousands comma, blanks empty."""
+
     def cell(value: object) -> str:
         if value is None:
             return ""
@@ -137,6 +141,7 @@ def shown(table: Table) -> list[list[str]]:
         if isinstance(value, (dt.date, dt.datetime)):
             return value.isoformat()
         return str(value)
+
     return [[cell(value) for value in row] for row in table.rows()]
 
 
@@ -170,14 +175,17 @@ def test_example_balances(example):
 
 def test_example_monthly(example):
     parts, result = example
-    assert tables(parts["Result: Monthly"])[0] == [list(result.tables["Monthly"].columns),
-                                                   *shown(result.tables["Monthly"])]
+    assert tables(parts["Result: Monthly"])[0] == [
+        list(result.tables["Monthly"].columns),
+        *shown(result.tables["Monthly"]),
+    ]
 
 
 def test_example_client_activity(example):
     parts, result = example
-    (heading, client_id), = [(name, match.group(1)) for name in parts
-                             if (match := re.fullmatch(r"Result: Activity of client (\S+)", name))]
+    ((heading, client_id),) = [
+        (name, match.group(1)) for name in parts if (match := re.fullmatch(r"Result: Activity of client (\S+)", name))
+    ]
     activity = dict(client_tables(result.ledger, result.tables["Balances"].frame, [client_id]))[client_id]["Activity"]
     assert tables(parts[heading])[0] == [activity.columns, *shown(activity)]
 
@@ -195,16 +203,24 @@ def period_examples() -> list[tuple[str, str]]:
 
 def test_the_requested_period_examples_are_there():
     assert [title for title, _ in period_examples()] == [
-        "A quiet month that carries over", "A busy month: carried hours, then overage", "Carried hours expire",
-        "A mid-month start", "An End date"]
+        "A quiet month that carries over",
+        "A busy month: carried hours, then overage",
+        "Carried hours expire",
+        "A mid-month start",
+        "An End date",
+    ]
 
 
 @pytest.mark.parametrize("title, body", period_examples(), ids=[title for title, _ in period_examples()])
 def test_period_example(title, body):
     parts = dict(sections(body, 4))
     as_of = dt.date.fromisoformat(re.search(r"As Of date \*\*(\d{4}-\d{2}-\d{2})\*\*", body).group(1))
-    tabs = {"Clients": EXAMPLE_CLIENTS, "Contracts": tables(parts["Contracts"])[0], "Time": tables(parts["Time"])[0],
-            "Payments": NO_PAYMENTS}
+    tabs = {
+        "Clients": EXAMPLE_CLIENTS,
+        "Contracts": tables(parts["Contracts"])[0],
+        "Time": tables(parts["Time"])[0],
+        "Payments": NO_PAYMENTS,
+    }
     book = MemoryBook(tabs)
     result = pipeline.run(book, Config(), as_of)
     assert result.exit_code == 0 and result.problems.empty
@@ -216,8 +232,9 @@ def test_period_example(title, body):
     client = book.summaries["clients/C-1"]
     assert shown(client["Periods"]) == shown(periods)
     summary = dict(zip(client["Summary"].columns, shown(client["Summary"])[0]))
-    assert (summary["Period Left"], summary["Pace"]) == tuple(printed[1][printed[0].index(name)]
-                                                              for name in ("Period Hours Left", "Pace"))
+    assert (summary["Period Left"], summary["Pace"]) == tuple(
+        printed[1][printed[0].index(name)] for name in ("Period Hours Left", "Pace")
+    )
     current = [row[3:6] for row in shown(periods) if row[1] <= as_of.isoformat() <= row[2]] or [["", "", ""]]
     assert [summary[name] for name in ("Period Included", "Period Carried", "Period Used")] == current[0]
 
@@ -227,8 +244,15 @@ def test_period_example(title, body):
 MONEY_TABLE = ["Tab", "Money columns"]
 VALID_ROWS = {  # one valid row per tab, on the USD retainer K-1
     "Clients": {"Client ID": "C-1", "Name": "Acme"},
-    "Contracts": {"Contract ID": "K-1", "Client ID": "C-1", "Currency": "USD", "Rate": "100", "Start": "2026-01-01",
-                  "Period": "monthly", "Included Hours": "10"},
+    "Contracts": {
+        "Contract ID": "K-1",
+        "Client ID": "C-1",
+        "Currency": "USD",
+        "Rate": "100",
+        "Start": "2026-01-01",
+        "Period": "monthly",
+        "Included Hours": "10",
+    },
     "Rates": {"Contract ID": "K-1", "Rate": "100"},
     "Time": {"Date": "2026-01-05", "Contract ID": "K-1", "Hours": "1"},
     "Payments": {"Date": "2026-01-05", "Contract ID": "K-1", "Amount": "100"},
@@ -244,7 +268,7 @@ def test_the_money_columns_listed_are_those_checked_against_the_contracts_curren
     for tab in INPUT_TABS:  # the valid row, then a copy of it per column with `EUR 5` in that column
         names = [column.name for column in tab.columns]
         rows = [[VALID_ROWS[tab.name].get(name, "") for name in names]]
-        for i, name in enumerate(names):
+        for i in range(len(names)):
             row = list(rows[0])
             if tab.name in ("Clients", "Contracts"):
                 row[0] = f"{row[0]}-{i}"  # a row of its own
@@ -260,6 +284,7 @@ def test_the_money_columns_listed_are_those_checked_against_the_contracts_curren
 
 # --- the messages this page quotes are the code's -------------------------------------------------------
 
+
 def said(text: str) -> str:
     """Text with its line breaks and runs of spaces as single spaces: a quoted message may wrap."""
     return " ".join(text.split())
@@ -270,16 +295,31 @@ def quotes(heading: str, message: str) -> bool:
     return f"`{said(message)}`" in said(section_body(heading))
 
 
-@pytest.mark.parametrize("typed, date_order", [("05/03/2026", ""), ("31/02/2026", ""), ("March 5 2026", ""),
-                                               ("2026/03/05", ""), ("2026-02-30", ""), ("31/02/2026", "DMY")])
+@pytest.mark.parametrize(
+    "typed, date_order",
+    [
+        ("05/03/2026", ""),
+        ("31/02/2026", ""),
+        ("March 5 2026", ""),
+        ("2026/03/05", ""),
+        ("2026-02-30", ""),
+        ("31/02/2026", "DMY"),
+    ],
+)
 def test_the_date_problems_quoted_are_the_parsers(typed, date_order):
     problem = parse_dates(pd.Series([typed], dtype=object), date_order)[1].iloc[0]
     assert quotes("Cell formats", problem), problem
 
 
-@pytest.mark.parametrize("tabs", [{"Time": [row[:5] + row[6:] for row in TIME]}, {"Payments": None},
-                                  {"Clients": None, "Payments": None, "Time": [row[1:5] + row[6:] for row in TIME]}],
-                         ids=["a column", "a tab", "several tabs and columns"])
+@pytest.mark.parametrize(
+    "tabs",
+    [
+        {"Time": [row[:5] + row[6:] for row in TIME]},
+        {"Payments": None},
+        {"Clients": None, "Payments": None, "Time": [row[1:5] + row[6:] for row in TIME]},
+    ],
+    ids=["a column", "a tab", "several tabs and columns"],
+)
 def test_the_missing_tab_and_column_messages_quoted_are_the_loaders(tabs):
     with pytest.raises(SyncError) as raised:
         input_frames(small_book(**tabs).read_tabs([tab.name for tab in INPUT_TABS]))
@@ -288,8 +328,10 @@ def test_the_missing_tab_and_column_messages_quoted_are_the_loaders(tabs):
 
 def test_the_did_you_mean_messages_quoted_are_the_validators():
     contracts = CONTRACTS + [["K-101", "C-l", "x", "USD", "100", "", "", "", "", ""]]
-    time = TIME + [["2026-05-02", "Ann", "K-1O1", "x", "", "1", "", ""],
-                   ["2026-05-02", "Ann", "K-1", "x", "Developmnet", "1", "", ""]]
+    time = TIME + [
+        ["2026-05-02", "Ann", "K-1O1", "x", "", "1", "", ""],
+        ["2026-05-02", "Ann", "K-1", "x", "Developmnet", "1", "", ""],
+    ]
     rates = RATES + [["K-1", "Development", "140", ""]]
     _, problems = validated(small_book(Contracts=contracts, Time=time, Rates=rates), dt.date(2026, 6, 30))
     problem = dict(zip(problems["Column"] + " " + problems["Value"], problems["Problem"]))

@@ -4,6 +4,7 @@ Sheets, batchUpdate and Drive behaviour: test_emulator_sheets.py, test_emulator_
 faults, counts and the command line: test_emulator_faults.py; the recorded answers:
 test_emulator_recordings.py.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,19 +22,22 @@ SERIAL_2026_11_26 = 46352  # days since 1899-12-30
 @pytest.fixture
 def book(emulator, gspread_client):
     """A two-tab book, the second with a title that must be quoted."""
-    book_id = emulator.create_spreadsheet("Ledger", {
-        "Sheet1": [["Client", "Hours", "Paid"],
-                   ["Acme", 1.5, True],
-                   ["Bolt", 2, False]],
-        "My Tab's": [["x"]],
-    })
+    book_id = emulator.create_spreadsheet(
+        "Ledger",
+        {
+            "Sheet1": [["Client", "Hours", "Paid"], ["Acme", 1.5, True], ["Bolt", 2, False]],
+            "My Tab's": [["x"]],
+        },
+    )
     return gspread_client.open_by_key(book_id)
 
 
 def test_open_by_key_reads_the_metadata(book):
     assert book.title == "Ledger"
     assert [(ws.title, ws.id, ws.row_count, ws.col_count) for ws in book.worksheets()] == [
-        ("Sheet1", 0, 1000, 26), ("My Tab's", book.worksheets()[1].id, 1000, 26)]
+        ("Sheet1", 0, 1000, 26),
+        ("My Tab's", book.worksheets()[1].id, 1000, 26),
+    ]
 
 
 def test_ranges_echo_clipped_and_quoted_only_when_needed(book):
@@ -55,7 +59,10 @@ def test_values_drop_trailing_blanks_and_leave_out_empty_ranges(emulator, gsprea
     assert book.values_get("Sheet1")["values"] == [["A1", "", "C1"], [], ["", "b3"]]
     assert book.values_get("Sheet1!D1:E9") == {"range": "Sheet1!D1:E9", "majorDimension": "ROWS"}
     assert book.values_get("Sheet1!A1:C3", params={"majorDimension": "COLUMNS"})["values"] == [
-        ["A1"], ["", "", "b3"], ["C1"]]
+        ["A1"],
+        ["", "", "b3"],
+        ["C1"],
+    ]
 
 
 def test_render_options(book):
@@ -75,8 +82,10 @@ def test_raw_keeps_strings_user_entered_parses_them(book):
     sheet.update(typed, "A5", value_input_option="RAW")
     sheet.update(typed, "A6", value_input_option="USER_ENTERED")
     unformatted = sheet.get("A5:G6", value_render_option="UNFORMATTED_VALUE")
-    assert unformatted == [["12", "=1+1", "2026-11-26", "TRUE", "12.5%", "'007", "$1,234.50"],
-                           [12, 2, SERIAL_2026_11_26, True, 0.125, "007", 1234.5]]
+    assert unformatted == [
+        ["12", "=1+1", "2026-11-26", "TRUE", "12.5%", "'007", "$1,234.50"],
+        [12, 2, SERIAL_2026_11_26, True, 0.125, "007", 1234.5],
+    ]
     assert sheet.get("A6:G6") == [["12", "2", "2026-11-26", "TRUE", "12.50%", "007", "$1,234.50"]]
     assert sheet.get("B6", value_render_option="FORMULA") == [["=1+1"]]
 
@@ -104,34 +113,59 @@ def test_a_date_format_set_on_a_number_changes_how_it_reads(book):
 
 def test_update_response_and_nulls_left_alone(book):
     response = book.sheet1.update([[None, "b"], ["c", None]], "A1:B2", value_input_option="RAW")
-    assert response == {"spreadsheetId": book.id, "updatedRange": "Sheet1!A1:B2", "updatedRows": 2,
-                        "updatedColumns": 2, "updatedCells": 2}
+    assert response == {
+        "spreadsheetId": book.id,
+        "updatedRange": "Sheet1!A1:B2",
+        "updatedRows": 2,
+        "updatedColumns": 2,
+        "updatedCells": 2,
+    }
     assert book.sheet1.get("A1:B2") == [["Client", "b"], ["c", "1.5"]]
 
 
 def test_writing_past_the_grid_is_refused(book):
     with pytest.raises(gspread.exceptions.APIError) as refused:
         book.sheet1.update([["late"]], "A1001", value_input_option="RAW")
-    assert refused.value.error == {"code": 400, "status": "INVALID_ARGUMENT", "message":
-                                   "Range ('Sheet1'!A1001) exceeds grid limits. Max rows: 1000, max columns: 26"}
+    assert refused.value.error == {
+        "code": 400,
+        "status": "INVALID_ARGUMENT",
+        "message": "Range ('Sheet1'!A1001) exceeds grid limits. Max rows: 1000, max columns: 26",
+    }
 
 
 def test_data_larger_than_the_range_is_refused(book):
-    with pytest.raises(gspread.exceptions.APIError, match=r"Requested writing within range \['Sheet1'!A1:B1\], "
-                                                          r"but tried writing to column \[C\]"):
+    with pytest.raises(
+        gspread.exceptions.APIError,
+        match=r"Requested writing within range \['Sheet1'!A1:B1\], "
+        r"but tried writing to column \[C\]",
+    ):
         book.sheet1.update([["a", "b", "c"]], "A1:B1", value_input_option="RAW")
 
 
 def test_values_batch_update_is_all_or_nothing(book):
     with pytest.raises(gspread.exceptions.APIError, match="exceeds grid limits"):
-        book.values_batch_update({"valueInputOption": "RAW", "data": [
-            {"range": "Sheet1!A10", "values": [["kept?"]]},
-            {"range": "Sheet1!A1001", "values": [["too far"]]}]})
+        book.values_batch_update(
+            {
+                "valueInputOption": "RAW",
+                "data": [
+                    {"range": "Sheet1!A10", "values": [["kept?"]]},
+                    {"range": "Sheet1!A1001", "values": [["too far"]]},
+                ],
+            }
+        )
     assert "values" not in book.values_get("Sheet1!A10")
-    response = book.values_batch_update({"valueInputOption": "RAW", "data": [
-        {"range": "Sheet1!A10", "values": [["a", "b"]]}, {"range": "Sheet1!A12", "values": [["c"]]}]})
+    response = book.values_batch_update(
+        {
+            "valueInputOption": "RAW",
+            "data": [{"range": "Sheet1!A10", "values": [["a", "b"]]}, {"range": "Sheet1!A12", "values": [["c"]]}],
+        }
+    )
     assert {k: v for k, v in response.items() if k.startswith("total")} == {
-        "totalUpdatedRows": 2, "totalUpdatedColumns": 2, "totalUpdatedCells": 3, "totalUpdatedSheets": 1}
+        "totalUpdatedRows": 2,
+        "totalUpdatedColumns": 2,
+        "totalUpdatedCells": 3,
+        "totalUpdatedSheets": 1,
+    }
     assert [r["updatedRange"] for r in response["responses"]] == ["Sheet1!A10:B10", "Sheet1!A12"]
 
 
@@ -140,7 +174,9 @@ def test_clear_and_batch_clear_keep_formats(book, emulator):
     sheet.format("A1", {"textFormat": {"bold": True}})
     assert book.values_clear("Sheet1!A1:A2") == {"spreadsheetId": book.id, "clearedRange": "Sheet1!A1:A2"}
     assert book.values_batch_clear(body={"ranges": ["Sheet1!B1", "'My Tab''s'"]})["clearedRanges"] == [
-        "Sheet1!B1", "'My Tab''s'!A1:Z1000"]
+        "Sheet1!B1",
+        "'My Tab''s'!A1:Z1000",
+    ]
     assert sheet.get("A1:C2") == [["", "", "Paid"], ["", "1.5", "TRUE"]]
     assert emulator.cell(book.id, "Sheet1", "A1")["userEnteredFormat"]["textFormat"] == {"bold": True}
 
@@ -160,15 +196,27 @@ def test_append_grows_the_grid(emulator, gspread_client):
     assert emulator.sheet_properties(book.id)[1]["gridProperties"] == {"rowCount": 3, "columnCount": 3}
 
 
-@given(st.lists(st.lists(st.one_of(st.text(min_size=1).filter(lambda s: s.strip() == s), st.integers(-10**9, 10**9),
-                                   st.booleans()), min_size=1, max_size=4), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(
+                st.text(min_size=1).filter(lambda s: s.strip() == s), st.integers(-(10**9), 10**9), st.booleans()
+            ),
+            min_size=1,
+            max_size=4,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_raw_values_read_back_unformatted(emulator, gspread_client, rows):
     book = gspread_client.open_by_key(emulator.create_spreadsheet("Round trip"))
     book.values_update("Sheet1!A1", {"valueInputOption": "RAW"}, {"values": rows})
     width = max(len(row) for row in rows)
-    read = book.values_get(f"Sheet1!A1:{a1.column_letters(width - 1)}{len(rows)}",
-                           {"valueRenderOption": "UNFORMATTED_VALUE"})["values"]
+    read = book.values_get(
+        f"Sheet1!A1:{a1.column_letters(width - 1)}{len(rows)}", {"valueRenderOption": "UNFORMATTED_VALUE"}
+    )["values"]
     assert read == rows and [type(v) for row in read for v in row] == [type(v) for row in rows for v in row]
 
 
@@ -177,7 +225,11 @@ def test_a1_ranges_print_and_parse_back(col, row, rows, cols):
     rect = a1.Rect(row, col, row + rows, min(col + cols, a1.MAX_COLUMNS))
     parsed = a1.parse_cells(a1.format_rect(rect))
     assert (parsed.start_row, parsed.start_col, parsed.end_row, parsed.end_col) == (
-        rect.start_row, rect.start_col, rect.end_row, rect.end_col)
+        rect.start_row,
+        rect.start_col,
+        rect.end_row,
+        rect.end_col,
+    )
 
 
 def test_append_to_a_whole_sheet_extends_the_last_table(emulator, gspread_client):

@@ -1,4 +1,5 @@
 """Faults, request counts and the command line of the Sheets emulator."""
+
 from __future__ import annotations
 
 import subprocess
@@ -85,7 +86,8 @@ def test_a_late_request_lands_after_later_ones(book, emulator, gspread_client):
     book.batch_update({"requests": [{"addSheet": {"properties": {"title": "balances"}}}]})  # lands first
     first.join(5)
     assert late.landed.is_set() and refused == [
-        'Invalid requests[0].addSheet: A sheet with the name "Balances" already exists. Please enter another name.']
+        'Invalid requests[0].addSheet: A sheet with the name "Balances" already exists. Please enter another name.'
+    ]
     assert [p["title"] for p in emulator.sheet_properties(book.id)] == ["Sheet1", "balances"]
 
 
@@ -103,9 +105,17 @@ def test_storage_quota_and_permission_denied(emulator, gspread_client):
     emulator.faults.storage_quota()
     with pytest.raises(gspread.exceptions.APIError) as full:
         gspread_client.create("Summary")
-    assert full.value.error == {"code": 403, "message": "The user's Drive storage quota has been exceeded.",
-                                "errors": [{"message": "The user's Drive storage quota has been exceeded.",
-                                            "domain": "usageLimits", "reason": "storageQuotaExceeded"}]}
+    assert full.value.error == {
+        "code": 403,
+        "message": "The user's Drive storage quota has been exceeded.",
+        "errors": [
+            {
+                "message": "The user's Drive storage quota has been exceeded.",
+                "domain": "usageLimits",
+                "reason": "storageQuotaExceeded",
+            }
+        ],
+    }
     emulator.faults.permission_denied(route="/v4/spreadsheets/{id}")
     with pytest.raises(PermissionError):
         gspread_client.create("Summary")  # the Drive create works; opening it is refused
@@ -120,13 +130,17 @@ def test_clear_drops_queued_faults(book, emulator):
 
 def test_command_line_prints_the_url_and_serves(tmp_path: Path):
     root = Path(__file__).resolve().parent.parent
-    process = subprocess.Popen([sys.executable, "-m", "tests.sheets_emulator", "--port", "0"], cwd=root,
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.sheets_emulator", "--port", "0"], cwd=root, stdout=subprocess.PIPE, text=True
+    )
     try:
         base_url = process.stdout.readline().strip()
         assert base_url.startswith("http://127.0.0.1:")
-        created = requests.post(f"{base_url}/drive/v3/files", timeout=5,
-                                json={"name": "CLI", "mimeType": "application/vnd.google-apps.spreadsheet"})
+        created = requests.post(
+            f"{base_url}/drive/v3/files",
+            timeout=5,
+            json={"name": "CLI", "mimeType": "application/vnd.google-apps.spreadsheet"},
+        )
         sheet = requests.get(f"{base_url}/v4/spreadsheets/{created.json()['id']}", timeout=5).json()
         assert sheet["sheets"][0]["properties"]["title"] == "Sheet1"
     finally:
@@ -150,7 +164,12 @@ def test_service_disabled_in_both_apis(emulator, gspread_client):
 def test_command_line_on_a_busy_port_says_so_in_one_line(emulator):
     root = Path(__file__).resolve().parent.parent
     port = emulator.base_url.rsplit(":", 1)[1]
-    done = subprocess.run([sys.executable, "-m", "tests.sheets_emulator", "--port", port], cwd=root,
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.sheets_emulator", "--port", port],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == f"error: cannot serve on 127.0.0.1:{port}: Address already in use\n"

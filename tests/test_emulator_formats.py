@@ -1,6 +1,7 @@
 """Number formats in the emulator, as Sheets has them: what typing (USER_ENTERED) does in a cell
 that already has a format, and what FORMATTED_VALUE shows for the formats the sync and its users
 apply. The sync's own use of them: tests/test_google_typed.py."""
+
 from __future__ import annotations
 
 import pytest
@@ -49,8 +50,11 @@ def test_a_number_in_a_plain_text_cell_shows_as_it_is(sheet):
     sheet.update([[0.0625], [1234.5]], "A2", value_input_option="RAW")
     sheet.update([[42]], "A4", value_input_option="USER_ENTERED")
     assert read(sheet, "A", 3) == ["0.0625", "1234.5", "42"]
-    assert read(sheet, "A", 3, value_render_option="UNFORMATTED_VALUE",
-                date_time_render_option="FORMATTED_STRING") == [0.0625, 1234.5, 42]
+    assert read(sheet, "A", 3, value_render_option="UNFORMATTED_VALUE", date_time_render_option="FORMATTED_STRING") == [
+        0.0625,
+        1234.5,
+        42,
+    ]
 
 
 def test_a_date_or_time_typed_into_a_number_cell_becomes_a_date_or_time_cell(sheet, emulator):
@@ -58,11 +62,18 @@ def test_a_date_or_time_typed_into_a_number_cell_becomes_a_date_or_time_cell(she
     as a duration: FORMATTED_STRING tells them from amounts. A plain number keeps the format."""
     formatted(sheet, "B", MONEY)
     typed(sheet, "B", ["2026-05-03", "1:30", "25:00", "1234.5", "1,234.5"])
-    assert read(sheet, "B", 5, value_render_option="UNFORMATTED_VALUE",
-                date_time_render_option="FORMATTED_STRING") == ["2026-05-03", "1:30:00 AM", "25:00:00", 1234.5, 1234.5]
+    assert read(sheet, "B", 5, value_render_option="UNFORMATTED_VALUE", date_time_render_option="FORMATTED_STRING") == [
+        "2026-05-03",
+        "1:30:00 AM",
+        "25:00:00",
+        1234.5,
+        1234.5,
+    ]
     assert read(sheet, "B", 5) == ["2026-05-03", "1:30:00 AM", "25:00:00", "1,234.50", "1,234.50"]
-    kinds = [emulator.cell(sheet.spreadsheet_id, "Sheet1", f"B{row}")["userEnteredFormat"]["numberFormat"]["type"]
-             for row in range(2, 7)]
+    kinds = [
+        emulator.cell(sheet.spreadsheet_id, "Sheet1", f"B{row}")["userEnteredFormat"]["numberFormat"]["type"]
+        for row in range(2, 7)
+    ]
     assert kinds == ["DATE", "TIME", "TIME", "NUMBER", "NUMBER"]  # the API has no DURATION type
 
 
@@ -76,7 +87,13 @@ def test_a_date_typed_into_a_date_cell_keeps_the_cells_look(sheet):
 def test_times_and_durations_typed_into_plain_cells(sheet):
     typed(sheet, "D", ["1:30", "1:30 PM", "25:00", "100:30:15", "1:75", "13:30 PM"])
     assert read(sheet, "D", 6, value_render_option="UNFORMATTED_VALUE") == [
-        0.0625, 0.5625, 25 / 24, (100 * 3600 + 30 * 60 + 15) / 86400, "1:75", "13:30 PM"]
+        0.0625,
+        0.5625,
+        25 / 24,
+        (100 * 3600 + 30 * 60 + 15) / 86400,
+        "1:75",
+        "13:30 PM",
+    ]
     assert read(sheet, "D", 4) == ["1:30:00 AM", "1:30:00 PM", "25:00:00", "100:30:15"]
 
 
@@ -86,21 +103,24 @@ def test_a_formula_may_have_spaces_after_the_equals_sign(sheet):
     assert read(sheet, "E", 2, value_render_option="FORMULA") == ["= 1 + 1", "=  2*3"]
 
 
-@pytest.mark.parametrize("value, number_format, shown", [
-    (46000, ISO_DATE, "2025-12-09"),
-    (46000.5, {"type": "DATE_TIME", "pattern": "yyyy-mm-dd hh:mm:ss"}, "2025-12-09 12:00:00"),
-    (46000.75, {"type": "DATE_TIME", "pattern": "M/d/yyyy H:mm:ss"}, "12/9/2025 18:00:00"),
-    (0.0625, {"type": "TIME", "pattern": "h:mm:ss am/pm"}, "1:30:00 AM"),
-    (25.5 / 24, {"type": "TIME", "pattern": "[h]:mm:ss"}, "25:30:00"),
-    (25.5 / 24, {"type": "TIME", "pattern": "[h]:mm"}, "25:30"),  # minutes, not the month
-    (1.9999999, {"type": "TIME", "pattern": "[h]:mm:ss"}, "48:00:00"),  # rounded whole
-    (-0.5 / 24, {"type": "TIME", "pattern": "[h]:mm:ss"}, "-0:30:00"),
-    (1234.5, MONEY, "1,234.50"),
-    (-1234.5, MONEY, "-1,234.50"),
-    (-1234.5, {"type": "CURRENCY", "pattern": '"$"#,##0.00'}, "-$1,234.50"),  # the sign before the symbol
-    (1.5, {"type": "NUMBER", "pattern": "0.00"}, "1.50"),
-    (0.125, {"type": "PERCENT", "pattern": "0.00%"}, "12.50%"),
-    (0.0625, TEXT, "0.0625"),
-])
+@pytest.mark.parametrize(
+    "value, number_format, shown",
+    [
+        (46000, ISO_DATE, "2025-12-09"),
+        (46000.5, {"type": "DATE_TIME", "pattern": "yyyy-mm-dd hh:mm:ss"}, "2025-12-09 12:00:00"),
+        (46000.75, {"type": "DATE_TIME", "pattern": "M/d/yyyy H:mm:ss"}, "12/9/2025 18:00:00"),
+        (0.0625, {"type": "TIME", "pattern": "h:mm:ss am/pm"}, "1:30:00 AM"),
+        (25.5 / 24, {"type": "TIME", "pattern": "[h]:mm:ss"}, "25:30:00"),
+        (25.5 / 24, {"type": "TIME", "pattern": "[h]:mm"}, "25:30"),  # minutes, not the month
+        (1.9999999, {"type": "TIME", "pattern": "[h]:mm:ss"}, "48:00:00"),  # rounded whole
+        (-0.5 / 24, {"type": "TIME", "pattern": "[h]:mm:ss"}, "-0:30:00"),
+        (1234.5, MONEY, "1,234.50"),
+        (-1234.5, MONEY, "-1,234.50"),
+        (-1234.5, {"type": "CURRENCY", "pattern": '"$"#,##0.00'}, "-$1,234.50"),  # the sign before the symbol
+        (1.5, {"type": "NUMBER", "pattern": "0.00"}, "1.50"),
+        (0.125, {"type": "PERCENT", "pattern": "0.00%"}, "12.50%"),
+        (0.0625, TEXT, "0.0625"),
+    ],
+)
 def test_formatted_values_of_the_formats_in_use(value, number_format, shown):
     assert numfmt.render(value, number_format) == shown

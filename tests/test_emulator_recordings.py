@@ -12,6 +12,7 @@ route or one of its request kinds, if it names a file the cassette did not creat
 copied or left by earlier runs), or if it follows an unmodelled change to the same
 spreadsheet (after a mergeCells, the recorded answers show merges the emulator never made).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,21 +32,25 @@ from tests.sheets_emulator import Emulator, batch_update, routes
 from tests.sheets_emulator.call import PRIVATE_SPREADSHEET_ID
 
 # shared/ lies beside the project's checkout, on developers' machines and in CI alike.
-RECORDINGS = Path(os.environ.get("SHEETS_RECORDINGS",
-                                 Path(__file__).resolve().parents[2] / "shared" / "sheets-api-recordings"))
+RECORDINGS = Path(
+    os.environ.get("SHEETS_RECORDINGS", Path(__file__).resolve().parents[2] / "shared" / "sheets-api-recordings")
+)
 RECORDED_ACCOUNT = "telegram-budgeter@telegram-budgeter.iam.gserviceaccount.com"
 MISSING_SPREADSHEET_ID = "test"  # the recordings' "does not exist" spreadsheet
 FIXED_IDS = {PRIVATE_SPREADSHEET_ID, MISSING_SPREADSHEET_ID}
 MODELLED_KINDS = batch_update.MODELLED_KINDS
 CASSETTES = sorted(RECORDINGS.glob("*.json"))
-NO_RECORDINGS = (f"no Google recordings to replay: the *.json cassettes are expected in {RECORDINGS} (the "
-                 "shared/sheets-api-recordings folder beside the checkout, or the folder $SHEETS_RECORDINGS names)")
+NO_RECORDINGS = (
+    f"no Google recordings to replay: the *.json cassettes are expected in {RECORDINGS} (the "
+    "shared/sheets-api-recordings folder beside the checkout, or the folder $SHEETS_RECORDINGS names)"
+)
 ID_KEYS = ("sheetId", "protectedRangeId", "chartId", "objectId")
 
 
 @dataclass
 class Replay:
     """One cassette's run: what was compared, what matched, what was left out and why."""
+
     name: str
     total: int = 0
     in_subset: int = 0
@@ -101,7 +106,7 @@ class IdMap:
 def file_id_of(path: str) -> str | None:
     for prefix in ("/v4/spreadsheets/", "/drive/v3/files/", "/upload/drive/v2/files/"):
         if path.startswith(prefix):
-            return path[len(prefix):].split("/")[0].split(":")[0] or None
+            return path[len(prefix) :].split("/")[0].split(":")[0] or None
     return None
 
 
@@ -110,8 +115,11 @@ def outside_reason(method: str, path: str, body: Any, ids: IdMap) -> str | None:
     found = routes.match(method, path)
     if found is None or found.handler is None:
         return f"unmodelled route {method} {found.template if found else path}"
-    kinds = {kind for request in (body or {}).get("requests", []) for kind in request} \
-        if found.template.endswith(":batchUpdate") and "/values" not in found.template else set()
+    kinds = (
+        {kind for request in (body or {}).get("requests", []) for kind in request}
+        if found.template.endswith(":batchUpdate") and "/values" not in found.template
+        else set()
+    )
     if kinds - MODELLED_KINDS:
         return "unmodelled batchUpdate request " + ", ".join(sorted(kinds - MODELLED_KINDS))
     file_id = file_id_of(path)
@@ -178,8 +186,9 @@ def replay(path: Path) -> Replay:
             target = url.path + ("?" + url.query if url.query else "")
             for recorded, actual in ids.files.items():
                 target = target.replace(recorded, actual)
-            answer = session.request(request["method"], emulator.base_url + target,
-                                     json=ids.request_json(body) if body is not None else None)
+            answer = session.request(
+                request["method"], emulator.base_url + target, json=ids.request_json(body) if body is not None else None
+            )
             recorded_body = parse((response.get("body") or {}).get("string"))
             actual_body = parse(answer.text)
             if request["method"] == "POST" and url.path == "/drive/v3/files" and answer.ok:
@@ -188,8 +197,11 @@ def replay(path: Path) -> Replay:
                 ids.learn(recorded_body["replies"], actual_body.get("replies"))
             expected = ids.answer_json(recorded_body)
             actual_body = without_times(actual_body)
-            diff = None if answer.status_code == response["status"]["code"] else \
-                f"status {answer.status_code}, recorded {response['status']['code']}: {answer.text[:300]}"
+            diff = (
+                None
+                if answer.status_code == response["status"]["code"]
+                else f"status {answer.status_code}, recorded {response['status']['code']}: {answer.text[:300]}"
+            )
             diff = diff or strict_diff(expected, actual_body)
             if diff:
                 result.mismatches.append(f"[{index}] {request['method']} {url.path[:90]}: {diff}")
@@ -206,8 +218,11 @@ def replays() -> dict[str, Replay]:
 
 
 # Without cassettes, one test that says where they are expected, not pytest's "got empty parameter set".
-@pytest.mark.parametrize("cassette", [path.stem for path in CASSETTES] or [
-    pytest.param(None, id="no-recordings", marks=pytest.mark.skip(reason=NO_RECORDINGS))])
+@pytest.mark.parametrize(
+    "cassette",
+    [path.stem for path in CASSETTES]
+    or [pytest.param(None, id="no-recordings", marks=pytest.mark.skip(reason=NO_RECORDINGS))],
+)
 def test_cassette_answers_match_google(replays: dict[str, Replay], cassette: str) -> None:
     result = replays[cassette]
     assert not result.mismatches, "\n".join(result.mismatches[:10])
@@ -222,8 +237,10 @@ def test_replay_totals(replays: dict[str, Replay]) -> None:
     print(f"\n{'cassette':<70} {'total':>5} {'subset':>6} {'match':>5}")
     for r in results:
         print(f"{r.name:<70} {r.total:>5} {r.in_subset:>6} {r.matched:>5}")
-    print(f"\nrecorded interactions: {total}; in the subset: {in_subset}; matched: {matched}; "
-          f"outside the subset: {total - in_subset}")
+    print(
+        f"\nrecorded interactions: {total}; in the subset: {in_subset}; matched: {matched}; "
+        f"outside the subset: {total - in_subset}"
+    )
     for reason, count in outside.most_common():
         print(f"  outside: {count:>4}  {reason}")
     assert total == 1821, "the recordings changed: update the docstrings and the report"
@@ -232,11 +249,17 @@ def test_replay_totals(replays: dict[str, Replay]) -> None:
 
 def test_without_recordings_the_skip_says_where_they_are_expected(tmp_path: Path) -> None:
     tests = [f"{__file__}::{name}" for name in ("test_cassette_answers_match_google", "test_replay_totals")]
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *tests],
-                          env={**os.environ, "SHEETS_RECORDINGS": str(tmp_path)}, capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parents[1], timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *tests],
+        env={**os.environ, "SHEETS_RECORDINGS": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=120,
+    )
     assert done.returncode == 0 and "2 skipped" in done.stdout, done.stdout + done.stderr
     assert "empty parameter set" not in done.stdout
     reasons = [line for line in done.stdout.splitlines() if line.startswith("SKIPPED")]
-    assert len(reasons) == 2 and all(f"no Google recordings to replay: the *.json cassettes are expected in "
-                                     f"{tmp_path} (" in line for line in reasons), reasons
+    assert len(reasons) == 2 and all(
+        f"no Google recordings to replay: the *.json cassettes are expected in {tmp_path} (" in line for line in reasons
+    ), reasons

@@ -1,6 +1,7 @@
 """Replacing the team workbook or a client summary keeps its owner, group and mode, never replaces a
 read-only file, and leaves no temporary file behind: files.replace_file and the runs that use it.
 The owner tests need root (to give files away); the sync itself may run as anyone."""
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from sync.backends.files import OwnerNotKept, ReadOnly, remove_stale_temps, replace_file
-from tests.test_cli import ROOT as PROJECT, assert_one_line_error, fingerprint, read_tabs, sync_cli, write_book
+from tests.test_cli import ROOT as PROJECT
+from tests.test_cli import assert_one_line_error, fingerprint, read_tabs, sync_cli, write_book
 
 ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 as_root = pytest.mark.skipif(not ROOT, reason="needs root: it gives files to other users")
@@ -46,8 +48,13 @@ except BaseException as error:
 def replaced_as(uid: int, target: Path) -> str:
     """replace_file(target, b"new") in a process of user and group `uid`: what it raised, or 'ok'.
     A fresh process, not a fork of this one, whose threads could hold locks the child would wait on."""
-    done = subprocess.run([sys.executable, "-c", REPLACE, str(target), str(uid)],
-                          env={**os.environ, "PYTHONPATH": str(PROJECT)}, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", REPLACE, str(target), str(uid)],
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return done.stdout.strip() or done.stderr
 
 
@@ -61,6 +68,7 @@ def shared() -> Iterator[Path]:
 
 
 # --- replace_file ---------------------------------------------------------------------------
+
 
 @as_root
 def test_owner_group_and_mode_are_kept(tmp_path):
@@ -108,8 +116,10 @@ def test_an_owner_that_cannot_be_kept_is_refused_not_changed(shared):
     target.chmod(0o666)
     os.chown(target, OTHER_UID, NOBODY)
     outcome = replaced_as(NOBODY, target)
-    assert outcome.startswith("OwnerNotKept: [Errno 1] it is owned by 1234, and a file written by nobody cannot keep "
-                              "that owner: run the sync as 1234 or root"), outcome
+    assert outcome.startswith(
+        "OwnerNotKept: [Errno 1] it is owned by 1234, and a file written by nobody cannot keep "
+        "that owner: run the sync as 1234 or root"
+    ), outcome
     os.chown(target, NOBODY, OTHER_GID)
     outcome = replaced_as(NOBODY, target)
     assert outcome.startswith("OwnerNotKept: [Errno 1] its group is 5678, which nobody cannot give a file"), outcome
@@ -153,6 +163,7 @@ def test_temporary_files_a_killed_run_left_are_removed(tmp_path):
 
 
 # --- through a run ----------------------------------------------------------------------------
+
 
 @as_root
 def test_a_run_keeps_the_owner_group_and_mode_of_the_workbook_and_summaries(tmp_path):

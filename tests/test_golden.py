@@ -1,4 +1,5 @@
 """Every output tab of a small fixed book, compared with the files a reviewer reads."""
+
 import datetime as dt
 
 import pytest
@@ -12,13 +13,18 @@ COMPUTED_AT = dt.datetime(2026, 7, 1, 2, 0, 0)
 
 BAD_ROWS = {
     "Clients": CLIENTS + [["C-3", "", "not-an-email", ""]],
-    "Contracts": CONTRACTS + [["K-4", "C-3", "Orphan", "usd", "100", "", "", "", "", ""],
-                              ["K-5", "C-2", "Typo", "EUX", "100", "2026-02-01", "2026-01-01", "7.5", "-1",
-                               "paused"]],
-    "Time": TIME + [["2026-13-01", "Ann", "K-1", "Bad date", "", "1", "", ""],
-                    ["2026-05-02", "Ann", "K-4", "Orphan work", "", "1", "", ""],
-                    ["2026-05-03", "Ann", "K-1", "Too long", "", "25", "maybe", ""],
-                    ["2026-05-04", "Ann", "", "", "", "", "", "no contract"]],
+    "Contracts": CONTRACTS
+    + [
+        ["K-4", "C-3", "Orphan", "usd", "100", "", "", "", "", ""],
+        ["K-5", "C-2", "Typo", "EUX", "100", "2026-02-01", "2026-01-01", "7.5", "-1", "paused"],
+    ],
+    "Time": TIME
+    + [
+        ["2026-13-01", "Ann", "K-1", "Bad date", "", "1", "", ""],
+        ["2026-05-02", "Ann", "K-4", "Orphan work", "", "1", "", ""],
+        ["2026-05-03", "Ann", "K-1", "Too long", "", "25", "maybe", ""],
+        ["2026-05-04", "Ann", "", "", "", "", "", "no contract"],
+    ],
     "Payments": PAYMENTS + [["2026-05-05", "K-2", "12.345", "", ""], ["2026-08-01", "K-1", "100", "", ""]],
     "Expenses": EXPENSES + [["2026-05-06", "K-1", "Plugin", "abc", "", ""]],
 }

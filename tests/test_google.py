@@ -1,11 +1,12 @@
 """The Google path end to end: the real backend, unmodified gspread, real HTTP to the emulator."""
+
 import datetime as dt
 import json
 import os
 import random
-from decimal import Decimal
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,9 @@ import xlsxwriter
 
 from sync.app import pipeline
 from sync.backends.google import reads as google_reads
+from sync.backends.google.http import connect
 from sync.backends.google.reads import READ_BLOCK_ROWS
 from sync.backends.google.sheet import GoogleSheet
-from sync.backends.google.http import connect
 from sync.backends.memory import MemoryBook
 from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.config import Config
@@ -31,8 +32,14 @@ ACCOUNT = "sync@emulator.local"
 def team_tabs(emulator, clients=CLIENTS, time=TIME):
     """The small book's tabs, with each client's Summary Sheet pointing at a spreadsheet of its own."""
     with_sheets = [clients[0]] + [row[:3] + [emulator.create_spreadsheet(f"{row[1]} summary")] for row in clients[1:]]
-    return {"Clients": with_sheets, "Contracts": CONTRACTS, "Rates": RATES, "Time": time, "Payments": PAYMENTS,
-            "Expenses": EXPENSES}
+    return {
+        "Clients": with_sheets,
+        "Contracts": CONTRACTS,
+        "Rates": RATES,
+        "Time": time,
+        "Payments": PAYMENTS,
+        "Expenses": EXPENSES,
+    }
 
 
 def google(emulator, spreadsheet, **settings):
@@ -76,8 +83,11 @@ def test_same_figures_as_the_same_rows_in_a_local_book(emulator, value_input, tm
     written = emulator.values(spreadsheet, "Balances")
     assert written[0] == list(in_memory.tables["Balances"].columns)
     k1 = dict(zip(written[0], written[1]))
-    assert (k1["Contract ID"], k1["Balance"], k1["Runs Out"]) == ("K-1", 329.01, (dt.date(2027, 7, 30) - dt.date(
-        1899, 12, 30)).days)
+    assert (k1["Contract ID"], k1["Balance"], k1["Runs Out"]) == (
+        "K-1",
+        329.01,
+        (dt.date(2027, 7, 30) - dt.date(1899, 12, 30)).days,
+    )
     for row in tabs["Clients"][1:]:
         activity = emulator.values(row[3], "Activity")
         expected = memory.summaries[row[3]]["Activity"]
@@ -85,7 +95,10 @@ def test_same_figures_as_the_same_rows_in_a_local_book(emulator, value_input, tm
 
 
 def test_bad_rows_give_the_same_errors_tab(emulator):
-    time = TIME + [["2026-13-01", "Ann", "K-1", "x", "", "1", "", ""], ["2026-05-03", "Ann", "K-9", "y", "", "25", "", ""]]
+    time = TIME + [
+        ["2026-13-01", "Ann", "K-1", "x", "", "1", "", ""],
+        ["2026-05-03", "Ann", "K-9", "y", "", "25", "", ""],
+    ]
     tabs = team_tabs(emulator, time=time)
     spreadsheet = emulator.create_spreadsheet("Team", tabs)
     on_google, in_memory = run(google(emulator, spreadsheet)), run(MemoryBook(tabs))
@@ -97,15 +110,27 @@ def test_bad_rows_give_the_same_errors_tab(emulator):
 
 def read_blocks(emulator, spreadsheet, block_rows=READ_BLOCK_ROWS):
     """values:batchGet requests the input tabs take: their grid rows, in blocks."""
-    grid_rows = sum(p["gridProperties"]["rowCount"] for p in emulator.sheet_properties(spreadsheet)
-                    if p["title"] in INPUT_TAB_NAMES)
+    grid_rows = sum(
+        p["gridProperties"]["rowCount"] for p in emulator.sheet_properties(spreadsheet) if p["title"] in INPUT_TAB_NAMES
+    )
     return -(-grid_rows // block_rows)
 
 
 @pytest.mark.parametrize("rows, reads", [(10, 1), (10_000, 1), (30_000, 2)])
 def test_the_request_budget_grows_only_with_read_blocks(emulator, rows, reads):
-    time = [TIME[0]] + [[f"2026-{1 + i % 6:02d}-{1 + i % 28:02d}", "Ann", "K-1" if i % 3 else "K-2", f"task {i}", "",
-                         "1:30" if i % 2 else "0.5", "", ""] for i in range(rows)]
+    time = [TIME[0]] + [
+        [
+            f"2026-{1 + i % 6:02d}-{1 + i % 28:02d}",
+            "Ann",
+            "K-1" if i % 3 else "K-2",
+            f"task {i}",
+            "",
+            "1:30" if i % 2 else "0.5",
+            "",
+            "",
+        ]
+        for i in range(rows)
+    ]
     tabs = team_tabs(emulator, time=time)
     spreadsheet = emulator.create_spreadsheet("Team", tabs)
     assert read_blocks(emulator, spreadsheet) == reads  # 1,000-row grids, plus the Time tab's
@@ -126,8 +151,9 @@ def test_the_request_budget_grows_only_with_read_blocks(emulator, rows, reads):
 
 def test_the_request_budget_does_not_grow_with_contracts(emulator):
     clients = [CLIENTS[0]] + [[f"C-{i}", f"Client {i}", f"c{i}@example.com", ""] for i in range(30)]
-    contracts = [CONTRACTS[0]] + [[f"K-{i}", f"C-{i % 30}", f"Plan {i}", "USD", "100", "2026-01-01", "", "", "", ""]
-                                  for i in range(60)]
+    contracts = [CONTRACTS[0]] + [
+        [f"K-{i}", f"C-{i % 30}", f"Plan {i}", "USD", "100", "2026-01-01", "", "", "", ""] for i in range(60)
+    ]
     time = [TIME[0]] + [["2026-05-01", "Ann", f"K-{i % 60}", "work", "", "1", "", ""] for i in range(600)]
     tabs = {**team_tabs(emulator, clients=clients, time=time), "Contracts": contracts}
     spreadsheet = emulator.create_spreadsheet("Team", tabs)
@@ -155,8 +181,10 @@ def test_duration_cells_cost_one_more_read_and_are_read_as_hours(emulator):
 
 def same_cells(read, shown):
     """Rows as read_tabs gives them and as values.get shows them: equal, durations aside."""
+
     def plain(cell):
         return cell.total_seconds() / 86400 if isinstance(cell, dt.timedelta) else cell
+
     return [[plain(cell) for cell in row] for row in read] == shown
 
 
@@ -168,8 +196,12 @@ def column_rows(emulator, spreadsheet) -> int:
         if props["title"] not in INPUT_TAB_NAMES:
             continue
         header, *cells = emulator.values(spreadsheet, props["title"])
-        numeric = {c for row in cells for c, cell in enumerate(row) if isinstance(cell, (int, float))
-                   and not isinstance(cell, bool) and header[c] in NUMBER_COLUMNS}
+        numeric = {
+            c
+            for row in cells
+            for c, cell in enumerate(row)
+            if isinstance(cell, (int, float)) and not isinstance(cell, bool) and header[c] in NUMBER_COLUMNS
+        }
         rows += len(numeric) * props["gridProperties"]["rowCount"]
     return rows
 
@@ -177,8 +209,14 @@ def column_rows(emulator, spreadsheet) -> int:
 def test_blocks_join_up_as_one_read_would(emulator, monkeypatch):
     """Blocks that end or start on blank rows, tabs sharing a request, the Hours column split
     too: the tabs read are the ones a single read gives, and so are the figures."""
-    time = TIME[:3] + [[""] * 8] * 5 + TIME[3:] + [[f"2026-05-0{d}", "Ann", "K-1", "x", "", "1:15", "", ""]
-                                                   for d in range(1, 8)] + [[""] * 8] * 3 + [TIME[1]]
+    time = (
+        TIME[:3]
+        + [[""] * 8] * 5
+        + TIME[3:]
+        + [[f"2026-05-0{d}", "Ann", "K-1", "x", "", "1:15", "", ""] for d in range(1, 8)]
+        + [[""] * 8] * 3
+        + [TIME[1]]
+    )
     tabs = team_tabs(emulator, time=time)
     spreadsheet = emulator.create_spreadsheet("Team", tabs, value_input="USER_ENTERED")
     client, _ = connect(None, emulator.base_url)
@@ -189,8 +227,9 @@ def test_blocks_join_up_as_one_read_would(emulator, monkeypatch):
     monkeypatch.setattr(google_reads, "COLUMN_BLOCK_ROWS", 3)
     emulator.reset_counts()
     read = google(emulator, spreadsheet).read_tabs(list(INPUT_TAB_NAMES))
-    assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == \
-        read_blocks(emulator, spreadsheet, 4) + -(-column_rows(emulator, spreadsheet) // 3)
+    assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == read_blocks(
+        emulator, spreadsheet, 4
+    ) + -(-column_rows(emulator, spreadsheet) // 3)
     assert any(isinstance(cell, dt.timedelta) for row in read["Time"] for cell in row)
     for name, rows in read.items():
         assert same_cells(rows, emulator.values(spreadsheet, name)), name
@@ -202,10 +241,19 @@ def test_blocks_join_up_as_one_read_would(emulator, monkeypatch):
 def test_a_300k_row_time_tab_is_read_in_bounded_blocks(emulator):
     """Every response stays well under Google's 10 MB payload limit, and the rows are those of a single read."""
     rng = random.Random(1)
-    time = [TIME[0]] + [[46000 + i % 700, rng.choice(["Ann", "Ben", "Cy"]), f"K-{1 + i % 2}",
-                         rng.choice(["Update plugins", "Fix checkout bug", "Security patch"]), "",
-                         rng.choice([0.25, 1.5, 2, "1h 15m", "90m"]), rng.choice(["", "Y", True]), ""]
-                        for i in range(300_000)]
+    time = [TIME[0]] + [
+        [
+            46000 + i % 700,
+            rng.choice(["Ann", "Ben", "Cy"]),
+            f"K-{1 + i % 2}",
+            rng.choice(["Update plugins", "Fix checkout bug", "Security patch"]),
+            "",
+            rng.choice([0.25, 1.5, 2, "1h 15m", "90m"]),
+            rng.choice(["", "Y", True]),
+            "",
+        ]
+        for i in range(300_000)
+    ]
     tabs = team_tabs(emulator, time=time)
     spreadsheet = emulator.create_spreadsheet("Team", tabs)
     backend = google(emulator, spreadsheet)
@@ -231,7 +279,8 @@ def test_output_tabs_are_protected_and_input_tabs_untouched(emulator):
     ids = {p["title"]: p["sheetId"] for p in emulator.sheet_properties(spreadsheet)}
     protected = emulator.protected_ranges(spreadsheet)
     assert sorted(p["range"]["sheetId"] for p in protected) == sorted(
-        ids[n] for n in ("Balances", "Monthly", "Periods", "Errors", SYNC_LOG))
+        ids[n] for n in ("Balances", "Monthly", "Periods", "Errors", SYNC_LOG)
+    )
     assert all(p["editors"]["users"] == [ACCOUNT] and not p.get("warningOnly") for p in protected)
 
 
@@ -274,7 +323,7 @@ def test_the_chart_is_created_once_and_follows_the_data(emulator):
     run(google(emulator, spreadsheet), as_of=dt.date(2026, 12, 31))  # six more months of statement
     second = emulator.charts(acme)
     assert len(first) == len(second) == 1 and first[0]["chartId"] == second[0]["chartId"]
-    end = lambda chart: chart["spec"]["basicChart"]["domains"][0]["domain"]["sourceRange"]["sources"][0]["endRowIndex"]  # noqa: E731
+    end = lambda chart: chart["spec"]["basicChart"]["domains"][0]["domain"]["sourceRange"]["sources"][0]["endRowIndex"]
     assert end(second[0]) == end(first[0]) + 6
 
 
@@ -290,7 +339,8 @@ def test_the_permission_audit_flags_strangers(emulator):
     found = result.problems[result.problems["Column"] == "Summary Sheet"][["Row", "Problem", "Severity"]]
     assert found.values.tolist() == [
         [2, "anyone with the link can open this summary", "warning"],
-        [2, "rival@elsewhere.example can open this summary but is not one of this client's addresses", "warning"]]
+        [2, "rival@elsewhere.example can open this summary but is not one of this client's addresses", "warning"],
+    ]
     assert result.exit_code == 0
 
 
@@ -336,29 +386,43 @@ def test_a_shorter_table_leaves_no_old_rows_behind(emulator):
 def cli(*args, env=None):
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("SYNC_", "GOOGLE_"))}
     environ |= {"PYTHONPATH": str(ROOT), "SYNC_RETRY_SECONDS": "0"} | (env or {})
-    return subprocess.run([sys.executable, "-m", "sync", *args], capture_output=True, text=True, env=environ,
-                          cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "sync", *args], capture_output=True, text=True, env=environ, cwd=ROOT, timeout=120
+    )
 
 
 def test_the_cli_runs_on_a_spreadsheet_through_api_url(emulator):
     spreadsheet = emulator.create_spreadsheet("Team", team_tabs(emulator))
-    done = cli("run", "--sheet", f"https://docs.google.com/spreadsheets/d/{spreadsheet}/edit#gid=0",
-               "--api-url", emulator.base_url, "--as-of", "2026-06-30")
+    done = cli(
+        "run",
+        "--sheet",
+        f"https://docs.google.com/spreadsheets/d/{spreadsheet}/edit#gid=0",
+        "--api-url",
+        emulator.base_url,
+        "--as-of",
+        "2026-06-30",
+    )
     assert done.returncode == 0, done.stderr
     assert "K-1" in done.stdout and f"wrote spreadsheet {spreadsheet}" in done.stdout
     checked = cli("check", "--sheet", spreadsheet, env={"SYNC_GOOGLE_API_URL": emulator.base_url})
     assert checked.returncode == 0, checked.stderr
 
 
-@pytest.mark.parametrize("case, message", [
-    ("no credentials file", "error: credentials file not found: /nowhere/key.json"),
-    ("private", f"error: no access to spreadsheet {'1jIKzPs8LsiZZdLdeMEP-5ZIHw6RkjiOmj1LrJN706Yc'}: "
-                f"share it with {ACCOUNT} as Editor"),
-    ("missing", "error: spreadsheet 1NotThereNotThereNotThere000 not found: check the ID or link"),
-    ("quota", "error: Google's quota was exceeded for spreadsheet"),
-    ("disabled", "error: the Google Sheets/Drive API is disabled for this project"),
-    ("not an id", "error: 'not a sheet' is not a spreadsheet ID or link"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("no credentials file", "error: credentials file not found: /nowhere/key.json"),
+        (
+            "private",
+            f"error: no access to spreadsheet {'1jIKzPs8LsiZZdLdeMEP-5ZIHw6RkjiOmj1LrJN706Yc'}: "
+            f"share it with {ACCOUNT} as Editor",
+        ),
+        ("missing", "error: spreadsheet 1NotThereNotThereNotThere000 not found: check the ID or link"),
+        ("quota", "error: Google's quota was exceeded for spreadsheet"),
+        ("disabled", "error: the Google Sheets/Drive API is disabled for this project"),
+        ("not an id", "error: 'not a sheet' is not a spreadsheet ID or link"),
+    ],
+)
 def test_errors_a_person_can_act_on_are_one_line(emulator, case, message):
     spreadsheet = emulator.create_spreadsheet("Team", team_tabs(emulator))
     args = ["run", "--api-url", emulator.base_url, "--sheet", spreadsheet]
@@ -398,7 +462,9 @@ def test_share_creates_shares_and_fills_only_blank_cells(emulator):
     assert cells[1][3].startswith("https://docs.google.com/spreadsheets/d/")
     readers = {p.get("emailAddress") for p in emulator.permissions(created) if p["role"] == "reader"}
     assert readers == {"ops@acme.example", "boss@acme.example"}
-    assert {p.get("emailAddress") for p in emulator.permissions(existing) if p["role"] == "reader"} == {"bo@bolt.example"}
+    assert {p.get("emailAddress") for p in emulator.permissions(existing) if p["role"] == "reader"} == {
+        "bo@bolt.example"
+    }
     again = cli("share", "--sheet", spreadsheet, "--api-url", emulator.base_url)
     assert "already shared with every address" in again.stdout
     result = run(google(emulator, spreadsheet))
@@ -460,20 +526,44 @@ def test_credentials_files_are_read_or_refused_in_one_line(tmp_path):
 
     from sync.backends.google.http import load_credentials
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    key = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
     account = tmp_path / "key.json"
-    account.write_text(json.dumps({
-        "type": "service_account", "project_id": "agency", "private_key_id": "1", "private_key": key,
-        "client_email": "sync@agency.iam.gserviceaccount.com", "client_id": "1",
-        "token_uri": "https://oauth2.googleapis.com/token"}))
+    account.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "agency",
+                "private_key_id": "1",
+                "private_key": key,
+                "client_email": "sync@agency.iam.gserviceaccount.com",
+                "client_id": "1",
+                "token_uri": "https://oauth2.googleapis.com/token",
+            }
+        )
+    )
     assert load_credentials(account)[1] == "sync@agency.iam.gserviceaccount.com"
     user = tmp_path / "user.json"
-    user.write_text(json.dumps({"type": "authorized_user", "client_id": "x", "client_secret": "y",
-                                "refresh_token": "z", "account": "me@agency.example"}))
+    user.write_text(
+        json.dumps(
+            {
+                "type": "authorized_user",
+                "client_id": "x",
+                "client_secret": "y",
+                "refresh_token": "z",
+                "account": "me@agency.example",
+            }
+        )
+    )
     assert load_credentials(user)[1] == "me@agency.example"
-    for text, message in (("{not json", "is not a JSON key file"), ('{"type": "other"}', "is neither"),
-                          ('{"type": "service_account"}', "is incomplete")):
+    for text, message in (
+        ("{not json", "is not a JSON key file"),
+        ('{"type": "other"}', "is neither"),
+        ('{"type": "service_account"}', "is incomplete"),
+    ):
         bad = tmp_path / "bad.json"
         bad.write_text(text)
         with pytest.raises(SyncError, match=message):
@@ -485,14 +575,23 @@ def test_credentials_files_are_read_or_refused_in_one_line(tmp_path):
 def test_a_date_or_time_typed_into_any_number_column_is_read_as_what_it_is(emulator):
     """Not only Hours: a date typed into Amount is refused as a date (not paid as 46,000 and some),
     and Included Hours typed 7:30 is 7.5 hours (not 0.3125 of a day), as in a local workbook."""
-    contracts = [CONTRACTS[0] + ["Period", "Included Hours"], CONTRACTS[1] + ["monthly", "7:30"],
-                 *[row + ["", ""] for row in CONTRACTS[2:]]]
+    contracts = [
+        CONTRACTS[0] + ["Period", "Included Hours"],
+        CONTRACTS[1] + ["monthly", "7:30"],
+        *[row + ["", ""] for row in CONTRACTS[2:]],
+    ]
     payments = PAYMENTS + [["2026-05-02", "K-1", "2026-05-03", "", ""]]
     tabs = {**team_tabs(emulator), "Contracts": contracts, "Payments": payments}
     spreadsheet = emulator.create_spreadsheet("Team", tabs, value_input="USER_ENTERED")
     on_google, in_memory = run(google(emulator, spreadsheet)), run(MemoryBook(tabs))
-    assert ["Payments", len(payments), "Amount", "2026-05-03", "is not an amount", "error"] in \
-        on_google.problems.values.tolist()
+    assert [
+        "Payments",
+        len(payments),
+        "Amount",
+        "2026-05-03",
+        "is not an amount",
+        "error",
+    ] in on_google.problems.values.tolist()
     assert on_google.tables["Periods"].frame.equals(in_memory.tables["Periods"].frame)
     assert on_google.tables["Periods"].frame["Included"].iloc[0] == Decimal("7.50")
     assert on_google.tables["Balances"].frame.equals(in_memory.tables["Balances"].frame)
@@ -508,8 +607,12 @@ def test_a_second_write_in_a_run_plans_from_what_the_first_created(emulator, why
     again, no addSheet refused and retried (two wasted requests a night before)."""
     from tests import test_alerts
 
-    tabs = {**team_tabs(emulator), "Contracts": test_alerts.CONTRACTS, "Payments": test_alerts.PAYMENTS,
-            "Time": test_alerts.TIME}
+    tabs = {
+        **team_tabs(emulator),
+        "Contracts": test_alerts.CONTRACTS,
+        "Payments": test_alerts.PAYMENTS,
+        "Time": test_alerts.TIME,
+    }
     spreadsheet = emulator.create_spreadsheet("Team", tabs)
     backend = google(emulator, spreadsheet)
     answers = []
@@ -521,12 +624,21 @@ def test_a_second_write_in_a_run_plans_from_what_the_first_created(emulator, why
     result = pipeline.run(backend, config, AS_OF, computed_at=COMPUTED_AT, smtp=smtp)
     assert result.alerts_pending > 0 if smtp else result.unwritten == ["C-1"]
     assert [(r.status_code, r.request.method, r.url.split("?")[0]) for r in answers if r.status_code >= 400] == (
-        [] if smtp else [(403, "GET", f"{emulator.base_url}/v4/spreadsheets/{tabs['Clients'][1][3]}")])
+        [] if smtp else [(403, "GET", f"{emulator.base_url}/v4/spreadsheets/{tabs['Clients'][1][3]}")]
+    )
     team = [(r.request.method, r.url.split(spreadsheet, 1)[1].split("?")[0]) for r in answers if spreadsheet in r.url]
-    assert [call for call in team if call[0] == "POST"] == [("POST", ":batchUpdate"), ("POST", "/values:batchUpdate")] * 2
+    assert [call for call in team if call[0] == "POST"] == [
+        ("POST", ":batchUpdate"),
+        ("POST", "/values:batchUpdate"),
+    ] * 2
     assert team.count(("GET", "")) == 1
-    second = json.loads([r.request.body for r in answers if spreadsheet in r.url and r.url.endswith(":batchUpdate")
-                         and "/values" not in r.url][1])
+    second = json.loads(
+        [
+            r.request.body
+            for r in answers
+            if spreadsheet in r.url and r.url.endswith(":batchUpdate") and "/values" not in r.url
+        ][1]
+    )
     assert not [request for request in second["requests"] if {"addSheet", "addProtectedRange"} & set(request)]
     if smtp:
         assert [p.get("hidden") for p in emulator.sheet_properties(spreadsheet) if p["title"] == "Sync State"] == [True]
@@ -543,5 +655,8 @@ def test_share_notify_decides_whether_drive_e_mails_the_client(emulator, notify)
     lines = share_summaries(google(emulator, spreadsheet), Config(share_notify=notify, share_message="Your summary"))
     assert sum("shared read-only with" in line for line in lines) == 2
     sent = {(n["emailAddress"], n["role"], n["message"]) for n in emulator.notifications}
-    assert sent == ({("ops@acme.example", "reader", "Your summary"), ("bo@bolt.example", "reader", "Your summary")}
-                    if notify else set())
+    assert sent == (
+        {("ops@acme.example", "reader", "Your summary"), ("bo@bolt.example", "reader", "Your summary")}
+        if notify
+        else set()
+    )

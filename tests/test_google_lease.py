@@ -4,6 +4,7 @@ Each sync is a GoogleSheet with a client of its own, against the emulator; the e
 fault holds a request back so that requests sent after it land first, as a client's retry backoff
 can make them. (tests/test_lock.py has the lease's everyday behaviour.)
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,9 +16,9 @@ from contextlib import contextmanager
 import pytest
 
 from sync import cli
-from sync.backends.google.sheet import GoogleSheet
 from sync.backends.google.cells import new_sheet_id
 from sync.backends.google.lease import LOCK_NOTE, LOCK_TAB
+from sync.backends.google.sheet import GoogleSheet
 from sync.errors import LockBusy
 from tests.test_google import google, team_tabs
 
@@ -188,8 +189,7 @@ def test_a_lost_answer_to_the_taking_write_is_resolved_by_reading_the_row(emulat
 
 
 @pytest.mark.parametrize("first_run", [True, False])
-def test_a_write_that_lands_after_its_retry_and_after_the_release_changes_nothing(emulator, spreadsheet,
-                                                                                   first_run):
+def test_a_write_that_lands_after_its_retry_and_after_the_release_changes_nothing(emulator, spreadsheet, first_run):
     """The connection drops at once, the client retries and holds the lock, lets it go, and only
     then does the first attempt land: on a lock whose version it no longer knows."""
     if not first_run:
@@ -233,9 +233,12 @@ def test_confirm_lock_stops_a_run_whose_lease_was_taken_over(emulator, spreadshe
                 with pytest.raises(LockBusy) as lost:
                     slow.confirm_lock()
                 assert lost.value.exit_code == 3
-                assert re.fullmatch(rf"this sync's lease on spreadsheet {spreadsheet} ran out and another sync "
-                                    r"\(pid \d+ on host \S+, since \d\d:\d\d:\d\d\) took the lock over; stopped "
-                                    r"before writing more", str(lost.value)), str(lost.value)
+                assert re.fullmatch(
+                    rf"this sync's lease on spreadsheet {spreadsheet} ran out and another sync "
+                    r"\(pid \d+ on host \S+, since \d\d:\d\d:\d\d\) took the lock over; stopped "
+                    r"before writing more",
+                    str(lost.value),
+                ), str(lost.value)
             with pytest.raises(LockBusy):
                 slow.write_tabs({})
             assert row(emulator, spreadsheet) == taken  # the other's lease, left alone
@@ -243,17 +246,24 @@ def test_confirm_lock_stops_a_run_whose_lease_was_taken_over(emulator, spreadshe
     assert row(emulator, spreadsheet) == [] and len(lock_tabs(emulator, spreadsheet)) == 1
 
 
-def test_a_takeover_shown_by_the_runs_own_metadata_read_stops_it_without_a_request(emulator, spreadsheet,
-                                                                                   gspread_client):
+def test_a_takeover_shown_by_the_runs_own_metadata_read_stops_it_without_a_request(
+    emulator, spreadsheet, gspread_client
+):
     backend = quick(google(emulator, spreadsheet))
     with backend.lock(0):
         backend.read_tabs(["Clients"])
         emulator.reset_counts()
         backend.confirm_lock()  # the read showed our own lock tab
         # someone else's version appears, as a sync merged in beside ours would make it
-        gspread_client.http_client.batch_update(spreadsheet, {"requests": [
-            {"deleteSheet": {"sheetId": backend.lease.version}},
-            {"addSheet": {"properties": {"sheetId": 7, "title": LOCK_TAB, "hidden": True}}}]})
+        gspread_client.http_client.batch_update(
+            spreadsheet,
+            {
+                "requests": [
+                    {"deleteSheet": {"sheetId": backend.lease.version}},
+                    {"addSheet": {"properties": {"sheetId": 7, "title": LOCK_TAB, "hidden": True}}},
+                ]
+            },
+        )
         backend.read_tabs(["Clients"])
         emulator.reset_counts()
         with pytest.raises(LockBusy, match=r"ran out and another sync took the lock over"):
@@ -265,20 +275,40 @@ def test_a_takeover_shown_by_the_runs_own_metadata_read_stops_it_without_a_reque
 OLD_LEASE = ["0f3c", "pid 9 on host old", "2026-07-01T02:00:01Z"]
 
 
-@pytest.mark.parametrize("old_row, taken", [
-    ([], True),  # between runs, an old sync's tab is blank
-    ([*OLD_LEASE, "2026-07-01T02:30:01Z"], True),  # run out
-    ([*OLD_LEASE, "2999-01-01T00:00:00Z"], False),  # an old sync running now
-])
-def test_a_lock_tab_left_by_an_older_sync_is_taken_over_when_free(emulator, spreadsheet, gspread_client, old_row,
-                                                                   taken):
+@pytest.mark.parametrize(
+    "old_row, taken",
+    [
+        ([], True),  # between runs, an old sync's tab is blank
+        ([*OLD_LEASE, "2026-07-01T02:30:01Z"], True),  # run out
+        ([*OLD_LEASE, "2999-01-01T00:00:00Z"], False),  # an old sync running now
+    ],
+)
+def test_a_lock_tab_left_by_an_older_sync_is_taken_over_when_free(
+    emulator, spreadsheet, gspread_client, old_row, taken
+):
     old_id = new_sheet_id(LOCK_TAB)  # the fixed ID older syncs gave the tab, which they kept for good
     http = gspread_client.http_client
-    http.batch_update(spreadsheet, {"requests": [{"addSheet": {"properties": {
-        "sheetId": old_id, "title": LOCK_TAB, "hidden": True, "gridProperties": {"rowCount": 1, "columnCount": 4}}}}]})
+    http.batch_update(
+        spreadsheet,
+        {
+            "requests": [
+                {
+                    "addSheet": {
+                        "properties": {
+                            "sheetId": old_id,
+                            "title": LOCK_TAB,
+                            "hidden": True,
+                            "gridProperties": {"rowCount": 1, "columnCount": 4},
+                        }
+                    }
+                }
+            ]
+        },
+    )
     if old_row:
-        http.values_update(spreadsheet, f"'{LOCK_TAB}'!A1", params={"valueInputOption": "RAW"},
-                           body={"values": [old_row]})
+        http.values_update(
+            spreadsheet, f"'{LOCK_TAB}'!A1", params={"valueInputOption": "RAW"}, body={"values": [old_row]}
+        )
     backend = quick(google(emulator, spreadsheet))
     if not taken:
         with pytest.raises(LockBusy, match=r"another sync \(pid 9 on host old, since .*\) is running"):
@@ -295,9 +325,11 @@ def test_a_lock_tab_left_by_an_older_sync_is_taken_over_when_free(emulator, spre
 
 def test_syncs_taking_turns_through_late_lost_and_retried_writes_never_hold_together(emulator, spreadsheet):
     holders, failures = Holders(), []
-    faults = [emulator.faults.late(seconds=0.3, times=3, method="POST", route=REPLACE[1]),
-              emulator.faults.late(seconds=0.2, times=2, method="POST", route=REPLACE[1], answer=False),
-              emulator.faults.drop_connection(times=2, method="POST", route=REPLACE[1], applied=True)]
+    faults = [
+        emulator.faults.late(seconds=0.3, times=3, method="POST", route=REPLACE[1]),
+        emulator.faults.late(seconds=0.2, times=2, method="POST", route=REPLACE[1], answer=False),
+        emulator.faults.drop_connection(times=2, method="POST", route=REPLACE[1], applied=True),
+    ]
     start = threading.Barrier(3)
 
     def sync(name: str) -> None:

@@ -4,6 +4,7 @@ that client, and `share` can never put a link in another client's row.
 
 The real backend through unmodified gspread, against the emulator over HTTP.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -61,8 +62,11 @@ def test_a_summary_that_cannot_be_reached_is_that_clients_warning(emulator, why)
     assert result.exit_code == 1 and result.unwritten == ["C-2"]
     (problem,) = summary_warnings(result).values()
     assert problem.endswith("; summary not written")
-    assert {"deleted": "does not exist or is not shared", "not shared": "does not exist or is not shared",
-            "published": "'Publish to web' link"}[why] in problem
+    assert {
+        "deleted": "does not exist or is not shared",
+        "not shared": "does not exist or is not shared",
+        "published": "'Publish to web' link",
+    }[why] in problem
     acme = tabs["Clients"][1][3]
     assert emulator.values(acme, "Summary")[1][0] == "K-1"  # the other client is written
     errors = emulator.values(spreadsheet, "Errors")
@@ -93,11 +97,22 @@ def test_another_clients_summary_is_never_given_these_figures(emulator):
     assert marks(emulator, acme) == {MARK_CLIENT: "C-1", MARK_TEAM: spreadsheet}
     before = emulator.values(acme, "Summary")
     links = {"C-1": "", "C-2": LINK + acme}  # Bolt's row links Acme's summary
-    moved = emulator.create_spreadsheet("Team", {**tabs, "Clients": [tabs["Clients"][0]] + [
-        row[:3] + [links[row[0]]] for row in tabs["Clients"][1:]]})
-    batch_update(emulator, acme, [{"updateDeveloperMetadata": {
-        "dataFilters": [{"developerMetadataLookup": {"metadataKey": MARK_TEAM}}],
-        "developerMetadata": {"metadataValue": moved}, "fields": "metadataValue"}}])  # as if this team's own
+    moved = emulator.create_spreadsheet(
+        "Team", {**tabs, "Clients": [tabs["Clients"][0]] + [row[:3] + [links[row[0]]] for row in tabs["Clients"][1:]]}
+    )
+    batch_update(
+        emulator,
+        acme,
+        [
+            {
+                "updateDeveloperMetadata": {
+                    "dataFilters": [{"developerMetadataLookup": {"metadataKey": MARK_TEAM}}],
+                    "developerMetadata": {"metadataValue": moved},
+                    "fields": "metadataValue",
+                }
+            }
+        ],
+    )  # as if this team's own
     result = run(google(emulator, moved))
     assert "is the summary of client C-1, not of C-2" in summary_warnings(result)[3] and "C-2" in result.unwritten
     assert emulator.values(acme, "Summary") == before
@@ -108,21 +123,34 @@ def test_another_teams_summary_and_someones_own_spreadsheet_are_never_written(em
     other_team = emulator.create_spreadsheet("Other team's summary")
     batch_update(emulator, other_team, mark_requests("C-1", "1" + "x" * 43))
     spreadsheet, _ = team(emulator, {"C-1": LINK + other_team, "C-2": theirs})
-    before = [emulator.sheet_properties(theirs), emulator.values(theirs, "Notes"), emulator.sheet_properties(other_team)]
+    before = [
+        emulator.sheet_properties(theirs),
+        emulator.values(theirs, "Notes"),
+        emulator.sheet_properties(other_team),
+    ]
     result = run(google(emulator, spreadsheet))
     warnings = summary_warnings(result)
     assert result.unwritten == ["C-1", "C-2"]
     assert "of another team spreadsheet" in warnings[2] and "did not create" in warnings[3]
-    assert [emulator.sheet_properties(theirs), emulator.values(theirs, "Notes"),
-            emulator.sheet_properties(other_team)] == before  # no tab deleted, nothing written
+    assert [
+        emulator.sheet_properties(theirs),
+        emulator.values(theirs, "Notes"),
+        emulator.sheet_properties(other_team),
+    ] == before  # no tab deleted, nothing written
 
 
 def test_a_summary_written_before_marks_is_taken_over_once(emulator):
     spreadsheet, tabs = team(emulator, {})
     assert run(google(emulator, spreadsheet)).exit_code == 0
     acme = tabs["Clients"][1][3]
-    batch_update(emulator, acme, [{"deleteDeveloperMetadata": {"dataFilter": {
-        "developerMetadataLookup": {"metadataKey": key}}}} for key in (MARK_CLIENT, MARK_TEAM)])
+    batch_update(
+        emulator,
+        acme,
+        [
+            {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {"metadataKey": key}}}}
+            for key in (MARK_CLIENT, MARK_TEAM)
+        ],
+    )
     assert marks(emulator, acme) == {}
     assert run(google(emulator, spreadsheet)).exit_code == 0  # its five tabs and its title: the sync's
     assert marks(emulator, acme) == {MARK_CLIENT: "C-1", MARK_TEAM: spreadsheet}
@@ -130,9 +158,15 @@ def test_a_summary_written_before_marks_is_taken_over_once(emulator):
 
 
 def test_share_puts_each_link_in_its_clients_row_as_the_tab_is_when_it_writes(emulator, monkeypatch):
-    spreadsheet = emulator.create_spreadsheet("Team", {
-        "Clients": [CLIENTS[0], ["C-1", "Acme Ltd", "ops@acme.example", ""], ["C-2", "Bolt Bakery", "", ""]],
-        "Contracts": CONTRACTS, "Time": TIME, "Payments": PAYMENTS})
+    spreadsheet = emulator.create_spreadsheet(
+        "Team",
+        {
+            "Clients": [CLIENTS[0], ["C-1", "Acme Ltd", "ops@acme.example", ""], ["C-2", "Bolt Bakery", "", ""]],
+            "Contracts": CONTRACTS,
+            "Time": TIME,
+            "Payments": PAYMENTS,
+        },
+    )
     share = google_setup._share
 
     def a_row_is_inserted_meanwhile(sheet, location, emails, config):
@@ -141,6 +175,7 @@ def test_share_puts_each_link_in_its_clients_row_as_the_tab_is_when_it_writes(em
             client, _ = connect(None, emulator.base_url)
             client.open_by_key(spreadsheet).worksheet("Clients").insert_row(["C-0", "Early Co", "", ""], 2)
         return share(sheet, location, emails, config)
+
     monkeypatch.setattr(google_setup, "_share", a_row_is_inserted_meanwhile)
     sheet = google(emulator, spreadsheet)
     google_setup.share_summaries(sheet, Config())
@@ -154,9 +189,15 @@ def test_share_puts_each_link_in_its_clients_row_as_the_tab_is_when_it_writes(em
 
 
 def test_a_link_moved_to_another_row_anyway_is_refused_by_the_run(emulator):
-    spreadsheet = emulator.create_spreadsheet("Team", {
-        "Clients": [CLIENTS[0], ["C-1", "Acme Ltd", "ops@acme.example", ""], ["C-2", "Bolt Bakery", "", ""]],
-        "Contracts": CONTRACTS, "Time": TIME, "Payments": PAYMENTS})
+    spreadsheet = emulator.create_spreadsheet(
+        "Team",
+        {
+            "Clients": [CLIENTS[0], ["C-1", "Acme Ltd", "ops@acme.example", ""], ["C-2", "Bolt Bakery", "", ""]],
+            "Contracts": CONTRACTS,
+            "Time": TIME,
+            "Payments": PAYMENTS,
+        },
+    )
     google_setup.share_summaries(google(emulator, spreadsheet), Config())
     client, _ = connect(None, emulator.base_url)
     clients = client.open_by_key(spreadsheet).worksheet("Clients")
@@ -170,9 +211,15 @@ def test_a_link_moved_to_another_row_anyway_is_refused_by_the_run(emulator):
 
 
 def test_share_waits_for_a_running_sync(emulator):
-    spreadsheet = emulator.create_spreadsheet("Team", {
-        "Clients": [CLIENTS[0], ["C-1", "Acme Ltd", "ops@acme.example", ""]],
-        "Contracts": CONTRACTS, "Time": TIME, "Payments": PAYMENTS})
+    spreadsheet = emulator.create_spreadsheet(
+        "Team",
+        {
+            "Clients": [CLIENTS[0], ["C-1", "Acme Ltd", "ops@acme.example", ""]],
+            "Contracts": CONTRACTS,
+            "Time": TIME,
+            "Payments": PAYMENTS,
+        },
+    )
     with google(emulator, spreadsheet).lock(0):
         done = cli("share", "--sheet", spreadsheet, "--api-url", emulator.base_url, env={"SYNC_LOCK_WAIT": "0"})
     assert done.returncode == 3 and "another sync" in done.stderr, done.stderr
@@ -181,6 +228,7 @@ def test_share_waits_for_a_running_sync(emulator):
 
 def test_a_spreadsheet_id_in_a_published_link_is_never_read_as_e():
     from sync.backends.google.cells import spreadsheet_id
+
     assert spreadsheet_id(LINK + "e/2PACX-1vQabc/pubhtml") is None
     assert spreadsheet_id(LINK + "1" + "a" * 43 + "/edit#gid=0") == "1" + "a" * 43
 

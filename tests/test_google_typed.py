@@ -7,6 +7,7 @@ Amount is #,##0.00, so a date typed there becomes a date cell). The local workbo
 text. The tabs are whatever init creates: their headers are read back, and the book's columns
 typed under them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,9 +17,9 @@ import xlsxwriter
 
 from bench.synthetic import synthetic_book
 from sync.app import pipeline
-from sync.backends.google.sheet import GoogleSheet
-from sync.backends.google.http import connect
 from sync.app.google_setup import create_input_tabs, share_summaries
+from sync.backends.google.http import connect
+from sync.backends.google.sheet import GoogleSheet
 from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.config import Config
 from sync.model.schema import DATE_COLUMNS, INPUT_TABS
@@ -43,8 +44,10 @@ def as_typed(column: str, value: object) -> str:
 def typed_book(time_rows: int = 300) -> dict[str, list[list[str]]]:
     """The synthetic book as people type it (1:30, 90m, $1,234.00...), plus what slips in: 25:00
     and a bare 1:30 in Hours, a date in Amount, a time in Included Hours."""
-    tabs = {name: [rows[0]] + [[as_typed(rows[0][c], value) for c, value in enumerate(row)] for row in rows[1:]]
-            for name, rows in synthetic_book(time_rows, as_of=AS_OF).items()}
+    tabs = {
+        name: [rows[0]] + [[as_typed(rows[0][c], value) for c, value in enumerate(row)] for row in rows[1:]]
+        for name, rows in synthetic_book(time_rows, as_of=AS_OF).items()
+    }
     time, payments = tabs["Time"], tabs["Payments"]
     hours, amount = time[0].index("Hours"), payments[0].index("Amount")
     time[1][hours], time[2][hours], time[3][hours] = "25:00", "1:30", "0:45"
@@ -76,8 +79,11 @@ def type_into(emulator, spreadsheet: str, tabs: dict[str, list[list[str]]]) -> N
         columns = [rows[0].index(name) if name in rows[0] else None for name in header]
         worksheet = book.worksheet(tab.name)
         worksheet.batch_clear([f"2:{worksheet.row_count}"])  # init's examples go; their formats stay
-        worksheet.update([[row[c] if c is not None and c < len(row) else "" for c in columns] for row in rows[1:]], "A2",
-                         value_input_option="USER_ENTERED")
+        worksheet.update(
+            [[row[c] if c is not None and c < len(row) else "" for c in columns] for row in rows[1:]],
+            "A2",
+            value_input_option="USER_ENTERED",
+        )
 
 
 def local_workbook(path: Path, tabs: dict[str, list[list[str]]]) -> LocalWorkbook:

@@ -1,5 +1,6 @@
 """The code's habits, checked with the suite: ruff's lint and format, and mypy on sync/ (settings in
 pyproject.toml). A failure prints what the tool said."""
+
 from __future__ import annotations
 
 import subprocess

@@ -2,6 +2,7 @@
 log file only, and one `failed: internal error ...` row in the Sync Log - never a traceback on the
 terminal or in cron's mail, and never the exit codes that mean something about the book (1, 2, 3).
 """
+
 from __future__ import annotations
 
 import os
@@ -29,6 +30,7 @@ def book(tmp_path, monkeypatch) -> Path:
 def broken(error: Exception):
     def raise_it(*args, **kwargs):
         raise error
+
     return raise_it
 
 
@@ -85,8 +87,13 @@ cli.main(sys.argv[1:], prog_name="python -m sync")
 
 def test_quiet_nightly_runs_print_the_one_line_and_log_the_traceback(book, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SYNC_LOG_FILE": str(tmp_path / "nightly.log")}
-    done = subprocess.run([sys.executable, "-c", DRIVER, "run", "--book", str(book), "--as-of", str(AS_OF), "--quiet"],
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, "run", "--book", str(book), "--as-of", str(AS_OF), "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 70 and done.stdout == ""
     assert one_line(done.stderr).startswith("error: internal error in the compute stage (IndexError: ")
     assert "Traceback" in (tmp_path / "nightly.log").read_text()

@@ -4,6 +4,7 @@ Real processes and real signals: a run of `python -m sync` (its summaries forced
 however small the book) is killed as its workers start; its workers must die with it, the lock
 must be free at once, and the next run must clean up what the killed one left half-written.
 """
+
 from __future__ import annotations
 
 import os
@@ -78,8 +79,14 @@ def test_a_run_killed_while_its_workers_write_never_blocks_the_next(tmp_path):
     stale = tmp_path / "clients" / ".C-00001.xlsx.deadbeef.tmp"  # as a killed writer leaves it
     stale.parent.mkdir()
     stale.write_bytes(b"half a workbook")
-    killed = subprocess.Popen([sys.executable, "-c", DRIVER, str(team), AS_OF], cwd=tmp_path, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(team), AS_OF],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = killed.stdout.readline()
         assert line.startswith("workers "), killed.stderr.read()
@@ -100,8 +107,14 @@ def test_a_run_killed_while_its_workers_write_never_blocks_the_next(tmp_path):
     assert not any(map(alive, workers)), "a worker outlived the run that started it"
 
     started = time.monotonic()
-    after = subprocess.run([sys.executable, "-m", "sync", "run", "--book", str(team), "--as-of", AS_OF, "--quiet"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    after = subprocess.run(
+        [sys.executable, "-m", "sync", "run", "--book", str(team), "--as-of", AS_OF, "--quiet"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert after.returncode in (0, 1), after.stderr
     assert time.monotonic() - started < 30
     assert "Traceback" not in after.stderr and "another sync" not in after.stderr

@@ -2,6 +2,7 @@
 
 pyproject.toml's import-linter contracts are the rule (run here as `lint-imports`, as a developer
 would); the cycle check below also names every pair, and both are shown to catch a breach."""
+
 from __future__ import annotations
 
 import subprocess
@@ -23,9 +24,12 @@ def graph() -> grimp.ImportGraph:
 
 def cycles(graph: grimp.ImportGraph) -> list[tuple[str, str]]:
     """(a, b) for each direct import a -> b where b also reaches a."""
-    return sorted((module, imported) for module in graph.modules
-                  for imported in graph.find_modules_directly_imported_by(module)
-                  if graph.chain_exists(importer=imported, imported=module))
+    return sorted(
+        (module, imported)
+        for module in graph.modules
+        for imported in graph.find_modules_directly_imported_by(module)
+        if graph.chain_exists(importer=imported, imported=module)
+    )
 
 
 def upward(graph: grimp.ImportGraph) -> list[object]:
@@ -33,8 +37,9 @@ def upward(graph: grimp.ImportGraph) -> list[object]:
 
 
 def test_import_linter_contracts_are_kept():
-    done = subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], cwd=ROOT,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     assert "2 kept, 0 broken" in done.stdout
 
@@ -45,8 +50,11 @@ def test_no_module_imports_upward_or_back(graph):
 
 
 def test_every_module_is_in_a_stage(graph):
-    outside = {module for module in graph.modules
-               if not any(module == layer or module.startswith(layer + ".") for layer in LAYERS)}
+    outside = {
+        module
+        for module in graph.modules
+        if not any(module == layer or module.startswith(layer + ".") for layer in LAYERS)
+    }
     assert outside == {"sync", "sync.__main__"}
 
 

@@ -1,4 +1,5 @@
 """The pinned computation rules, on books small enough to check by hand."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -34,8 +35,12 @@ def test_small_book_figures_by_hand():
     assert k1["Runs Out"] == dt.date(2027, 7, 30)
     assert k1["Last Activity"] == dt.date(2026, 6, 15)
     k2 = balance(out, "K-2")
-    assert (k2["Currency"], k2["Billed"], k2["Balance"], k2["Status"]) == ("EUR", Decimal("135.00"),
-                                                                         Decimal("365.00"), "OK")
+    assert (k2["Currency"], k2["Billed"], k2["Balance"], k2["Status"]) == (
+        "EUR",
+        Decimal("135.00"),
+        Decimal("365.00"),
+        "OK",
+    )
     assert k2["Runs Out"] is None  # nothing billed in the last 90 days
     k3 = balance(out, "K-3")
     assert (k3["Balance"], k3["Status"]) == (Decimal("0.00"), "CLOSED")
@@ -57,18 +62,21 @@ def test_money_is_decimal_with_the_currency_decimals():
     assert str(k9["Balance"]) == "36667"
 
 
-@pytest.mark.parametrize("hours, rounding, billed", [
-    ("0:01", "15", "30.00"),  # 1 minute rounds up to 15
-    ("0:15", "15", "30.00"),  # already a multiple
-    ("0:16", "15", "60.00"),
-    ("0:16", "", "32.00"),
-    ("0:16", "0", "32.00"),
-    ("1:20", "", "160.00"),  # 4/3 h x 120 exactly
-    ("0:07", "", "14.00"),
-    ("0:01", "", "2.00"),
-    ("0.0125", "", "1.50"),
-    ("0.01", "", "1.20"),
-])
+@pytest.mark.parametrize(
+    "hours, rounding, billed",
+    [
+        ("0:01", "15", "30.00"),  # 1 minute rounds up to 15
+        ("0:15", "15", "30.00"),  # already a multiple
+        ("0:16", "15", "60.00"),
+        ("0:16", "", "32.00"),
+        ("0:16", "0", "32.00"),
+        ("1:20", "", "160.00"),  # 4/3 h x 120 exactly
+        ("0:07", "", "14.00"),
+        ("0:01", "", "2.00"),
+        ("0.0125", "", "1.50"),
+        ("0.01", "", "1.20"),
+    ],
+)
 def test_rounding_and_pricing(hours, rounding, billed):
     contracts = sheet(f"""
     | Contract ID | Client ID | Rate | Rounding Minutes |
@@ -78,8 +86,11 @@ def test_rounding_and_pricing(hours, rounding, billed):
     | Date       | Contract ID | Hours   |
     | 2026-05-01 | K-1         | {hours} |
     """)
-    _, out = run(small_book(Contracts=contracts, Time=time, Rates=None, Expenses=None,
-                            Payments=sheet("| Date | Contract ID | Amount |")))
+    _, out = run(
+        small_book(
+            Contracts=contracts, Time=time, Rates=None, Expenses=None, Payments=sheet("| Date | Contract ID | Amount |")
+        )
+    )
     assert balance(out, "K-1")["Billed"] == Decimal(billed)
 
 
@@ -97,8 +108,11 @@ def test_half_up_per_entry():
     | 2026-05-01 | K-2         | 0:00:30 |
     | 2026-05-01 | K-3         | 3m      |
     """)
-    _, out = run(small_book(Contracts=contracts, Time=time, Rates=None, Expenses=None,
-                            Payments=sheet("| Date | Contract ID | Amount |")))
+    _, out = run(
+        small_book(
+            Contracts=contracts, Time=time, Rates=None, Expenses=None, Payments=sheet("| Date | Contract ID | Amount |")
+        )
+    )
     assert balance(out, "K-1")["Billed"] == Decimal("1.67")
     assert balance(out, "K-2")["Billed"] == Decimal("0.01")
     assert balance(out, "K-3")["Billed"] == Decimal("0.01")  # 0.005 exactly: half up
@@ -126,8 +140,10 @@ def test_rate_rules_latest_from_then_blank_work_type_then_contract():
 
 
 def test_invalid_contract_rows_point_to_the_contract_row():
-    contracts = CONTRACTS + [["K-4", "C-1", "Broken", "USD", "lots", "", "", "", "", ""],
-                             ["K-5", "C-9", "No client", "USD", "100", "", "", "", "", ""]]
+    contracts = CONTRACTS + [
+        ["K-4", "C-1", "Broken", "USD", "lots", "", "", "", "", ""],
+        ["K-5", "C-9", "No client", "USD", "100", "", "", "", "", ""],
+    ]
     time = sheet("""
     | Date       | Contract ID | Hours |
     | 2026-05-01 | K-4         | 1     |
@@ -208,8 +224,7 @@ def test_monthly_closing_balances_run_on_without_gaps():
     monthly = out["Monthly"].frame
     k1 = monthly[monthly["Contract ID"] == "K-1"]
     assert k1["Month"].tolist() == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
-    assert k1["Balance"].tolist() == [Decimal(v) for v in ("820.00", "404.01", "404.01", "404.01", "404.01",
-                                                           "329.01")]
+    assert k1["Balance"].tolist() == [Decimal(v) for v in ("820.00", "404.01", "404.01", "404.01", "404.01", "329.01")]
     k3 = monthly[monthly["Contract ID"] == "K-3"]  # closed: stops at its last dated row
     assert k3["Month"].iloc[-1] == "2025-12"
     last = monthly.groupby("Contract ID")["Balance"].last()
@@ -226,9 +241,14 @@ def test_no_float_reaches_a_money_column():
 
 
 def test_empty_book_runs():
-    book = small_book(Clients=sheet("| Client ID | Name |"), Contracts=sheet("| Contract ID | Client ID | Rate |"),
-                      Rates=None, Expenses=None, Time=sheet("| Date | Contract ID | Hours |"),
-                      Payments=sheet("| Date | Contract ID | Amount |"))
+    book = small_book(
+        Clients=sheet("| Client ID | Name |"),
+        Contracts=sheet("| Contract ID | Client ID | Rate |"),
+        Rates=None,
+        Expenses=None,
+        Time=sheet("| Date | Contract ID | Hours |"),
+        Payments=sheet("| Date | Contract ID | Amount |"),
+    )
     result, out = run(book)
     assert result.exit_code == 0 and out["Balances"].frame.empty and out["Monthly"].frame.empty
 

@@ -1,5 +1,6 @@
 """The team workbook and the client files through the whole pipeline: the team's work is never
 touched, a client sees only their own rows, and typed text never becomes a formula."""
+
 from __future__ import annotations
 
 import io
@@ -7,6 +8,7 @@ import os
 import posixpath
 import re
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import openpyxl
@@ -16,11 +18,9 @@ from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from sync.app import pipeline
-from concurrent.futures import ProcessPoolExecutor
-
 from sync.backends.xlsx import summaries as xlsx_summaries
-from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.backends.xlsx.marks import PROPERTY_FORMAT
+from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.config import Config
 from sync.errors import SyncError
 from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME
@@ -32,12 +32,25 @@ PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 OUTPUT_TABS = ("Balances", "Monthly", "Periods", "Errors")
 SYNC_LOG = "Sync Log"
 # The first run also gives the book its `contract-sync book` property (the mark of its client summaries).
-MAY_CHANGE = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml",
-              "xl/calcChain.xml", "_rels/.rels", "docProps/custom.xml"}
+MAY_CHANGE = {
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "[Content_Types].xml",
+    "xl/styles.xml",
+    "xl/calcChain.xml",
+    "_rels/.rels",
+    "docProps/custom.xml",
+}
 # Every cell is written as typed text, as in tests/books.py: nothing becomes a formula or a number.
 AS_TYPED = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
-INPUT_TABS = {"Clients": CLIENTS, "Contracts": CONTRACTS, "Rates": RATES, "Time": TIME, "Payments": PAYMENTS,
-              "Expenses": EXPENSES}
+INPUT_TABS = {
+    "Clients": CLIENTS,
+    "Contracts": CONTRACTS,
+    "Rates": RATES,
+    "Time": TIME,
+    "Payments": PAYMENTS,
+    "Expenses": EXPENSES,
+}
 FORMULA_LIKE = ['=IMPORTRANGE("x","y")', "+1", "-2", "@SUM(A1)"]
 
 
@@ -48,14 +61,34 @@ def with_notes(rows: list[list[object]], notes: list[str]) -> list[list[object]]
 
 # Every Notes cell distinct, so a leak of any one of them is found.
 NOTES = {
-    "Time": ["slow server", "night call-out, client furious", "done from home", "internal only",
-             "Cy: banner font wrong again", "legacy mess"],
+    "Time": [
+        "slow server",
+        "night call-out, client furious",
+        "done from home",
+        "internal only",
+        "Cy: banner font wrong again",
+        "legacy mess",
+    ],
     "Payments": ["paid late again", "bank fee deducted?", "final retainer cheque", "write-off agreed"],
     "Expenses": ["renewed on my own card", "should not bill this"],
 }
 SECRETS = {
-    "C-1": ["C-1", "Acme Ltd", "ops@acme.example", "K-1", "K-3", "Care plan", "Old retainer", "Update plugins",
-            "Outage", "Backups", "Old fix", "INV-1", "INV-0", "Domain renewal"],
+    "C-1": [
+        "C-1",
+        "Acme Ltd",
+        "ops@acme.example",
+        "K-1",
+        "K-3",
+        "Care plan",
+        "Old retainer",
+        "Update plugins",
+        "Outage",
+        "Backups",
+        "Old fix",
+        "INV-1",
+        "INV-0",
+        "Domain renewal",
+    ],
     "C-2": ["C-2", "Bolt Bakery", "bo@bolt.example", "K-2", "Support", "New banner", "INV-2"],
 }
 ALL_NOTES = [note for notes in NOTES.values() for note in notes]
@@ -63,12 +96,17 @@ ALL_NOTES = [note for notes in NOTES.values() for note in notes]
 
 # --- building and reading workbooks ----------------------------------------------------
 
+
 def write_team_book(path: Path, **changes: list[list[object]] | None) -> Path:
     """The input tabs (keyword arguments replace or, with None, remove one) plus everything a team adds
     that openpyxl would lose: formats, a formula, a dropdown, a comment, a chart and an image."""
-    tabs = {**INPUT_TABS, "Time": with_notes(TIME, NOTES["Time"]),
-            "Payments": with_notes(PAYMENTS, NOTES["Payments"]),
-            "Expenses": with_notes(EXPENSES, NOTES["Expenses"]), **changes}
+    tabs = {
+        **INPUT_TABS,
+        "Time": with_notes(TIME, NOTES["Time"]),
+        "Payments": with_notes(PAYMENTS, NOTES["Payments"]),
+        "Expenses": with_notes(EXPENSES, NOTES["Expenses"]),
+        **changes,
+    }
     book = xlsxwriter.Workbook(path, AS_TYPED)
     header = book.add_format({"bold": True, "bg_color": "#DDEEFF", "border": 1})
     shaded = book.add_format({"bg_color": "#FFFF00", "italic": True})
@@ -91,8 +129,13 @@ def write_team_book(path: Path, **changes: list[list[object]] | None) -> Path:
         for row in range(1, len(tabs["Contracts"])):
             contracts.write_formula(row, 10, f"=VALUE(E{row + 1})*8", money, float(tabs["Contracts"][row][4]) * 8)
         chart = book.add_chart({"type": "column"})
-        chart.add_series({"name": "Day rate", "categories": ["Contracts", 1, 0, len(tabs["Contracts"]) - 1, 0],
-                          "values": ["Contracts", 1, 10, len(tabs["Contracts"]) - 1, 10]})
+        chart.add_series(
+            {
+                "name": "Day rate",
+                "categories": ["Contracts", 1, 0, len(tabs["Contracts"]) - 1, 0],
+                "values": ["Contracts", 1, 10, len(tabs["Contracts"]) - 1, 10],
+            }
+        )
         contracts.insert_chart("M2", chart)
     if "Time" in sheets:
         sheets["Time"].data_validation("G2:G500", {"validate": "list", "source": ["Y", "N"]})
@@ -118,8 +161,9 @@ def sheet_parts(package: bytes) -> dict[str, str]:
     found = {}
     for sheet in book.iter(f"{{{MAIN}}}sheet"):
         target = targets[sheet.get(f"{{{REL}}}id")]
-        found[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join("xl", target))
+        found[sheet.get("name")] = (
+            target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        )
     return found
 
 
@@ -172,6 +216,7 @@ def team(tmp_path) -> Path:
 
 # --- the team's work is never touched ----------------------------------------------------
 
+
 def test_the_built_book_has_everything_to_lose(team):
     names = set(parts(team.read_bytes()))
     assert {"xl/charts/chart1.xml", "xl/media/image1.png", "xl/comments1.xml"} <= names
@@ -196,10 +241,14 @@ def test_input_parts_and_cells_survive_two_runs(team):
 
 # --- a client sees only their own rows --------------------------------------------------
 
+
 def xml_text(client_file: Path) -> str:
     """Every XML part's text, but the id every custom property carries (which holds 'C-1')."""
-    return "\n".join(data.decode("utf-8").replace(PROPERTY_FORMAT, "")
-                     for name, data in parts(client_file.read_bytes()).items() if name.endswith((".xml", ".rels")))
+    return "\n".join(
+        data.decode("utf-8").replace(PROPERTY_FORMAT, "")
+        for name, data in parts(client_file.read_bytes()).items()
+        if name.endswith((".xml", ".rels"))
+    )
 
 
 @pytest.mark.parametrize("client, other", [("C-1", "C-2"), ("C-2", "C-1")])
@@ -220,8 +269,9 @@ def test_each_summary_lists_exactly_its_contracts(team):
 
 # --- typed text stays text ---------------------------------------------------------------
 
-FORMULA_TIME = TIME + [["2026-03-0" + str(day), "Ann", "K-1", task, "", "1", "Y", ""]
-                       for day, task in enumerate(FORMULA_LIKE, start=2)]
+FORMULA_TIME = TIME + [
+    ["2026-03-0" + str(day), "Ann", "K-1", task, "", "1", "Y", ""] for day, task in enumerate(FORMULA_LIKE, start=2)
+]
 FORMULA_PAYMENTS = PAYMENTS + [[date, "K-1", "10", "", ""] for date in FORMULA_LIKE]  # bad dates: on Errors
 
 
@@ -232,8 +282,10 @@ def test_formula_like_text_stays_text_everywhere(tmp_path):
     client_file = tmp_path / "clients" / "C-1.xlsx"
     activity = openpyxl.load_workbook(client_file)["Activity"]
     task_column = [cell.value for cell in activity[1]].index("Task") + 1
-    tasks = {cell.value: cell.data_type for cell in
-             (activity.cell(row, task_column) for row in range(2, activity.max_row + 1))}
+    tasks = {
+        cell.value: cell.data_type
+        for cell in (activity.cell(row, task_column) for row in range(2, activity.max_row + 1))
+    }
     assert {task: tasks.get(task) for task in FORMULA_LIKE} == dict.fromkeys(FORMULA_LIKE, "s")
     client_parts = parts(client_file.read_bytes())
     worksheets = [name for name in client_parts if name.startswith("xl/worksheets/") and name.endswith(".xml")]
@@ -250,6 +302,7 @@ def test_formula_like_text_stays_text_everywhere(tmp_path):
 
 
 # --- where summaries go -----------------------------------------------------------------
+
 
 def clients_with(*summary_sheets: str) -> list[list[object]]:
     return [CLIENTS[0]] + [row[:3] + [target] for row, target in zip(CLIENTS[1:], summary_sheets)]
@@ -270,8 +323,16 @@ def test_a_second_client_on_the_same_file_is_a_warning_not_a_leak(team):
     write_team_book(team, Clients=clients_with("shared.xlsx", "shared.xlsx"))
     result = run(team)
     assert result.exit_code == 1 and result.unwritten == ["C-2"]
-    assert errors_tab(team) == [["Clients", 3, "Summary Sheet", "shared.xlsx",
-                                 "is also the summary of Clients row 2; summary not written", "warning"]]
+    assert errors_tab(team) == [
+        [
+            "Clients",
+            3,
+            "Summary Sheet",
+            "shared.xlsx",
+            "is also the summary of Clients row 2; summary not written",
+            "warning",
+        ]
+    ]
     shared = team.parent / "shared.xlsx"
     assert summary_contracts(shared) == ["K-1", "K-3"]
     assert [secret for secret in SECRETS["C-2"] if secret in xml_text(shared)] == []
@@ -293,14 +354,16 @@ def test_the_team_workbook_is_never_a_summary(tmp_path, target):
     original = team.read_bytes()
     result = run(team)
     assert result.exit_code == 1 and result.unwritten == ["C-2"]
-    assert errors_tab(team) == [["Clients", 3, "Summary Sheet", target,
-                                 "is the team workbook itself; summary not written", "warning"]]
+    assert errors_tab(team) == [
+        ["Clients", 3, "Summary Sheet", target, "is the team workbook itself; summary not written", "warning"]
+    ]
     assert_only_outputs_changed(original, team)
     assert summary_contracts(tmp_path / "clients" / "C-1.xlsx") == ["K-1", "K-3"]
     assert not (tmp_path / "clients" / "C-2.xlsx").exists()
 
 
 # --- many summaries at once, in worker processes ---------------------------------------------
+
 
 def book_parts(path: Path) -> dict[str, bytes]:
     """A book's parts, but the time it was made."""
@@ -350,6 +413,7 @@ def after_the_team_tabs(monkeypatch, step) -> None:
         write_tabs(self, tables, hidden)
         while steps:
             steps.pop()()
+
     monkeypatch.setattr(LocalWorkbook, "write_tabs", then_step)
 
 
@@ -361,7 +425,8 @@ def test_a_summary_a_worker_cannot_write_is_that_clients_warning(team, in_worker
     result = run(team)
     assert result.exit_code == 1 and result.unwritten == ["C-2"] and in_workers
     assert [row[:3] + row[4:] for row in errors_tab(team)] == [
-        ["Clients", 3, "Summary Sheet", "cannot be written (File exists); summary not written", "warning"]]
+        ["Clients", 3, "Summary Sheet", "cannot be written (File exists); summary not written", "warning"]
+    ]
     assert [p.name for p in (team.parent / "clients").iterdir()] == ["C-1.xlsx"]
     assert folder.read_text() == "a file where the folder was"
     assert log_results(team) == ["1 client summary not written"]
@@ -384,15 +449,19 @@ def log_results(team: Path) -> list[str]:
 
 # --- someone else saved the book during the run -----------------------------------------
 
+
 def test_a_book_saved_by_someone_else_during_the_run_is_left_alone(team, monkeypatch):
     theirs = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(team.read_bytes())) as old, \
-            zipfile.ZipFile(theirs, "w", zipfile.ZIP_DEFLATED) as new:
+    with (
+        zipfile.ZipFile(io.BytesIO(team.read_bytes())) as old,
+        zipfile.ZipFile(theirs, "w", zipfile.ZIP_DEFLATED) as new,
+    ):
         for item in old.infolist():
             data = old.read(item)
             if item.filename == "docProps/core.xml":
-                data = data.replace(b"</cp:coreProperties>", b"<cp:keywords>saved by Ann</cp:keywords>"
-                                    b"</cp:coreProperties>")
+                data = data.replace(
+                    b"</cp:coreProperties>", b"<cp:keywords>saved by Ann</cp:keywords></cp:coreProperties>"
+                )
             new.writestr(item, data)
     theirs = theirs.getvalue()
     assert theirs != team.read_bytes() and b"saved by Ann" in parts(theirs)["docProps/core.xml"]

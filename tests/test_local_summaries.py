@@ -3,6 +3,7 @@ client's own summary, and one that cannot be written is that client's warning, n
 
 Through the pipeline, and `python -m sync run` where the exit code and what is printed matter.
 """
+
 from __future__ import annotations
 
 import errno
@@ -18,8 +19,16 @@ from sync.backends.xlsx.package import Package
 from sync.backends.xlsx.summaries import file_name
 from tests.books import CONTRACTS
 from tests.test_cli import sync_cli
-from tests.test_local_book import (AS_OF, clients_with, errors_tab, log_results, read_tabs, run, summary_contracts,
-                                   write_team_book)
+from tests.test_local_book import (
+    AS_OF,
+    clients_with,
+    errors_tab,
+    log_results,
+    read_tabs,
+    run,
+    summary_contracts,
+    write_team_book,
+)
 
 
 @pytest.fixture
@@ -47,7 +56,8 @@ def test_a_summary_sheet_outside_the_team_folder_never_replaces_that_file(team):
     assert result.exit_code == 1 and result.unwritten == ["C-1", "C-2"]
     assert warnings(team) == {
         2: ("../teamB.xlsx", "is outside the team workbook's folder; summary not written"),
-        3: ("/etc/passwd.xlsx", "is outside the team workbook's folder; summary not written")}
+        3: ("/etc/passwd.xlsx", "is outside the team workbook's folder; summary not written"),
+    }
     assert other.read_bytes() == b"another team's workbook"
     assert log_results(team) == ["2 client summaries not written"]
 
@@ -84,11 +94,14 @@ def test_a_folder_a_too_long_id_and_a_full_disk_each_stop_one_summary_only(team,
         if mark[MARK_CLIENT] == "C-2":
             raise OSError(errno.ENOSPC, "No space left on device")
         write_book(handle, tables, title, fast, mark)
+
     monkeypatch.setattr(client_book, "_write_book", disk_full_for_bolt)
     result = run(team)
     assert result.exit_code == 1 and sorted(result.unwritten) == ["C-1", "C-2"] and result.late_error == ""
-    assert warnings(team) == {2: ("folder.xlsx", "is a folder, not a file; summary not written"),
-                              3: ("", "cannot be written (No space left on device); summary not written")}
+    assert warnings(team) == {
+        2: ("folder.xlsx", "is a folder, not a file; summary not written"),
+        3: ("", "cannot be written (No space left on device); summary not written"),
+    }
     long_file = team.parent / "clients" / file_name(long_id)
     assert len(long_file.name) < 255 and summary_contracts(long_file) == ["K-9"]
     assert properties(long_file)[MARK_CLIENT].startswith("sha256:")  # a property keeps 255 characters
@@ -156,8 +169,9 @@ def test_summaries_may_go_to_the_summary_folder(team, tmp_path):
     folder = tmp_path / "shared" / "summaries"
     folder.mkdir(parents=True)
     write_team_book(team, Clients=clients_with("", str(folder / "bolt.xlsx")))
-    done = sync_cli("run", "--book", str(team), "--as-of", str(AS_OF), cwd=team.parent,
-                    env={"SYNC_SUMMARY_FOLDER": str(folder)})
+    done = sync_cli(
+        "run", "--book", str(team), "--as-of", str(AS_OF), cwd=team.parent, env={"SYNC_SUMMARY_FOLDER": str(folder)}
+    )
     assert done.returncode == 0, done.stderr
     assert sorted(os.listdir(folder)) == ["C-1.xlsx", "bolt.xlsx"]
     assert not (team.parent / "clients").exists()

@@ -3,6 +3,7 @@
 Local syncs are real `python -m sync` processes (and a holder process killed with SIGKILL);
 spreadsheet syncs are GoogleSheet backends with clients of their own, against the emulator.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,8 @@ import pytest
 
 from sync import cli
 from sync.backends.google import sheet as google_backend
-from sync.backends.xlsx import workbook as xlsx
 from sync.backends.google.lease import LOCK_NOTE, LOCK_TAB
+from sync.backends.xlsx import workbook as xlsx
 from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.errors import LockBusy
 from tests.test_cli import AS_OF, ROOT, read_tabs, sync_cli, write_book
@@ -47,8 +48,12 @@ def holder(book):
     started: list[subprocess.Popen] = []
 
     def start(path: Path = book) -> subprocess.Popen:
-        process = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE, text=True,
-                                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+        process = subprocess.Popen(
+            [sys.executable, "-c", HOLD, str(path)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         started.append(process)
         assert process.stdout.readline() == "held\n"
         return process
@@ -61,6 +66,7 @@ def holder(book):
 
 # --- the local workbook ----------------------------------------------------------------
 
+
 def test_a_second_sync_waits_the_lock_wait_then_exits_3_and_writes_nothing(book, holder):
     process = holder()
     before = book.read_bytes()
@@ -68,8 +74,11 @@ def test_a_second_sync_waits_the_lock_wait_then_exits_3_and_writes_nothing(book,
     done = sync_cli("run", "--book", "team.xlsx", "--as-of", AS_OF, cwd=book.parent, env={"SYNC_LOCK_WAIT": "1"})
     took = time.monotonic() - started
     assert done.returncode == 3, done.stdout + done.stderr
-    assert re.fullmatch(rf"error: another sync \(pid {process.pid} on host \S+, since \d\d:\d\d:\d\d\) is running "
-                        r"on team\.xlsx; gave up after 1 s\n", done.stderr), done.stderr
+    assert re.fullmatch(
+        rf"error: another sync \(pid {process.pid} on host \S+, since \d\d:\d\d:\d\d\) is running "
+        r"on team\.xlsx; gave up after 1 s\n",
+        done.stderr,
+    ), done.stderr
     assert done.stdout == ""
     assert 1 <= took < 10
     assert book.read_bytes() == before
@@ -156,9 +165,8 @@ def test_a_waiter_that_opened_the_lock_file_as_its_holder_let_go_does_not_hold_i
 
     monkeypatch.setattr(xlsx, "_open_lock", open_as_the_holder_lets_go)
     newcomer_lock = newcomer.lock(0)
-    with pytest.raises(LockBusy):
-        with waiter.lock(0):
-            pytest.fail("the waiter holds the deleted file's lock while the newcomer holds the new one's")
+    with pytest.raises(LockBusy), waiter.lock(0):
+        pytest.fail("the waiter holds the deleted file's lock while the newcomer holds the new one's")
     newcomer_lock.__exit__(None, None, None)
     with waiter.lock(0):
         pass
@@ -196,6 +204,7 @@ def test_a_missing_workbook_is_reported_as_missing_not_as_a_lock_problem(tmp_pat
 
 # --- the Google spreadsheet ------------------------------------------------------------
 
+
 def quick(backend):
     backend.lease_poll_seconds = 0.05
     return backend
@@ -217,12 +226,14 @@ def test_a_second_spreadsheet_sync_is_busy_while_the_first_holds_the_lease(emula
         assert who == f"pid {os.getpid()} on host {socket.gethostname()}"
         assert dt.datetime.fromisoformat(ends) - dt.datetime.fromisoformat(since) == dt.timedelta(minutes=30)
         started = time.monotonic()
-        with pytest.raises(LockBusy) as busy:
-            with second.lock(0.3):
-                pytest.fail("both hold the lock")
+        with pytest.raises(LockBusy) as busy, second.lock(0.3):
+            pytest.fail("both hold the lock")
         assert 0.3 <= time.monotonic() - started < 3
-        assert re.fullmatch(rf"another sync \({who}, since \d\d:\d\d:\d\d\) is running on spreadsheet {spreadsheet}; "
-                            r"gave up after 0\.3 s; its lease runs out at \d\d:\d\d:\d\d", str(busy.value))
+        assert re.fullmatch(
+            rf"another sync \({who}, since \d\d:\d\d:\d\d\) is running on spreadsheet {spreadsheet}; "
+            r"gave up after 0\.3 s; its lease runs out at \d\d:\d\d:\d\d",
+            str(busy.value),
+        )
         assert busy.value.exit_code == 3
         assert lease(emulator, spreadsheet)[0][0] == token  # the loser left the holder's lease alone
     assert lease(emulator, spreadsheet) == []  # released
@@ -258,10 +269,13 @@ def test_an_expired_lease_is_taken_over_and_not_cleared_by_its_late_holder(emula
 def test_a_lease_someone_else_wrote_blocks_until_it_runs_out(emulator, spreadsheet, gspread_client):
     with quick(google(emulator, spreadsheet)).lock(0):  # adds the tab
         pass
-    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=2)  # 1 to 2 s, written to the second
-    gspread_client.http_client.values_update(spreadsheet, f"'{LOCK_TAB}'!A1", params={"valueInputOption": "RAW"},
-                                             body={"values": [["x", "pid 9 on host b", "2026-07-01T02:00:01Z",
-                                                               f"{soon:%Y-%m-%dT%H:%M:%SZ}"]]})
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)  # 1 to 2 s, written to the second
+    gspread_client.http_client.values_update(
+        spreadsheet,
+        f"'{LOCK_TAB}'!A1",
+        params={"valueInputOption": "RAW"},
+        body={"values": [["x", "pid 9 on host b", "2026-07-01T02:00:01Z", f"{soon:%Y-%m-%dT%H:%M:%SZ}"]]},
+    )
     with pytest.raises(LockBusy, match=r"\(pid 9 on host b, since .*02:00:01\)"):
         with quick(google(emulator, spreadsheet)).lock(0):
             pass
@@ -310,10 +324,14 @@ def test_the_lock_costs_two_requests_to_take_and_one_to_let_go(emulator, spreads
 def test_the_cli_exits_3_while_another_sync_holds_the_spreadsheet(emulator, spreadsheet):
     with quick(google(emulator, spreadsheet)).lock(0):
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "sync", "run", "--sheet", spreadsheet, "--api-url",
-                               emulator.base_url], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                              env={**{k: v for k, v in os.environ.items() if not k.startswith("SYNC_")},
-                                   "SYNC_LOCK_WAIT": "1"})
+        done = subprocess.run(
+            [sys.executable, "-m", "sync", "run", "--sheet", spreadsheet, "--api-url", emulator.base_url],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("SYNC_")}, "SYNC_LOCK_WAIT": "1"},
+        )
         assert done.returncode == 3, done.stderr
         assert done.stderr.startswith("error: another sync (pid ") and done.stderr.count("\n") == 1, done.stderr
         assert time.monotonic() - started < 15

@@ -1,4 +1,5 @@
 """The frames between stages are what sync/model/frames.py declares: columns, order and dtypes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,8 +31,9 @@ def sample(tmp_path_factory) -> tuple[Book, Ledger]:
 def test_declarations_cover_every_frame():
     assert list(BOOK_COLUMNS) == list(Book._fields)
     assert list(LEDGER_COLUMNS) == list(Ledger._fields)
-    assert all(column.dtype for frame in (*BOOK_COLUMNS.values(), *LEDGER_COLUMNS.values())
-               for column in frame.values())
+    assert all(
+        column.dtype for frame in (*BOOK_COLUMNS.values(), *LEDGER_COLUMNS.values()) for column in frame.values()
+    )
 
 
 def test_book_and_ledger_match_their_declarations(sample):

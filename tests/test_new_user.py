@@ -4,6 +4,7 @@ Examples that are never rows, `check` saying what `run` would, every missing tab
 once, 'did you mean', dates and blanks said plainly, a file that is not an .xlsx said up front, and
 a workbook open in Excel or LibreOffice.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,18 +17,17 @@ import pytest
 import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from sync.rules import suggest
+from sync.app.init_book import EXAMPLE_ROWS, INSTRUCTIONS, instruction_rows
 from sync.backends.memory import MemoryBook
 from sync.cli import problem_line
-from sync.app.init_book import EXAMPLE_ROWS, INSTRUCTIONS, instruction_rows
 from sync.model.schema import INPUT_TABS, SYNC_LOG
+from sync.rules import suggest
 from tests.books import CLIENTS, CONTRACTS, RATES, TIME, small_book, validated
-from tests.test_cli import (AS_OF, assert_one_line_error, fingerprint, read_tabs, sync_cli, write_book,
-                            without_column)
+from tests.test_cli import AS_OF, assert_one_line_error, fingerprint, read_tabs, sync_cli, without_column, write_book
 from tests.test_google import cli as google_cli
 
-
 # --- 1. examples are never rows -------------------------------------------------------------------
+
 
 def instruction_sections() -> dict[str, list[list[object]]]:
     """Each input tab's section of the Instructions tab: its header, then its example rows."""
@@ -79,13 +79,16 @@ def test_share_right_after_init_on_google_creates_and_shares_nothing(emulator):
 
 # --- 2. check says what run would, and what to run ---------------------------------------------------
 
+
 def test_check_says_what_to_run_to_get_the_errors_tab(tmp_path):
     write_book(tmp_path / "team.xlsx", Time=TIME + [["2026-13-01", "Ann", "K-1", "x", "", "1", "", ""]])
     done = sync_cli("check", "--book", "team.xlsx", "--as-of", AS_OF, cwd=tmp_path)
     assert done.returncode == 1
-    assert done.stdout.splitlines()[-1] == ("20 rows read: 1 with errors (left out), 0 with warnings (counted) - "
-                                            "check writes nothing: `python -m sync run --book team.xlsx` puts "
-                                            "them on the Errors tab")
+    assert done.stdout.splitlines()[-1] == (
+        "20 rows read: 1 with errors (left out), 0 with warnings (counted) - "
+        "check writes nothing: `python -m sync run --book team.xlsx` puts "
+        "them on the Errors tab"
+    )
 
 
 def test_check_reports_the_summary_sheet_warnings_and_exit_code_of_a_run(tmp_path):
@@ -100,7 +103,8 @@ def test_check_reports_the_summary_sheet_warnings_and_exit_code_of_a_run(tmp_pat
     problems = json.loads(checked.stdout)["problems"]
     assert problems == json.loads(ran.stdout)["problems"]
     assert [[p["Tab"], p["Row"], p["Column"], p["Problem"]] for p in problems] == [
-        ["Clients", 4, "Summary Sheet", "is outside the team workbook's folder; summary not written"]]
+        ["Clients", 4, "Summary Sheet", "is outside the team workbook's folder; summary not written"]
+    ]
     errors = read_tabs(tmp_path / "team.xlsx")["Errors"]
     assert [row[:3] + row[4:5] for row in errors[1:]] == [["Clients", 4, "Summary Sheet", problems[0]["Problem"]]]
 
@@ -112,13 +116,15 @@ def test_check_on_google_warns_of_a_blank_summary_sheet_as_run_does(emulator):
     checked = google_cli("check", *args)
     ran = google_cli("run", "--dry-run", *args)
     assert checked.returncode == ran.returncode == 1, checked.stderr + ran.stderr
-    blank = ("Summary Sheet: is blank: run 'python -m sync share' to create this client's spreadsheet; "
-             "summary not written")
+    blank = (
+        "Summary Sheet: is blank: run 'python -m sync share' to create this client's spreadsheet; summary not written"
+    )
     assert f"Clients row 2, {blank} (warning)" in checked.stdout.splitlines()
     assert f"Clients row 3, {blank} (warning)" in checked.stdout.splitlines()
 
 
 # --- 3. every missing tab and column at once ----------------------------------------------------------
+
 
 def test_every_missing_tab_and_column_is_said_at_once(tmp_path):
     time = [[cell for i, cell in enumerate(row) if i not in (0, 5)] for row in TIME]  # no Date, no Hours
@@ -129,15 +135,18 @@ def test_every_missing_tab_and_column_is_said_at_once(tmp_path):
     assert done.stderr == (
         "error: required tabs 'Clients' and 'Payments' are missing from the workbook; Contracts tab: required "
         "column 'Rate' is missing from the header row; Time tab: required columns 'Date' and 'Hours' are missing "
-        "from the header row\n")
-    assert read_tabs(tmp_path / "team.xlsx")[SYNC_LOG][1][-1] == "failed: " + done.stderr[len("error: "):].strip()
+        "from the header row\n"
+    )
+    assert read_tabs(tmp_path / "team.xlsx")[SYNC_LOG][1][-1] == "failed: " + done.stderr[len("error: ") :].strip()
 
 
 # --- 4. did you mean -----------------------------------------------------------------------------------
 
-TYPO_CONTRACTS = CONTRACTS + [["K-101", "C-1", "Care", "USD", "100", "2026-01-01", "", "", "", ""],
-                              ["K-5", "c-1", "Lower case", "USD", "100", "2026-01-01", "", "", "", ""],
-                              ["K-6", "C-7", "Nothing like it", "USD", "100", "2026-01-01", "", "", "", ""]]
+TYPO_CONTRACTS = CONTRACTS + [
+    ["K-101", "C-1", "Care", "USD", "100", "2026-01-01", "", "", "", ""],
+    ["K-5", "c-1", "Lower case", "USD", "100", "2026-01-01", "", "", "", ""],
+    ["K-6", "C-7", "Nothing like it", "USD", "100", "2026-01-01", "", "", "", ""],
+]
 TYPO_RATES = RATES + [["K-1", "Development", "140", ""]]
 TYPO_TIME = TIME + [
     ["2026-05-02", "Ann", "K-1O1", "Typo", "", "1", "", ""],  # row 8
@@ -164,15 +173,18 @@ def test_an_unknown_id_or_work_type_suggests_the_close_one():
     }
 
 
-@pytest.mark.parametrize("typed, known, suggested", [
-    ("K-1O1", ["K-101", "K-102"], "K-101"),  # O for 0
-    ("k 101", ["K-101", "K-102"], "K-101"),  # capitals and separators
-    ("K-1Ol", ["K-101", "K-111"], "K-101"),  # O and l: k101, which K-101 is and K-111 is not
-    ("K-00012", [f"K-{i:05d}" for i in range(30) if i != 12], None),  # a tie between K-00010, K-00013, ...
-    ("K-4", ["K-1", "K-2", "K-3"], None),
-    ("Maintainance", ["Maintenance", "Development"], "Maintenance"),
-    ("", ["K-1"], None),
-])
+@pytest.mark.parametrize(
+    "typed, known, suggested",
+    [
+        ("K-1O1", ["K-101", "K-102"], "K-101"),  # O for 0
+        ("k 101", ["K-101", "K-102"], "K-101"),  # capitals and separators
+        ("K-1Ol", ["K-101", "K-111"], "K-101"),  # O and l: k101, which K-101 is and K-111 is not
+        ("K-00012", [f"K-{i:05d}" for i in range(30) if i != 12], None),  # a tie between K-00010, K-00013, ...
+        ("K-4", ["K-1", "K-2", "K-3"], None),
+        ("Maintainance", ["Maintenance", "Development"], "Maintenance"),
+        ("", ["K-1"], None),
+    ],
+)
 def test_a_suggestion_is_made_only_when_one_value_is_close(typed, known, suggested):
     by_fold: dict[str, list[str]] = {}
     for value in known:
@@ -193,14 +205,17 @@ def test_suggestions_are_looked_for_once_per_distinct_value(monkeypatch):
 
 # --- 5. dates and blanks said plainly ------------------------------------------------------------------
 
+
 def test_check_lines_quote_a_value_only_when_there_is_one(tmp_path):
     time = TIME + [["", "Ann", "K-1", "No date", "", "1", "", ""], ["31/02/2026", "Ann", "K-1", "x", "", "1", "", ""]]
     write_book(tmp_path / "team.xlsx", Time=time)
     done = sync_cli("check", "--book", "team.xlsx", "--as-of", AS_OF, cwd=tmp_path)
     lines = done.stdout.splitlines()
     assert "Time row 8, Date: is required (error)" in lines
-    assert ("Time row 9, Date: '31/02/2026' is not a real calendar date, day or month first; write it as "
-            "YYYY-MM-DD, or set date_order to DMY or MDY in the settings file (contract-sync.toml) (error)") in lines
+    assert (
+        "Time row 9, Date: '31/02/2026' is not a real calendar date, day or month first; write it as "
+        "YYYY-MM-DD, or set date_order to DMY or MDY in the settings file (contract-sync.toml) (error)"
+    ) in lines
     errors = read_tabs(tmp_path / "team.xlsx").get("Errors")
     assert errors is None  # check wrote nothing
 
@@ -214,13 +229,20 @@ def test_a_problem_line_of_a_blank_cell_has_no_empty_quotes():
 
 # --- 6. a file that is not an .xlsx, said up front ------------------------------------------------------
 
+
 def ods(path: Path) -> None:
     with zipfile.ZipFile(path, "w") as package:
         package.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        package.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
-                         '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
-        package.writestr("content.xml", '<?xml version="1.0"?><office:document-content xmlns:office='
-                         '"urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>')
+        package.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
+            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>',
+        )
+        package.writestr(
+            "content.xml",
+            '<?xml version="1.0"?><office:document-content xmlns:office='
+            '"urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>',
+        )
 
 
 def xls(path: Path) -> None:
@@ -253,26 +275,48 @@ def csv(path: Path) -> None:
 
 def xlsb(path: Path) -> None:
     with zipfile.ZipFile(path, "w") as package:
-        package.writestr("[Content_Types].xml", "<Types xmlns='http://schemas.openxmlformats.org/package/2006/"
-                         "content-types'/>")
-        package.writestr("_rels/.rels", "<Relationships xmlns='http://schemas.openxmlformats.org/package/2006/"
-                         "relationships'><Relationship Id='rId1' Type='http://schemas.openxmlformats.org/"
-                         "officeDocument/2006/relationships/officeDocument' Target='xl/workbook.bin'/>"
-                         "</Relationships>")
+        package.writestr(
+            "[Content_Types].xml", "<Types xmlns='http://schemas.openxmlformats.org/package/2006/content-types'/>"
+        )
+        package.writestr(
+            "_rels/.rels",
+            "<Relationships xmlns='http://schemas.openxmlformats.org/package/2006/"
+            "relationships'><Relationship Id='rId1' Type='http://schemas.openxmlformats.org/"
+            "officeDocument/2006/relationships/officeDocument' Target='xl/workbook.bin'/>"
+            "</Relationships>",
+        )
         package.writestr("xl/workbook.bin", b"\x83\x01\x00")
 
 
 NOT_XLSX = {  # how it is made, its name, what the line says
-    "ods": (ods, "team.ods", "it is an OpenDocument spreadsheet (.ods), not an .xlsx workbook: open it in "
-                             "LibreOffice and save it as Excel 2007-365 (.xlsx)"),
-    "xls": (xls, "team.xls", "it is an Excel 97-2003 workbook (.xls), not an .xlsx workbook: open it and save "
-                             "it as an Excel Workbook (.xlsx)"),
-    "encrypted xlsx": (encrypted, "team.xlsx", "it is encrypted with a password to open, which the sync cannot "
-                                               "read: remove that password"),
-    "numbers": (numbers, "team.numbers", "it is an Apple Numbers file, not an .xlsx workbook: in Numbers, use "
-                                         "File > Export To > Excel"),
-    "csv": (csv, "team.csv", "it is a text file (a CSV file, say), not an .xlsx workbook: open it in a "
-                             "spreadsheet program and save it as an Excel Workbook (.xlsx)"),
+    "ods": (
+        ods,
+        "team.ods",
+        "it is an OpenDocument spreadsheet (.ods), not an .xlsx workbook: open it in "
+        "LibreOffice and save it as Excel 2007-365 (.xlsx)",
+    ),
+    "xls": (
+        xls,
+        "team.xls",
+        "it is an Excel 97-2003 workbook (.xls), not an .xlsx workbook: open it and save "
+        "it as an Excel Workbook (.xlsx)",
+    ),
+    "encrypted xlsx": (
+        encrypted,
+        "team.xlsx",
+        "it is encrypted with a password to open, which the sync cannot read: remove that password",
+    ),
+    "numbers": (
+        numbers,
+        "team.numbers",
+        "it is an Apple Numbers file, not an .xlsx workbook: in Numbers, use File > Export To > Excel",
+    ),
+    "csv": (
+        csv,
+        "team.csv",
+        "it is a text file (a CSV file, say), not an .xlsx workbook: open it in a "
+        "spreadsheet program and save it as an Excel Workbook (.xlsx)",
+    ),
     "xlsb": (xlsb, "team.xlsb", "it is an Excel Binary Workbook (.xlsb), not an .xlsx workbook"),
 }
 
@@ -297,18 +341,31 @@ def test_schedule_refuses_a_file_that_is_not_an_xlsx_at_start_up(tmp_path):
 
 # --- 7. open in Excel or LibreOffice ------------------------------------------------------------------
 
-@pytest.mark.parametrize("lock, content, said", [
-    ("~$team.xlsx", b"\x03Ann" + b" " * 51 + "\x03Ann".encode("utf-16-le"),  # as Office writes it
-     "open in Excel by Ann (~$team.xlsx is beside it)"),
-    (".~lock.team.xlsx#", "Ann Lee,laptop,ann,05.12.2026 09:12,file:///home/ann/.config/libreoffice/4;".encode(),
-     "open in LibreOffice by Ann Lee (.~lock.team.xlsx# is beside it)"),
-])
+
+@pytest.mark.parametrize(
+    "lock, content, said",
+    [
+        (
+            "~$team.xlsx",
+            b"\x03Ann" + b" " * 51 + "\x03Ann".encode("utf-16-le"),  # as Office writes it
+            "open in Excel by Ann (~$team.xlsx is beside it)",
+        ),
+        (
+            ".~lock.team.xlsx#",
+            b"Ann Lee,laptop,ann,05.12.2026 09:12,file:///home/ann/.config/libreoffice/4;",
+            "open in LibreOffice by Ann Lee (.~lock.team.xlsx# is beside it)",
+        ),
+    ],
+)
 def test_a_workbook_open_in_another_program_is_a_warning_on_the_console_and_in_the_sync_log(
-        tmp_path, lock, content, said):
+    tmp_path, lock, content, said
+):
     write_book(tmp_path / "team.xlsx")
     (tmp_path / lock).write_bytes(content)
-    warning = (f"warning: team.xlsx is {said}: saving it there will overwrite the tabs this sync writes - close "
-               f"it in {said.split()[2]} before the sync runs, or delete {lock} if no one has it open")
+    warning = (
+        f"warning: team.xlsx is {said}: saving it there will overwrite the tabs this sync writes - close "
+        f"it in {said.split()[2]} before the sync runs, or delete {lock} if no one has it open"
+    )
     checked = sync_cli("check", "--book", "team.xlsx", "--as-of", AS_OF, cwd=tmp_path)
     ran = sync_cli("run", "--book", "team.xlsx", "--as-of", AS_OF, "--quiet", cwd=tmp_path)
     for done in (checked, ran):
@@ -324,4 +381,3 @@ def test_no_lock_file_no_warning(tmp_path):
     done = sync_cli("run", "--book", "team.xlsx", "--as-of", AS_OF, cwd=tmp_path)
     assert done.returncode == 0 and done.stderr == ""
     assert read_tabs(book)[SYNC_LOG][1][-1] == "ok"
-

@@ -3,6 +3,7 @@
 Each CLI run is a fresh process that knows nothing but the workbook: what one run sent, the next
 one learns from the workbook's hidden Sync State tab, as a run on another machine would.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,8 @@ from python_calamine import CalamineWorkbook
 
 from sync.app import pipeline
 from sync.config import Config
-from sync.shape.runlog import LogEntry, log_table, past_runs
 from sync.model.schema import SYNC_LOG, SYNC_LOG_COLUMNS, SYNC_LOG_RUNS, SYNC_STATE
+from sync.shape.runlog import LogEntry, log_table, past_runs
 from tests.books import AS_OF, CLIENTS
 from tests.test_alerts import CONFIG, CONTRACTS, PAYMENTS, TIME, local_smtp, smtp_server
 from tests.test_cli import ROOT, sync_cli, write_book
@@ -41,8 +42,13 @@ def team_book(path: Path) -> Path:
 
 
 def env(settings) -> dict[str, str]:
-    return {"SYNC_SMTP_HOST": settings.host, "SYNC_SMTP_PORT": str(settings.port), "SYNC_SMTP_SECURITY": "none",
-            "SYNC_ALERT_FROM": CONFIG.alert_from, "SYNC_ALERT_TO": CONFIG.alert_to}
+    return {
+        "SYNC_SMTP_HOST": settings.host,
+        "SYNC_SMTP_PORT": str(settings.port),
+        "SYNC_SMTP_SECURITY": "none",
+        "SYNC_ALERT_FROM": CONFIG.alert_from,
+        "SYNC_ALERT_TO": CONFIG.alert_to,
+    }
 
 
 def tabs_of(path: Path) -> dict[str, list[list]]:
@@ -79,8 +85,10 @@ def test_a_crossing_is_mailed_once_across_processes_and_kept_in_a_hidden_protect
 
 def stuck(smtp) -> str:
     """The line a run prints on stderr, and puts in the Sync Log, when the mail server refuses."""
-    return (f"1 alert not e-mailed, kept pending for the next run: K-1 '75% used' "
-            f"(SMTP server 127.0.0.1:{smtp.port}: [Errno 111] Connection refused)")
+    return (
+        f"1 alert not e-mailed, kept pending for the next run: K-1 '75% used' "
+        f"(SMTP server 127.0.0.1:{smtp.port}: [Errno 111] Connection refused)"
+    )
 
 
 def test_smtp_down_the_figures_are_written_the_quiet_run_says_so_and_the_next_run_delivers(tmp_path, smtp):
@@ -104,8 +112,12 @@ def test_smtp_down_the_figures_are_written_the_quiet_run_says_so_and_the_next_ru
 
 
 def test_smtp_down_and_a_row_left_out_say_both(tmp_path, smtp):
-    book = write_book(tmp_path / "team.xlsx", **dict(TABS, Payments=PAYMENTS + [["2026-05-02", "K-2", "abc"]]),
-                      Rates=None, Expenses=None)
+    book = write_book(
+        tmp_path / "team.xlsx",
+        **dict(TABS, Payments=PAYMENTS + [["2026-05-02", "K-2", "abc"]]),
+        Rates=None,
+        Expenses=None,
+    )
     down = sync_cli("run", "--book", "team.xlsx", "--as-of", str(AS_OF), "--json", cwd=tmp_path, env=env(smtp))
     assert down.returncode == 1 and down.stderr == f"error: {stuck(smtp)}\n"
     printed = json.loads(down.stdout)
@@ -115,15 +127,21 @@ def test_smtp_down_and_a_row_left_out_say_both(tmp_path, smtp):
 
 
 def test_status_says_alerts_are_off_rather_than_none_pending(tmp_path):
-    book = write_book(tmp_path / "team.xlsx", **dict(TABS, Payments=PAYMENTS[:1] + [["2026-05-01", "K-1", "100"]]),
-                      Rates=None, Expenses=None)  # K-1: 800.00 billed of 100.00 paid, overdrawn
+    book = write_book(
+        tmp_path / "team.xlsx",
+        **dict(TABS, Payments=PAYMENTS[:1] + [["2026-05-01", "K-1", "100"]]),
+        Rates=None,
+        Expenses=None,
+    )  # K-1: 800.00 billed of 100.00 paid, overdrawn
     assert sync_cli("run", "--book", "team.xlsx", "--as-of", str(AS_OF), cwd=tmp_path).returncode == 0
     assert "OVERDRAWN" in str(tabs_of(book)["Balances"])
     status = sync_cli("status", "--book", "team.xlsx", cwd=tmp_path)
     assert status.returncode == 0, status.stderr
     assert "no alerts pending" not in status.stdout
-    assert "alerts are off: SYNC_SMTP_HOST is not set here, and a run without it neither finds nor e-mails " \
-           "alerts" in status.stdout
+    assert (
+        "alerts are off: SYNC_SMTP_HOST is not set here, and a run without it neither finds nor e-mails "
+        "alerts" in status.stdout
+    )
     printed = sync_cli("status", "--book", "team.xlsx", "--json", cwd=tmp_path)
     assert json.loads(printed.stdout)["alerts_on"] is False
 
@@ -149,6 +167,7 @@ def test_the_google_path_keeps_alert_state_in_the_spreadsheet(emulator, smtp):
 
 def test_no_smtp_no_state_tab_and_the_log_still_grows():
     from tests.books import small_book
+
     book = small_book(**TABS, Rates=None, Expenses=None)
     for _ in range(2):
         pipeline.run(book, Config(), AS_OF)
@@ -158,8 +177,10 @@ def test_no_smtp_no_state_tab_and_the_log_still_grows():
 
 def test_the_log_keeps_the_last_runs_newest_first_and_reads_back_every_backends_cells():
     entry = LogEntry(STARTED, 1.234, "xlsx", 10, 1, 2, 0, None, "ok")
-    older = [[STARTED - dt.timedelta(days=n), Decimal("1.00"), "xlsx", 10, 0, 0, 0, None, "ok"]
-             for n in range(1, SYNC_LOG_RUNS + 50)]
+    older = [
+        [STARTED - dt.timedelta(days=n), Decimal("1.00"), "xlsx", 10, 0, 0, 0, None, "ok"]
+        for n in range(1, SYNC_LOG_RUNS + 50)
+    ]
     table = log_table([list(SYNC_LOG_COLUMNS), *older], entry)
     assert len(table.frame) == SYNC_LOG_RUNS
     assert table.frame.iloc[0].tolist() == [STARTED, Decimal("1.23"), "xlsx", 10, 1, 2, 0, None, "ok"]
@@ -188,24 +209,30 @@ def test_a_failed_run_on_a_readable_book_is_logged_and_a_dry_run_writes_nothing(
 
 # --- scripts/nightly: what cron mails -------------------------------------------------------
 
-needs_venv = pytest.mark.skipif(not (ROOT / ".venv/bin/python").exists(),
-                                reason="scripts/nightly runs .venv/bin/python (scripts/venv makes it)")
+needs_venv = pytest.mark.skipif(
+    not (ROOT / ".venv/bin/python").exists(), reason="scripts/nightly runs .venv/bin/python (scripts/venv makes it)"
+)
 
 
 def nightly(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """scripts/nightly as cron starts it: no SYNC_* variable but those given."""
-    environment = {name: value for name, value in os.environ.items()
-                   if not name.startswith("SYNC_") and name != "GITHUB_ACTIONS"}
-    return subprocess.run([str(ROOT / "scripts/nightly"), *args], env=environment | env, capture_output=True,
-                          text=True, timeout=120)
+    environment = {
+        name: value for name, value in os.environ.items() if not name.startswith("SYNC_") and name != "GITHUB_ACTIONS"
+    }
+    return subprocess.run(
+        [str(ROOT / "scripts/nightly"), *args], env=environment | env, capture_output=True, text=True, timeout=120
+    )
 
 
 @needs_venv
 def test_nightly_with_smtp_down_exits_1_and_says_so_on_stderr(tmp_path, smtp):
     team_book(tmp_path / "team.xlsx")
     log = tmp_path / "nightly.log"
-    settings = env(smtp) | {"SYNC_BOOK": str(tmp_path / "team.xlsx"), "SYNC_LOG_FILE": str(log),
-                            "SYNC_AS_OF": str(AS_OF)}
+    settings = env(smtp) | {
+        "SYNC_BOOK": str(tmp_path / "team.xlsx"),
+        "SYNC_LOG_FILE": str(log),
+        "SYNC_AS_OF": str(AS_OF),
+    }
     (tmp_path / "sync.env").write_text("".join(f"{name}='{value}'\n" for name, value in settings.items()))
     done = nightly(str(tmp_path / "sync.env"), env={})
     assert done.returncode == 1 and done.stderr == f"error: {stuck(smtp)}\n"
@@ -215,8 +242,9 @@ def test_nightly_with_smtp_down_exits_1_and_says_so_on_stderr(tmp_path, smtp):
 NO_BOOK = "error: no workbook or spreadsheet to sync"
 
 
-@pytest.mark.parametrize("case", ["no env file", "an env file without a book", "both in the env file",
-                                  "on GitHub Actions"])
+@pytest.mark.parametrize(
+    "case", ["no env file", "an env file without a book", "both in the env file", "on GitHub Actions"]
+)
 def test_nightly_says_where_to_set_the_book(tmp_path, case):
     if case == "no env file" and Path("/etc/contract-sync.env").exists():
         pytest.skip("this machine has /etc/contract-sync.env, which scripts/nightly would load")
@@ -231,14 +259,14 @@ def test_nightly_says_where_to_set_the_book(tmp_path, case):
     done = nightly(*args, env=environment)
     expected = {
         "no env file": f"{NO_BOOK}, and no env file: give scripts/nightly one (its argument, or SYNC_ENV_FILE) "
-                       "or create /etc/contract-sync.env, holding SYNC_BOOK=/path/to/team.xlsx or "
-                       "SYNC_SHEET=<spreadsheet ID or link>",
+        "or create /etc/contract-sync.env, holding SYNC_BOOK=/path/to/team.xlsx or "
+        "SYNC_SHEET=<spreadsheet ID or link>",
         "an env file without a book": f"{NO_BOOK}: the env file {env_file} sets neither SYNC_BOOK nor SYNC_SHEET; "
-                                      "add SYNC_BOOK=/path/to/team.xlsx or SYNC_SHEET=<spreadsheet ID or link> to it",
+        "add SYNC_BOOK=/path/to/team.xlsx or SYNC_SHEET=<spreadsheet ID or link> to it",
         "both in the env file": f"error: both SYNC_BOOK and SYNC_SHEET are set (by the env file {env_file} or the "
-                                "environment it ran in); keep one",
+        "environment it ran in); keep one",
         "on GitHub Actions": "error: no spreadsheet to sync: SYNC_SHEET is empty; add it as a repository variable "
-                             "(Settings > Secrets and variables > Actions > Variables)",
+        "(Settings > Secrets and variables > Actions > Variables)",
     }[case]
     assert (done.returncode, done.stdout, done.stderr) == (2, "", expected + "\n")
     assert log.read_text().endswith(f" {expected}\n")  # in the log too, timestamped

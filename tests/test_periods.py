@@ -1,5 +1,6 @@
 """Retainer periods: hand-checked examples, the validation of the six Contracts columns, and
 invariants on random periodic books (the hours add up, carried hours chain from period to period)."""
+
 import datetime as dt
 import random
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,8 +16,10 @@ from sync.compute.periods import period_starts
 from tests.books import CLIENTS, sheet, validated
 
 H = 3_600_000  # ms per hour
-CONTRACT_HEADER = ("| Contract ID | Client ID | Currency | Rate | Start | End | Rounding Minutes | Period "
-                   "| Included Hours | Fee | Rollover Cap | Rollover Expires | Overage Rate |")
+CONTRACT_HEADER = (
+    "| Contract ID | Client ID | Currency | Rate | Start | End | Rounding Minutes | Period "
+    "| Included Hours | Fee | Rollover Cap | Rollover Expires | Overage Rate |"
+)
 
 
 def contracts(*rows: str) -> list[list[object]]:
@@ -24,8 +27,14 @@ def contracts(*rows: str) -> list[list[object]]:
 
 
 def ledger_of(contract_rows, time, as_of, payments=None):
-    book = MemoryBook({"Clients": CLIENTS, "Contracts": contract_rows, "Time": time,
-                       "Payments": payments or [["Date", "Contract ID", "Amount"]]})
+    book = MemoryBook(
+        {
+            "Clients": CLIENTS,
+            "Contracts": contract_rows,
+            "Time": time,
+            "Payments": payments or [["Date", "Contract ID", "Amount"]],
+        }
+    )
     valid, problems = validated(book, as_of)
     assert problems[problems["Severity"] == "error"].empty, problems
     return compute(valid, as_of), problems
@@ -96,9 +105,9 @@ def test_carried_hours_expire_and_the_chain_adds_up():
 
 
 def test_a_start_late_in_the_month_keeps_its_day_or_the_month_end():
-    assert [str(day) for day in period_starts(pd.Timestamp("2026-01-31").to_datetime64().astype("datetime64[D]"),
-                                              1, 5)] == ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30",
-                                                         "2026-05-31"]
+    assert [
+        str(day) for day in period_starts(pd.Timestamp("2026-01-31").to_datetime64().astype("datetime64[D]"), 1, 5)
+    ] == ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31"]
     rows = contracts("| R-3 | C-1 | USD | 100 | 2026-01-31 | | 15 | monthly | 1 | 50 | | | |")
     time = sheet("""
     | Date       | Contract ID | Hours |
@@ -166,8 +175,14 @@ def test_validation_names_the_cells():
         "| P-6 | C-1 | USD | 100 | 2026-01-01 | | | NONE    |     |          |      |    |    |",
         "| P-7 | C-1 | JPY | 100 | 2026-01-01 | | | quarterly | 2:30 | ¥5,000 | ALL  | 3  | 99.5 |",
     )
-    book = MemoryBook({"Clients": CLIENTS, "Contracts": rows, "Time": [["Date", "Contract ID", "Hours"]],
-                       "Payments": [["Date", "Contract ID", "Amount"]]})
+    book = MemoryBook(
+        {
+            "Clients": CLIENTS,
+            "Contracts": rows,
+            "Time": [["Date", "Contract ID", "Hours"]],
+            "Payments": [["Date", "Contract ID", "Amount"]],
+        }
+    )
     valid, problems = validated(book, dt.date(2026, 3, 1))
     found = {(row.Row, row.Column, row.Problem, row.Severity) for row in problems.itertuples()}
     assert found == {
@@ -188,8 +203,14 @@ def test_validation_names_the_cells():
     assert list(got.index) == ["P-5", "P-6", "P-7"]
     assert got.loc["P-5", "period"] == "" and got.loc["P-5", "included_ms"] == 0 and got.loc["P-5", "fee"] == 0
     p7 = got.loc["P-7"]
-    assert (p7["period"], p7["included_ms"], p7["fee"], p7["rollover_cap_ms"], p7["rollover_expires"],
-            p7["overage_rate"]) == ("quarterly", 2.5 * H, 5000, -1, 3, 995000)
+    assert (
+        p7["period"],
+        p7["included_ms"],
+        p7["fee"],
+        p7["rollover_cap_ms"],
+        p7["rollover_expires"],
+        p7["overage_rate"],
+    ) == ("quarterly", 2.5 * H, 5000, -1, 3, 995000)
     assert got["overage_rate"].dtype == "Int64" and pd.isna(got.loc["P-6", "overage_rate"])
     for column in ("included_ms", "fee", "rollover_cap_ms", "rollover_expires"):
         assert got[column].dtype == "int64", column
@@ -203,17 +224,44 @@ HOUR_TEXTS = ["1:20", "0:07", "90m", "2h", "0.1", "3.25", "7:59", "12"]
 @st.composite
 def periodic_books(draw):
     rng = random.Random(draw(st.integers(0, 10**6)))
-    rows = [["Contract ID", "Client ID", "Currency", "Rate", "Start", "End", "Rounding Minutes", "Period",
-             "Included Hours", "Fee", "Rollover Cap", "Rollover Expires", "Overage Rate"]]
+    rows = [
+        [
+            "Contract ID",
+            "Client ID",
+            "Currency",
+            "Rate",
+            "Start",
+            "End",
+            "Rounding Minutes",
+            "Period",
+            "Included Hours",
+            "Fee",
+            "Rollover Cap",
+            "Rollover Expires",
+            "Overage Rate",
+        ]
+    ]
     n = draw(st.integers(1, 3))
     for i in range(n):
         start = dt.date(2025, 11, 1) + dt.timedelta(days=rng.randrange(90))
         end = "" if rng.random() < 0.6 else (start + dt.timedelta(days=rng.randrange(30, 200))).isoformat()
-        rows.append([f"R-{i}", "C-1", rng.choice(["USD", "JPY"]), str(rng.choice([95, 120, 133.333])),
-                     start.isoformat(), end, rng.choice(["", "15", "6"]),
-                     rng.choice(["monthly", "quarterly", "yearly", ""]), rng.choice(["0", "5", "10", "1:30", "40"]),
-                     rng.choice(["", "100"]), rng.choice(["", "0", "3", "all", "12"]), rng.choice(["", "1", "2"]),
-                     rng.choice(["", "150", "0"])])
+        rows.append(
+            [
+                f"R-{i}",
+                "C-1",
+                rng.choice(["USD", "JPY"]),
+                str(rng.choice([95, 120, 133.333])),
+                start.isoformat(),
+                end,
+                rng.choice(["", "15", "6"]),
+                rng.choice(["monthly", "quarterly", "yearly", ""]),
+                rng.choice(["0", "5", "10", "1:30", "40"]),
+                rng.choice(["", "100"]),
+                rng.choice(["", "0", "3", "all", "12"]),
+                rng.choice(["", "1", "2"]),
+                rng.choice(["", "150", "0"]),
+            ]
+        )
     time = [["Date", "Contract ID", "Hours", "Billable"]]
     for _ in range(draw(st.integers(0, 60))):
         day = dt.date(2025, 10, 1) + dt.timedelta(days=rng.randrange(300))
@@ -240,8 +288,9 @@ def test_hours_add_up_carried_hours_chain_and_only_overage_is_billed(tabs):
         assert (frame["used_ms"] + frame["overage_ms"]).sum() == entries["billed_ms"].sum()
         assert frame["overage_ms"].sum() == entries["overage_ms"].sum()
         assert frame["overage_amount"].sum() == entries["amount"].sum()
-        carried_in, carried_out, expired = (frame[c].to_numpy() for c in ("carried_in_ms", "carried_out_ms",
-                                                                            "expired_ms"))
+        carried_in, carried_out, expired = (
+            frame[c].to_numpy() for c in ("carried_in_ms", "carried_out_ms", "expired_ms")
+        )
         assert (carried_in[1:] == carried_out[:-1] - expired[1:]).all()
         assert carried_in[0] == 0 and expired[0] == 0
         assert (frame["used_ms"] <= frame["included_ms"] + frame["carried_in_ms"]).all()
@@ -268,7 +317,8 @@ def a_split_entry_bills_only_its_overage(ledger):
         rate = entry.rate if pd.isna(c["overage_rate"]) else c["overage_rate"]
         exact = Fraction(int(entry.overage_ms), H) * Fraction(int(rate), 10_000)
         expected = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
-            Decimal(1).scaleb(-int(entry.minor)), ROUND_HALF_UP)
+            Decimal(1).scaleb(-int(entry.minor)), ROUND_HALF_UP
+        )
         assert entry.amount == entry.overage_amount == int(expected.scaleb(int(entry.minor)))
 
 

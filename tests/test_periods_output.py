@@ -1,5 +1,6 @@
 """Retainer periods as people see them: the Periods tab, Balances' period columns and the client's
 current period and Periods history, shaped from a ledger written by hand and written by each backend."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,16 +12,16 @@ from python_calamine import CalamineWorkbook
 
 from sync.app import pipeline
 from sync.backends import ClientSummary
-from sync.backends.xlsx.client_book import write_client_workbook
 from sync.backends.memory import MemoryBook
+from sync.backends.xlsx.client_book import write_client_workbook
 from sync.backends.xlsx.workbook import LocalWorkbook
-from sync.rules.cells import MS_PER_HOUR
-from sync.config import Config
 from sync.compute.ledger import compute
+from sync.config import Config
 from sync.model.frames import Ledger
-from sync.shape.report import client_tables, team_tables
 from sync.model.schema import CLIENT_TABS, OUTPUT_TABS, PERIODS_COLUMNS
 from sync.model.table import Table
+from sync.rules.cells import MS_PER_HOUR
+from sync.shape.report import client_tables, team_tables
 from tests.books import AS_OF, sheet, small_book, validated
 from tests.test_docs import shown
 from tests.test_golden import PERIODIC
@@ -45,9 +46,13 @@ def ms(hours: str) -> int:
 
 def ledger_periods(rows: list[list[str]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows[1:], columns=rows[0])
-    out = pd.DataFrame({"contract_id": frame["contract_id"].astype(object),
-                        "period_start": pd.to_datetime(frame["period_start"]),
-                        "period_end": pd.to_datetime(frame["period_end"])})
+    out = pd.DataFrame(
+        {
+            "contract_id": frame["contract_id"].astype(object),
+            "period_start": pd.to_datetime(frame["period_start"]),
+            "period_end": pd.to_datetime(frame["period_end"]),
+        }
+    )
     for column in ("included", "carried_in", "used", "carried_out", "expired", "overage"):
         out[f"{column}_ms"] = frame[column].map(ms).astype("int64")
     for column in ("overage_amount", "fee", "minor"):
@@ -64,8 +69,10 @@ def hand_ledger(periods: list[list[str]] = PERIODS, current: dict = CURRENT) -> 
         contracts=contracts.assign(
             periodic=[h is not None for h in left],
             period_left_ms=pd.array([pd.NA if h is None else ms(str(h)) for h in left], dtype="Int64"),
-            pace=pd.Series([pd.NA if p is None else p for p in pace], index=contracts.index, dtype=object)),
-        periods=ledger_periods(periods))
+            pace=pd.Series([pd.NA if p is None else p for p in pace], index=contracts.index, dtype=object),
+        ),
+        periods=ledger_periods(periods),
+    )
 
 
 def no_problems() -> pd.DataFrame:
@@ -81,6 +88,7 @@ def printed(table: Table) -> list[list[str]]:
 
 
 # --- the team tabs ----------------------------------------------------------------------
+
 
 def test_periods_is_written_after_monthly():
     assert list(tables_of(hand_ledger())) == list(OUTPUT_TABS) == ["Balances", "Monthly", "Periods", "Errors"]
@@ -120,7 +128,7 @@ def test_a_book_without_periodic_contracts_gets_a_periods_header_alone():
 def test_balances_period_columns_follow_runs_out():
     balances = tables_of(hand_ledger())["Balances"]
     at = balances.columns.index("Runs Out")
-    assert balances.columns[at:at + 4] == ["Runs Out", "Period Hours Left", "Pace", "Last Activity"]
+    assert balances.columns[at : at + 4] == ["Runs Out", "Period Hours Left", "Pace", "Last Activity"]
     assert (balances.kinds["Period Hours Left"], balances.kinds["Pace"]) == ("hours", "text")
     frame = balances.frame.set_index("Contract ID")
     assert frame.loc["K-1", "Period Hours Left"] == D("-1.50") and frame.loc["K-1", "Pace"] == "ahead"
@@ -129,6 +137,7 @@ def test_balances_period_columns_follow_runs_out():
 
 
 # --- the client summary -----------------------------------------------------------------
+
 
 def client(ledger: Ledger, client_id: str) -> dict[str, Table]:
     balances = tables_of(ledger)["Balances"].frame
@@ -163,6 +172,7 @@ def test_client_periods_hold_only_their_contracts():
 
 # --- the backends -----------------------------------------------------------------------
 
+
 def test_local_team_book_gets_a_periods_tab(tmp_path):
     path = tmp_path / "team.xlsx"
     book = xlsxwriter.Workbook(path)
@@ -183,8 +193,11 @@ def test_local_client_book_gets_a_periods_tab(tmp_path):
     read = CalamineWorkbook.from_path(path)
     assert read.sheet_names == list(CLIENT_TABS)
     rows = read.get_sheet_by_name("Periods").to_python()
-    assert [row[:3] for row in rows] == [list(PERIODS_COLUMNS[:3]), ["K-1", dt.date(2026, 5, 1), dt.date(2026, 5, 31)],
-                                         ["K-1", dt.date(2026, 6, 1), dt.date(2026, 6, 30)]]
+    assert [row[:3] for row in rows] == [
+        list(PERIODS_COLUMNS[:3]),
+        ["K-1", dt.date(2026, 5, 1), dt.date(2026, 5, 31)],
+        ["K-1", dt.date(2026, 6, 1), dt.date(2026, 6, 30)],
+    ]
     summary = read.get_sheet_by_name("Summary").to_python()
     assert summary[1][8:13] == [10.0, 6.0, 17.5, -1.5, "ahead"]
 
@@ -210,6 +223,7 @@ def test_google_writes_the_periods_tabs(emulator):
 
 # --- through the whole sync -------------------------------------------------------------
 
+
 def test_a_closed_period_keeps_its_row_while_later_periods_fill():
     def periods(as_of: dt.date, time: list[list[str]]) -> list[list[str]]:
         book = MemoryBook({**PERIODIC, "Time": time})
@@ -217,16 +231,19 @@ def test_a_closed_period_keeps_its_row_while_later_periods_fill():
         return shown(book.outputs["Periods"])
 
     before = periods(dt.date(2026, 3, 30), PERIODIC["Time"])
-    later = PERIODIC["Time"] + [["2026-04-02", "Ann", "R-1", "More", "", "6", "", ""],
-                                ["2026-05-20", "Ann", "R-1", "More", "", "3", "", ""]]
+    later = PERIODIC["Time"] + [
+        ["2026-04-02", "Ann", "R-1", "More", "", "6", "", ""],
+        ["2026-05-20", "Ann", "R-1", "More", "", "3", "", ""],
+    ]
     after = periods(dt.date(2026, 6, 30), later)
     closed = [row for row in before if row[2] < "2026-03-15"]  # ended before the As Of date's period
     assert closed and [row for row in after if row in closed] == closed
 
 
 def test_local_and_google_books_show_the_same_periods(emulator, tmp_path):
-    clients = [PERIODIC["Clients"][0]] + [row[:3] + [emulator.create_spreadsheet(f"{row[1]} summary")]
-                                          for row in PERIODIC["Clients"][1:]]
+    clients = [PERIODIC["Clients"][0]] + [
+        row[:3] + [emulator.create_spreadsheet(f"{row[1]} summary")] for row in PERIODIC["Clients"][1:]
+    ]
     spreadsheet = emulator.create_spreadsheet("Team", {**PERIODIC, "Clients": clients})
     on_google = pipeline.run(google(emulator, spreadsheet), Config(), AS_OF, computed_at=COMPUTED_AT)
     local = local_book(tmp_path / "team.xlsx", PERIODIC)
@@ -241,7 +258,8 @@ def test_local_and_google_books_show_the_same_periods(emulator, tmp_path):
     read = CalamineWorkbook.from_path(tmp_path / "team.xlsx").get_sheet_by_name("Periods").to_python()
     assert [row[0] for row in read] == ["Contract ID"] + periods.frame["Contract ID"].tolist()
     pine = CalamineWorkbook.from_path(tmp_path / "clients" / "P-1.xlsx").get_sheet_by_name("Periods").to_python()
-    assert [row[:2] for row in pine[1:]] == [[cid, start] for cid, start in
-                                             periods.frame[["Contract ID", "Period Start"]].values.tolist()[:6]]
+    assert [row[:2] for row in pine[1:]] == [
+        [cid, start] for cid, start in periods.frame[["Contract ID", "Period Start"]].values.tolist()[:6]
+    ]
     quay = emulator.values(clients[2][3], "Periods")
     assert [row[0] for row in quay] == ["Contract ID", "R-2", "R-2"]

@@ -1,4 +1,5 @@
 """The demo team book: schema-shaped, deterministic, typed many ways, with the promised bad rows and outcomes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -75,8 +76,9 @@ def test_cells_are_typed_the_many_ways_people_type_them(book):
     assert set(column(book["Time"], "Work Type")) >= {"maintenance", "support", "emergency", ""}
     assert sum(bool(n) for n in column(book["Time"], "Notes")) >= 5
     amounts = column(book["Payments"], "Amount")
-    assert any(isinstance(a, str) and a.startswith("$") for a in amounts) and any(a < 0 for a in amounts
-                                                                                  if isinstance(a, float))
+    assert any(isinstance(a, str) and a.startswith("$") for a in amounts) and any(
+        a < 0 for a in amounts if isinstance(a, float)
+    )
 
 
 # A reading of the book independent of the generator: it skips the bad rows the sync reports as errors.
@@ -116,8 +118,11 @@ def balances(book) -> dict[str, Fraction]:
         if cid not in contracts or when is None or hours > 24 or billable not in YES | NO or billable in NO:
             continue
         rate = contracts[cid][4]
-        matches = [(wt != "", start or dt.date.min, r) for c, wt, r, start in rates
-                   if c == cid and wt in ("", work_type) and (start == "" or start <= when)]
+        matches = [
+            (wt != "", start or dt.date.min, r)
+            for c, wt, r, start in rates
+            if c == cid and wt in ("", work_type) and (start == "" or start <= when)
+        ]
         balance[cid] -= hours * Fraction(max(matches)[2] if matches else rate)
     for _when, cid, amount, *_rest in book["Payments"][1:]:
         if _money(amount) is not None:

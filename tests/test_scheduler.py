@@ -1,5 +1,6 @@
 """Nightly operation: `schedule` runs the sync at the right moment, outlives a failed run and stops
 only between writes; scripts/nightly runs one quiet, logged sync for cron."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,9 +22,9 @@ import time_machine
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from sync.cli import main
 from sync.app.init_book import create_template
 from sync.app.sample import write_sample_book
+from sync.cli import main
 from sync.cli.scheduler import serve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +32,7 @@ UTC = ZoneInfo("UTC")
 
 
 # --- serve() on a travelled clock --------------------------------------------------------
+
 
 class Nights:
     """The `stop` of serve(): each wait moves the travelled clock on by its timeout instead of sleeping,
@@ -60,8 +62,9 @@ class Nights:
         return result
 
 
-def nights(start: dt.datetime, at: str, tz: str | None, runs: int = 2, results: list = (),
-           once_now: bool = False) -> tuple[Nights, list[str]]:
+def nights(
+    start: dt.datetime, at: str, tz: str | None, runs: int = 2, results: list = (), once_now: bool = False
+) -> tuple[Nights, list[str]]:
     """serve() from `start` (its zone becomes this process's local zone) until `runs` runs."""
     lines: list[str] = []
     with time_machine.travel(start, tick=False) as traveller:
@@ -74,11 +77,14 @@ def utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
-@pytest.mark.parametrize("tz, first_run_utc", [
-    ("Europe/London", "2026-11-30 02:00"),  # GMT = UTC in winter
-    ("America/New_York", "2026-11-30 07:00"),  # EST = UTC-5
-    ("UTC", "2026-11-30 02:00"),
-])
+@pytest.mark.parametrize(
+    "tz, first_run_utc",
+    [
+        ("Europe/London", "2026-11-30 02:00"),  # GMT = UTC in winter
+        ("America/New_York", "2026-11-30 07:00"),  # EST = UTC-5
+        ("UTC", "2026-11-30 02:00"),
+    ],
+)
 def test_runs_at_the_time_in_its_zone_and_not_before(tz, first_run_utc):
     clock, lines = nights(dt.datetime(2026, 11, 30, 0, 30, tzinfo=UTC), "02:00", tz)
     first = utc(first_run_utc)
@@ -113,10 +119,14 @@ def test_once_now_runs_at_start_then_at_the_time():
 
 
 def test_a_failed_run_does_not_stop_the_next():
-    clock, lines = nights(dt.datetime(2026, 11, 30, 0, 0, tzinfo=UTC), "02:00", "UTC", runs=3,
-                          results=[ValueError("a bug"), 2, 0])
-    assert [moment for moment, _ in clock.ran] == [utc("2026-11-30 02:00"), utc("2026-12-01 02:00"),
-                                                   utc("2026-12-02 02:00")]
+    clock, lines = nights(
+        dt.datetime(2026, 11, 30, 0, 0, tzinfo=UTC), "02:00", "UTC", runs=3, results=[ValueError("a bug"), 2, 0]
+    )
+    assert [moment for moment, _ in clock.ran] == [
+        utc("2026-11-30 02:00"),
+        utc("2026-12-01 02:00"),
+        utc("2026-12-02 02:00"),
+    ]
     text = "\n".join(lines)
     assert "2026-11-30 02:00:00 sync crashed after 0.0 s: ValueError: a bug (a bug; traceback follows)" in text
     assert "Traceback" in text
@@ -133,13 +143,18 @@ def test_a_set_event_stops_an_idle_serve_promptly():
     assert time.monotonic() - started < 2
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--at", "25:00"], "error: --at must be a time of day as HH:MM or HH:MM:SS (24-hour clock), not '25:00'"),
-    (["--at", "2pm"], "error: --at must be a time of day as HH:MM or HH:MM:SS (24-hour clock), not '2pm'"),
-    (["--at", "02:00", "--tz", "Europe/Lundon"],
-     "error: --tz: unknown time zone 'Europe/Lundon' (use a name such as Europe/London or UTC)"),
-    (["--at", "02:00", "--book", "missing.xlsx"], "error: workbook not found: missing.xlsx"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--at", "25:00"], "error: --at must be a time of day as HH:MM or HH:MM:SS (24-hour clock), not '25:00'"),
+        (["--at", "2pm"], "error: --at must be a time of day as HH:MM or HH:MM:SS (24-hour clock), not '2pm'"),
+        (
+            ["--at", "02:00", "--tz", "Europe/Lundon"],
+            "error: --tz: unknown time zone 'Europe/Lundon' (use a name such as Europe/London or UTC)",
+        ),
+        (["--at", "02:00", "--book", "missing.xlsx"], "error: workbook not found: missing.xlsx"),
+    ],
+)
 def test_a_mistake_is_one_line_and_exit_2(tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
     create_template(tmp_path / "team.xlsx")
@@ -174,8 +189,9 @@ class Command:
         env = {name: value for name, value in os.environ.items() if not name.startswith("SYNC_")}
         env["PYTHONPATH"] = str(ROOT)
         start = ["-c", python_code, *args] if python_code else ["-m", "sync", *args]
-        self.process = subprocess.Popen([sys.executable, *start], cwd=cwd, env=env, text=True,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [sys.executable, *start], cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.stderr: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -217,8 +233,9 @@ def temporary_files(folder: Path) -> list[Path]:
 def test_sigterm_during_a_write_lets_it_finish_then_exits_0(tmp_path):
     book = tmp_path / "team.xlsx"
     create_template(book)
-    command = Command(["schedule", "--once-now", "--at", far_from_now(), "--book", str(book), "--json"],
-                      tmp_path, SLOW_WRITE)
+    command = Command(
+        ["schedule", "--once-now", "--at", far_from_now(), "--book", str(book), "--json"], tmp_path, SLOW_WRITE
+    )
     command.wait_for("sync started")
     command.wait_for("test: writing")
     assert temporary_files(tmp_path)  # the new package is written, not yet renamed into place
@@ -251,16 +268,18 @@ def test_sigint_while_idle_stops_promptly(tmp_path):
 
 # --- scripts/nightly ---------------------------------------------------------------------
 
-needs_venv = pytest.mark.skipif(not (ROOT / ".venv/bin/python").exists(),
-                                reason="scripts/nightly runs .venv/bin/python (scripts/venv makes it)")
+needs_venv = pytest.mark.skipif(
+    not (ROOT / ".venv/bin/python").exists(), reason="scripts/nightly runs .venv/bin/python (scripts/venv makes it)"
+)
 STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
 
 
 def nightly(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     environment = {name: value for name, value in os.environ.items() if not name.startswith("SYNC_")}
     environment.update(env or {})
-    return subprocess.run([str(ROOT / "scripts/nightly"), *args], env=environment, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [str(ROOT / "scripts/nightly"), *args], env=environment, capture_output=True, text=True, timeout=120
+    )
 
 
 @needs_venv
@@ -292,8 +311,9 @@ def test_nightly_exits_with_the_sync_exit_code_and_logs_its_output(tmp_path):
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == f"error: workbook not found: {tmp_path / 'ledger.xlsx'}\n"
     assert log.read_text().startswith(text)
-    assert re.search(rf"\n{STAMP} error: workbook not found: .*\n{STAMP} sync finished: exit 2 in \d+ s\n$",
-                     log.read_text())
+    assert re.search(
+        rf"\n{STAMP} error: workbook not found: .*\n{STAMP} sync finished: exit 2 in \d+ s\n$", log.read_text()
+    )
 
 
 def test_nightly_refuses_a_missing_env_file(tmp_path):

@@ -1,5 +1,6 @@
 """Two tabs whose names differ only in capitals or edge spaces ('Time', 'Time '): every backend
 stops before writing anything, naming both, instead of reading one and dropping the other's rows."""
+
 from __future__ import annotations
 
 import io
@@ -32,17 +33,23 @@ def test_tab_names_match_ignoring_capitals_and_edge_spaces_only():
 def test_the_message_names_every_tab_of_every_clash():
     with pytest.raises(SyncError) as caught:
         find_tabs(["Time", "Errors", " time", "Clients", "errors", "TIME "], ["Time", "Clients"])
-    assert str(caught.value) == ("the workbook has 3 tabs named like 'Time': 'Time', ' time' and 'TIME ', and 2 tabs "
-                                 "named like 'Errors': 'Errors' and 'errors'; rename or delete all but one of each")
+    assert str(caught.value) == (
+        "the workbook has 3 tabs named like 'Time': 'Time', ' time' and 'TIME ', and 2 tabs "
+        "named like 'Errors': 'Errors' and 'errors'; rename or delete all but one of each"
+    )
     assert find_tabs(["time ", "Notes", "notes"], ["Time", "Payments"]) == {"Time": "time "}  # not the sync's tabs
 
 
 # --- in memory ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("tabs, named", [
-    ({"Time ": OLD_TIME}, "2 tabs named like 'Time': 'Time' and 'Time '"),
-    ({"errors": ERRORS, "Errors": ERRORS}, "2 tabs named like 'Errors': 'errors' and 'Errors'"),
-])
+
+@pytest.mark.parametrize(
+    "tabs, named",
+    [
+        ({"Time ": OLD_TIME}, "2 tabs named like 'Time': 'Time' and 'Time '"),
+        ({"errors": ERRORS, "Errors": ERRORS}, "2 tabs named like 'Errors': 'errors' and 'Errors'"),
+    ],
+)
 def test_memory_book_stops_before_writing(tabs, named):
     book = small_book(**tabs)
     with pytest.raises(SyncError, match=re.escape(named)):
@@ -62,6 +69,7 @@ def test_in_memory_an_output_takes_the_place_of_the_tab_it_matches():
 
 # --- the local workbook ------------------------------------------------------------------
 
+
 def renamed(path: Path, old: str, new: str) -> Path:
     """The workbook with tab `old` renamed `new` in workbook.xml: XlsxWriter, like Excel, refuses a
     name that differs from another only in capitals, but other programs write such books."""
@@ -77,10 +85,13 @@ def renamed(path: Path, old: str, new: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("extra, rename, named", [
-    ({"Time ": OLD_TIME}, None, ["'Time'", "'Time '"]),
-    ({"Errors": ERRORS, "Errorz": ERRORS}, ("Errorz", "errors"), ["'Errors'", "'errors'"]),
-])
+@pytest.mark.parametrize(
+    "extra, rename, named",
+    [
+        ({"Time ": OLD_TIME}, None, ["'Time'", "'Time '"]),
+        ({"Errors": ERRORS, "Errorz": ERRORS}, ("Errorz", "errors"), ["'Errors'", "'errors'"]),
+    ],
+)
 def test_local_workbook_stops_with_exit_2_and_is_not_changed(tmp_path, extra, rename, named):
     path = write_book(tmp_path / "team.xlsx", **extra)
     if rename:
@@ -103,15 +114,21 @@ def test_the_xlsx_reader_and_writer_refuse_too(tmp_path):
 
 # --- Google ------------------------------------------------------------------------------
 
-WRITES = [("POST", "/v4/spreadsheets/{id}:batchUpdate"), ("POST", "/v4/spreadsheets/{id}/values:batchUpdate"),
-          ("PUT", "/v4/spreadsheets/{id}/values/{range}")]
+WRITES = [
+    ("POST", "/v4/spreadsheets/{id}:batchUpdate"),
+    ("POST", "/v4/spreadsheets/{id}/values:batchUpdate"),
+    ("PUT", "/v4/spreadsheets/{id}/values/{range}"),
+]
 
 
 # Google itself refuses two tab names that differ only in capitals, so the output clash is 'Errors '.
-@pytest.mark.parametrize("extra, named", [
-    ({"Time ": OLD_TIME}, "2 tabs named like 'Time': 'Time' and 'Time '"),
-    ({"Errors": ERRORS, "Errors ": ERRORS}, "2 tabs named like 'Errors': 'Errors' and 'Errors '"),
-])
+@pytest.mark.parametrize(
+    "extra, named",
+    [
+        ({"Time ": OLD_TIME}, "2 tabs named like 'Time': 'Time' and 'Time '"),
+        ({"Errors": ERRORS, "Errors ": ERRORS}, "2 tabs named like 'Errors': 'Errors' and 'Errors '"),
+    ],
+)
 def test_google_sheet_stops_before_writing(emulator, extra, named):
     spreadsheet = emulator.create_spreadsheet("Team", {**team_tabs(emulator), **extra})
     tabs_before = emulator.sheet_properties(spreadsheet)

@@ -1,4 +1,5 @@
 """The local .xlsx writer loses nothing: input tabs, charts, images and comments survive."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,29 +22,42 @@ from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from sync.backends.xlsx import package as xlsx_package
-from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.backends.xlsx.marks import MARK_BOOK
 from sync.backends.xlsx.package import Package, fill_sheets, replace_sheets
 from sync.backends.xlsx.sheet import encode_columns, team_cells
+from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.errors import SyncError
 from sync.model.table import Table
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 # XlsxWriter names parts in sheet order: Clients, Time, Balances.
 BALANCES_PART = "xl/worksheets/sheet3.xml"
-MAY_CHANGE = {BALANCES_PART, "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml",
-              "xl/styles.xml", "xl/calcChain.xml"}
+MAY_CHANGE = {
+    BALANCES_PART,
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "[Content_Types].xml",
+    "xl/styles.xml",
+    "xl/calcChain.xml",
+}
 
 
 # --- building workbooks -------------------------------------------------------------
 
+
 def tiny_png() -> bytes:
     """A valid 1x1 red PNG."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 @cache
@@ -90,11 +104,15 @@ def with_calc_chain(package: bytes, entries: str) -> bytes:
     old = parts(package)
     old["xl/calcChain.xml"] = f'<calcChain xmlns="{MAIN}">{entries}</calcChain>'.encode()
     old["xl/_rels/workbook.xml.rels"] = old["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
-        b'2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>')
+        b"</Relationships>",
+        b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
+        b'2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>',
+    )
     old["[Content_Types].xml"] = old["[Content_Types].xml"].replace(
-        b"</Types>", b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
-        b'officedocument.spreadsheetml.calcChain+xml"/></Types>')
+        b"</Types>",
+        b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
+        b'officedocument.spreadsheetml.calcChain+xml"/></Types>',
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in old.items():
@@ -103,22 +121,37 @@ def with_calc_chain(package: bytes, entries: str) -> bytes:
 
 
 def output_tables() -> dict[str, Table]:
-    balances = pd.DataFrame({
-        "Client ID": ["C1", "C2"],
-        "Paid": [Decimal("1234.50"), Decimal("-75")],
-        "Hours": [Decimal("12.25"), None],
-        "Runs Out": [dt.date(2024, 3, 31), None],
-        "Computed At": [dt.datetime(2024, 3, 1, 9, 30, 15), dt.datetime(2024, 3, 1, 9, 30, 15)],
-        "Low": [True, False],
-    })
-    errors = pd.DataFrame({
-        "Tab": ["Time", "Payments"], "Row": [7, 12],
-        "Value": ['=IMPORTRANGE("x")', "bad\x01 <value> & more"], "Problem": ["not a date", "not money"],
-    })
+    balances = pd.DataFrame(
+        {
+            "Client ID": ["C1", "C2"],
+            "Paid": [Decimal("1234.50"), Decimal("-75")],
+            "Hours": [Decimal("12.25"), None],
+            "Runs Out": [dt.date(2024, 3, 31), None],
+            "Computed At": [dt.datetime(2024, 3, 1, 9, 30, 15), dt.datetime(2024, 3, 1, 9, 30, 15)],
+            "Low": [True, False],
+        }
+    )
+    errors = pd.DataFrame(
+        {
+            "Tab": ["Time", "Payments"],
+            "Row": [7, 12],
+            "Value": ['=IMPORTRANGE("x")', "bad\x01 <value> & more"],
+            "Problem": ["not a date", "not money"],
+        }
+    )
     monthly = pd.DataFrame({"Contract ID": ["K1"], "Month": ["2024-03"], "Billed": [Decimal("1.500")]})
     return {
-        "Balances": Table(balances, {"Client ID": "text", "Paid": "money", "Hours": "hours", "Runs Out": "date",
-                                     "Computed At": "datetime", "Low": "bool"}),
+        "Balances": Table(
+            balances,
+            {
+                "Client ID": "text",
+                "Paid": "money",
+                "Hours": "hours",
+                "Runs Out": "date",
+                "Computed At": "datetime",
+                "Low": "bool",
+            },
+        ),
         "Monthly": Table(monthly, {"Contract ID": "text", "Month": "text", "Billed": "money"}),
         "Errors": Table(errors, {"Tab": "text", "Row": "int", "Value": "text", "Problem": "text"}),
     }
@@ -135,6 +168,7 @@ def cell_xfs(package: bytes) -> list[bytes]:
 
 
 # --- nothing is lost ---------------------------------------------------------------
+
 
 @pytest.fixture(params=["replace_sheets", "LocalWorkbook"])
 def written(request, tmp_path) -> bytes:
@@ -182,13 +216,13 @@ def test_entry_order_is_kept_and_new_parts_come_last(written):
     after = list(parts(written))
     kept = [name for name in after if name in before]
     assert kept == [name for name in before if name in after]
-    assert after[len(kept):] == ["xl/worksheets/sheet4.xml", "xl/worksheets/sheet5.xml"]
+    assert after[len(kept) :] == ["xl/worksheets/sheet4.xml", "xl/worksheets/sheet5.xml"]
 
 
 def test_existing_cell_formats_keep_their_indexes(written):
     before = cell_xfs(team_book())
     after = cell_xfs(written)
-    assert after[:len(before)] == before and len(after) > len(before)
+    assert after[: len(before)] == before and len(after) > len(before)
 
 
 def test_a_second_run_is_byte_identical():
@@ -197,6 +231,7 @@ def test_a_second_run_is_byte_identical():
 
 
 # --- what the output tabs hold -------------------------------------------------------
+
 
 def test_output_tabs_read_back_with_values_and_types():
     tabs = read_back(replace_sheets(team_book(), output_tables()))
@@ -207,14 +242,19 @@ def test_output_tabs_read_back_with_values_and_types():
         ["C2", -75, "", "", dt.datetime(2024, 3, 1, 9, 30, 15), False],
     ]  # the 30 old rows are gone
     assert Decimal(repr(tabs["Monthly"][1][2])) == Decimal("1.500")
-    assert tabs["Errors"][1:] == [["Time", 7, '=IMPORTRANGE("x")', "not a date"],
-                                  ["Payments", 12, "bad <value> & more", "not money"]]
+    assert tabs["Errors"][1:] == [
+        ["Time", 7, '=IMPORTRANGE("x")', "not a date"],
+        ["Payments", 12, "bad <value> & more", "not money"],
+    ]
     assert tabs["Clients"][1][:3] == ["C1", "Acme", 120.5]
 
 
 def test_text_is_never_a_formula():
-    sheets = [data for name, data in parts(replace_sheets(team_book(), output_tables())).items()
-              if name in ("xl/worksheets/sheet3.xml", "xl/worksheets/sheet5.xml")]
+    sheets = [
+        data
+        for name, data in parts(replace_sheets(team_book(), output_tables())).items()
+        if name in ("xl/worksheets/sheet3.xml", "xl/worksheets/sheet5.xml")
+    ]
     assert all(b"<f>" not in data and b"<f " not in data for data in sheets)
 
 
@@ -222,7 +262,11 @@ def test_openpyxl_sees_formats_and_the_input_tabs():
     book = openpyxl.load_workbook(io.BytesIO(replace_sheets(team_book(), output_tables())))
     balances = book["Balances"]
     assert [balances[ref].number_format for ref in ("B2", "C2", "D2", "E2")] == [
-        "#,##0.00", "0.00", "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"]
+        "#,##0.00",
+        "0.00",
+        "yyyy-mm-dd",
+        "yyyy-mm-dd hh:mm:ss",
+    ]
     assert balances["B3"].number_format == "#,##0"  # Decimal("-75") has no decimals
     assert book["Monthly"]["C2"].number_format == "#,##0.000"
     assert balances["A1"].font.b and balances.freeze_panes == "A2"
@@ -245,7 +289,7 @@ def test_any_text_reads_back_without_xml_illegal_characters(text):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.decimals(min_value=-10**9, max_value=10**9, places=2, allow_nan=False))
+@given(st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False))
 def test_money_reads_back_equal(amount):
     table = Table(pd.DataFrame({"Paid": [amount]}), {"Paid": "money"})
     tabs = read_back(replace_sheets(minimal_book(), {"Balances": table}))
@@ -254,14 +298,15 @@ def test_money_reads_back_equal(amount):
 
 # --- the zip ---------------------------------------------------------------------------
 
+
 def stored(package: bytes) -> dict[str, bytes]:
     """Each entry's bytes as the zip stores them (deflated)."""
     with zipfile.ZipFile(io.BytesIO(package)) as zf:
         found = {}
         for info in zf.infolist():
-            name_length, extra_length = struct.unpack("<HH", package[info.header_offset + 26:info.header_offset + 30])
+            name_length, extra_length = struct.unpack("<HH", package[info.header_offset + 26 : info.header_offset + 30])
             start = info.header_offset + 30 + name_length + extra_length
-            found[info.filename] = package[start:start + info.compress_size]
+            found[info.filename] = package[start : start + info.compress_size]
         return found
 
 
@@ -321,8 +366,10 @@ def header_only_book() -> bytes:
 
 
 def test_fill_sheets_writes_rows_below_a_header():
-    table = Table(pd.DataFrame({"Note": ["x <y>", None, "z"], "Amount": [Decimal("1.50"), None, Decimal("-2")]}),
-                  {"Note": "text", "Amount": "money"})
+    table = Table(
+        pd.DataFrame({"Note": ["x <y>", None, "z"], "Amount": [Decimal("1.50"), None, Decimal("-2")]}),
+        {"Note": "text", "Amount": "money"},
+    )
     filled = fill_sheets(header_only_book(), {"Notes": encode_columns(table, lambda kind: team_cells(kind, False))})
     assert read_back(filled)["Notes"] == [["Note", "Amount"], ["x <y>", 1.5], ["", ""], ["z", -2]]
     sheet = openpyxl.load_workbook(io.BytesIO(filled))["Notes"]
@@ -332,6 +379,7 @@ def test_fill_sheets_writes_rows_below_a_header():
 
 
 # --- calcChain -----------------------------------------------------------------------
+
 
 def test_calc_chain_loses_only_the_replaced_tabs_entries():
     # Clients is sheetId 1, Balances 3; an entry without i belongs to the previous one's sheet.
@@ -348,6 +396,7 @@ def test_calc_chain_of_only_replaced_tabs_is_removed():
 
 
 # --- other producers -----------------------------------------------------------------
+
 
 @cache
 def minimal_book() -> bytes:
@@ -399,6 +448,7 @@ def test_an_existing_tab_is_matched_ignoring_case_and_keeps_its_name():
 
 # --- the local file ------------------------------------------------------------------
 
+
 @pytest.fixture
 def book_path(tmp_path):
     path = tmp_path / "team.xlsx"
@@ -421,8 +471,9 @@ def test_write_tabs_replaces_the_file_atomically(book_path):
     workbook = LocalWorkbook(book_path)
     assert workbook.read_tabs(["Clients"])["Clients"].rows()[1][:2] == ["C1", "Acme"]
     workbook.write_tabs(output_tables())
-    assert parts(book_path.read_bytes()) == parts(replace_sheets(team_book(), output_tables(),
-                                                                 properties={MARK_BOOK: workbook.book_id}))
+    assert parts(book_path.read_bytes()) == parts(
+        replace_sheets(team_book(), output_tables(), properties={MARK_BOOK: workbook.book_id})
+    )
     assert book_path.stat().st_mode & 0o777 == 0o640
     assert os.listdir(book_path.parent) == ["team.xlsx"]
     workbook.write_tabs(output_tables())  # a second write in the same run sees its own file
@@ -445,8 +496,9 @@ def test_a_file_changed_during_the_run_is_left_alone(book_path):
     assert os.listdir(book_path.parent) == ["team.xlsx"]
 
 
-@pytest.mark.parametrize("content", [b"", b"Client ID,Name\nC1,Acme\n", team_book()[:2000],
-                                     b"PK\x03\x04" + b"\x00" * 100])
+@pytest.mark.parametrize(
+    "content", [b"", b"Client ID,Name\nC1,Acme\n", team_book()[:2000], b"PK\x03\x04" + b"\x00" * 100]
+)
 def test_an_unreadable_file_is_a_one_line_sync_error(tmp_path, content):
     path = tmp_path / "team.xlsx"
     path.write_bytes(content)
@@ -467,6 +519,7 @@ def test_a_zip_that_is_not_a_workbook_cannot_be_written(tmp_path):
 def test_a_file_excel_holds_open_is_a_sync_error(book_path, monkeypatch):
     def refuse(*args):
         raise PermissionError(13, "Permission denied")
+
     monkeypatch.setattr(os, "replace", refuse)  # what Windows does while Excel has the file open
     with pytest.raises(SyncError, match="cannot write workbook .*: Permission denied"):
         LocalWorkbook(book_path).write_tabs(output_tables())

@@ -4,6 +4,7 @@ Books are written with each value in one of the forms a person's workbook holds 
 date cell, a datetime cell, a bare serial number or ISO text; hours as a number, a time (h:mm),
 a duration ([h]:mm) or text; amounts as numbers or as text with a currency sign; checkboxes as booleans or text; plus bad cells of every type.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,20 +18,43 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from bench.synthetic import EPOCH, synthetic_book
-from sync.rules import cells
-from sync.model.raw import ColumnTab
 from sync.backends.xlsx.read import _cell, read_tabs
-from sync.config import Config
 from sync.compute.ledger import compute
-from sync.rules.load import input_frames
+from sync.config import Config
+from sync.model.raw import ColumnTab
 from sync.model.schema import INPUT_TAB_NAMES
+from sync.rules import cells
+from sync.rules.load import input_frames
 from sync.rules.validate import validate
 
 AS_OF = dt.date(2026, 11, 29)
-BAD = [True, False, "n/a", "#REF!", 0, -3.5, "2026-13-45", dt.datetime(2026, 3, 4, 9, 30), 1e300,
-       # hostile cells that fastexcel still renders unambiguously (see test_date_cells_are_dates...)
-       dt.datetime(9999, 12, 31), "9999-12-31", "0000-01-01", "2262-04-12", "99999999999999999999:00", "１２３",
-       "١٢٣", "EUR 150", "bell\x07", -0.0, 2.0**70, 1e-9, dt.time(0, 0), dt.time(23, 59, 59), dt.timedelta(0)]
+BAD = [
+    True,
+    False,
+    "n/a",
+    "#REF!",
+    0,
+    -3.5,
+    "2026-13-45",
+    dt.datetime(2026, 3, 4, 9, 30),
+    1e300,
+    # hostile cells that fastexcel still renders unambiguously (see test_date_cells_are_dates...)
+    dt.datetime(9999, 12, 31),
+    "9999-12-31",
+    "0000-01-01",
+    "2262-04-12",
+    "99999999999999999999:00",
+    "１２３",
+    "١٢٣",
+    "EUR 150",
+    "bell\x07",
+    -0.0,
+    2.0**70,
+    1e-9,
+    dt.time(0, 0),
+    dt.time(23, 59, 59),
+    dt.timedelta(0),
+]
 
 
 class Writer:
@@ -38,9 +62,16 @@ class Writer:
 
     def __init__(self, book: xlsxwriter.Workbook, rng: random.Random) -> None:
         self.rng = rng
-        self.formats = {name: book.add_format({"num_format": spec}) for name, spec in
-                        [("date", "yyyy-mm-dd"), ("datetime", "yyyy-mm-dd hh:mm"), ("time", "h:mm"),
-                         ("duration", "[h]:mm"), ("money", "#,##0.00")]}
+        self.formats = {
+            name: book.add_format({"num_format": spec})
+            for name, spec in [
+                ("date", "yyyy-mm-dd"),
+                ("datetime", "yyyy-mm-dd hh:mm"),
+                ("time", "h:mm"),
+                ("duration", "[h]:mm"),
+                ("money", "#,##0.00"),
+            ]
+        }
 
     def __call__(self, sheet, row: int, col: int, column: str, value) -> None:
         pick, f = self.rng.random(), self.formats
@@ -84,15 +115,16 @@ class Writer:
 
 def messy_workbook(path: Path, seed: int, rows: int = 3000) -> bytes:
     rng = random.Random(seed)
-    book = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                      "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        path, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     write = Writer(book, rng)
     for name, table in synthetic_book(rows, seed=seed).items():
         sheet = book.add_worksheet(name)
         header = table[0]
         sheet.write_row(0, 0, header)
-        for r, cells in enumerate(table[1:], start=1):
-            for c, value in enumerate(cells):
+        for r, row in enumerate(table[1:], start=1):
+            for c, value in enumerate(row):
                 write(sheet, r, c, header[c], value)
     book.close()
     return path.read_bytes()
@@ -153,31 +185,48 @@ def test_rendered_cells_become_the_values_they_were(tmp_path: Path) -> None:
     time, duration = book.add_format({"num_format": "h:mm"}), book.add_format({"num_format": "[h]:mm"})
     date = book.add_format({"num_format": "yyyy-mm-dd"})
     sheet.write_row(0, 0, ["Mixed"])
-    for row, write in enumerate([lambda r: sheet.write_number(r, 0, 0.0625, time),
-                                 lambda r: sheet.write_number(r, 0, 0.0625, duration),
-                                 lambda r: sheet.write_number(r, 0, 46000, date),
-                                 lambda r: sheet.write_number(r, 0, 0.25),
-                                 lambda r: sheet.write_boolean(r, 0, True),
-                                 lambda r: sheet.write_string(r, 0, "007"),
-                                 lambda r: sheet.write_string(r, 0, "1:30")], start=1):
+    for row, write in enumerate(
+        [
+            lambda r: sheet.write_number(r, 0, 0.0625, time),
+            lambda r: sheet.write_number(r, 0, 0.0625, duration),
+            lambda r: sheet.write_number(r, 0, 46000, date),
+            lambda r: sheet.write_number(r, 0, 0.25),
+            lambda r: sheet.write_boolean(r, 0, True),
+            lambda r: sheet.write_string(r, 0, "007"),
+            lambda r: sheet.write_string(r, 0, "1:30"),
+        ],
+        start=1,
+    ):
         write(row)
     book.close()
     (column,) = read_tabs(path.read_bytes(), ["T"])["T"].columns
-    assert list(column) == [dt.timedelta(hours=1, minutes=30), dt.timedelta(hours=1, minutes=30),
-                            dt.date(2025, 12, 9), 0.25, True, "007", "1:30"]
+    assert list(column) == [
+        dt.timedelta(hours=1, minutes=30),
+        dt.timedelta(hours=1, minutes=30),
+        dt.date(2025, 12, 9),
+        0.25,
+        True,
+        "007",
+        "1:30",
+    ]
 
 
 # (label, serial, number format, what calamine - and so every reader - makes of it). Serial 1 is
 # 1900-01-01 in a 1900-based book, 1904-01-02 in a 1904-based one (Excel's two epochs).
 KINDS_OF_CELL = [
-    ("date 1900-01-01", 1, "yyyy-mm-dd", "date"), ("date 1900-02-28", 59, "yyyy-mm-dd", "date"),
+    ("date 1900-01-01", 1, "yyyy-mm-dd", "date"),
+    ("date 1900-02-28", 59, "yyyy-mm-dd", "date"),
     ("date 1900-03-01", 61, "yyyy-mm-dd", "date"),
     ("datetime 1900-01-01 10:00", 1 + 10 / 24, "yyyy-mm-dd hh:mm", "date"),
-    ("date 1969-12-31", 25568, "yyyy-mm-dd", "date"), ("date 2026-01-05", 46027, "m/d/yyyy", "date"),
+    ("date 1969-12-31", 25568, "yyyy-mm-dd", "date"),
+    ("date 2026-01-05", 46027, "m/d/yyyy", "date"),
     ("date 9999-12-31", 2958465, "yyyy-mm-dd", "date"),
-    ("time 1:30", 1.5 / 24, "h:mm", "hours"), ("time 1:30 PM", 13.5 / 24, "h:mm AM/PM", "hours"),
-    ("duration 1:30", 1.5 / 24, "[h]:mm", "hours"), ("duration 24:00", 1, "[h]:mm", "hours"),
-    ("duration 25:00", 25 / 24, "[h]:mm", "hours"), ("duration 1500:00", 62.5, "[h]:mm:ss", "hours"),
+    ("time 1:30", 1.5 / 24, "h:mm", "hours"),
+    ("time 1:30 PM", 13.5 / 24, "h:mm AM/PM", "hours"),
+    ("duration 1:30", 1.5 / 24, "[h]:mm", "hours"),
+    ("duration 24:00", 1, "[h]:mm", "hours"),
+    ("duration 25:00", 25 / 24, "[h]:mm", "hours"),
+    ("duration 1500:00", 62.5, "[h]:mm:ss", "hours"),
 ]
 
 
@@ -224,7 +273,8 @@ def test_a_tab_with_a_cell_only_its_format_tells_is_read_by_calamine(tmp_path: P
     fast = read_tabs(data, ["T"])["T"]
     assert isinstance(fast, ColumnTab)
     assert [[cells.as_duration(cell) for cell in row] for row in as_rows(fast)] == [
-        [cells.as_duration(cell) for cell in row] for row in calamine_tabs(data)["T"][1:]]
+        [cells.as_duration(cell) for cell in row] for row in calamine_tabs(data)["T"][1:]
+    ]
     for odd in [kind for kind in KINDS_OF_CELL if kind not in well_kept]:
         tab = read_tabs(kinds_workbook(tmp_path / "odd.xlsx", False, well_kept + [odd]), ["T"])["T"]
         assert not isinstance(tab, ColumnTab), odd[0]

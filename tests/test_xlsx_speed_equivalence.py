@@ -4,6 +4,7 @@ Team tabs (replace_sheets) are read back with calamine and compared with what ea
 read back as. Client books are compared cell by cell with the same tables written the old way,
 every cell through XlsxWriter (client_book still writes the Summary tab so).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,19 +20,53 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from sync.backends.xlsx import client_book, sheet as xlsx_sheet
+from sync.backends.xlsx import client_book
+from sync.backends.xlsx import sheet as xlsx_sheet
 from sync.backends.xlsx.client_book import write_client_workbook
 from sync.backends.xlsx.package import replace_sheets
 from sync.model.schema import CLIENT_TABS
 from sync.model.table import Table
 
 KINDS = ["text", "money", "hours", "int", "date", "datetime", "bool"]
-TEXTS = ["plain", "", " lead", "trail ", "\tTab", "a\r\nb", "x\x01y", "\x1f", "_x0041_", "_X00aF_z", "<b>&amp;</b>",
-         '=HYPERLINK("http://x","y")', "+1", "-2", "@x", "é漢字🙂", "\ufffe\uffff", "\x85nel", "a\u2028b",
-         "\u3000", "two\nlines", "\x0b\x0c", "a\x00b", "trailing\n", "\xa0nbsp", "x" * 40_000, "🙂" * 20_000]
+TEXTS = [
+    "plain",
+    "",
+    " lead",
+    "trail ",
+    "\tTab",
+    "a\r\nb",
+    "x\x01y",
+    "\x1f",
+    "_x0041_",
+    "_X00aF_z",
+    "<b>&amp;</b>",
+    '=HYPERLINK("http://x","y")',
+    "+1",
+    "-2",
+    "@x",
+    "é漢字🙂",
+    "\ufffe\uffff",
+    "\x85nel",
+    "a\u2028b",
+    "\u3000",
+    "two\nlines",
+    "\x0b\x0c",
+    "a\x00b",
+    "trailing\n",
+    "\xa0nbsp",
+    "x" * 40_000,
+    "🙂" * 20_000,
+]
 LETTERS = "ab _x0A1F=+-@<>&\"'\r\n\t\x00\x01\x1f é漢🙂\u2028\x85\xa0"
-DATES = [dt.date(1899, 12, 30), dt.date(1899, 12, 31), dt.date(1900, 1, 1), dt.date(1900, 2, 28),
-         dt.date(1900, 3, 1), dt.date(1904, 1, 1), dt.date(2026, 1, 5)]
+DATES = [
+    dt.date(1899, 12, 30),
+    dt.date(1899, 12, 31),
+    dt.date(1900, 1, 1),
+    dt.date(1900, 2, 28),
+    dt.date(1900, 3, 1),
+    dt.date(1904, 1, 1),
+    dt.date(2026, 1, 5),
+]
 BLANKS = [None, float("nan"), pd.NaT, D("NaN")]
 
 
@@ -45,7 +80,7 @@ def some_text(rng: random.Random) -> object:
 
 def some_money(rng: random.Random) -> object:
     places = rng.choice([0, 2, 3])
-    amount = D(rng.randint(-10**7, 10**7)).scaleb(-places)
+    amount = D(rng.randint(-(10**7), 10**7)).scaleb(-places)
     if rng.random() < 0.3:
         return rng.choice([D(0).scaleb(-places), -D(0).scaleb(-places), D("1E+3"), 7, -3])
     return amount
@@ -58,16 +93,19 @@ def some_date(rng: random.Random) -> dt.date:
 
 
 def some_datetime(rng: random.Random) -> dt.date:
-    moment = dt.datetime.combine(some_date(rng), dt.time(rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59),
-                                                          rng.choice([0, 0, 500_000, 123_456])))
+    moment = dt.datetime.combine(
+        some_date(rng),
+        dt.time(rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59), rng.choice([0, 0, 500_000, 123_456])),
+    )
     return moment if rng.random() < 0.9 else moment.date()
 
 
 MAKE = {
     "text": some_text,
     "money": some_money,
-    "hours": lambda rng: (D(rng.randint(-10**5, 10**5)).scaleb(-2) if rng.random() < 0.9
-                          else rng.choice([1.5, 0.25, 2, -0.0])),
+    "hours": lambda rng: (
+        D(rng.randint(-(10**5), 10**5)).scaleb(-2) if rng.random() < 0.9 else rng.choice([1.5, 0.25, 2, -0.0])
+    ),
     "int": lambda rng: rng.choice([0, 1, -5, 10**12, 7, True, 3.0]),
     "date": lambda rng: some_date(rng) if rng.random() < 0.9 else some_datetime(rng),  # a datetime will do
     "datetime": some_datetime,
@@ -86,10 +124,17 @@ def random_table(seed: int, kinds: list[str] | None = None, rows: int | None = N
     for i, kind in enumerate(kinds):
         pool = [MAKE[kind](rng) for _ in range(rng.randint(1, 15))]
         blank_rate = rng.choice([0, 0.1, 0.5, 1.0])
-        columns[f"{kind} {i}"] = pd.Series([
-            rng.choice(BLANKS if kind != "text" else [None]) if rng.random() < blank_rate
-            else rng.choice(pool) if shared and rng.random() < 0.7 else MAKE[kind](rng) for _ in range(rows)],
-            dtype=object)
+        columns[f"{kind} {i}"] = pd.Series(
+            [
+                rng.choice(BLANKS if kind != "text" else [None])
+                if rng.random() < blank_rate
+                else rng.choice(pool)
+                if shared and rng.random() < 0.7
+                else MAKE[kind](rng)
+                for _ in range(rows)
+            ],
+            dtype=object,
+        )
     frame = pd.DataFrame(columns)
     for name, kind in zip(columns, kinds):
         values = [v for v in frame[name] if v is not None]
@@ -160,8 +205,9 @@ def team_book() -> bytes:
 def test_team_tab_reads_back_as_each_value_should(team_book, seed):
     table = random_table(seed)
     written = replace_sheets(team_book, {"Errors": table})
-    read = CalamineWorkbook.from_filelike(io.BytesIO(written)).get_sheet_by_name("Errors").to_python(
-        skip_empty_area=False)
+    read = (
+        CalamineWorkbook.from_filelike(io.BytesIO(written)).get_sheet_by_name("Errors").to_python(skip_empty_area=False)
+    )
     assert read[0] == table.columns
     rows = read[1:] + [[""] * len(table.columns)] * (len(table.frame) - len(read) + 1)  # trailing blank rows
     expected = [[team_reads_back(v, k) for v, k in zip(row, table.kinds.values())] for row in table.rows()]
@@ -185,20 +231,27 @@ def test_plain_texts_are_wrapped_in_bulk_and_the_others_one_by_one():
     texts = [f"task {i}" for i in range(100_000)] + [" edge", "a&b", "_x0041_", "", "x\x01"]
     bodies, lengths = xlsx_sheet.inline_strings(texts)
     assert bodies[7] == ' t="inlineStr"><is><t>task 7</t></is></c>' and lengths[7] == 6
-    assert bodies[-5:] == [' t="inlineStr"><is><t xml:space="preserve"> edge</t></is></c>',
-                           ' t="inlineStr"><is><t>a&amp;b</t></is></c>',
-                           ' t="inlineStr"><is><t>_x005F_x0041_</t></is></c>',
-                           ' t="inlineStr"><is><t></t></is></c>',
-                           ' t="inlineStr"><is><t>x</t></is></c>']
+    assert bodies[-5:] == [
+        ' t="inlineStr"><is><t xml:space="preserve"> edge</t></is></c>',
+        ' t="inlineStr"><is><t>a&amp;b</t></is></c>',
+        ' t="inlineStr"><is><t>_x005F_x0041_</t></is></c>',
+        ' t="inlineStr"><is><t></t></is></c>',
+        ' t="inlineStr"><is><t>x</t></is></c>',
+    ]
     assert list(lengths[-5:]) == [5, 3, 13, 0, 1]
     # A NUL in a text (it cannot be joined on then) takes every text the careful way.
-    assert xlsx_sheet.inline_strings(["x\x01", "a\x00b"])[0] == [' t="inlineStr"><is><t>x</t></is></c>',
-                                                                  ' t="inlineStr"><is><t>ab</t></is></c>']
+    assert xlsx_sheet.inline_strings(["x\x01", "a\x00b"])[0] == [
+        ' t="inlineStr"><is><t>x</t></is></c>',
+        ' t="inlineStr"><is><t>ab</t></is></c>',
+    ]
     assert xlsx_sheet.inline_strings(["x\x01", "a\x00b"], excel_escapes=True)[0] == [
-        ' t="inlineStr"><is><t>x_x0001_</t></is></c>', ' t="inlineStr"><is><t>a_x0000_b</t></is></c>']
+        ' t="inlineStr"><is><t>x_x0001_</t></is></c>',
+        ' t="inlineStr"><is><t>a_x0000_b</t></is></c>',
+    ]
 
 
 # --- client books -----------------------------------------------------------------------------
+
 
 def describe(path: Path) -> dict:
     """Everything a reader sees, per tab: values (calamine), cell types and formats, widths, filter, protection."""
@@ -207,23 +260,57 @@ def describe(path: Path) -> dict:
     seen = {}
     for sheet in book:
         # openpyxl unescapes _x005F_ in shared strings but not in inline ones: text values come from calamine.
-        cells = [(c.coordinate, None if c.data_type == "s" else c.value, c.data_type, c.number_format, c.quotePrefix,
-                  c.font.b) for row in sheet.iter_rows() for c in row if c.value is not None]
+        cells = [
+            (
+                c.coordinate,
+                None if c.data_type == "s" else c.value,
+                c.data_type,
+                c.number_format,
+                c.quotePrefix,
+                c.font.b,
+            )
+            for row in sheet.iter_rows()
+            for c in row
+            if c.value is not None
+        ]
         p = sheet.protection
         seen[sheet.title] = {
-            "values": values.get_sheet_by_name(sheet.title).to_python(), "cells": cells,
-            "widths": {k: v.width for k, v in sheet.column_dimensions.items()}, "filter": sheet.auto_filter.ref,
-            "panes": sheet.freeze_panes, "dimensions": sheet.dimensions,
-            "protection": (p.sheet, p.password, p.autoFilter, p.sort, p.formatColumns, p.selectLockedCells)}
+            "values": values.get_sheet_by_name(sheet.title).to_python(),
+            "cells": cells,
+            "widths": {k: v.width for k, v in sheet.column_dimensions.items()},
+            "filter": sheet.auto_filter.ref,
+            "panes": sheet.freeze_panes,
+            "dimensions": sheet.dimensions,
+            "protection": (p.sheet, p.password, p.autoFilter, p.sort, p.formatColumns, p.selectLockedCells),
+        }
     return seen
 
 
-REALISTIC = {"Date": "date", "Hours": "hours", "Amount": "money", "Paid": "money", "Billed": "money",
-             "Balance": "money", "Hours Remaining": "hours", "Runs Out": "date", "As Of": "date",
-             "Period Start": "date", "Period End": "date", "Included": "hours", "Carried In": "hours", "Used": "hours",
-             "Carried Out": "hours", "Expired": "hours", "Overage Hours": "hours", "Overage Amount": "money",
-             "Fee": "money", "Period Included": "hours", "Period Carried": "hours", "Period Used": "hours",
-             "Period Left": "hours"}
+REALISTIC = {
+    "Date": "date",
+    "Hours": "hours",
+    "Amount": "money",
+    "Paid": "money",
+    "Billed": "money",
+    "Balance": "money",
+    "Hours Remaining": "hours",
+    "Runs Out": "date",
+    "As Of": "date",
+    "Period Start": "date",
+    "Period End": "date",
+    "Included": "hours",
+    "Carried In": "hours",
+    "Used": "hours",
+    "Carried Out": "hours",
+    "Expired": "hours",
+    "Overage Hours": "hours",
+    "Overage Amount": "money",
+    "Fee": "money",
+    "Period Included": "hours",
+    "Period Carried": "hours",
+    "Period Used": "hours",
+    "Period Left": "hours",
+}
 
 
 def client_tables(seed: int) -> dict[str, Table]:
@@ -236,11 +323,16 @@ def client_tables(seed: int) -> dict[str, Table]:
         kinds = [REALISTIC.get(c, "text") for c in columns] if seed % 3 == 0 else [rng.choice(KINDS) for _ in columns]
         table = random_table(seed * 7 + len(name), kinds=kinds, rows=rng.randint(0, 40))
         tables[name] = Table(table.frame.set_axis(columns, axis=1), dict(zip(columns, kinds)))
-    statement = [(f"K-{c}", f"2025-{m:02d}", *(some_money(rng) for _ in range(4)))
-                 for c in range(rng.randint(0, 3)) for m in range(1, rng.randint(2, 14))]
+    statement = [
+        (f"K-{c}", f"2025-{m:02d}", *(some_money(rng) for _ in range(4)))
+        for c in range(rng.randint(0, 3))
+        for m in range(1, rng.randint(2, 14))
+    ]
     columns = list(CLIENT_TABS["Statement"])
-    tables["Statement"] = Table(pd.DataFrame(statement, columns=columns, dtype=object),
-                                dict(zip(columns, ["text", "text", "money", "money", "money", "money"])))
+    tables["Statement"] = Table(
+        pd.DataFrame(statement, columns=columns, dtype=object),
+        dict(zip(columns, ["text", "text", "money", "money", "money", "money"])),
+    )
     return tables
 
 
@@ -260,18 +352,26 @@ def test_client_book_has_the_cells_xlsxwriter_wrote(tmp_path, monkeypatch, seed)
 def test_a_large_activity_tab_matches_xlsxwriter(tmp_path, monkeypatch):
     rng = np.random.default_rng(3)
     days = np.array([dt.date(2025, 1, 1) + dt.timedelta(days=i) for i in range(400)], dtype=object)
-    amounts = np.array([D(int(a)).scaleb(-2) for a in rng.integers(-10**6, 10**6, 300)] + [D("12"), D("0.000")],
-                       dtype=object)
+    amounts = np.array(
+        [D(int(a)).scaleb(-2) for a in rng.integers(-(10**6), 10**6, 300)] + [D("12"), D("0.000")], dtype=object
+    )
     n = 5_000
-    activity = pd.DataFrame({
-        "Date": days[rng.integers(0, len(days), n)],
-        "Contract ID": np.array(["K-1", "K-2", "=1+1"])[rng.integers(0, 3, n)],
-        "Task": [f"task {i % 997}" if i % 5 else f"unique\x01 task {i} <&>" for i in range(n)],
-        "Work Type": np.array([None, "support", " lead"], dtype=object)[rng.integers(0, 3, n)],
-        "Hours": np.array([D("1.25"), D("0.50"), None], dtype=object)[rng.integers(0, 3, n)],
-        "Billable": np.where(rng.random(n) < 0.7, "Yes", "No"), "Amount": amounts[rng.integers(0, len(amounts), n)]})
-    tables = {"Activity": Table(activity, dict(zip(CLIENT_TABS["Activity"], ["date", "text", "text", "text", "hours",
-                                                                            "text", "money"])))}
+    activity = pd.DataFrame(
+        {
+            "Date": days[rng.integers(0, len(days), n)],
+            "Contract ID": np.array(["K-1", "K-2", "=1+1"])[rng.integers(0, 3, n)],
+            "Task": [f"task {i % 997}" if i % 5 else f"unique\x01 task {i} <&>" for i in range(n)],
+            "Work Type": np.array([None, "support", " lead"], dtype=object)[rng.integers(0, 3, n)],
+            "Hours": np.array([D("1.25"), D("0.50"), None], dtype=object)[rng.integers(0, 3, n)],
+            "Billable": np.where(rng.random(n) < 0.7, "Yes", "No"),
+            "Amount": amounts[rng.integers(0, len(amounts), n)],
+        }
+    )
+    tables = {
+        "Activity": Table(
+            activity, dict(zip(CLIENT_TABS["Activity"], ["date", "text", "text", "text", "hours", "text", "money"]))
+        )
+    }
     monkeypatch.setattr(xlsx_sheet, "ROWS_PER_CHUNK", 999)
     write_client_workbook(tmp_path / "fast.xlsx", tables, "Client")
     monkeypatch.setattr(client_book, "FAST_TABS", ())
@@ -281,7 +381,7 @@ def test_a_large_activity_tab_matches_xlsxwriter(tmp_path, monkeypatch):
 
 def test_datetimes_with_a_time_zone_are_refused_as_xlsxwriter_refuses_them(tmp_path):
     kinds = dict(zip(CLIENT_TABS["Activity"], ["datetime"] + ["text"] * 6))
-    moment = dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone.utc)
+    moment = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
     table = Table(pd.DataFrame([[moment] + [None] * 6], columns=list(kinds)), kinds)
     with pytest.raises(TypeError, match="timezones"):
         write_client_workbook(tmp_path / "tz.xlsx", {"Activity": table}, "Client")
@@ -298,6 +398,7 @@ def test_rich_text_lookalikes_read_back_as_typed(tmp_path):
 
 
 # --- many client books at once ----------------------------------------------------------------
+
 
 def as_written(column: xlsx_sheet.Column) -> tuple[list, int]:
     """Each row's cell (style and XML) or None for a blank, and the column's width."""

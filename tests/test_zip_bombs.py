@@ -3,6 +3,7 @@
 The bombs are built without materialising what they hold: a block deflated once after a full flush
 depends on nothing before it, so the same compressed bytes repeated make a stream that inflates to
 that block repeated; the zip around it declares whatever size the test wants."""
+
 from __future__ import annotations
 
 import io
@@ -23,8 +24,10 @@ from tests.test_cli import ROOT, fingerprint, write_book
 from tests.test_local_book import sheet_parts
 
 GiB, MiB = 1 << 30, 1 << 20
-HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/'
-        b'spreadsheetml/2006/main"><sheetData>')
+HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/'
+    b'spreadsheetml/2006/main"><sheetData>'
+)
 FILLER = (b"<row/>" + b" " * 4090) * 256  # 1 MiB of sheet XML that deflates about 760 times
 MAX_RSS_MIB = 400  # the sync's modules take about 150 MiB; inflating any bomb here takes gigabytes
 
@@ -42,8 +45,10 @@ def with_part(package: bytes, part: str, stream: bytes, declared: int, method: i
     """`package` with `part` holding the raw `stream`, its zip headers declaring `declared` bytes."""
     pkg = Package(package)
     entries = [pkg._stored_entry(info) for info in pkg.infos.values()]
-    entries = [entry._replace(payload=stream, size=declared, crc=0, method=method) if entry.name == part else entry
-               for entry in entries]
+    entries = [
+        entry._replace(payload=stream, size=declared, crc=0, method=method) if entry.name == part else entry
+        for entry in entries
+    ]
     return _zip(entries, b"")
 
 
@@ -65,12 +70,20 @@ def run_measured(book: Path) -> tuple[subprocess.CompletedProcess, int]:
     """`python -m sync run --book BOOK` in a child process; its result and peak memory (MiB)."""
     # VmHWM is this process's own peak: ru_maxrss would also count the parent's, which a child started
     # with vfork takes over at exec (a test process that grew big would fail the test).
-    code = ("import re, runpy\n"
-            "try:\n    runpy.run_module('sync', run_name='__main__')\n"
-            "finally:\n    peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1]\n"
-            "    print('maxrss=' + str(int(peak) // 1024))\n")
-    done = subprocess.run([sys.executable, "-c", code, "run", "--book", book.name], cwd=book.parent, capture_output=True,
-                          text=True, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    code = (
+        "import re, runpy\n"
+        "try:\n    runpy.run_module('sync', run_name='__main__')\n"
+        "finally:\n    peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1]\n"
+        "    print('maxrss=' + str(int(peak) // 1024))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "run", "--book", book.name],
+        cwd=book.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     return done, int(done.stdout.rsplit("maxrss=", 1)[1])
 
 
@@ -81,11 +94,14 @@ def test_the_bomb_builder_makes_what_it_says():
     assert len(inflated) / len(stream) > 700
 
 
-@pytest.mark.parametrize("inflates_to, declared, said", [
-    (4 * GiB, None, "to 4,294,967,296 bytes, over the 1 GiB the sync allows a part"),  # 5.6 MB holding 4 GiB
-    (4 * GiB, 1_000_000, "inflates past the 1,000,000 bytes its zip header declares"),  # ... and lied about
-    (200 * MiB, None, "would inflate 761 times, from 275,533 to 209,715,200 bytes"),  # under the part bound
-])
+@pytest.mark.parametrize(
+    "inflates_to, declared, said",
+    [
+        (4 * GiB, None, "to 4,294,967,296 bytes, over the 1 GiB the sync allows a part"),  # 5.6 MB holding 4 GiB
+        (4 * GiB, 1_000_000, "inflates past the 1,000,000 bytes its zip header declares"),  # ... and lied about
+        (200 * MiB, None, "would inflate 761 times, from 275,533 to 209,715,200 bytes"),  # under the part bound
+    ],
+)
 def test_a_bomb_is_refused_with_exit_2_in_little_memory(book, inflates_to, declared, said):
     part = bomb(book, inflates_to, declared)
     before = fingerprint(book.parent)
@@ -101,11 +117,17 @@ def test_a_bomb_is_refused_with_exit_2_in_little_memory(book, inflates_to, decla
 def test_the_messages_name_part_sizes_and_bounds(book):
     package = book.read_bytes()
     part = sheet_parts(package)["Time"]
-    with pytest.raises(SyncError, match=rf"^part {re.escape(part)} would inflate from 2,\d{{3}},\d{{3}} to "
-                                        r"2,147,48\d,\d{3} bytes, over the 1 GiB the sync allows a part \(a zip bomb\?\)$"):
+    with pytest.raises(
+        SyncError,
+        match=rf"^part {re.escape(part)} would inflate from 2,\d{{3}},\d{{3}} to "
+        r"2,147,48\d,\d{3} bytes, over the 1 GiB the sync allows a part \(a zip bomb\?\)$",
+    ):
         refuse_zip_bombs(with_part(package, part, deflated(2 * GiB), 2 * GiB + len(HEAD)))
-    with pytest.raises(SyncError, match=rf"^part {re.escape(part)} would inflate 760 times, from [\d,]+ to "
-                                        r"67,109,008 bytes; the sync allows parts of 64 MiB or more 100 times"):
+    with pytest.raises(
+        SyncError,
+        match=rf"^part {re.escape(part)} would inflate 760 times, from [\d,]+ to "
+        r"67,109,008 bytes; the sync allows parts of 64 MiB or more 100 times",
+    ):
         refuse_zip_bombs(with_part(package, part, deflated(64 * MiB), 64 * MiB + len(HEAD)))
     with pytest.raises(SyncError, match="is compressed with method 12; an .xlsx package holds only stored or deflated"):
         refuse_zip_bombs(with_part(package, part, b"BZh9", 10, method=12))

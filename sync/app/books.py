@@ -1,4 +1,5 @@
 """Open the team book a command or a library call names: a local workbook or a Google spreadsheet."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +9,13 @@ from sync.config import Config, credentials_file
 from sync.errors import ConfigError
 
 
-def open_book(config: Config, book: Path | None = None, sheet: str | None = None, credentials: Path | None = None,
-              api_url: str | None = None) -> Backend:
+def open_book(
+    config: Config,
+    book: Path | None = None,
+    sheet: str | None = None,
+    credentials: Path | None = None,
+    api_url: str | None = None,
+) -> Backend:
     """The backend for `book` (an .xlsx path) or `sheet` (a Google spreadsheet ID or link), exactly
     one of them. A file that is not an .xlsx is refused here, before anything else. For a sheet,
     `credentials` is a service-account or authorized-user JSON file (else SYNC_CREDENTIALS, else
@@ -18,6 +24,7 @@ def open_book(config: Config, book: Path | None = None, sheet: str | None = None
         raise ConfigError("give a workbook or a spreadsheet: exactly one of book and sheet")
     if book is not None:
         from sync.backends.xlsx.workbook import LocalWorkbook
+
         book = Path(book)
         folder = book.parent / Path(config.summary_folder).expanduser() if config.summary_folder else None
         workbook = LocalWorkbook(book, summary_folder=folder)
@@ -25,6 +32,7 @@ def open_book(config: Config, book: Path | None = None, sheet: str | None = None
         return workbook
     from sync.backends.google.http import RetryingHTTPClient, connect
     from sync.backends.google.sheet import GoogleSheet
+
     assert sheet is not None  # exactly one of book and sheet, and book is None
     client, account = connect(credentials_file(credentials), api_url)
     assert isinstance(client.http_client, RetryingHTTPClient)  # what connect gives every client

@@ -5,6 +5,7 @@ The examples live on the Instructions tab only, which the sync never reads: exam
 input tabs were real rows to the sync, and `share` once created and shared spreadsheets for the
 example clients. google_setup.create_input_tabs lays out a Google spreadsheet the same way.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,37 +33,84 @@ EXAMPLE_ROWS: dict[str, list[dict[str, object]]] = {
         {"Client ID": "C-002", "Name": "Bluebird Cafe", "Email": "hello@bluebird.example"},
     ],
     "Contracts": [
-        {"Contract ID": "K-001", "Client ID": "C-001", "Name": "Website care plan", "Currency": "USD",
-         "Rate": 120, "Start": dt.date(2026, 1, 1), "Rounding Minutes": 15, "Low Balance": 500,
-         "Status": "active", "Alert At": "75%, 90%, 100%", "Alert Client": "N"},
-        {"Contract ID": "K-002", "Client ID": "C-002", "Name": "Hosting and updates", "Currency": "USD",
-         "Rate": 95, "Start": dt.date(2026, 2, 1), "Rounding Minutes": 15, "Low Balance": 200,
-         "Status": "active", "Period": "monthly", "Included Hours": 10, "Fee": 950, "Rollover Cap": 5},
+        {
+            "Contract ID": "K-001",
+            "Client ID": "C-001",
+            "Name": "Website care plan",
+            "Currency": "USD",
+            "Rate": 120,
+            "Start": dt.date(2026, 1, 1),
+            "Rounding Minutes": 15,
+            "Low Balance": 500,
+            "Status": "active",
+            "Alert At": "75%, 90%, 100%",
+            "Alert Client": "N",
+        },
+        {
+            "Contract ID": "K-002",
+            "Client ID": "C-002",
+            "Name": "Hosting and updates",
+            "Currency": "USD",
+            "Rate": 95,
+            "Start": dt.date(2026, 2, 1),
+            "Rounding Minutes": 15,
+            "Low Balance": 200,
+            "Status": "active",
+            "Period": "monthly",
+            "Included Hours": 10,
+            "Fee": 950,
+            "Rollover Cap": 5,
+        },
     ],
     "Rates": [
         {"Contract ID": "K-001", "Work Type": "Development", "Rate": 140, "From": dt.date(2026, 1, 1)},
     ],
     "Time": [
-        {"Date": dt.date(2026, 1, 6), "Person": "Sam", "Contract ID": "K-001", "Task": "Update plugins",
-         "Work Type": "Maintenance", "Hours": 1.5, "Billable": "Y"},
-        {"Date": dt.date(2026, 1, 8), "Person": "Ana", "Contract ID": "K-001", "Task": "Fix contact form",
-         "Work Type": "Development", "Hours": "1:30", "Billable": "Y", "Notes": "Reported by phone"},
+        {
+            "Date": dt.date(2026, 1, 6),
+            "Person": "Sam",
+            "Contract ID": "K-001",
+            "Task": "Update plugins",
+            "Work Type": "Maintenance",
+            "Hours": 1.5,
+            "Billable": "Y",
+        },
+        {
+            "Date": dt.date(2026, 1, 8),
+            "Person": "Ana",
+            "Contract ID": "K-001",
+            "Task": "Fix contact form",
+            "Work Type": "Development",
+            "Hours": "1:30",
+            "Billable": "Y",
+            "Notes": "Reported by phone",
+        },
     ],
     "Payments": [
-        {"Date": dt.date(2026, 1, 2), "Contract ID": "K-001", "Amount": 1200, "Reference": "INV-1001",
-         "Notes": "Prepaid 10 hours"},
+        {
+            "Date": dt.date(2026, 1, 2),
+            "Contract ID": "K-001",
+            "Amount": 1200,
+            "Reference": "INV-1001",
+            "Notes": "Prepaid 10 hours",
+        },
     ],
     "Expenses": [
-        {"Date": dt.date(2026, 1, 15), "Contract ID": "K-001", "Description": "Premium plugin licence",
-         "Amount": 49, "Billable": "Y"},
+        {
+            "Date": dt.date(2026, 1, 15),
+            "Contract ID": "K-001",
+            "Description": "Premium plugin licence",
+            "Amount": 49,
+            "Billable": "Y",
+        },
     ],
 }
 TAB_PURPOSES = {
     "Clients": "One row per client. Contracts name their client by its Client ID.",
     "Contracts": "One row per prepaid contract of a client. The other tabs name a contract by its Contract ID. "
-                 "A Period (monthly, quarterly, yearly) makes it a retainer with Included Hours and a Fee.",
+    "A Period (monthly, quarterly, yearly) makes it a retainer with Included Hours and a Fee.",
     "Rates": "Optional. A contract's rate from a date on, or for one Work Type; without a row here every hour is "
-             "billed at the contract's Rate.",
+    "billed at the contract's Rate.",
     "Time": "One row per piece of work. The client sees Date, Task, Work Type and Hours, never Person or Notes.",
     "Payments": "One row per payment received: the prepaid money.",
     "Expenses": "Optional. One row per cost charged to a contract, such as a licence.",
@@ -89,8 +137,13 @@ def instruction_rows() -> list[tuple[str, list[object]]]:
     rows += [("text", [line]) for line in INTRODUCTION[1:]]
     for tab in INPUT_TABS:
         names = [column.name for column in tab.columns]
-        rows += [("blank", []), ("tab", [f"{tab.name} tab"]), ("text", [TAB_PURPOSES[tab.name]]),
-                 ("header", list(names)), ("required", ["required" if column.required else "" for column in tab.columns])]
+        rows += [
+            ("blank", []),
+            ("tab", [f"{tab.name} tab"]),
+            ("text", [TAB_PURPOSES[tab.name]]),
+            ("header", list(names)),
+            ("required", ["required" if column.required else "" for column in tab.columns]),
+        ]
         rows += [("example", [_shown(example.get(name)) for name in names]) for example in EXAMPLE_ROWS[tab.name]]
     return rows
 
@@ -106,11 +159,13 @@ def create_template(path: Path) -> None:
     that does not end in .xlsx (what is written is an .xlsx, whatever the name says)."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise BookError(f"{path}: init writes an .xlsx workbook, so its name must end in .xlsx "
-                        f"({path.with_suffix('.xlsx').name}, say)")
+        raise BookError(
+            f"{path}: init writes an .xlsx workbook, so its name must end in .xlsx "
+            f"({path.with_suffix('.xlsx').name}, say)"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        handle = open(path, "xb")  # "x": no window between checking and creating
+        handle = open(path, "xb")  # noqa: SIM115 - "x": no window between checking and creating; closed below
     except FileExistsError:
         raise BookError(f"{path} already exists; choose another path") from None
     try:
@@ -133,12 +188,19 @@ def _validation(tab: str, column: str) -> dict[str, object] | None:
     if column == "Billable":
         return {"validate": "list", "source": ["Y", "N"]}
     if column == "Contract ID" and tab != "Contracts":
-        return {"validate": "list", "source": list_source("Contracts", "Contract ID"),
-                "error_title": "Unknown contract",
-                "error_message": "Pick a Contract ID from the Contracts tab."}
+        return {
+            "validate": "list",
+            "source": list_source("Contracts", "Contract ID"),
+            "error_title": "Unknown contract",
+            "error_message": "Pick a Contract ID from the Contracts tab.",
+        }
     if column == "Client ID" and tab != "Clients":
-        return {"validate": "list", "source": list_source("Clients", "Client ID"),
-                "error_title": "Unknown client", "error_message": "Pick a Client ID from the Clients tab."}
+        return {
+            "validate": "list",
+            "source": list_source("Clients", "Client ID"),
+            "error_title": "Unknown client",
+            "error_message": "Pick a Client ID from the Clients tab.",
+        }
     return None
 
 
@@ -165,10 +227,14 @@ def _write_template(handle: IO[bytes]) -> None:
 
 def _write_instructions(sheet: Worksheet, workbook: xlsxwriter.Workbook) -> None:
     styles: dict[str, Format | None] = {
-        "title": workbook.add_format({"bold": True, "font_size": 14}), "tab": workbook.add_format({"bold": True}),
+        "title": workbook.add_format({"bold": True, "font_size": 14}),
+        "tab": workbook.add_format({"bold": True}),
         "header": workbook.add_format({"bold": True, "bottom": 1}),
         "required": workbook.add_format({"italic": True, "font_color": "#9C0006"}),
-        "text": None, "example": workbook.add_format({"font_color": "#595959"}), "blank": None}
+        "text": None,
+        "example": workbook.add_format({"font_color": "#595959"}),
+        "blank": None,
+    }
     sheet.set_column(0, max(len(tab.columns) for tab in INPUT_TABS) - 1, 16)
     for row, (kind, cells) in enumerate(instruction_rows()):
         for col, value in enumerate(cells):

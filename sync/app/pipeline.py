@@ -2,33 +2,35 @@
 
 Each stage is a function that returns its value and its problems; `run` and `check` are the only
 places that put them together into the RunResult a caller gets."""
+
 from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, NamedTuple
+from typing import NamedTuple
 
 import pandas as pd
 
-from sync.notify import alerts
-from sync.notify.smtp import SmtpSettings
-from sync.compute.thresholds import crossings
-from sync.model.alerts import AlertState
-from sync.shape.state import previous_state, state_table
 from sync.backends import Backend, ClientSummary
-from sync.model.raw import RawTab
-from sync.config import Config
 from sync.compute.ledger import compute
-from sync.rules.load import input_frames
-from sync.errors import InternalError, SummaryRefused, LockBusy, SyncError
-from sync.shape.report import client_tables, errors_table, team_tables
-from sync.shape.runlog import LogEntry, log_table
+from sync.compute.thresholds import crossings
+from sync.config import Config
+from sync.errors import InternalError, LockBusy, SummaryRefused, SyncError
+from sync.model.alerts import AlertState
+from sync.model.frames import Book, Ledger, client_rows
+from sync.model.raw import RawTab
 from sync.model.schema import INPUT_TAB_NAMES, SYNC_LOG, SYNC_STATE, addresses
 from sync.model.table import Table
-from sync.model.frames import Book, Ledger, client_rows
+from sync.notify import alerts
+from sync.notify.smtp import SmtpSettings
+from sync.rules.load import input_frames
 from sync.rules.validate import SUMMARY_SHEET_WARNING, problem_table, validate
+from sync.shape.report import client_tables, errors_table, team_tables
+from sync.shape.runlog import LogEntry, log_table
+from sync.shape.state import previous_state, state_table
 
 
 @dataclass
@@ -148,8 +150,13 @@ class Plan(NamedTuple):
     unwritten: list[str]  # Client IDs whose summary will not be written
 
 
-def check(backend: Backend, config: Config, as_of: dt.date, stage_hook: StageHook | None = None,
-          notices: list[str] | None = None) -> RunResult:
+def check(
+    backend: Backend,
+    config: Config,
+    as_of: dt.date,
+    stage_hook: StageHook | None = None,
+    notices: list[str] | None = None,
+) -> RunResult:
     """Read, validate and plan where the client summaries go, writing nothing: the problems, warnings
     and exit code are those a run would have (a Summary Sheet that cannot be used included; on
     Google that costs the audit's requests per client, as in a run)."""
@@ -163,9 +170,16 @@ def check(backend: Backend, config: Config, as_of: dt.date, stage_hook: StageHoo
     return result
 
 
-def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
-        computed_at: dt.datetime | None = None, stage_hook: StageHook | None = None,
-        smtp: SmtpSettings | None = None, notices: list[str] | None = None) -> RunResult:
+def run(
+    backend: Backend,
+    config: Config,
+    as_of: dt.date,
+    dry_run: bool = False,
+    computed_at: dt.datetime | None = None,
+    stage_hook: StageHook | None = None,
+    smtp: SmtpSettings | None = None,
+    notices: list[str] | None = None,
+) -> RunResult:
     """The nightly sync. With dry_run, everything but the writes (and no e-mail).
 
     The team's tabs are written first, with the Sync Log's row; then the client summaries, each on
@@ -192,8 +206,16 @@ def run(backend: Backend, config: Config, as_of: dt.date, dry_run: bool = False,
     return result
 
 
-def _run(backend: Backend, config: Config, result: RunResult, read: Read, stages: _Stages, dry_run: bool,
-         computed_at: dt.datetime | None, smtp: SmtpSettings | None) -> None:
+def _run(
+    backend: Backend,
+    config: Config,
+    result: RunResult,
+    read: Read,
+    stages: _Stages,
+    dry_run: bool,
+    computed_at: dt.datetime | None,
+    smtp: SmtpSettings | None,
+) -> None:
     """The stages after the read, each one's value put on `result` as it comes (a failure after the
     first write still reports what was done)."""
     result.problems, result.rows_read = read.problems, read.rows_read
@@ -213,21 +235,24 @@ def _run(backend: Backend, config: Config, result: RunResult, read: Read, stages
         return
     state = {SYNC_STATE: state_table(result.alerts)} if smtp or recorded else {}
     with stages("write"):
-        backend.write_tabs(result.tables | state | {SYNC_LOG: _log_table(backend, result, read.previous)},
-                           hidden=frozenset(state))
+        backend.write_tabs(
+            result.tables | state | {SYNC_LOG: _log_table(backend, result, read.previous)}, hidden=frozenset(state)
+        )
         result.written += list(result.tables)
     try:  # the figures are written: what follows can fail without taking them back
         with stages("write"):
             failed = backend.write_client_summaries(summaries)
             result.written += [summary.location for summary in summaries if summary.location not in failed]
-        _summaries_not_written(result, [(plan.planned[s.client_id], failed[s.location]) for s in summaries
-                                        if s.location in failed])
+        _summaries_not_written(
+            result, [(plan.planned[s.client_id], failed[s.location]) for s in summaries if s.location in failed]
+        )
         sending = smtp is not None and result.alerts_pending > 0
         if sending:
             with stages("alerts"):
                 backend.confirm_lock()  # never e-mail for a book another sync holds now
                 result.alerts, result.alerts_sent, result.unsent = alerts.deliver(
-                    result.alerts, ledger, read.book, config, smtp, dt.datetime.now())
+                    result.alerts, ledger, read.book, config, smtp, dt.datetime.now()
+                )
         if failed or sending:  # what changed since the first write, and the same Sync Log row
             again = {SYNC_LOG: _log_table(backend, result, read.previous)}
             if failed:
@@ -246,8 +271,12 @@ def _summaries_not_written(result: RunResult, failed: list[tuple[_Planned, str]]
     """Summaries the backend could not write: warnings on their Clients rows, and Errors again."""
     if not failed:
         return
-    result.problems = problem_table([result.problems, _warnings(
-        [(planned.row, planned.cell, f"{reason}; summary not written") for planned, reason in failed])])
+    result.problems = problem_table(
+        [
+            result.problems,
+            _warnings([(planned.row, planned.cell, f"{reason}; summary not written") for planned, reason in failed]),
+        ]
+    )
     result.unwritten += [planned.summary.client_id for planned, _ in failed]
     result.tables["Errors"] = errors_table(result.problems)
 
@@ -255,16 +284,28 @@ def _summaries_not_written(result: RunResult, failed: list[tuple[_Planned, str]]
 def _warnings(warnings: list[tuple[int, str, str]]) -> pd.DataFrame:
     """Warnings on the Clients tab's Summary Sheet column: (row, cell, problem)."""
     found = pd.DataFrame(warnings, columns=["Row", "Value", "Problem"]).assign(
-        Tab="Clients", Column="Summary Sheet", Severity="warning", Code=SUMMARY_SHEET_CODE)
+        Tab="Clients", Column="Summary Sheet", Severity="warning", Code=SUMMARY_SHEET_CODE
+    )
     return problem_table([found]) if warnings else problem_table([])
 
 
 def _log_table(backend: Backend, result: RunResult, previous: dict[str, RawTab]) -> Table:
     """The Sync Log with this run's row on top of the rows read at its start: written again, the
     row replaces itself."""
-    return log_table(previous.get(SYNC_LOG), LogEntry(
-        result.started, (dt.datetime.now() - result.started).total_seconds(), backend.name, result.rows_read,
-        result.error_count, result.warning_count, result.alerts_sent, backend.api_requests, result.outcome))
+    return log_table(
+        previous.get(SYNC_LOG),
+        LogEntry(
+            result.started,
+            (dt.datetime.now() - result.started).total_seconds(),
+            backend.name,
+            result.rows_read,
+            result.error_count,
+            result.warning_count,
+            result.alerts_sent,
+            backend.api_requests,
+            result.outcome,
+        ),
+    )
 
 
 def _log_failure(backend: Backend, result: RunResult, previous: dict[str, RawTab] | None, error: SyncError) -> None:
@@ -272,16 +313,25 @@ def _log_failure(backend: Backend, result: RunResult, previous: dict[str, RawTab
     try:
         if previous is None:  # the read did not get that far
             previous = backend.read_tabs([SYNC_LOG])
-        entry = LogEntry(result.started, (dt.datetime.now() - result.started).total_seconds(), backend.name,
-                         result.rows_read, result.error_count, result.warning_count, result.alerts_sent,
-                         backend.api_requests, "; ".join([f"failed: {error}", *result.notices]))
+        entry = LogEntry(
+            result.started,
+            (dt.datetime.now() - result.started).total_seconds(),
+            backend.name,
+            result.rows_read,
+            result.error_count,
+            result.warning_count,
+            result.alerts_sent,
+            backend.api_requests,
+            "; ".join([f"failed: {error}", *result.notices]),
+        )
         backend.write_tabs({SYNC_LOG: log_table(previous.get(SYNC_LOG), entry)})
-    except Exception:  # noqa: BLE001 - the run has failed already; its own error is what gets reported
+    except Exception:
         pass
 
 
-def read_and_validate(backend: Backend, config: Config, as_of: dt.date, stages: _Stages,
-                      extra: tuple[str, ...] = ()) -> Read:
+def read_and_validate(
+    backend: Backend, config: Config, as_of: dt.date, stages: _Stages, extra: tuple[str, ...] = ()
+) -> Read:
     """The read and parse stages: the valid book and its problems; the tabs named in `extra` kept
     as read (when they exist)."""
     with stages("read"):
@@ -289,8 +339,12 @@ def read_and_validate(backend: Backend, config: Config, as_of: dt.date, stages: 
     with stages("parse"):
         frames = input_frames(raw)
         book, problems = validate(frames, config, as_of)
-    return Read(book, problems, sum(len(tab.frame) for tab in frames.values()),
-                {name: raw[name] for name in extra if name in raw})
+    return Read(
+        book,
+        problems,
+        sum(len(tab.frame) for tab in frames.values()),
+        {name: raw[name] for name in extra if name in raw},
+    )
 
 
 def summary_plan(backend: Backend, book: Book) -> Plan:
@@ -313,7 +367,8 @@ def summary_plan(backend: Backend, book: Book) -> Plan:
             unwritten.append(client.client_id)
             continue
         taken[location] = client.row
-        planned[client.client_id] = _Planned(ClientSummary(location, client.client_id, title, {}), client.row,
-                                             client.summary_sheet)
+        planned[client.client_id] = _Planned(
+            ClientSummary(location, client.client_id, title, {}), client.row, client.summary_sheet
+        )
         warnings += [(client.row, client.summary_sheet, finding) for finding in findings]
     return Plan(planned, _warnings(warnings), unwritten)

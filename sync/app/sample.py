@@ -1,5 +1,6 @@
 """A realistic team book for `python -m sync demo`: four clients, six contracts, ~14 months of logged
 time typed the many ways people really type cells, and a few deliberately bad rows."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,19 +35,49 @@ CONTRACTS = (
 SPAN_DAYS = 425  # about 14 months, ending at as_of
 RATE_RISE_DAY = 220  # K-002 goes from 140 to 150 on this day
 TASKS = {
-    "maintenance": ("Update WordPress plugins", "Update WordPress core", "Monthly backup check", "Security scan",
-                    "Renew SSL certificate", "Uptime monitoring review", "Database cleanup", "PHP version upgrade"),
-    "support": ("Fix checkout bug", "Fix contact form emails", "Change opening hours on homepage",
-                "Add new staff profile", "Update menu PDF", "Add donation campaign page", "Resize product images",
-                "Investigate slow page loads", "Set up Google Analytics 4", "Fix blog post formatting"),
-    "emergency": ("Site down - restore from backup", "Malware cleanup", "Payment gateway outage",
-                  "Expired domain - DNS fix"),
+    "maintenance": (
+        "Update WordPress plugins",
+        "Update WordPress core",
+        "Monthly backup check",
+        "Security scan",
+        "Renew SSL certificate",
+        "Uptime monitoring review",
+        "Database cleanup",
+        "PHP version upgrade",
+    ),
+    "support": (
+        "Fix checkout bug",
+        "Fix contact form emails",
+        "Change opening hours on homepage",
+        "Add new staff profile",
+        "Update menu PDF",
+        "Add donation campaign page",
+        "Resize product images",
+        "Investigate slow page loads",
+        "Set up Google Analytics 4",
+        "Fix blog post formatting",
+    ),
+    "emergency": (
+        "Site down - restore from backup",
+        "Malware cleanup",
+        "Payment gateway outage",
+        "Expired domain - DNS fix",
+    ),
 }
 QUARTER_HOURS: dict[str | None, tuple[int, int]] = {  # an entry's fewest and most quarter hours by work type
-    "maintenance": (1, 6), "support": (2, 12), "emergency": (4, 16)}
-NOTES = ("client was rude on the phone", "took longer because of their hosting provider",
-         "should really have been emergency rate", "waiting on login details from client again",
-         "tested on staging first", "my mistake from last week, fixing for free?", "client wants a quote for a redesign")
+    "maintenance": (1, 6),
+    "support": (2, 12),
+    "emergency": (4, 16),
+}
+NOTES = (
+    "client was rude on the phone",
+    "took longer because of their hosting provider",
+    "should really have been emergency rate",
+    "waiting on login details from client again",
+    "tested on staging first",
+    "my mistake from last week, fixing for free?",
+    "client wants a quote for a redesign",
+)
 
 
 class _Duration(float):
@@ -56,18 +87,33 @@ class _Duration(float):
 def write_sample_book(path: Path, as_of: dt.date, seed: int = 7) -> None:
     """Write the demo team book at `path`; the same `as_of` and `seed` always give the same cells."""
     rng = random.Random(seed)
-    day = lambda offset: as_of - dt.timedelta(days=SPAN_DAYS - offset)  # noqa: E731  (days into the book)
-    ago = lambda days: as_of - dt.timedelta(days=days)  # noqa: E731
-    rates = [("K-002", None, 150, day(RATE_RISE_DAY)), ("K-004", "emergency", 180, None),
-             ("K-001", "emergency", 140, None)]
+    day = lambda offset: as_of - dt.timedelta(days=SPAN_DAYS - offset)
+    ago = lambda days: as_of - dt.timedelta(days=days)
+    rates = [
+        ("K-002", None, 150, day(RATE_RISE_DAY)),
+        ("K-004", "emergency", 180, None),
+        ("K-001", "emergency", 140, None),
+    ]
     contracts: list[tuple[object, ...]] = []
     time_rows: list[list[object]] = []  # each with the entry's day last, only for sorting
     payments: list[tuple[dt.date, str, float, str]] = []
     billed: dict[str, Fraction] = {}
     for cid, client, name, currency, rate, start, end, rounding, low, entries, outcome in CONTRACTS:
         end_day = day(end) if end is not None else None
-        contracts.append((cid, client, name, currency, rate, day(start), end_day, rounding, low,
-                          "closed" if outcome == "closed" else "active"))
+        contracts.append(
+            (
+                cid,
+                client,
+                name,
+                currency,
+                rate,
+                day(start),
+                end_day,
+                rounding,
+                low,
+                "closed" if outcome == "closed" else "active",
+            )
+        )
         billed[cid] = Fraction(0)
         for _ in range(entries):
             work_type = rng.choices(("maintenance", "support", "emergency", None), (45, 35, 5, 15))[0]
@@ -83,8 +129,19 @@ def write_sample_book(path: Path, as_of: dt.date, seed: int = 7) -> None:
                 billed[cid] += Fraction(minutes * _rate(rate, rates, cid, work_type, when), 60)
             task = rng.choice(TASKS[work_type] if work_type else TASKS["maintenance"] + TASKS["support"])
             note = rng.choice(NOTES) if rng.random() < 0.07 else None
-            time_rows.append([_date_cell(when, rng), rng.choice(PEOPLE), cid, task, work_type,
-                              _hours_cell(minutes, rng), _billable_cell(billable, rng), note, when])
+            time_rows.append(
+                [
+                    _date_cell(when, rng),
+                    rng.choice(PEOPLE),
+                    cid,
+                    task,
+                    work_type,
+                    _hours_cell(minutes, rng),
+                    _billable_cell(billable, rng),
+                    note,
+                    when,
+                ]
+            )
     expenses: list[tuple[dt.date, str | None, str, float | str, str, str | None]] = [
         (ago(200), "K-001", "Domain renewal crumbandco.example (1 yr)", 18.99, "Y", None),
         (ago(150), "K-004", "WooCommerce Subscriptions licence", 239, "Y", None),
@@ -111,38 +168,71 @@ def write_sample_book(path: Path, as_of: dt.date, seed: int = 7) -> None:
     for when, cid, amount, currency in payments:
         numbers[when.year] += 1
         prefix, note = ("CR", "refund of unused balance") if amount < 0 else ("INV", None)
-        payment_rows.append([when, cid, _amount_cell(amount, currency, rng),
-                             f"{prefix}-{when.year}-{numbers[when.year]:03d}", note])
+        payment_rows.append(
+            [when, cid, _amount_cell(amount, currency, rng), f"{prefix}-{when.year}-{numbers[when.year]:03d}", note]
+        )
     payment_rows.append([ago(100), "K-001", "abc", "INV-PENDING", "amount to follow"])  # bad: amount
     payment_rows.sort(key=_sort_day(0))
     time_rows += [  # deliberately bad rows, one problem each; the last cell is only for sorting
         [ago(40), "Luis Ortega", "K-005", "Migrate product catalogue", "support", 25, None, None, ago(40)],
         [ago(75), "Tom Okafor", "K-999", "Update WordPress plugins", "maintenance", 1, "Y", None, ago(75)],
-        [f"31/02/{as_of.year}", "Priya Nair", "K-001", "Monthly backup check", "maintenance", "0:30", None, None,
-         ago(50)],
-        [ago(20), "Maya Chen", "K-004", "Fix checkout bug", "support", "1h30m", "maybe", "not sure this is covered",
-         ago(20)],
+        [
+            f"31/02/{as_of.year}",
+            "Priya Nair",
+            "K-001",
+            "Monthly backup check",
+            "maintenance",
+            "0:30",
+            None,
+            None,
+            ago(50),
+        ],
+        [
+            ago(20),
+            "Maya Chen",
+            "K-004",
+            "Fix checkout bug",
+            "support",
+            "1h30m",
+            "maybe",
+            "not sure this is covered",
+            ago(20),
+        ],
     ]
     time_rows = [row[:-1] for row in sorted(time_rows, key=_sort_day(-1))]
     copy_at = next(i for i, row in enumerate(time_rows) if row[2] == "K-001" and i > len(time_rows) // 2)
     time_rows.insert(copy_at + 1, list(time_rows[copy_at]))  # pasted twice: only a warning
-    _write_book(path, {"Clients": CLIENTS, "Contracts": contracts, "Rates": rates, "Time": time_rows,
-                       "Payments": payment_rows, "Expenses": expenses})
+    _write_book(
+        path,
+        {
+            "Clients": CLIENTS,
+            "Contracts": contracts,
+            "Rates": rates,
+            "Time": time_rows,
+            "Payments": payment_rows,
+            "Expenses": expenses,
+        },
+    )
 
 
 def _sort_day(at: int) -> Callable[[Sequence[object]], dt.date]:
     """A sort key: a row's day, its cell at `at` (a date in every row sorted by it)."""
+
     def key(row: Sequence[object]) -> dt.date:
         day = row[at]
         assert isinstance(day, dt.date)
         return day
+
     return key
 
 
 def _rate(base: int, rates: list, cid: str, work_type: str | None, when: dt.date) -> int:
     """A work-type rate beats a from-date rate, which beats the contract's own rate."""
-    matches = [(wt is not None, start or dt.date.min, rate) for c, wt, rate, start in rates
-               if c == cid and wt in (None, work_type) and (start is None or start <= when)]
+    matches = [
+        (wt is not None, start or dt.date.min, rate)
+        for c, wt, rate, start in rates
+        if c == cid and wt in (None, work_type) and (start is None or start <= when)
+    ]
     return max(matches)[2] if matches else base
 
 

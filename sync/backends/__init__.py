@@ -1,4 +1,5 @@
 """The spreadsheet seam: every backend reads input tabs and writes output tabs."""
+
 from __future__ import annotations
 
 import hashlib

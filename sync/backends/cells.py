@@ -7,6 +7,7 @@ worksheet XML, or the JSON values of the Sheets API, where a date is a serial nu
 (sync.model.serials). Number formats come from here too, so a money column shows the same
 decimals whoever writes it.
 """
+
 from __future__ import annotations
 
 import numbers

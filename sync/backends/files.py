@@ -4,6 +4,7 @@ A rename swaps in a new file, with a new owner and mode; so the old file's owner
 permission bits are put on the new one first. A file nobody may write (no w bit), or that this user
 may not write, is read-only: it is not replaced, as a rename would replace it all the same.
 """
+
 from __future__ import annotations
 
 import errno
@@ -109,7 +110,11 @@ def _owner_message(old: os.stat_result, new: os.stat_result) -> str:
 
     owner, me = user(old.st_uid), user(new.st_uid)
     if old.st_uid != new.st_uid:
-        return (f"it is owned by {owner}, and a file written by {me} cannot keep that owner: run the sync as "
-                f"{owner} or root")
-    return (f"its group is {group(old.st_gid)}, which {me} cannot give a file: add {me} to that group or run the "
-            "sync as root")
+        return (
+            f"it is owned by {owner}, and a file written by {me} cannot keep that owner: run the sync as "
+            f"{owner} or root"
+        )
+    return (
+        f"its group is {group(old.st_gid)}, which {me} cannot give a file: add {me} to that group or run the "
+        "sync as root"
+    )

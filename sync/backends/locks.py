@@ -1,4 +1,5 @@
 """What the two sync locks share: who holds one, waiting a bounded time, and the busy message."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +7,7 @@ import errno
 import os
 import socket
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from sync.errors import BookError, LockBusy
 
@@ -24,8 +25,9 @@ def holder() -> str:
     return f"pid {os.getpid()} on host {socket.gethostname()}"
 
 
-def wait_for(attempt: Callable[[], bool], wait_seconds: float, poll_seconds: float,
-             sleep: Callable[[float], None] = time.sleep) -> bool:
+def wait_for(
+    attempt: Callable[[], bool], wait_seconds: float, poll_seconds: float, sleep: Callable[[float], None] = time.sleep
+) -> bool:
     """Call `attempt` until it returns True or `wait_seconds` have passed (it is tried at least
     once, and once more at the deadline); False when it never succeeded."""
     deadline = time.monotonic() + max(0.0, wait_seconds)
@@ -57,8 +59,9 @@ def parse_time(text: object) -> dt.datetime | None:
 def busy(what: str, holder_text: str, since: dt.datetime | None, wait_seconds: float, note: str = "") -> LockBusy:
     """LockBusy: 'another sync (pid 123 on host x, since 02:00:01) is running on team.xlsx; gave up after 600 s'."""
     who = ", ".join(filter(None, [holder_text, f"since {clock(since)}" if since else ""]))
-    return LockBusy(f"another sync{f' ({who})' if who else ''} is running on {what}; "
-                    f"gave up after {wait_seconds:g} s{note}")
+    return LockBusy(
+        f"another sync{f' ({who})' if who else ''} is running on {what}; gave up after {wait_seconds:g} s{note}"
+    )
 
 
 def try_lock_file(fd: int, path: object) -> bool:

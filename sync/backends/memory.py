@@ -1,4 +1,5 @@
 """A whole book held in memory: the fixture for tests, and the reference for the seam."""
+
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext

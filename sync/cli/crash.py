@@ -1,4 +1,5 @@
 """Where the traceback of an internal error goes: a log file, never the terminal or cron's e-mail."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """`python -m sync schedule`: run the sync every day at a set time, until SIGINT or SIGTERM."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +10,9 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from types import FrameType
-from typing import Callable, Protocol
+from typing import Protocol
 
 import pytz
 import schedule
@@ -30,8 +32,14 @@ class Stop(Protocol):
         """Wait up to `timeout` seconds for a stop; whether one was asked for."""
 
 
-def serve(job: Callable[[dt.date], int], at: str, tz: str | None, once_now: bool, stop: Stop,
-          log: Callable[[str], None] | None = None) -> None:
+def serve(
+    job: Callable[[dt.date], int],
+    at: str,
+    tz: str | None,
+    once_now: bool,
+    stop: Stop,
+    log: Callable[[str], None] | None = None,
+) -> None:
     """Call job(today) every day at `at` (HH:MM[:SS]) in time zone `tz` (default: this machine's),
     `today` being that day's date there; first once straight away when `once_now`. Returns once
     `stop` is set, after any run in progress. A run that fails (an exit code, even an exception)
@@ -125,8 +133,10 @@ def _run_logged(job: Callable[[dt.date], int], zone: dt.tzinfo | None, log: Call
     try:
         code = job(_now(zone).date())
     except Exception as error:  # a bug: the traceback helps to report it, and the next run goes ahead
-        log(f"{_stamp(zone)} sync crashed after {time.monotonic() - start:.1f} s: "
-            f"{type(error).__name__}: {error} (a bug; traceback follows)")
+        log(
+            f"{_stamp(zone)} sync crashed after {time.monotonic() - start:.1f} s: "
+            f"{type(error).__name__}: {error} (a bug; traceback follows)"
+        )
         log(traceback.format_exc().rstrip())
         return
     log(f"{_stamp(zone)} sync finished: exit {code} in {time.monotonic() - start:.1f} s")

@@ -4,6 +4,7 @@ Money is int64 minor units (cents), rates int64 ten-thousandths per hour, durati
 milliseconds: every product and sum below is an integer, and the only rounding is the
 pinned one (each line amount half-up to the currency's minor unit).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,10 +12,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from sync.rules.cells import FIRST_DATE, MONEY_SCALE, MS_PER_HOUR
-from sync.model.frames import Book, Ledger
 from sync.compute.periods import current_period, draw_periods
 from sync.compute.rounding import half_up_divide
+from sync.model.frames import Book, Ledger
+from sync.rules.cells import FIRST_DATE, MONEY_SCALE, MS_PER_HOUR
 
 RUN_RATE_DAYS = 90  # Runs Out projects the average daily billing of this many days
 
@@ -23,11 +24,14 @@ def compute(book: Book, as_of: dt.date) -> Ledger:
     """Every figure of every valid contract on the As Of date: totals, priced entries, months, periods."""
     day = pd.Timestamp(as_of)
     contracts = book.contracts.merge(
-        book.clients[["client_id", "name"]].rename(columns={"name": "client_name"}), on="client_id", how="left")
+        book.clients[["client_id", "name"]].rename(columns={"name": "client_name"}), on="client_id", how="left"
+    )
     ids = pd.Index(contracts["contract_id"])
     # Every row carries its contract's position in `contracts`: lookups become numpy takes.
-    time, payments, expenses = (frame.assign(contract=positions(ids, frame["contract_id"]))
-                                for frame in (book.time, book.payments, book.expenses))
+    time, payments, expenses = (
+        frame.assign(contract=positions(ids, frame["contract_id"]))
+        for frame in (book.time, book.payments, book.expenses)
+    )
     time = price_time(time, book.rates, contracts)
     time, periods = draw_periods(contracts, time, day)
     # What an entry bills: its priced time, or on a periodic contract only its overage (fees are
@@ -71,13 +75,14 @@ def price_time(time: pd.DataFrame, rates: pd.DataFrame, contracts: pd.DataFrame)
     rounded = np.where(step > 0, -(-ms // np.maximum(step, 1)) * step, ms)
     billed_ms = np.where(time["billable"].to_numpy(dtype=bool), rounded, 0)
     # ms x (ten-thousandths per hour) -> minor units: divide by 3.6e6 ms/h x 1e4 / 10^minor
-    per_minor = (MS_PER_HOUR * MONEY_SCALE) // (10 ** minor)
+    per_minor = (MS_PER_HOUR * MONEY_SCALE) // (10**minor)
     priced = half_up_divide(billed_ms * rate, per_minor)
     return time.assign(rate=rate, billed_ms=billed_ms, priced=priced, minor=minor)
 
 
-def rates_on(at: np.ndarray, work_types: pd.Series, day: np.ndarray, rates: pd.DataFrame,
-             contracts: pd.DataFrame) -> np.ndarray:
+def rates_on(
+    at: np.ndarray, work_types: pd.Series, day: np.ndarray, rates: pd.DataFrame, contracts: pd.DataFrame
+) -> np.ndarray:
     """The rate (ten-thousandths per hour) for entries of contracts `at`, of these work types, on these days.
 
     The latest Rates row for (contract, work type) whose From is on or before the day; else the
@@ -91,9 +96,13 @@ def rates_on(at: np.ndarray, work_types: pd.Series, day: np.ndarray, rates: pd.D
     kind_codes, kind_values = pd.factorize(work_types)
     folded = pd.Index([str(kind).casefold() for kind in kind_values], dtype=object)  # a few distinct values
     entry_kind = kinds.get_indexer(folded)[kind_codes] if len(folded) else np.zeros(len(work_types), np.int64)
-    by_type = _latest(rate_at[typed] * (len(kinds) + 1) + kinds.get_indexer(rates.loc[typed, "work_type"]) + 1,
-                      start[typed], rates.loc[typed, "rate"].to_numpy(),
-                      np.where(entry_kind >= 0, at * (len(kinds) + 1) + entry_kind + 1, -1), day)
+    by_type = _latest(
+        rate_at[typed] * (len(kinds) + 1) + kinds.get_indexer(rates.loc[typed, "work_type"]) + 1,
+        start[typed],
+        rates.loc[typed, "rate"].to_numpy(),
+        np.where(entry_kind >= 0, at * (len(kinds) + 1) + entry_kind + 1, -1),
+        day,
+    )
     by_contract = _latest(rate_at[~typed], start[~typed], rates.loc[~typed, "rate"].to_numpy(), at, day)
     fallback = contracts["rate"].to_numpy(dtype=np.int64)[at]
     return np.where(by_type >= 0, by_type, np.where(by_contract >= 0, by_contract, fallback)).astype(np.int64)
@@ -117,9 +126,15 @@ def _latest(group: np.ndarray, start: np.ndarray, value: np.ndarray, want: np.nd
     return latest
 
 
-def contract_totals(contracts: pd.DataFrame, time: pd.DataFrame, payments: pd.DataFrame,
-                    expenses: pd.DataFrame, rates: pd.DataFrame, as_of: pd.Timestamp,
-                    fees: pd.DataFrame) -> pd.DataFrame:
+def contract_totals(
+    contracts: pd.DataFrame,
+    time: pd.DataFrame,
+    payments: pd.DataFrame,
+    expenses: pd.DataFrame,
+    rates: pd.DataFrame,
+    as_of: pd.Timestamp,
+    fees: pd.DataFrame,
+) -> pd.DataFrame:
     """Paid, Billed, Balance, hours, last activity, run-out date and status per contract.
 
     `fees`: the period fees charged (contract, date, fee), billed like expenses."""
@@ -157,7 +172,9 @@ def contract_totals(contracts: pd.DataFrame, time: pd.DataFrame, payments: pd.Da
     out["current_rate"] = rates_on(everyone, pd.Series([""] * n, dtype=object), np.full(n, today), rates, contracts)
     out["status"] = np.select(
         [out["balance"] < 0, out["low_balance"].notna() & (out["balance"] < out["low_balance"]), out["closed"]],
-        ["OVERDRAWN", "LOW", "CLOSED"], "OK")
+        ["OVERDRAWN", "LOW", "CLOSED"],
+        "OK",
+    )
     return out
 
 
@@ -167,13 +184,19 @@ def hours_remaining_hundredths(balance: pd.Series, minor: pd.Series, rate: pd.Se
     The balance is clipped to +-9e12 minor units (90 billion dollars) so x 1e6 stays in int64.
     """
     numerator = balance.clip(-9 * 10**12, 9 * 10**12) * 100 * MONEY_SCALE
-    denominator = (10 ** minor) * rate.where(rate > 0, 1)
+    denominator = (10**minor) * rate.where(rate > 0, 1)
     hundredths = np.sign(numerator) * (numerator.abs() // denominator)
     return hundredths.astype("Int64").where(rate > 0)
 
 
-def monthly_ledger(contracts: pd.DataFrame, time: pd.DataFrame, payments: pd.DataFrame,
-                   expenses: pd.DataFrame, as_of: pd.Timestamp, fees: pd.DataFrame) -> pd.DataFrame:
+def monthly_ledger(
+    contracts: pd.DataFrame,
+    time: pd.DataFrame,
+    payments: pd.DataFrame,
+    expenses: pd.DataFrame,
+    as_of: pd.Timestamp,
+    fees: pd.DataFrame,
+) -> pd.DataFrame:
     """Hours, billed, paid and closing balance per contract and calendar month.
 
     A period's fee is billed in the month its period starts; overage in the entry's month.
@@ -181,14 +204,21 @@ def monthly_ledger(contracts: pd.DataFrame, time: pd.DataFrame, payments: pd.Dat
     Months run from a contract's first dated row to its last, and on to the as-of month while
     the contract is not closed, with no gaps.
     """
+
     def by_month(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
         """Exact integer sums of `columns` (renamed to ms, billed or paid) per contract and month."""
         month = (frame["date"].dt.year * 12 + frame["date"].dt.month - 1).astype("int64")
         sums = frame.assign(month=month).groupby(["contract", "month"])[list(columns)].sum()
         return sums.rename(columns=columns).reindex(columns=["ms", "billed", "paid"], fill_value=0)
 
-    sums = pd.concat([by_month(time, {"ms": "ms", "amount": "billed"}), by_month(expenses, {"billed": "billed"}),
-                      by_month(payments, {"amount": "paid"}), by_month(fees, {"fee": "billed"})])
+    sums = pd.concat(
+        [
+            by_month(time, {"ms": "ms", "amount": "billed"}),
+            by_month(expenses, {"billed": "billed"}),
+            by_month(payments, {"amount": "paid"}),
+            by_month(fees, {"fee": "billed"}),
+        ]
+    )
     sums = sums.groupby(level=["contract", "month"]).sum().astype("int64")
     span = sums.reset_index().groupby("contract")["month"].agg(["min", "max"])
     at = span.index.to_numpy()

@@ -6,6 +6,7 @@ in sheets_schema.md, "Retainer periods". Entries are handled with numpy over cum
 only the periods (a few dozen per contract) are walked one by one, because what a period
 carries in depends on the period before it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,9 +19,22 @@ MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 PACE_TOLERANCE = 10  # percentage points: used share this far above the elapsed share is "ahead"
 DAY_SPAN = np.int64(2**20)  # days since 1970 are under 2**20: (contract, day) folds into one int64
 
-PERIOD_COLUMNS = ["contract", "contract_id", "period_start", "period_end", "included_ms", "carried_in_ms",
-                  "used_ms", "carried_out_ms", "expired_ms", "overage_ms", "overage_amount", "fee", "minor",
-                  "ran_out"]
+PERIOD_COLUMNS = [
+    "contract",
+    "contract_id",
+    "period_start",
+    "period_end",
+    "included_ms",
+    "carried_in_ms",
+    "used_ms",
+    "carried_out_ms",
+    "expired_ms",
+    "overage_ms",
+    "overage_amount",
+    "fee",
+    "minor",
+    "ran_out",
+]
 
 
 def period_starts(start: np.datetime64, months: int, count: int) -> np.ndarray:
@@ -57,15 +71,29 @@ def contract_periods(contracts: pd.DataFrame, last_entry: np.ndarray, as_of: pd.
         ends = starts[1:] - np.timedelta64(1, "D")
         if end is not None:
             ends = np.minimum(ends, end)
-        parts.append(pd.DataFrame({
-            "contract": at, "contract_id": row["contract_id"], "period_start": starts[:-1], "period_end": ends,
-            "last": np.arange(count) == count - 1, "ends_contract": end is not None and ends[-1] == end,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "contract": at,
+                    "contract_id": row["contract_id"],
+                    "period_start": starts[:-1],
+                    "period_end": ends,
+                    "last": np.arange(count) == count - 1,
+                    "ends_contract": end is not None and ends[-1] == end,
+                }
+            )
+        )
     if not parts:
-        return pd.DataFrame({"contract": pd.Series(dtype=np.int64), "contract_id": pd.Series(dtype=object),
-                             "period_start": pd.Series(dtype="datetime64[ns]"),
-                             "period_end": pd.Series(dtype="datetime64[ns]"),
-                             "last": pd.Series(dtype=bool), "ends_contract": pd.Series(dtype=bool)})
+        return pd.DataFrame(
+            {
+                "contract": pd.Series(dtype=np.int64),
+                "contract_id": pd.Series(dtype=object),
+                "period_start": pd.Series(dtype="datetime64[ns]"),
+                "period_end": pd.Series(dtype="datetime64[ns]"),
+                "last": pd.Series(dtype=bool),
+                "ends_contract": pd.Series(dtype=bool),
+            }
+        )
     frame = pd.concat(parts, ignore_index=True)
     frame["ends_contract"] &= frame["last"]
     for column in ("period_start", "period_end"):
@@ -73,8 +101,7 @@ def contract_periods(contracts: pd.DataFrame, last_entry: np.ndarray, as_of: pd.
     return frame
 
 
-def draw_periods(contracts: pd.DataFrame, time: pd.DataFrame,
-                 as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+def draw_periods(contracts: pd.DataFrame, time: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The time frame with each entry's `overage_ms` and `overage_amount` (0 on contracts without a
     Period), and the Periods frame (PERIOD_COLUMNS, one row per period)."""
     periodic = (contracts["period"] != "").to_numpy()
@@ -112,7 +139,7 @@ def draw_periods(contracts: pd.DataFrame, time: pd.DataFrame,
     minor = contracts["minor"].to_numpy(dtype=np.int64)[at[chosen]]
     overage_rate = contracts["overage_rate"].astype("Int64").to_numpy(dtype=np.int64, na_value=-1)[at[chosen]]
     rate = np.where(overage_rate >= 0, overage_rate, time["rate"].to_numpy(dtype=np.int64)[chosen])
-    amount = half_up_divide(over * rate, (MS_PER_HOUR * MONEY_SCALE) // (10 ** minor))
+    amount = half_up_divide(over * rate, (MS_PER_HOUR * MONEY_SCALE) // (10**minor))
 
     time = time.copy(deep=False)  # new columns without copying a million rows
     overage_ms = np.zeros(len(time), dtype=np.int64)
@@ -129,8 +156,9 @@ def draw_periods(contracts: pd.DataFrame, time: pd.DataFrame,
     ran_out[periods_crossed] = time["date"].to_numpy()[chosen[crossing[first_crossing]]]
     started = (periods["period_start"] <= as_of).to_numpy()
     fee = np.where(started, contracts["fee"].to_numpy(dtype=np.int64)[p_contract], 0)
-    out = periods.assign(**figures, fee=fee, minor=contracts["minor"].to_numpy(dtype=np.int64)[p_contract],
-                         ran_out=ran_out)
+    out = periods.assign(
+        **figures, fee=fee, minor=contracts["minor"].to_numpy(dtype=np.int64)[p_contract], ran_out=ran_out
+    )
     return time, out[PERIOD_COLUMNS]
 
 
@@ -143,8 +171,10 @@ def _carry(periods: pd.DataFrame, contracts: pd.DataFrame, total: np.ndarray) ->
     Expires) and expires at the boundary after o+E; its hours are counted in that boundary's
     later period's Expired."""
     n = len(periods)
-    columns = {name: np.zeros(n, dtype=np.int64) for name in
-               ("included_ms", "carried_in_ms", "used_ms", "carried_out_ms", "expired_ms")}
+    columns = {
+        name: np.zeros(n, dtype=np.int64)
+        for name in ("included_ms", "carried_in_ms", "used_ms", "carried_out_ms", "expired_ms")
+    }
     p_contract = periods["contract"].to_numpy()
     ends_contract = periods["ends_contract"].to_numpy(dtype=bool)
     included_of = contracts["included_ms"].to_numpy(dtype=np.int64)
@@ -224,5 +254,6 @@ def current_period(contracts: pd.DataFrame, periods: pd.DataFrame, as_of: pd.Tim
         elif billable > 0:
             day = as_of + pd.Timedelta(days=-(-(available - used) * gone // billable))
             runs_out[at] = day if day <= period_end else pd.NaT
-    return pd.DataFrame({"period_left_ms": left, "pace": pace, "runs_out": runs_out, "period_hours_ms": hours,
-                         "period_start": start})
+    return pd.DataFrame(
+        {"period_left_ms": left, "pace": pace, "runs_out": runs_out, "period_hours_ms": hours, "period_start": start}
+    )

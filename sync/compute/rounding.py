@@ -1,4 +1,5 @@
 """The one rounding rule of the ledger: integer division rounded half up (away from zero)."""
+
 from __future__ import annotations
 
 import numpy as np

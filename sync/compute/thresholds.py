@@ -4,6 +4,7 @@ Pure: from the Ledger and the alerts recorded by earlier runs to the new full se
 (sheets_schema.md, "Alerts"). An alert's name spells its figure as the tabs show it ("2,000.00
 used"), so `shown` lives here too, and the e-mail uses it for every figure it gives.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,21 +25,27 @@ LOW_BALANCE, OVERDRAWN = "low balance", "overdrawn"
 def held_alerts(contract) -> dict[str, str]:
     """Alert name -> what it means, for each alert that holds for a row of Ledger.contracts (its
     columns: LEDGER_COLUMNS["contracts"] in sync.model.frames)."""
-    paid, billed, balance, minor = (int(contract.paid), int(contract.billed), int(contract.balance),
-                                    int(contract.minor))
+    paid, billed, balance, minor = (
+        int(contract.paid),
+        int(contract.billed),
+        int(contract.balance),
+        int(contract.minor),
+    )
     held = {}
     for threshold in contract.alert_at:
         if threshold.kind == "percent":  # billed / paid >= value / 10,000, in integers
             share = f"{Decimal(threshold.value).scaleb(-2).normalize():f}%"
             if paid > 0 and billed * 10_000 >= paid * threshold.value:
                 held[f"{share} used"] = f"billed has reached {share} of the money paid so far"
-            if contract.periodic and pd.notna(contract.period_hours_ms) \
-                    and contract.period_hours_ms > 0:  # a retainer: the same share of this period's hours
+            if (
+                contract.periodic and pd.notna(contract.period_hours_ms) and contract.period_hours_ms > 0
+            ):  # a retainer: the same share of this period's hours
                 hours, left = int(contract.period_hours_ms), int(contract.period_left_ms)
                 if (hours - left) * 10_000 >= hours * threshold.value:
                     start = f"{contract.period_start:%Y-%m-%d}"
                     held[f"{share} of period hours used ({start})"] = (
-                        f"the period that started {start} has used {share} of its {_hours(hours)} hours")
+                        f"the period that started {start} has used {share} of its {_hours(hours)} hours"
+                    )
         elif billed >= threshold.value:
             amount = _money(threshold.value, minor)
             held[f"{amount} used"] = f"billed has reached {amount} {contract.currency}"
@@ -67,6 +74,7 @@ def crossings(ledger: Ledger, previous: list[AlertState], as_of: dt.date) -> lis
 
 
 # --- figures as people read them ------------------------------------------------------------
+
 
 def shown(value: object, kind: Kind) -> str:
     """A value of sync.shape.report's tables (a Decimal, a date) as text, in the cell format the

@@ -1,4 +1,5 @@
 """The record of one alert, as the stages hand it on: found by compute, kept by shape, sent by notify."""
+
 from __future__ import annotations
 
 import datetime as dt

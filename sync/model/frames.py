@@ -6,6 +6,7 @@ Units: money is int64 minor units of the contract's currency (cents) unless said
 are int64 ten-thousandths of the currency per hour, durations int64 milliseconds (`*_ms`), dates
 datetime64 at midnight, and `row` the sheet row a person sees (header = 1).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -145,7 +146,9 @@ billable bool
 }
 
 LEDGER_COLUMNS: dict[str, dict[str, Column]] = {
-    "contracts": _columns(_CONTRACT + """
+    "contracts": _columns(
+        _CONTRACT
+        + """
 client_name str
 periodic bool has a Period
 paid int64 minor units
@@ -161,7 +164,8 @@ period_left_ms Int64 ms; NA: no current period
 period_hours_ms Int64 ms; NA: no current period
 period_start datetime NaT: no current period
 pace object text or None
-"""),
+"""
+    ),
     "time": _columns("""
 row int64 sheet row
 date datetime
@@ -239,7 +243,12 @@ def undeclared(frame: pd.DataFrame, declared: dict[str, Column]) -> list[str]:
     found = []
     for name, column in declared.items():
         dtype = str(frame[name].dtype)
-        if not (dtype == column.dtype or column.dtype == "datetime" and dtype.startswith("datetime64[")
-                or column.dtype == "str" and dtype in ("str", "string", "object")):
+        if not (
+            dtype == column.dtype
+            or column.dtype == "datetime"
+            and dtype.startswith("datetime64[")
+            or column.dtype == "str"
+            and dtype in ("str", "string", "object")
+        ):
             found.append(f"{name} is {dtype}, declared {column.dtype}")
     return found

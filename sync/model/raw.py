@@ -1,4 +1,5 @@
 """A tab as a backend reads it, before any parsing: its cells, row 1 (the header) first."""
+
 from __future__ import annotations
 
 from typing import Any, NamedTuple

@@ -1,4 +1,5 @@
 """Every tab and column the sync reads or writes. sheets_schema.md documents exactly these."""
+
 from __future__ import annotations
 
 import re
@@ -31,9 +32,13 @@ def _cols(spec: str) -> tuple[InputColumn, ...]:
 
 INPUT_TABS: tuple[InputTab, ...] = (
     InputTab("Clients", _cols("*Client ID, *Name, Email, Summary Sheet")),
-    InputTab("Contracts", _cols(
-        "*Contract ID, *Client ID, Name, Currency, *Rate, Start, End, Rounding Minutes, Low Balance, Status, "
-        "Alert At, Alert Client, Period, Included Hours, Fee, Rollover Cap, Rollover Expires, Overage Rate")),
+    InputTab(
+        "Contracts",
+        _cols(
+            "*Contract ID, *Client ID, Name, Currency, *Rate, Start, End, Rounding Minutes, Low Balance, Status, "
+            "Alert At, Alert Client, Period, Included Hours, Fee, Rollover Cap, Rollover Expires, Overage Rate"
+        ),
+    ),
     InputTab("Rates", _cols("*Contract ID, Work Type, *Rate, From"), optional=True),
     InputTab("Time", _cols("*Date, Person, *Contract ID, Task, Work Type, *Hours, Billable, Notes")),
     InputTab("Payments", _cols("*Date, *Contract ID, *Amount, Reference, Notes")),
@@ -43,26 +48,78 @@ INPUT_TAB_NAMES = tuple(tab.name for tab in INPUT_TABS)
 DATE_COLUMNS = frozenset({"Date", "Start", "End", "From"})  # the input columns that hold dates
 # The input columns read as numbers (hours, amounts, counts; Alert At's amounts): where a date or time
 # typed by mistake must not pass for a number.
-NUMBER_COLUMNS = frozenset({"Hours", "Amount", "Rate", "Low Balance", "Fee", "Overage Rate", "Included Hours",
-                            "Rollover Cap", "Rollover Expires", "Rounding Minutes", "Alert At"})
+NUMBER_COLUMNS = frozenset(
+    {
+        "Hours",
+        "Amount",
+        "Rate",
+        "Low Balance",
+        "Fee",
+        "Overage Rate",
+        "Included Hours",
+        "Rollover Cap",
+        "Rollover Expires",
+        "Rounding Minutes",
+        "Alert At",
+    }
+)
 
 BALANCES_COLUMNS = (
-    "Client ID", "Client", "Contract ID", "Contract", "Currency", "Paid", "Billed", "Balance", "Hours",
-    "Billable Hours", "Hours Remaining", "Runs Out", "Period Hours Left", "Pace", "Last Activity", "Status", "As Of",
+    "Client ID",
+    "Client",
+    "Contract ID",
+    "Contract",
+    "Currency",
+    "Paid",
+    "Billed",
+    "Balance",
+    "Hours",
+    "Billable Hours",
+    "Hours Remaining",
+    "Runs Out",
+    "Period Hours Left",
+    "Pace",
+    "Last Activity",
+    "Status",
+    "As Of",
     "Computed At",
 )
 MONTHLY_COLUMNS = ("Contract ID", "Month", "Hours", "Billed", "Paid", "Balance")
 # One row per periodic contract and period (see Retainer periods in sheets_schema.md).
-PERIODS_COLUMNS = ("Contract ID", "Period Start", "Period End", "Included", "Carried In", "Used", "Carried Out",
-                   "Expired", "Overage Hours", "Overage Amount", "Fee")
+PERIODS_COLUMNS = (
+    "Contract ID",
+    "Period Start",
+    "Period End",
+    "Included",
+    "Carried In",
+    "Used",
+    "Carried Out",
+    "Expired",
+    "Overage Hours",
+    "Overage Amount",
+    "Fee",
+)
 ERRORS_COLUMNS = ("Tab", "Row", "Column", "Value", "Problem", "Severity")
-OUTPUT_TABS = {"Balances": BALANCES_COLUMNS, "Monthly": MONTHLY_COLUMNS, "Periods": PERIODS_COLUMNS,
-               "Errors": ERRORS_COLUMNS}
+OUTPUT_TABS = {
+    "Balances": BALANCES_COLUMNS,
+    "Monthly": MONTHLY_COLUMNS,
+    "Periods": PERIODS_COLUMNS,
+    "Errors": ERRORS_COLUMNS,
+}
 
 # Written by every run that gets as far as writing (newest first, the last 200 runs).
 SYNC_LOG = "Sync Log"
-SYNC_LOG_COLUMNS = ("Started", "Duration (s)", "Backend", "Rows Read", "Rows In Error", "Warnings", "Alerts Sent",
-                    "API Requests", "Result")
+SYNC_LOG_COLUMNS = (
+    "Started",
+    "Duration (s)",
+    "Backend",
+    "Rows Read",
+    "Rows In Error",
+    "Warnings",
+    "Alerts Sent",
+    "API Requests",
+    "Result",
+)
 SYNC_LOG_RUNS = 200
 # Hidden and protected: the alerts crossed so far, so that each crossing is e-mailed once
 # wherever the job runs.
@@ -73,9 +130,23 @@ TEAM_TAB_NAMES = (*INPUT_TAB_NAMES, *OUTPUT_TABS, SYNC_LOG, SYNC_STATE)
 
 # One workbook per client; never a Notes column.
 CLIENT_TABS = {
-    "Summary": ("Contract ID", "Contract", "Currency", "Paid", "Billed", "Balance", "Hours Remaining",
-                "Runs Out", "Period Included", "Period Carried", "Period Used", "Period Left", "Pace", "Status",
-                "As Of"),
+    "Summary": (
+        "Contract ID",
+        "Contract",
+        "Currency",
+        "Paid",
+        "Billed",
+        "Balance",
+        "Hours Remaining",
+        "Runs Out",
+        "Period Included",
+        "Period Carried",
+        "Period Used",
+        "Period Left",
+        "Pace",
+        "Status",
+        "As Of",
+    ),
     "Activity": ("Date", "Contract ID", "Task", "Work Type", "Hours", "Billable", "Amount"),
     "Payments": ("Date", "Contract ID", "Amount", "Reference"),
     "Statement": ("Contract ID", "Month", "Opening", "Billed", "Paid", "Closing"),
@@ -102,8 +173,9 @@ def tab_key(name: object) -> str:
     return str(name).strip().casefold()
 
 
-def find_tabs(titles: Iterable[str], names: Iterable[str], book: str = "the workbook",
-              also: Iterable[str] = TEAM_TAB_NAMES) -> dict[str, str]:
+def find_tabs(
+    titles: Iterable[str], names: Iterable[str], book: str = "the workbook", also: Iterable[str] = TEAM_TAB_NAMES
+) -> dict[str, str]:
     """Each of `names` that the book has -> the title of its tab, among the book's tab `titles`.
 
     Raises SyncError when two or more tabs match one of `names` or `also` (by default every tab the
@@ -117,8 +189,9 @@ def find_tabs(titles: Iterable[str], names: Iterable[str], book: str = "the work
     for name in [*names, *also]:
         found = by_key.get(tab_key(name), [])
         if len(found) > 1 and tab_key(name) not in seen:
-            clashes.append(f"{len(found)} tabs named like {name!r}: "
-                           f"{', '.join(map(repr, found[:-1]))} and {found[-1]!r}")
+            clashes.append(
+                f"{len(found)} tabs named like {name!r}: {', '.join(map(repr, found[:-1]))} and {found[-1]!r}"
+            )
         seen.add(tab_key(name))
     if clashes:
         each = " of each" if len(clashes) > 1 else ""

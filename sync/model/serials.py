@@ -6,6 +6,7 @@ workbook whose workbookPr says date1904 (old Mac Excel) counts from 1904-01-01. 
 the stages, so that whatever reads or writes serials (the rules, the Sync Log, the backends, the
 sample and the benchmark books) takes the one definition.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """The one shape every output tab takes on its way to a backend."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ raises: a failure leaves the alert pending with a note, and the next run retries
 failed says so (`unsent_line`: on stderr and in the Sync Log, with exit code 1). Alerts are on only
 when the smtp_host setting (SYNC_SMTP_HOST) is set.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,8 +22,9 @@ from sync.notify.smtp import SmtpSettings, reason, send
 from sync.shape import report
 
 
-def deliver(states: list[AlertState], ledger: Ledger, book: Book, config: Config, smtp: SmtpSettings | None,
-            now: dt.datetime) -> tuple[list[AlertState], int, list[AlertState]]:
+def deliver(
+    states: list[AlertState], ledger: Ledger, book: Book, config: Config, smtp: SmtpSettings | None, now: dt.datetime
+) -> tuple[list[AlertState], int, list[AlertState]]:
     """Send every pending alert of a contract in the ledger, one message each, over one connection.
     Returns the new states, how many were sent, and the alerts this try left pending, each with
     its Note saying why (`unsent_line` puts them in one line). Never raises for SMTP or network
@@ -38,8 +40,12 @@ def deliver(states: list[AlertState], ledger: Ledger, book: Book, config: Config
     ready, failed = {}, {}
     for i in due:
         contract = contracts[states[i].contract_id]
-        to = list(dict.fromkeys(addresses(config.alert_to) + (
-            addresses(emails.get(contract.client_id, "")) if contract.alert_client else [])))
+        to = list(
+            dict.fromkeys(
+                addresses(config.alert_to)
+                + (addresses(emails.get(contract.client_id, "")) if contract.alert_client else [])
+            )
+        )
         if not config.alert_from.strip():
             failed[i] = "no sender: set alert_from (or SYNC_ALERT_FROM)"
         elif not to:
@@ -70,8 +76,9 @@ def unsent_line(unsent: list[AlertState]) -> str:
     for state in unsent:
         by_reason.setdefault(state.note, []).append(f"{state.contract_id} '{state.alert}'")
     count = len(unsent)
-    return (f"{count} alert{'' if count == 1 else 's'} not e-mailed, kept pending for the next run: "
-            + "; ".join(f"{_first_few(names)} ({why})" for why, names in by_reason.items()))
+    return f"{count} alert{'' if count == 1 else 's'} not e-mailed, kept pending for the next run: " + "; ".join(
+        f"{_first_few(names)} ({why})" for why, names in by_reason.items()
+    )
 
 
 def _first_few(names: list[str], few: int = 3) -> str:

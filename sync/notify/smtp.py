@@ -1,12 +1,14 @@
 """Sending e-mail over SMTP: the server settings, one connection for a batch of messages, and each
 failure as one line. Nothing here raises for a server or network failure; it says what went wrong."""
+
 from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Hashable, Mapping, TypeVar
+from typing import TypeVar
 
 from sync.config import Config
 
@@ -32,8 +34,9 @@ def smtp_settings(config: Config) -> SmtpSettings | None:
     smtp_host is blank, which turns alerts off."""
     if not config.smtp_host:
         return None
-    return SmtpSettings(config.smtp_host, config.smtp_port, config.smtp_security, config.smtp_user,
-                        config.smtp_password)
+    return SmtpSettings(
+        config.smtp_host, config.smtp_port, config.smtp_security, config.smtp_user, config.smtp_password
+    )
 
 
 def send(smtp: SmtpSettings, messages: Mapping[Key, EmailMessage]) -> tuple[dict[Key, list[str]], dict[Key, str]]:

@@ -1,4 +1,5 @@
 """The Sync Log tab: one row per run, newest first, the last SYNC_LOG_RUNS runs."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,9 @@ from sync.model.schema import SYNC_LOG_COLUMNS, SYNC_LOG_RUNS
 from sync.model.serials import EPOCH_MIDNIGHT
 from sync.model.table import Kind, Table
 
-KINDS: dict[str, Kind] = dict(zip(SYNC_LOG_COLUMNS, ("datetime", "hours", "text", "int", "int", "int", "int", "int",
-                                                     "text")))
+KINDS: dict[str, Kind] = dict(
+    zip(SYNC_LOG_COLUMNS, ("datetime", "hours", "text", "int", "int", "int", "int", "int", "text"))
+)
 
 
 class LogEntry(NamedTuple):
@@ -46,7 +48,7 @@ def past_runs(raw: RawTab | None) -> list[list[Any]]:
     rows = raw.rows() if isinstance(raw, ColumnTab) else (raw or [])
     runs = []
     for row in rows[1:]:
-        cells = [*row, *[None] * len(SYNC_LOG_COLUMNS)][:len(SYNC_LOG_COLUMNS)]
+        cells = [*row, *[None] * len(SYNC_LOG_COLUMNS)][: len(SYNC_LOG_COLUMNS)]
         if all(cell in (None, "") for cell in cells):
             continue
         runs.append([_typed(cell, kind) for cell, kind in zip(cells, KINDS.values())])

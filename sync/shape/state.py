@@ -4,6 +4,7 @@ the tab this run writes (sheets_schema.md, "Alerts": one row per alert that is c
 Which crossings were already e-mailed lives in the workbook itself, so a crossing is sent once
 wherever the job runs.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,8 +37,9 @@ def previous_state(raw_tab: RawTab | None) -> list[AlertState]:
             continue
         sent, crossed = _when(cell.get("Sent")), _when(cell.get("Crossed"))
         status = SENT if sent or _text(cell.get("Status")).casefold() == SENT else PENDING
-        states[contract_id, alert] = AlertState(contract_id, alert, status, crossed and crossed.date(), sent,
-                                                _text(cell.get("Note")))
+        states[contract_id, alert] = AlertState(
+            contract_id, alert, status, crossed and crossed.date(), sent, _text(cell.get("Note"))
+        )
     return list(states.values())
 
 

@@ -9,9 +9,18 @@
 
 Answers are checked against 1821 recorded Google answers (tests/test_emulator_recordings.py).
 """
+
 from .client import RedirectAdapter, credentials, gspread_client, session_for
 from .emulator import DEFAULT_EMAIL, Emulator
 from .faults import Fault, Faults
 
-__all__ = ["DEFAULT_EMAIL", "Emulator", "Fault", "Faults", "RedirectAdapter", "credentials", "gspread_client",
-           "session_for"]
+__all__ = [
+    "DEFAULT_EMAIL",
+    "Emulator",
+    "Fault",
+    "Faults",
+    "RedirectAdapter",
+    "credentials",
+    "gspread_client",
+    "session_for",
+]

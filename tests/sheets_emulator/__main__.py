@@ -1,4 +1,5 @@
 """`python -m tests.sheets_emulator --port 8765`: serve until Ctrl-C, printing the base URL."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,13 +16,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--service-account-email", default=DEFAULT_EMAIL, help="who the caller is")
-    parser.add_argument("--spreadsheet", action="append", default=[], metavar="TITLE",
-                        help="create an empty spreadsheet at start and print its ID (repeatable)")
+    parser.add_argument(
+        "--spreadsheet",
+        action="append",
+        default=[],
+        metavar="TITLE",
+        help="create an empty spreadsheet at start and print its ID (repeatable)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     options = parser.parse_args(argv)
     if importlib.util.find_spec("googleapiclient") is None:  # its discovery documents say what Google accepts
-        print("error: the emulator needs the test requirements: scripts/venv requirements.txt requirements-dev.txt",
-              file=sys.stderr)
+        print(
+            "error: the emulator needs the test requirements: scripts/venv requirements.txt requirements-dev.txt",
+            file=sys.stderr,
+        )
         return 2
     try:
         emulator = Emulator(options.port, options.host, options.service_account_email, options.verbose)

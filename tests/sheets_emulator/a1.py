@@ -4,6 +4,7 @@ A parsed range keeps `None` for an open end (`A:C` has no rows, `A2:C` no last r
 closed against a sheet's grid only when used, because the same text means different cells on
 sheets of different sizes. Indexes are zero-based, ends exclusive, like Google's GridRange.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,6 +24,7 @@ class A1Error(ValueError):
 @dataclass(frozen=True)
 class Cells:
     """The cell part of a range; `None` is an open end."""
+
     start_row: int | None
     start_col: int | None
     end_row: int | None
@@ -32,6 +34,7 @@ class Cells:
 @dataclass(frozen=True)
 class Rect:
     """A closed rectangle on one sheet: zero-based, ends exclusive."""
+
     start_row: int
     start_col: int
     end_row: int
@@ -92,7 +95,7 @@ def split_sheet(text: str) -> tuple[str | None, str | None]:
         i, title = 1, []
         while i < len(text):
             if text[i] == "'":
-                if text[i + 1:i + 2] == "'":
+                if text[i + 1 : i + 2] == "'":
                     title.append("'")
                     i += 2
                     continue
@@ -101,7 +104,7 @@ def split_sheet(text: str) -> tuple[str | None, str | None]:
             i += 1
         else:
             raise A1Error(text)
-        rest = text[i + 1:]
+        rest = text[i + 1 :]
         if not rest:
             return "".join(title), None
         if not rest.startswith("!") or len(rest) == 1:
@@ -172,5 +175,9 @@ def close(cells: Cells | None, rows: int, cols: int) -> tuple[Rect, bool]:
 
 def rect_of_grid_range(grid_range: dict, rows: int, cols: int) -> Rect:
     """A GridRange (unbounded sides open) closed on the grid."""
-    return Rect(grid_range.get("startRowIndex", 0), grid_range.get("startColumnIndex", 0),
-                grid_range.get("endRowIndex", rows), grid_range.get("endColumnIndex", cols))
+    return Rect(
+        grid_range.get("startRowIndex", 0),
+        grid_range.get("startColumnIndex", 0),
+        grid_range.get("endRowIndex", rows),
+        grid_range.get("endColumnIndex", cols),
+    )

@@ -1,4 +1,5 @@
 """What every batchUpdate request needs: finding its sheet and range, and refusing politely."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,10 +24,17 @@ def grid_rect(book: Spreadsheet, grid_range: dict) -> tuple[Sheet, Rect]:
     """A GridRange on its sheet; out-of-grid ranges are refused like values ranges are."""
     sheet = sheet_of(book, grid_range.get("sheetId"))
     rect = a1.rect_of_grid_range(grid_range, sheet.rows, sheet.cols)
-    if min(rect.start_row, rect.start_col) < 0 or rect.end_row > sheet.rows or rect.end_col > sheet.cols \
-            or rect.end_row < rect.start_row or rect.end_col < rect.start_col:
-        raise Invalid(f"Range ({a1.format_range(sheet.title, rect)}) exceeds grid limits. "
-                      f"Max rows: {sheet.rows}, max columns: {sheet.cols}")
+    if (
+        min(rect.start_row, rect.start_col) < 0
+        or rect.end_row > sheet.rows
+        or rect.end_col > sheet.cols
+        or rect.end_row < rect.start_row
+        or rect.end_col < rect.start_col
+    ):
+        raise Invalid(
+            f"Range ({a1.format_range(sheet.title, rect)}) exceeds grid limits. "
+            f"Max rows: {sheet.rows}, max columns: {sheet.cols}"
+        )
     return sheet, rect
 
 

@@ -1,5 +1,6 @@
 """batchUpdate requests that change what is on a sheet: cell data and formats, protected
 ranges, charts. Formats are stored and echoed, never applied to anything."""
+
 from __future__ import annotations
 
 import copy
@@ -66,11 +67,13 @@ def update_cells(book: Spreadsheet, request: dict, owner: str) -> dict:
     for i, row in enumerate(rows):
         values = row.get("values") or []
         if rect.start_row + i >= rect.end_row:
-            raise Invalid(f"Attempting to write row: {rect.start_row + i}, beyond the last requested row of: "
-                          f"{rect.end_row - 1}")
+            raise Invalid(
+                f"Attempting to write row: {rect.start_row + i}, beyond the last requested row of: {rect.end_row - 1}"
+            )
         if rect.start_col + len(values) > rect.end_col:
-            raise Invalid(f"Attempting to write column: {rect.end_col}, beyond the last requested column of: "
-                          f"{rect.end_col - 1}")
+            raise Invalid(
+                f"Attempting to write column: {rect.end_col}, beyond the last requested column of: {rect.end_col - 1}"
+            )
     for r in range(rect.start_row, rect.end_row):
         values = (rows[r - rect.start_row].get("values") or []) if r - rect.start_row < len(rows) else []
         for c in range(rect.start_col, rect.end_col):
@@ -80,6 +83,7 @@ def update_cells(book: Spreadsheet, request: dict, owner: str) -> dict:
 
 
 # --- protected ranges ------------------------------------------------------------------------
+
 
 def _compact_editors(editors: dict | None) -> dict:
     editors = editors or {}
@@ -115,8 +119,15 @@ def add_protected_range(book: Spreadsheet, request: dict, owner: str) -> dict:
     # The reply echoes the editors as set (recorded: `editors: {}` for a request's empty lists);
     # a warning-only range has none ("When writing: if this field is true, then editors are
     # ignored"), so its reply says `editors: {}` too.
-    return {"addProtectedRange": {"protectedRange": {**copy.deepcopy(stored), "editors": stored.get("editors", {}),
-                                                     "range": grid_range_json(stored["range"])}}}
+    return {
+        "addProtectedRange": {
+            "protectedRange": {
+                **copy.deepcopy(stored),
+                "editors": stored.get("editors", {}),
+                "range": grid_range_json(stored["range"]),
+            }
+        }
+    }
 
 
 def update_protected_range(book: Spreadsheet, request: dict, owner: str) -> dict:
@@ -144,6 +155,7 @@ def delete_protected_range(book: Spreadsheet, request: dict, owner: str) -> dict
 
 
 # --- charts ----------------------------------------------------------------------------------
+
 
 def _all_charts(book: Spreadsheet) -> list[tuple[Sheet, dict]]:
     return [(sheet, chart) for sheet in book.sheets for chart in sheet.charts]
@@ -182,7 +194,12 @@ def delete_embedded_object(book: Spreadsheet, request: dict, owner: str) -> dict
 
 
 HANDLERS: dict[str, Callable[[Spreadsheet, dict, str], dict]] = {
-    "repeatCell": repeat_cell, "updateCells": update_cells, "addProtectedRange": add_protected_range,
-    "updateProtectedRange": update_protected_range, "deleteProtectedRange": delete_protected_range,
-    "addChart": add_chart, "updateChartSpec": update_chart_spec, "deleteEmbeddedObject": delete_embedded_object,
+    "repeatCell": repeat_cell,
+    "updateCells": update_cells,
+    "addProtectedRange": add_protected_range,
+    "updateProtectedRange": update_protected_range,
+    "deleteProtectedRange": delete_protected_range,
+    "addChart": add_chart,
+    "updateChartSpec": update_chart_spec,
+    "deleteEmbeddedObject": delete_embedded_object,
 }

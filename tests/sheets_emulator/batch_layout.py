@@ -1,4 +1,5 @@
 """batchUpdate requests about layout: merged cells, data validation, row and column sizes."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -11,13 +12,22 @@ from .state import Sheet, Spreadsheet
 
 
 def _grid_range(sheet: Sheet, rect: Rect) -> dict:
-    return {"sheetId": sheet.id, "startRowIndex": rect.start_row, "endRowIndex": rect.end_row,
-            "startColumnIndex": rect.start_col, "endColumnIndex": rect.end_col}
+    return {
+        "sheetId": sheet.id,
+        "startRowIndex": rect.start_row,
+        "endRowIndex": rect.end_row,
+        "startColumnIndex": rect.start_col,
+        "endColumnIndex": rect.end_col,
+    }
 
 
 def _rect(grid_range: dict) -> Rect:
-    return Rect(grid_range["startRowIndex"], grid_range["startColumnIndex"], grid_range["endRowIndex"],
-                grid_range["endColumnIndex"])
+    return Rect(
+        grid_range["startRowIndex"],
+        grid_range["startColumnIndex"],
+        grid_range["endRowIndex"],
+        grid_range["endColumnIndex"],
+    )
 
 
 def _overlap(a: Rect, b: Rect) -> bool:
@@ -25,8 +35,12 @@ def _overlap(a: Rect, b: Rect) -> bool:
 
 
 def _inside(inner: Rect, outer: Rect) -> bool:
-    return outer.start_row <= inner.start_row and inner.end_row <= outer.end_row \
-        and outer.start_col <= inner.start_col and inner.end_col <= outer.end_col
+    return (
+        outer.start_row <= inner.start_row
+        and inner.end_row <= outer.end_row
+        and outer.start_col <= inner.start_col
+        and inner.end_col <= outer.end_col
+    )
 
 
 def merge_cells(book: Spreadsheet, request: dict, owner: str) -> dict:
@@ -97,6 +111,8 @@ def update_dimension_properties(book: Spreadsheet, request: dict, owner: str) ->
 
 
 HANDLERS: dict[str, Callable[[Spreadsheet, dict, str], dict]] = {
-    "mergeCells": merge_cells, "unmergeCells": unmerge_cells, "setDataValidation": set_data_validation,
+    "mergeCells": merge_cells,
+    "unmergeCells": unmerge_cells,
+    "setDataValidation": set_data_validation,
     "updateDimensionProperties": update_dimension_properties,
 }

@@ -3,6 +3,7 @@
 All requests of a call are applied in order to one working copy; if any fails, none is kept
 and the answer is Google's 400 `Invalid requests[i].<kind>: <reason>`.
 """
+
 from __future__ import annotations
 
 import copy
@@ -16,19 +17,79 @@ from .metadata import sheet_properties, spreadsheet_json
 from .state import Sheet, Spreadsheet, new_sheet
 
 # Request kinds Google knows: those the emulator lacks answer 501, anything else is a typo.
-GOOGLE_KINDS = set("""
-addBanding addChart addConditionalFormatRule addDataSource addDimensionGroup addFilterView addNamedRange
-addProtectedRange addSheet addSlicer addTable appendCells appendDimension autoFill autoResizeDimensions
-cancelDataSourceRefresh clearBasicFilter copyPaste createDeveloperMetadata cutPaste deleteBanding
-deleteConditionalFormatRule deleteDataSource deleteDeveloperMetadata deleteDimension deleteDimensionGroup
-deleteDuplicates deleteEmbeddedObject deleteFilterView deleteNamedRange deleteProtectedRange deleteRange
-deleteSheet deleteTable duplicateFilterView duplicateSheet findReplace insertDimension insertRange mergeCells
-moveDimension pasteData randomizeRange refreshDataSource repeatCell setBasicFilter setDataValidation sortRange
-textToColumns trimWhitespace unmergeCells updateBanding updateBorders updateCells updateChartSpec
-updateConditionalFormatRule updateDataSource updateDeveloperMetadata updateDimensionGroup
-updateDimensionProperties updateEmbeddedObjectBorder updateEmbeddedObjectPosition updateFilterView
-updateNamedRange updateProtectedRange updateSheetProperties updateSlicerSpec updateSpreadsheetProperties
-updateTable""".split())
+GOOGLE_KINDS = set(
+    [
+        "addBanding",
+        "addChart",
+        "addConditionalFormatRule",
+        "addDataSource",
+        "addDimensionGroup",
+        "addFilterView",
+        "addNamedRange",
+        "addProtectedRange",
+        "addSheet",
+        "addSlicer",
+        "addTable",
+        "appendCells",
+        "appendDimension",
+        "autoFill",
+        "autoResizeDimensions",
+        "cancelDataSourceRefresh",
+        "clearBasicFilter",
+        "copyPaste",
+        "createDeveloperMetadata",
+        "cutPaste",
+        "deleteBanding",
+        "deleteConditionalFormatRule",
+        "deleteDataSource",
+        "deleteDeveloperMetadata",
+        "deleteDimension",
+        "deleteDimensionGroup",
+        "deleteDuplicates",
+        "deleteEmbeddedObject",
+        "deleteFilterView",
+        "deleteNamedRange",
+        "deleteProtectedRange",
+        "deleteRange",
+        "deleteSheet",
+        "deleteTable",
+        "duplicateFilterView",
+        "duplicateSheet",
+        "findReplace",
+        "insertDimension",
+        "insertRange",
+        "mergeCells",
+        "moveDimension",
+        "pasteData",
+        "randomizeRange",
+        "refreshDataSource",
+        "repeatCell",
+        "setBasicFilter",
+        "setDataValidation",
+        "sortRange",
+        "textToColumns",
+        "trimWhitespace",
+        "unmergeCells",
+        "updateBanding",
+        "updateBorders",
+        "updateCells",
+        "updateChartSpec",
+        "updateConditionalFormatRule",
+        "updateDataSource",
+        "updateDeveloperMetadata",
+        "updateDimensionGroup",
+        "updateDimensionProperties",
+        "updateEmbeddedObjectBorder",
+        "updateEmbeddedObjectPosition",
+        "updateFilterView",
+        "updateNamedRange",
+        "updateProtectedRange",
+        "updateSheetProperties",
+        "updateSlicerSpec",
+        "updateSpreadsheetProperties",
+        "updateTable",
+    ]
+)
 
 
 def check_title(book: Spreadsheet, title: Any, sheet: Sheet | None = None) -> None:
@@ -41,6 +102,7 @@ def check_title(book: Spreadsheet, title: Any, sheet: Sheet | None = None) -> No
 
 # --- sheets ----------------------------------------------------------------------------------
 
+
 def add_sheet(book: Spreadsheet, request: dict, owner: str) -> dict:
     props = fieldmask.add_color_twins(request.get("properties") or {})
     sheet_id = props.get("sheetId")
@@ -49,8 +111,12 @@ def add_sheet(book: Spreadsheet, request: dict, owner: str) -> dict:
     title = props.get("title") or book.default_title()
     check_title(book, title)
     grid = props.get("gridProperties") or {}
-    sheet = new_sheet(book.new_sheet_id() if sheet_id is None else sheet_id, title,
-                      grid.get("rowCount", 1000), grid.get("columnCount", 26))
+    sheet = new_sheet(
+        book.new_sheet_id() if sheet_id is None else sheet_id,
+        title,
+        grid.get("rowCount", 1000),
+        grid.get("columnCount", 26),
+    )
     for key, value in props.items():
         if key not in ("sheetId", "title", "index", "gridProperties"):
             sheet.properties[key] = value
@@ -126,6 +192,7 @@ def update_spreadsheet_properties(book: Spreadsheet, request: dict, owner: str) 
 
 # --- dimensions ------------------------------------------------------------------------------
 
+
 def _dimension(value: Any) -> str:
     if value not in dimensions.KEYS:
         raise Invalid("A dimension (ROWS or COLUMNS) must be specified.")
@@ -137,8 +204,12 @@ def append_dimension(book: Spreadsheet, request: dict, owner: str) -> dict:
     length = request.get("length", 0)
     if length < 1:
         raise Invalid("length must be at least 1.")
-    dimensions.insert(sheet, _dimension(request.get("dimension")), sheet.rows if request.get("dimension") == "ROWS"
-                      else sheet.cols, length)
+    dimensions.insert(
+        sheet,
+        _dimension(request.get("dimension")),
+        sheet.rows if request.get("dimension") == "ROWS" else sheet.cols,
+        length,
+    )
     check_cells(book)
     return {}
 
@@ -176,9 +247,13 @@ def delete_dimension(book: Spreadsheet, request: dict, owner: str) -> dict:
 
 
 HANDLERS: dict[str, Callable[[Spreadsheet, dict, str], dict]] = {
-    "addSheet": add_sheet, "deleteSheet": delete_sheet, "updateSheetProperties": update_sheet_properties,
-    "updateSpreadsheetProperties": update_spreadsheet_properties, "appendDimension": append_dimension,
-    "insertDimension": insert_dimension, "deleteDimension": delete_dimension,
+    "addSheet": add_sheet,
+    "deleteSheet": delete_sheet,
+    "updateSheetProperties": update_sheet_properties,
+    "updateSpreadsheetProperties": update_spreadsheet_properties,
+    "appendDimension": append_dimension,
+    "insertDimension": insert_dimension,
+    "deleteDimension": delete_dimension,
 }
 
 

@@ -1,4 +1,5 @@
 """One API call as the route handlers see it: path variables, query, body, and the store."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -40,7 +41,8 @@ class Call:
         if value not in allowed:
             snake = "".join("_" + c.lower() if c.isupper() else c for c in name)
             raise errors.invalid_argument(
-                f"Invalid value at '{snake}' (type.googleapis.com/google.apps.sheets.v4.{proto}), \"{value}\"")
+                f"Invalid value at '{snake}' (type.googleapis.com/google.apps.sheets.v4.{proto}), \"{value}\""
+            )
         return value
 
     def json_body(self) -> dict:

@@ -17,6 +17,7 @@ scientific number gets that kind's format unless the cell's format is already of
 date typed into a `yyyy-mm-dd` cell keeps `yyyy-mm-dd`; one typed into `#,##0.00` becomes a date
 cell); a plain number keeps any format (`typed_format`).
 """
+
 from __future__ import annotations
 
 import ast
@@ -43,8 +44,16 @@ _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d
 # h:mm[:ss] with an optional AM/PM; without one, 24 hours or more make a duration (25:00)
 _TIME = re.compile(r"^(\d{1,6}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])[Mm])?$")
 # Number format families: a typed value of a family keeps a cell's format of the same family.
-FAMILIES = {"DATE": "date", "DATE_TIME": "date", "TIME": "date", "NUMBER": "number",
-            "PERCENT": "percent", "CURRENCY": "currency", "SCIENTIFIC": "scientific", "TEXT": "text"}
+FAMILIES = {
+    "DATE": "date",
+    "DATE_TIME": "date",
+    "TIME": "date",
+    "NUMBER": "number",
+    "PERCENT": "percent",
+    "CURRENCY": "currency",
+    "SCIENTIFIC": "scientific",
+    "TEXT": "text",
+}
 
 
 def is_blank(cell: dict | None) -> bool:
@@ -160,8 +169,15 @@ def _parse_date(text: str) -> tuple[float, dict] | None:
 
 # --- reading ---------------------------------------------------------------------------------
 
-_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-              ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos}
+_OPERATORS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+}
 
 
 def evaluate(formula: str) -> dict | None:
@@ -241,8 +257,9 @@ def render_stored(value: Any, extra: dict | None, value_option: str, datetime_op
         return ("TRUE" if value else "FALSE") if value_option == "FORMATTED_VALUE" else value
     if kind is int or kind is float:
         pattern = number_format(extra)
-        if value_option == "FORMATTED_VALUE" or (datetime_option == "FORMATTED_STRING"
-                                                 and numfmt.is_date_format(pattern)):
+        if value_option == "FORMATTED_VALUE" or (
+            datetime_option == "FORMATTED_STRING" and numfmt.is_date_format(pattern)
+        ):
             return numfmt.render(value, pattern)
         return numfmt.json_number(value)
     return render({**(extra or {}), "userEnteredValue": unpack(value)}, value_option, datetime_option)

@@ -1,4 +1,5 @@
 """How a client reaches the emulator: an unmodified gspread, with its session pointed here."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,7 +23,7 @@ class RedirectAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         for host in GOOGLE_HOSTS:
             if request.url and request.url.startswith(host):
-                request.url = self.base_url + request.url[len(host):]
+                request.url = self.base_url + request.url[len(host) :]
         return super().send(request, **kwargs)
 
 

@@ -8,6 +8,7 @@ caller, so it sees both) and a location: `{"spreadsheet": true}`, `{"sheetId": N
 marks go with the sheet. Marks are found through a DataFilter's developerMetadataLookup; data
 filters by range (a1Range, gridRange) and lookups of intersecting locations answer 501.
 """
+
 from __future__ import annotations
 
 import copy
@@ -78,10 +79,13 @@ def _home(book: Spreadsheet, location: Any) -> tuple[list[dict], dict]:
     dimension, start, end = span.get("dimension"), span.get("startIndex"), span.get("endIndex")
     size = sheet.rows if dimension == "ROWS" else sheet.cols
     if dimension not in ("ROWS", "COLUMNS") or start is None or end != start + 1 or not 0 <= start < size:
-        raise Invalid("The specified DimensionRange must represent a single row or column. It cannot be "
-                      "unbounded or span multiple rows or columns.")  # the reference's words
-    return sheet.developer_metadata, {"dimensionRange": {"sheetId": sheet.id, "dimension": dimension,
-                                                         "startIndex": start, "endIndex": end}}
+        raise Invalid(
+            "The specified DimensionRange must represent a single row or column. It cannot be "
+            "unbounded or span multiple rows or columns."
+        )  # the reference's words
+    return sheet.developer_metadata, {
+        "dimensionRange": {"sheetId": sheet.id, "dimension": dimension, "startIndex": start, "endIndex": end}
+    }
 
 
 def _check(entry: dict) -> None:
@@ -108,10 +112,16 @@ def _lookup_matches(book: Spreadsheet, lookup: dict) -> Callable[[dict], bool]:
         where = _home(book, lookup["metadataLocation"])[1]
 
     def matches(entry: dict) -> bool:
-        return all(entry.get(key, "" if key == "metadataValue" else None) == lookup[key]
-                   for key in LOOKUP_FIELDS if key in lookup) \
-            and lookup.get("locationType") in (None, location_type(entry["location"])) \
+        return (
+            all(
+                entry.get(key, "" if key == "metadataValue" else None) == lookup[key]
+                for key in LOOKUP_FIELDS
+                if key in lookup
+            )
+            and lookup.get("locationType") in (None, location_type(entry["location"]))
             and where in (None, entry["location"])
+        )
+
     return matches
 
 
@@ -122,6 +132,7 @@ def _filter_matches(book: Spreadsheet, data_filter: Any) -> Callable[[dict], boo
 
 
 # --- batchUpdate requests ----------------------------------------------------------------------
+
 
 def create(book: Spreadsheet, request: dict, owner: str) -> dict:
     given = request.get("developerMetadata") or {}
@@ -135,9 +146,13 @@ def create(book: Spreadsheet, request: dict, owner: str) -> dict:
     while metadata_id is None:  # "otherwise one will be randomly generated and assigned"
         candidate = random.randrange(1, 2**31)
         metadata_id = candidate if candidate not in taken else None
-    entry = {"metadataId": metadata_id, "metadataKey": given.get("metadataKey", ""),
-             "metadataValue": given.get("metadataValue", ""), "location": location,
-             "visibility": given.get("visibility")}
+    entry = {
+        "metadataId": metadata_id,
+        "metadataKey": given.get("metadataKey", ""),
+        "metadataValue": given.get("metadataValue", ""),
+        "location": location,
+        "visibility": given.get("visibility"),
+    }
     _check(entry)
     home.append(entry)
     return {"createDeveloperMetadata": {"developerMetadata": to_json(entry)}}
@@ -180,11 +195,14 @@ def delete(book: Spreadsheet, request: dict, owner: str) -> dict:
 
 
 HANDLERS: dict[str, Callable[[Spreadsheet, dict, str], dict]] = {
-    "createDeveloperMetadata": create, "updateDeveloperMetadata": update, "deleteDeveloperMetadata": delete,
+    "createDeveloperMetadata": create,
+    "updateDeveloperMetadata": update,
+    "deleteDeveloperMetadata": delete,
 }
 
 
 # --- spreadsheets.developerMetadata: get, search ------------------------------------------------
+
 
 def get(call: Call) -> tuple[int, dict]:
     book = call.book()

@@ -1,20 +1,22 @@
 """Growing and shrinking a sheet: cells, protected ranges, chart anchors and the developer
 metadata of rows and columns move with it."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from .state import Sheet
 
-KEYS = {"ROWS": ("startRowIndex", "endRowIndex", "rowIndex", "rowCount", 0),
-        "COLUMNS": ("startColumnIndex", "endColumnIndex", "columnIndex", "columnCount", 1)}
+KEYS = {
+    "ROWS": ("startRowIndex", "endRowIndex", "rowIndex", "rowCount", 0),
+    "COLUMNS": ("startColumnIndex", "endColumnIndex", "columnIndex", "columnCount", 1),
+}
 
 
 def insert(sheet: Sheet, dimension: str, start: int, count: int) -> None:
     """`count` empty rows/columns before index `start`; whatever was there moves on."""
     sheet.grid.insert(KEYS[dimension][4], start, count)
-    _move(sheet, dimension, lambda i: i + count if i >= start else i,
-          lambda end: end + count if end > start else end)
+    _move(sheet, dimension, lambda i: i + count if i >= start else i, lambda end: end + count if end > start else end)
     sheet.properties["gridProperties"][KEYS[dimension][3]] += count
 
 
@@ -43,8 +45,7 @@ def resize(sheet: Sheet, rows: int, cols: int) -> None:
     grid["rowCount"], grid["columnCount"] = rows, cols
 
 
-def _move(sheet: Sheet, dimension: str, index: Callable[[int], int | None],
-          boundary: Callable[[int], int]) -> None:
+def _move(sheet: Sheet, dimension: str, index: Callable[[int], int | None], boundary: Callable[[int], int]) -> None:
     """What points at rows/columns follows them (the cells themselves moved in the grid)."""
     start_key, end_key, anchor_key = KEYS[dimension][:3]
 

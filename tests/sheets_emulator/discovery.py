@@ -6,6 +6,7 @@ are read, the library is never imported). The emulator refuses what Google's fro
 for Sheets (`refusal`); `problems` is stricter, for tests that hold the sync's own requests to the
 documents: types, enums, required fields, field masks and lowercase booleans too.
 """
+
 from __future__ import annotations
 
 import functools
@@ -60,6 +61,7 @@ def _methods(api: str) -> list[tuple[str, re.Pattern, dict]]:
 def _pattern(template: str) -> re.Pattern:
     def hole(match: re.Match) -> str:
         return f"(?P<{match.group(1)}>{'[^/]+?' if match.group(1) == 'range' else '[^/:]+'})"
+
     return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", hole, re.escape(template)) + "$")
 
 
@@ -80,6 +82,7 @@ def schema(api: str, ref: str) -> dict:
 
 # --- what the emulator refuses, as Google's front end does for Sheets -------------------------
 
+
 def unknown_query(method: Method, names: list[str]) -> list[str]:
     known = set(method.spec.get("parameters", {})) | set(document(method.api)["parameters"])
     return [name for name in names if name not in known]
@@ -93,17 +96,32 @@ def refusal(method: Method, query: dict[str, list[str]], body: Any) -> list[tupl
     each with the field it names. Empty when Google would take the request."""
     unknown = unknown_query(method, list(query))
     if unknown:
-        return [(f"Invalid JSON payload received. Unknown name \"{name}\": Cannot bind query parameter. Field "
-                 f"'{name}' could not be found in request message.", None) for name in unknown]
+        return [
+            (
+                f'Invalid JSON payload received. Unknown name "{name}": Cannot bind query parameter. Field '
+                f"'{name}' could not be found in request message.",
+                None,
+            )
+            for name in unknown
+        ]
     request = method.spec.get("request")
     found = walk(method.api, body, request, []) if request and isinstance(body, dict) else []
-    names = [(f"Invalid JSON payload received. Unknown name \"{p.path[-1]}\""
-              f"{f' at {snake_path(p.path[:-1])!r}' if p.path[:-1] else ''}: Cannot find field.",
-              snake_path(p.path[:-1]) or None) for p in found if p.kind == "unknown"]
+    names = [
+        (
+            f'Invalid JSON payload received. Unknown name "{p.path[-1]}"'
+            f"{f' at {snake_path(p.path[:-1])!r}' if p.path[:-1] else ''}: Cannot find field.",
+            snake_path(p.path[:-1]) or None,
+        )
+        for p in found
+        if p.kind == "unknown"
+    ]
     if names:
         return names
-    return [(f"Invalid value at '{snake_path(p.path)}', \"{p.value}\"", snake_path(p.path))
-            for p in found if p.kind == "enum"][:1]
+    return [
+        (f"Invalid value at '{snake_path(p.path)}', \"{p.value}\"", snake_path(p.path))
+        for p in found
+        if p.kind == "enum"
+    ][:1]
 
 
 def snake_path(path: list[str | int]) -> str:
@@ -136,8 +154,9 @@ def query_problems(method: Method, query: dict[str, list[str]]) -> list[Problem]
             elif spec.get("type") == "integer" and not re.fullmatch(r"-?\d+", value):
                 problems.append(Problem("type", ["?" + name], value, f"{name}={value!r} is not an integer"))
             elif "enum" in spec and value not in spec["enum"]:
-                problems.append(Problem("enum", ["?" + name], value, f"{name}={value!r} is not one of "
-                                                                      f"{', '.join(spec['enum'])}"))
+                problems.append(
+                    Problem("enum", ["?" + name], value, f"{name}={value!r} is not one of {', '.join(spec['enum'])}")
+                )
         if name == "fields":
             response = method.spec.get("response", {}).get("$ref")
             for value in values:
@@ -150,6 +169,7 @@ def query_problems(method: Method, query: dict[str, list[str]]) -> list[Problem]
 
 # --- the body against its schema ---------------------------------------------------------------
 
+
 class Problem(NamedTuple):
     kind: str  # unknown | enum | type | required | mask
     path: list[str | int]
@@ -161,8 +181,9 @@ class Problem(NamedTuple):
         return f"{self.kind} at {where}: {self.detail or repr(self.value)[:80]}"
 
 
-def walk(api: str, value: Any, spec: dict, path: list[str | int], method_id: str = "",
-         strict: bool = False) -> list[Problem]:
+def walk(
+    api: str, value: Any, spec: dict, path: list[str | int], method_id: str = "", strict: bool = False
+) -> list[Problem]:
     """Problems of `value` against a schema (`{"$ref": ...}` or an inline one). Unknown fields and
     enum values always; with `strict`, JSON types, fields required for `method_id` and field masks."""
     problems: list[Problem] = []
@@ -228,8 +249,11 @@ def _mask_target(api: str, name: str | None, properties: dict) -> str | None:
     (`properties`, `protectedRange`...), or CellData for updateCells and repeatCell."""
     if name in MASK_TARGETS:
         return MASK_TARGETS[name]
-    messages = [prop["$ref"] for key, prop in properties.items()
-                if "$ref" in prop and prop["$ref"] not in ("GridRange", "DataFilter", "GridCoordinate")]
+    messages = [
+        prop["$ref"]
+        for key, prop in properties.items()
+        if "$ref" in prop and prop["$ref"] not in ("GridRange", "DataFilter", "GridCoordinate")
+    ]
     return messages[0] if len(messages) == 1 else None
 
 

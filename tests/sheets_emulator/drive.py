@@ -4,6 +4,7 @@ Without `fields`, Drive returns a short default view (recorded for files: kind, 
 mimeType); `fields` picks from the full resource. Parents are stored as given: the emulator
 has no folders, so any parent ID is accepted.
 """
+
 from __future__ import annotations
 
 import copy
@@ -22,14 +23,28 @@ SHARERS = ("owner", "organizer", "fileOrganizer", "writer")  # editors may share
 
 def file_json(store: Store, file: DriveFile) -> dict:
     owner = next((p for p in file.permissions if p["role"] == "owner"), None)
-    out: dict[str, Any] = {"kind": "drive#file", "id": file.id, "name": file.name, "mimeType": file.mime_type,
-                           "parents": list(file.parents), "createdTime": file.created,
-                           "modifiedTime": file.modified, "trashed": False,
-                           "webViewLink": f"https://docs.google.com/spreadsheets/d/{file.id}/edit?usp=drivesdk",
-                           "permissions": copy.deepcopy(file.permissions)}
+    out: dict[str, Any] = {
+        "kind": "drive#file",
+        "id": file.id,
+        "name": file.name,
+        "mimeType": file.mime_type,
+        "parents": list(file.parents),
+        "createdTime": file.created,
+        "modifiedTime": file.modified,
+        "trashed": False,
+        "webViewLink": f"https://docs.google.com/spreadsheets/d/{file.id}/edit?usp=drivesdk",
+        "permissions": copy.deepcopy(file.permissions),
+    }
     if owner:
-        out["owners"] = [{"kind": "drive#user", "displayName": owner.get("displayName", ""), "me": True,
-                          "permissionId": owner["id"], "emailAddress": owner.get("emailAddress", "")}]
+        out["owners"] = [
+            {
+                "kind": "drive#user",
+                "displayName": owner.get("displayName", ""),
+                "me": True,
+                "permissionId": owner["id"],
+                "emailAddress": owner.get("emailAddress", ""),
+            }
+        ]
     if not file.parents:
         del out["parents"]
     return out
@@ -56,8 +71,9 @@ def create_file(call: Call) -> tuple[int, dict]:
     parents = body.get("parents") or []
     if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
         raise errors.drive_bad_request("Invalid value for parents.", "invalid", "parents")
-    file = call.store.create_file(body.get("name") or _untitled(body.get("mimeType")),
-                                  body.get("mimeType") or "application/octet-stream", parents)
+    file = call.store.create_file(
+        body.get("name") or _untitled(body.get("mimeType")), body.get("mimeType") or "application/octet-stream", parents
+    )
     return 200, _select(file_json(call.store, file), call, FILE_DEFAULT)
 
 
@@ -76,6 +92,7 @@ def delete_file(call: Call) -> tuple[int, None]:
 
 # --- permissions -----------------------------------------------------------------------------
 
+
 def new_permission(file: DriveFile, wanted: dict, transfer_ownership: bool = False) -> dict:
     """Validate a permission like Drive does and add it (or change the role of an existing one
     for the same person, as Drive does)."""
@@ -89,13 +106,15 @@ def new_permission(file: DriveFile, wanted: dict, transfer_ownership: bool = Fal
     if role not in ROLES:
         raise errors.drive_bad_request(f"Invalid permission role: {role}", "invalid", "permission.role")
     if kind in ("user", "group") and not wanted.get("emailAddress"):
-        raise errors.drive_bad_request("The permission emailAddress field is required.", "required",
-                                       "permission.emailAddress")
+        raise errors.drive_bad_request(
+            "The permission emailAddress field is required.", "required", "permission.emailAddress"
+        )
     if kind == "domain" and not wanted.get("domain"):
         raise errors.drive_bad_request("The permission domain field is required.", "required", "permission.domain")
     if role == "owner" and not transfer_ownership:
-        raise errors.drive_error(403, "The transferOwnership parameter must be enabled when the permission role "
-                                 "is 'owner'.", "forbidden")
+        raise errors.drive_error(
+            403, "The transferOwnership parameter must be enabled when the permission role is 'owner'.", "forbidden"
+        )
     identity = wanted.get("emailAddress") or wanted.get("domain") or ""
     for existing in file.permissions:
         if existing["type"] == kind and (existing.get("emailAddress") or existing.get("domain") or "") == identity:
@@ -105,8 +124,9 @@ def new_permission(file: DriveFile, wanted: dict, transfer_ownership: bool = Fal
     if kind in ("user", "group"):
         permission.update(id=permission_id(identity), emailAddress=identity, displayName=identity.split("@")[0])
     elif kind == "domain":
-        permission.update(id=permission_id(identity), domain=identity,
-                          allowFileDiscovery=bool(wanted.get("allowFileDiscovery")))
+        permission.update(
+            id=permission_id(identity), domain=identity, allowFileDiscovery=bool(wanted.get("allowFileDiscovery"))
+        )
     else:
         discoverable = bool(wanted.get("allowFileDiscovery"))
         permission.update(id="anyone" if discoverable else "anyoneWithLink", allowFileDiscovery=discoverable)
@@ -128,8 +148,14 @@ def create_permission(call: Call) -> tuple[int, dict]:
     permission = new_permission(file, wanted, call.flag("transferOwnership"))
     notify = (call.param("sendNotificationEmail") or "true").lower() != "false"
     if notify and wanted.get("type") in ("user", "group"):
-        call.store.notifications.append({"fileId": file.id, "emailAddress": wanted.get("emailAddress"),
-                                         "role": wanted.get("role"), "message": call.param("emailMessage") or ""})
+        call.store.notifications.append(
+            {
+                "fileId": file.id,
+                "emailAddress": wanted.get("emailAddress"),
+                "role": wanted.get("role"),
+                "message": call.param("emailMessage") or "",
+            }
+        )
     return 200, _select(copy.deepcopy(permission), call, PERMISSION_DEFAULT)
 
 
@@ -146,5 +172,10 @@ def delete_permission(call: Call) -> tuple[int, None]:
         if permission["id"] == call.path["permissionId"]:
             file.permissions.remove(permission)
             return 204, None
-    raise errors.drive_error(404, f"Permission not found: {call.path['permissionId']}.", "notFound",
-                             location="permissionId", locationType="parameter")
+    raise errors.drive_error(
+        404,
+        f"Permission not found: {call.path['permissionId']}.",
+        "notFound",
+        location="permissionId",
+        locationType="parameter",
+    )

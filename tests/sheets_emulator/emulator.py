@@ -1,4 +1,5 @@
 """The object tests hold: a running server plus direct access to what it stores."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,9 @@ class Emulator:
     the files it creates and is listed as editor of the ranges it protects.
     """
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", service_account_email: str = DEFAULT_EMAIL,
-                 verbose: bool = False) -> None:
+    def __init__(
+        self, port: int = 0, host: str = "127.0.0.1", service_account_email: str = DEFAULT_EMAIL, verbose: bool = False
+    ) -> None:
         self.service_account_email = service_account_email
         self.verbose = verbose
         self.store = Store(service_account_email)
@@ -35,8 +37,9 @@ class Emulator:
         self._counts_lock = threading.Lock()
         self._server = EmulatorServer((host, port), self)
         # A short poll keeps stop() quick: tests start and stop one server each.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="sheets-emulator",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), name="sheets-emulator", daemon=True
+        )
         self._thread.start()
 
     @property
@@ -66,9 +69,14 @@ class Emulator:
 
     # --- direct access to state, for arranging and checking tests ------------------------------
 
-    def create_spreadsheet(self, title: str, sheets: dict[str, list[list[Any]]] | None = None,
-                           parents: list[str] | None = None, value_input: str = "RAW",
-                           owner: str | None = None) -> str:
+    def create_spreadsheet(
+        self,
+        title: str,
+        sheets: dict[str, list[list[Any]]] | None = None,
+        parents: list[str] | None = None,
+        value_input: str = "RAW",
+        owner: str | None = None,
+    ) -> str:
         """A spreadsheet, its tabs filled from rows of Python values (str, int, float, Decimal,
         bool, None, date, datetime); returns its ID. Owned by the caller, or by `owner`: then
         the caller cannot open it until `add_permission` shares it."""
@@ -79,8 +87,9 @@ class Emulator:
                 book.sheets = []
                 for name, rows in sheets.items():
                     width = max((len(row) for row in rows), default=0)
-                    sheet = new_sheet(0 if not book.sheets else book.new_sheet_id(), name,
-                                      max(1000, len(rows)), max(26, width))
+                    sheet = new_sheet(
+                        0 if not book.sheets else book.new_sheet_id(), name, max(1000, len(rows)), max(26, width)
+                    )
                     book.sheets.append(sheet)
                     _fill(sheet, rows, value_input)
             return file.id
@@ -97,13 +106,15 @@ class Emulator:
             raise KeyError(f"no sheet {sheet_name!r} in {spreadsheet_id}")
         return sheet
 
-    def values(self, spreadsheet_id: str, sheet_name: str, render: str = "UNFORMATTED_VALUE",
-               dates: str = "SERIAL_NUMBER") -> list[list[Any]]:
+    def values(
+        self, spreadsheet_id: str, sheet_name: str, render: str = "UNFORMATTED_VALUE", dates: str = "SERIAL_NUMBER"
+    ) -> list[list[Any]]:
         """A tab's values as `values.get` would return them (trailing blanks dropped)."""
         with self.store.lock:
             sheet = self._sheet(spreadsheet_id, sheet_name)
-            return [list(row) for row in values_api.read(sheet, Rect(0, 0, sheet.rows, sheet.cols), render, dates,
-                                                         "ROWS")]
+            return [
+                list(row) for row in values_api.read(sheet, Rect(0, 0, sheet.rows, sheet.cols), render, dates, "ROWS")
+            ]
 
     def cell(self, spreadsheet_id: str, sheet_name: str, a1_cell: str) -> dict:
         """One cell's CellData (userEnteredValue, userEnteredFormat, note, effective/formatted)."""
@@ -132,13 +143,19 @@ class Emulator:
         """Every mark, as developerMetadata:search would find it: the spreadsheet's, then each sheet's."""
         with self.store.lock:
             book = self._book(spreadsheet_id)
-            return [developer_metadata.to_json(entry) for entry in
-                    [*book.developer_metadata, *(entry for sheet in book.sheets for entry in sheet.developer_metadata)]]
+            return [
+                developer_metadata.to_json(entry)
+                for entry in [
+                    *book.developer_metadata,
+                    *(entry for sheet in book.sheets for entry in sheet.developer_metadata),
+                ]
+            ]
 
     def charts(self, spreadsheet_id: str) -> list[dict]:
         with self.store.lock:
-            return [{**chart, "sheetId": sheet.id} for sheet in self._book(spreadsheet_id).sheets
-                    for chart in sheet.charts]
+            return [
+                {**chart, "sheetId": sheet.id} for sheet in self._book(spreadsheet_id).sheets for chart in sheet.charts
+            ]
 
     def file(self, file_id: str) -> dict:
         """The full Drive resource (name, parents, times, permissions...)."""
@@ -174,9 +191,14 @@ def _fill(sheet: Sheet, rows: list[list[Any]], value_input: str) -> None:
                 moment = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
                 pattern = "yyyy-mm-dd H:mm:ss" if isinstance(value, dt.datetime) else "yyyy-mm-dd"
                 kind = "DATE_TIME" if isinstance(value, dt.datetime) else "DATE"
-                sheet.set_cell(r, c, {"userEnteredValue": {"numberValue": numfmt.json_number(
-                    numfmt.datetime_to_serial(moment))},
-                    "userEnteredFormat": {"numberFormat": {"type": kind, "pattern": pattern}}})
+                sheet.set_cell(
+                    r,
+                    c,
+                    {
+                        "userEnteredValue": {"numberValue": numfmt.json_number(numfmt.datetime_to_serial(moment))},
+                        "userEnteredFormat": {"numberFormat": {"type": kind, "pattern": pattern}},
+                    },
+                )
                 continue
             if isinstance(value, Decimal):
                 value = numfmt.json_number(float(value))

@@ -7,6 +7,7 @@ them apart (gspread's backoff looks for `errors[0].domain`), so both shapes are 
 Messages marked "recorded" appear verbatim in the cassettes or in public bug reports; the
 others are the emulator's best reading of Google's wording.
 """
+
 from __future__ import annotations
 
 import json
@@ -66,8 +67,12 @@ def invalid_argument_with_violations(violations: list[tuple[str, str | None]]) -
     """A 400 listing each (message, field) refused, a line each in the message and one field
     violation each in the details, as the JSON gateway refuses unknown names."""
     details = [{**({"field": field} if field else {}), "description": message} for message, field in violations]
-    return sheets_error(400, "INVALID_ARGUMENT", "\n".join(message for message, _ in violations),
-                        [{"@type": BAD_REQUEST_TYPE, "fieldViolations": details}])
+    return sheets_error(
+        400,
+        "INVALID_ARGUMENT",
+        "\n".join(message for message, _ in violations),
+        [{"@type": BAD_REQUEST_TYPE, "fieldViolations": details}],
+    )
 
 
 def unknown_field(name: str, where: str) -> ApiError:
@@ -83,23 +88,36 @@ def grid_limits(range_text: str, rows: int, columns: int) -> ApiError:
 
 
 CELL_LIMIT = 10_000_000
-CELL_LIMIT_MESSAGE = (f"This action would increase the number of cells in the workbook above the limit of "
-                      f"{CELL_LIMIT} cells.")
+CELL_LIMIT_MESSAGE = (
+    f"This action would increase the number of cells in the workbook above the limit of {CELL_LIMIT} cells."
+)
 
-QUOTA_LINK = {"description": "Request a higher quota limit.",
-              "url": "https://cloud.google.com/docs/quotas/help/request_increase"}
+QUOTA_LINK = {
+    "description": "Request a higher quota limit.",
+    "url": "https://cloud.google.com/docs/quotas/help/request_increase",
+}
 
 
 def resource_exhausted(read: bool) -> ApiError:
     """The per-minute quota answer (429), as Google sends it today: ErrorInfo plus a Help link."""
     kind, metric = ("Read", "read_requests") if read else ("Write", "write_requests")
-    message = (f"Quota exceeded for quota metric '{kind} requests' and limit '{kind} requests per minute "
-               "per user' of service 'sheets.googleapis.com' for consumer 'project_number:000000000000'.")
-    info = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED",
-            "domain": "googleapis.com",
-            "metadata": {"quota_location": "global", "quota_metric": f"sheets.googleapis.com/{metric}",
-                         "quota_limit": f"{kind}RequestsPerMinutePerUser", "quota_limit_value": "60",
-                         "consumer": "projects/000000000000", "service": "sheets.googleapis.com"}}
+    message = (
+        f"Quota exceeded for quota metric '{kind} requests' and limit '{kind} requests per minute "
+        "per user' of service 'sheets.googleapis.com' for consumer 'project_number:000000000000'."
+    )
+    info = {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        "reason": "RATE_LIMIT_EXCEEDED",
+        "domain": "googleapis.com",
+        "metadata": {
+            "quota_location": "global",
+            "quota_metric": f"sheets.googleapis.com/{metric}",
+            "quota_limit": f"{kind}RequestsPerMinutePerUser",
+            "quota_limit_value": "60",
+            "consumer": "projects/000000000000",
+            "service": "sheets.googleapis.com",
+        },
+    }
     help_ = {"@type": "type.googleapis.com/google.rpc.Help", "links": [QUOTA_LINK]}
     return sheets_error(429, "RESOURCE_EXHAUSTED", message, [info, help_])
 
@@ -107,21 +125,35 @@ def resource_exhausted(read: bool) -> ApiError:
 def service_disabled(drive: bool) -> ApiError:
     """The answer when the API is not enabled in the caller's Cloud project. It comes from
     Google's front end, so Drive's version carries both shapes (`errors` and `details`)."""
-    api, host = ("Google Drive API", "drive.googleapis.com") if drive else \
-        ("Google Sheets API", "sheets.googleapis.com")
+    api, host = (
+        ("Google Drive API", "drive.googleapis.com") if drive else ("Google Sheets API", "sheets.googleapis.com")
+    )
     console = f"https://console.developers.google.com/apis/api/{host}/overview?project=000000000000"
-    message = (f"{api} has not been used in project 000000000000 before or it is disabled. Enable it by visiting "
-               f"{console} then retry. If you enabled this API recently, wait a few minutes for the action to "
-               "propagate to our systems and retry.")
-    info = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SERVICE_DISABLED",
-            "domain": "googleapis.com", "metadata": {"service": host, "consumer": "projects/000000000000",
-                                                      "activationUrl": console}}
-    help_ = {"@type": "type.googleapis.com/google.rpc.Help",
-             "links": [{"description": "Google developers console API activation", "url": console}]}
+    message = (
+        f"{api} has not been used in project 000000000000 before or it is disabled. Enable it by visiting "
+        f"{console} then retry. If you enabled this API recently, wait a few minutes for the action to "
+        "propagate to our systems and retry."
+    )
+    info = {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        "reason": "SERVICE_DISABLED",
+        "domain": "googleapis.com",
+        "metadata": {"service": host, "consumer": "projects/000000000000", "activationUrl": console},
+    }
+    help_ = {
+        "@type": "type.googleapis.com/google.rpc.Help",
+        "links": [{"description": "Google developers console API activation", "url": console}],
+    }
     error = sheets_error(403, "PERMISSION_DENIED", message, [info, help_])
     if drive:
-        error.body["error"]["errors"] = [{"message": message, "domain": "usageLimits", "reason": "accessNotConfigured",
-                                          "extendedHelp": "https://console.developers.google.com"}]
+        error.body["error"]["errors"] = [
+            {
+                "message": message,
+                "domain": "usageLimits",
+                "reason": "accessNotConfigured",
+                "extendedHelp": "https://console.developers.google.com",
+            }
+        ]
     return error
 
 
@@ -148,6 +180,7 @@ def sheets_failure(code: int, read: bool) -> ApiError:
 
 # --- Drive v3 ---------------------------------------------------------------------------------
 
+
 def drive_error(code: int, message: str, reason: str, domain: str = "global", **extra: str) -> ApiError:
     item = {"message": message, "domain": domain, "reason": reason, **extra}
     return ApiError(code, {"error": {"code": code, "message": message, "errors": [item]}})
@@ -165,13 +198,15 @@ def drive_bad_request(message: str, reason: str = "badRequest", location: str | 
 def drive_storage_quota() -> ApiError:
     # The answer a service account gets when it creates a file outside a shared drive: it owns
     # no storage. The sync looks for this reason to explain it.
-    return drive_error(403, "The user's Drive storage quota has been exceeded.", "storageQuotaExceeded",
-                       domain="usageLimits")
+    return drive_error(
+        403, "The user's Drive storage quota has been exceeded.", "storageQuotaExceeded", domain="usageLimits"
+    )
 
 
 def drive_permission_denied() -> ApiError:
-    return drive_error(403, "The user does not have sufficient permissions for this file.",
-                       "insufficientFilePermissions")
+    return drive_error(
+        403, "The user does not have sufficient permissions for this file.", "insufficientFilePermissions"
+    )
 
 
 DRIVE_STATUS = {

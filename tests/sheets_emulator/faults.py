@@ -6,6 +6,7 @@ A fault matches by HTTP method and route template (the keys of `Emulator.counts`
 `("POST", "/v4/spreadsheets/{id}:batchUpdate")`); leaving either out matches any. Faults are
 used in the order they were queued, each `times` times.
 """
+
 from __future__ import annotations
 
 import threading
@@ -32,8 +33,11 @@ class Fault:
     landed: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
     def matches(self, method: str, route: str, path: str = "") -> bool:
-        return (self.method is None or self.method == method) and (self.route is None or self.route == route) \
+        return (
+            (self.method is None or self.method == method)
+            and (self.route is None or self.route == route)
             and (self.file is None or f"/{self.file}" in path)
+        )
 
     def error(self, route: str, method: str) -> errors.ApiError:
         drive = route.startswith("/drive/")
@@ -58,27 +62,39 @@ class Faults:
             self._queue.append(fault)
         return fault
 
-    def fail(self, status: int = 429, times: int = 1, method: str | None = None,
-             route: str | None = None, file: str | None = None) -> Fault:
+    def fail(
+        self,
+        status: int = 429,
+        times: int = 1,
+        method: str | None = None,
+        route: str | None = None,
+        file: str | None = None,
+    ) -> Fault:
         """Answer `status` with Google's body for it (429 RESOURCE_EXHAUSTED with details,
         500 INTERNAL, 503 UNAVAILABLE, 408...) instead of doing the request; with `file`, only
         to requests about that spreadsheet or Drive file."""
         return self._add(Fault("status", times, method, route, status=status, file=file))
 
-    def drop_connection(self, times: int = 1, method: str | None = None, route: str | None = None,
-                        applied: bool = False) -> Fault:
+    def drop_connection(
+        self, times: int = 1, method: str | None = None, route: str | None = None, applied: bool = False
+    ) -> Fault:
         """Close the socket without answering; with `applied`, only after the change was made
         (the case a retry must not double)."""
         return self._add(Fault("drop", times, method, route, applied=applied))
 
-    def slow(self, seconds: float = 2.0, times: int = 1, method: str | None = None,
-             route: str | None = None) -> Fault:
+    def slow(self, seconds: float = 2.0, times: int = 1, method: str | None = None, route: str | None = None) -> Fault:
         """Do the request, then wait `seconds` before answering (a client that times out has
         still changed the spreadsheet, as on Google)."""
         return self._add(Fault("slow", times, method, route, seconds=seconds, applied=True))
 
-    def late(self, seconds: float = 1.0, times: int = 1, method: str | None = None, route: str | None = None,
-             answer: bool = True) -> Fault:
+    def late(
+        self,
+        seconds: float = 1.0,
+        times: int = 1,
+        method: str | None = None,
+        route: str | None = None,
+        answer: bool = True,
+    ) -> Fault:
         """Hold the request `seconds` before doing it, so that requests sent after it are done
         first: a request that lands late. With `answer=False` the socket goes at once and the
         request is still done `seconds` later, after any retry of it. `fault.landed` is set once

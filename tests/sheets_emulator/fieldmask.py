@@ -3,6 +3,7 @@
 Google accepts `a.b`, `a/b` and `a(b,c)` spellings (all three are recorded); a mask is parsed
 into a tree where an empty dict means "this whole field".
 """
+
 from __future__ import annotations
 
 import copy
@@ -13,8 +14,12 @@ from typing import Any
 Mask = dict[str, "Mask"]
 
 # Sheets answers every colour twice, as a plain Color and as a ColorStyle: write one, read both.
-COLOR_TWINS = {"tabColor": "tabColorStyle", "backgroundColor": "backgroundColorStyle",
-               "foregroundColor": "foregroundColorStyle", "color": "colorStyle"}
+COLOR_TWINS = {
+    "tabColor": "tabColorStyle",
+    "backgroundColor": "backgroundColorStyle",
+    "foregroundColor": "foregroundColorStyle",
+    "color": "colorStyle",
+}
 COLOR_TWINS.update({style: plain for plain, style in list(COLOR_TWINS.items())})
 
 
@@ -107,8 +112,11 @@ def add_color_twins(value: Any) -> Any:
 
 
 def _is_color(value: dict) -> bool:
-    return bool(value) and set(value) <= {"red", "green", "blue", "alpha"} and all(
-        isinstance(v, (int, float)) for v in value.values())
+    return (
+        bool(value)
+        and set(value) <= {"red", "green", "blue", "alpha"}
+        and all(isinstance(v, (int, float)) for v in value.values())
+    )
 
 
 def quantise(color: dict) -> dict:

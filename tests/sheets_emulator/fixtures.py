@@ -3,6 +3,7 @@
 Enabled for the whole suite by `pytest_plugins = ["tests.sheets_emulator.fixtures"]` in
 tests/conftest.py.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

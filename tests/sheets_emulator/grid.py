@@ -15,6 +15,7 @@ time because formats are set a column range at a time (repeatCell): a run of row
 slice assignment. Columns are lists; a copy shares them and each side copies a column before
 its first change. Copies are what make a request all-or-nothing, so they must stay cheap.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -37,7 +38,7 @@ def pack(extended: dict | None) -> Any:
     if not extended:
         return BLANK
     if len(extended) == 1:
-        (kind, value), = extended.items()
+        ((kind, value),) = extended.items()
         if kind == "stringValue" and isinstance(value, str):
             return value
         if kind == "boolValue" and isinstance(value, bool):
@@ -84,7 +85,7 @@ def _spliced(line: tuple | None, col: int, values: tuple) -> tuple:
     line = line or ()
     if len(line) < col:
         return _trimmed(line + (BLANK,) * (col - len(line)) + values)
-    return _trimmed(line[:col] + values + line[col + len(values):])
+    return _trimmed(line[:col] + values + line[col + len(values) :])
 
 
 class Grid:
@@ -122,15 +123,14 @@ class Grid:
     def extras_columns(self, rect: Rect) -> list[list[dict | None] | None]:
         """For each column of `rect` up to the last holding more than values: the rest of its
         cells from the top of `rect` down (a list that may stop short), or None."""
-        return [None if self.columns[c] is None else self.columns[c][rect.start_row:rect.end_row]
-                for c in range(rect.start_col, min(rect.end_col, len(self.columns)))]
+        return [
+            None if self.columns[c] is None else self.columns[c][rect.start_row : rect.end_row]
+            for c in range(rect.start_col, min(rect.end_col, len(self.columns)))
+        ]
 
     def has_extras(self, rect: Rect) -> bool:
         """Whether any cell of `rect` holds more than a value (a format, a note...)."""
-        for line in self.extras_columns(rect):
-            if line is not None and line.count(None) != len(line):
-                return True
-        return False
+        return any(line is not None and line.count(None) != len(line) for line in self.extras_columns(rect))
 
     def keys(self, rect: Rect) -> Iterator[tuple[int, int]]:
         """(row, col) of every cell of `rect` holding anything, row by row."""
@@ -209,25 +209,26 @@ class Grid:
         """No value left in `rect`; formats and notes stay."""
         for r in range(rect.start_row, min(rect.end_row, len(self.rows))):
             line = self.rows[r]
-            if line is not None and line[rect.start_col:rect.end_col].count(BLANK) != len(
-                    line[rect.start_col:rect.end_col]):
-                self.put_row(r, rect.start_col, (BLANK,) * len(line[rect.start_col:rect.end_col]))
+            if line is not None and line[rect.start_col : rect.end_col].count(BLANK) != len(
+                line[rect.start_col : rect.end_col]
+            ):
+                self.put_row(r, rect.start_col, (BLANK,) * len(line[rect.start_col : rect.end_col]))
 
     def map_extras(self, rect: Rect, change: Callable[[dict | None], dict | None]) -> None:
         """Replace the rest of every cell of `rect` by change(it), calling `change` once per
         distinct dict (the result must depend on the dict's content only)."""
         for c in range(rect.start_col, rect.end_col):
             line = self._column(c, rect.end_row)
-            olds = line[rect.start_row:rect.end_row]
+            olds = line[rect.start_row : rect.end_row]
             first = olds[0] if olds else None
             if olds.count(first) == len(olds):  # equal dicts change alike, identical or not
-                line[rect.start_row:rect.end_row] = [change(first)] * len(olds)
+                line[rect.start_row : rect.end_row] = [change(first)] * len(olds)
                 continue
             done: dict[int, tuple[Any, Any]] = {}  # id -> (old, new); keeps `old` alive
             for old in olds:
                 if id(old) not in done:
                     done[id(old)] = (old, change(old))
-            line[rect.start_row:rect.end_row] = [done[id(old)][1] for old in olds]
+            line[rect.start_row : rect.end_row] = [done[id(old)][1] for old in olds]
 
     # --- growing and shrinking -----------------------------------------------------------------
 
@@ -243,8 +244,10 @@ class Grid:
         else:
             if start < len(self.columns):
                 self.columns[start:start] = [None] * count
-            self.rows = [line if line is None or start >= len(line) else line[:start] + (BLANK,) * count + line[start:]
-                         for line in self.rows]
+            self.rows = [
+                line if line is None or start >= len(line) else line[:start] + (BLANK,) * count + line[start:]
+                for line in self.rows
+            ]
         self._own_columns = {c for c, line in enumerate(self.columns) if line is not None}
 
     def delete(self, axis: int, start: int, end: int) -> None:

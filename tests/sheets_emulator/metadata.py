@@ -4,6 +4,7 @@ Google omits proto3 defaults from JSON: a GridRange on the sheet with ID 0 has n
 a frozen row count of 0 disappears, `warningOnly: false` is never sent (all recorded). The
 helpers here drop them the same way.
 """
+
 from __future__ import annotations
 
 import copy
@@ -24,8 +25,7 @@ def grid_range_json(grid_range: dict) -> dict:
 
 def sheet_properties(book: Spreadsheet, sheet: Sheet) -> dict:
     props = copy.deepcopy(sheet.properties)
-    ordered = {"sheetId": props.pop("sheetId"), "title": props.pop("title"),
-               "index": book.sheets.index(sheet), **props}
+    ordered = {"sheetId": props.pop("sheetId"), "title": props.pop("title"), "index": book.sheets.index(sheet), **props}
     for key in [k for k, v in ordered.items() if v is False or v is None]:
         del ordered[key]  # hidden: false, rightToLeft: false are never sent
     grid = ordered.get("gridProperties", {})
@@ -64,8 +64,12 @@ def spreadsheet_json(book: Spreadsheet, owner_email: str, data: dict[int, list[d
         if marks:
             item["developerMetadata"] = marks
         sheets.append(item)
-    out = {"spreadsheetId": book.id, "properties": copy.deepcopy(book.properties), "sheets": sheets,
-           "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.id}/edit"}
+    out = {
+        "spreadsheetId": book.id,
+        "properties": copy.deepcopy(book.properties),
+        "sheets": sheets,
+        "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.id}/edit",
+    }
     marks = developer_metadata.located(book.developer_metadata, "SPREADSHEET")
     if marks:
         out["developerMetadata"] = marks
@@ -96,19 +100,27 @@ def grid_data(sheet: Sheet, rect: Rect, mask: fieldmask.Mask | None) -> dict:
         for r, c in sheet.grid.keys(rect):
             last_col[r] = max(c, last_col.get(r, c))
         if last_col:
-            out["rowData"] = [{"values": [cell_json(sheet.cell(r, c))
-                                          for c in range(rect.start_col, last_col[r] + 1)]} if r in last_col else {}
-                              for r in range(rect.start_row, max(last_col) + 1)]
-    for key, dimension, pixels, span in (("rowMetadata", "ROWS", ROW_PIXELS, range(rect.start_row, rect.end_row)),
-                                         ("columnMetadata", "COLUMNS", COLUMN_PIXELS,
-                                          range(rect.start_col, rect.end_col))):
+            out["rowData"] = [
+                {"values": [cell_json(sheet.cell(r, c)) for c in range(rect.start_col, last_col[r] + 1)]}
+                if r in last_col
+                else {}
+                for r in range(rect.start_row, max(last_col) + 1)
+            ]
+    for key, dimension, pixels, span in (
+        ("rowMetadata", "ROWS", ROW_PIXELS, range(rect.start_row, rect.end_row)),
+        ("columnMetadata", "COLUMNS", COLUMN_PIXELS, range(rect.start_col, rect.end_col)),
+    ):
         if fieldmask.wants(mask, "sheets", "data", key):
             sized = sheet.dimension_properties[dimension]
             marks: dict[int, list[dict]] = {}
             for mark in developer_metadata.located(sheet.developer_metadata, dimension[:-1]):  # ROW, COLUMN
                 marks.setdefault(mark["location"]["dimensionRange"]["startIndex"], []).append(mark)
-            out[key] = [_dimension_json({"pixelSize": pixels, **sized.get(i, {}),
-                                         **({"developerMetadata": marks[i]} if i in marks else {})}) for i in span]
+            out[key] = [
+                _dimension_json(
+                    {"pixelSize": pixels, **sized.get(i, {}), **({"developerMetadata": marks[i]} if i in marks else {})}
+                )
+                for i in span
+            ]
     return out
 
 

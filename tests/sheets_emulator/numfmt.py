@@ -5,6 +5,7 @@ currency with a literal or `[$€]` symbol, scientific, and dates/times (`yyyy-m
 `M/d/yyyy H:mm:ss`, `mmm d`, `[h]:mm`...). Locale is en_US, like the recordings. Not covered:
 conditional sections (`[>100]`), fractions (`# ?/?`), colours beyond skipping them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,11 +15,28 @@ from decimal import ROUND_HALF_UP, Decimal
 EPOCH = dt.datetime(1899, 12, 30)  # serial 0, as in Sheets and Excel
 DATE_TYPES = {"DATE", "TIME", "DATE_TIME"}  # NumberFormatType has no DURATION: [h]:mm:ss is a TIME
 DEFAULT_PATTERNS = {
-    "NUMBER": "#,##0.00", "PERCENT": "0.00%", "CURRENCY": '"$"#,##0.00', "SCIENTIFIC": "0.00E+00",
-    "DATE": "M/d/yyyy", "TIME": "h:mm:ss am/pm", "DATE_TIME": "M/d/yyyy H:mm:ss",
+    "NUMBER": "#,##0.00",
+    "PERCENT": "0.00%",
+    "CURRENCY": '"$"#,##0.00',
+    "SCIENTIFIC": "0.00E+00",
+    "DATE": "M/d/yyyy",
+    "TIME": "h:mm:ss am/pm",
+    "DATE_TIME": "M/d/yyyy H:mm:ss",
 }
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -47,9 +65,10 @@ def is_date_format(number_format: dict | None) -> bool:
 
 
 def render(x: float, number_format: dict | None) -> str:
-    if not number_format or number_format.get("type") in (None, "TEXT", "NUMBER_FORMAT_TYPE_UNSPECIFIED"):
-        if not number_format or not number_format.get("pattern"):
-            return general(x)
+    if (not number_format or number_format.get("type") in (None, "TEXT", "NUMBER_FORMAT_TYPE_UNSPECIFIED")) and (
+        not number_format or not number_format.get("pattern")
+    ):
+        return general(x)
     pattern = (number_format or {}).get("pattern") or DEFAULT_PATTERNS.get(number_format.get("type"), "")
     if not pattern or pattern.lower() == "general" or number_format.get("type") == "TEXT" or pattern == "@":
         return general(x)  # a number in a plain-text cell shows as it is; "@" only places text
@@ -114,7 +133,7 @@ def format_date(serial: float, pattern: str) -> str:
         elif low[0] == "s":
             out.append(f"{moment.second:02d}" if len(low) > 1 else str(moment.second))
         elif low.startswith(".0"):
-            out.append("." + f"{moment.microsecond:06d}"[:len(low) - 1])
+            out.append("." + f"{moment.microsecond:06d}"[: len(low) - 1])
         else:
             out.append(token)
     return "".join(out)
@@ -125,7 +144,7 @@ def _format_elapsed(seconds: int, tokens: list[str]) -> str:
     second) elapsed, the units after it what is left; a negative one has its sign in front."""
     sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
     out = []
-    for i, token in enumerate(tokens):
+    for token in tokens:
         low = token.lower()
         if token.startswith('"'):
             out.append(token[1:-1])
@@ -159,7 +178,7 @@ def _unit(token: str) -> str:
 def _month_or_minute(tokens: list[str], i: int, moment: dt.datetime) -> str:
     token = tokens[i].lower()
     before = [_unit(t) for t in tokens[:i] if t[:1].isalpha() or t.startswith("[")]
-    after = [_unit(t) for t in tokens[i + 1:] if t[:1].isalpha() or t.startswith("[")]
+    after = [_unit(t) for t in tokens[i + 1 :] if t[:1].isalpha() or t.startswith("[")]
     minutes = len(token) <= 2 and ((before and before[-1] == "h") or (after and after[0] == "s"))
     if minutes:
         return f"{moment.minute:02d}" if len(token) == 2 else str(moment.minute)

@@ -6,6 +6,7 @@ body, encoded flat by the C encoder and indented by a few string replacements; t
 the body, always small, goes through `json.dumps(indent=2)`. The text is the same, character
 for character (tests/test_emulator_sheets.py compares them).
 """
+
 from __future__ import annotations
 
 import itertools

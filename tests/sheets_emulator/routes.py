@@ -1,5 +1,6 @@
 """Which handler answers which path. Templates are Google's paths with `{name}` holes; they
 are also the keys of `Emulator.counts` and what faults match on."""
+
 from __future__ import annotations
 
 import re
@@ -37,12 +38,21 @@ ROUTES: list[tuple[str, str, Callable]] = [
 # Real Google routes a client might call that the emulator does not model: answered 501 so a
 # test fails loudly instead of passing on behaviour nobody wrote.
 UNMODELLED = [
-    ("GET", FILES), ("PATCH", FILES + "/{id}"), ("POST", FILES + "/{id}/copy"), ("GET", FILES + "/{id}/export"),
-    ("GET", FILES + "/{id}/comments"), ("PUT", "/upload/drive/v2/files/{id}"), ("POST", "/upload/drive/v3/files"),
-    ("PATCH", "/upload/drive/v3/files/{id}"), ("POST", "/v4/spreadsheets"),
-    ("POST", SHEETS + "/sheets/{sheetId}:copyTo"), ("POST", SHEETS + "/values:batchGetByDataFilter"),
-    ("POST", SHEETS + "/values:batchUpdateByDataFilter"), ("POST", SHEETS + "/values:batchClearByDataFilter"),
-    ("POST", SHEETS + ":getByDataFilter"), ("GET", FILES + "/{id}/permissions/{permissionId}"),
+    ("GET", FILES),
+    ("PATCH", FILES + "/{id}"),
+    ("POST", FILES + "/{id}/copy"),
+    ("GET", FILES + "/{id}/export"),
+    ("GET", FILES + "/{id}/comments"),
+    ("PUT", "/upload/drive/v2/files/{id}"),
+    ("POST", "/upload/drive/v3/files"),
+    ("PATCH", "/upload/drive/v3/files/{id}"),
+    ("POST", "/v4/spreadsheets"),
+    ("POST", SHEETS + "/sheets/{sheetId}:copyTo"),
+    ("POST", SHEETS + "/values:batchGetByDataFilter"),
+    ("POST", SHEETS + "/values:batchUpdateByDataFilter"),
+    ("POST", SHEETS + "/values:batchClearByDataFilter"),
+    ("POST", SHEETS + ":getByDataFilter"),
+    ("GET", FILES + "/{id}/permissions/{permissionId}"),
     ("PATCH", FILES + "/{id}/permissions/{permissionId}"),
 ]
 
@@ -59,11 +69,13 @@ def _pattern(template: str) -> re.Pattern:
         name = match.group(1)
         allowed = "[^/]+?" if name == "range" else "[^/:]+" if template.startswith("/v4/") else "[^/]+"
         return f"(?P<{name}>{allowed})"
+
     return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", hole, re.escape(template)) + "$")
 
 
-_COMPILED = [(method, template, handler, _pattern(template)) for method, template, handler in ROUTES] + \
-            [(method, template, None, _pattern(template)) for method, template in UNMODELLED]
+_COMPILED = [(method, template, handler, _pattern(template)) for method, template, handler in ROUTES] + [
+    (method, template, None, _pattern(template)) for method, template in UNMODELLED
+]
 
 
 def match(method: str, raw_path: str) -> Match | None:

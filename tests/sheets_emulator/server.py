@@ -1,5 +1,6 @@
 """The HTTP side: a threaded server on 127.0.0.1 that reads a request, counts it, plays any
 queued fault, runs the handler under the store's lock and writes Google's JSON back."""
+
 from __future__ import annotations
 
 import json
@@ -108,8 +109,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, found: routes.Match | None, query: str, raw: bytes) -> tuple[int, Any]:
         if found is None:
-            return 404, {"error": {"code": 404, "message": f"sheets_emulator: no route for {self.command} "
-                                   f"{urlsplit(self.path).path}", "status": "NOT_FOUND"}}
+            return 404, {
+                "error": {
+                    "code": 404,
+                    "message": f"sheets_emulator: no route for {self.command} {urlsplit(self.path).path}",
+                    "status": "NOT_FOUND",
+                }
+            }
         if found.handler is None:
             error = errors.unimplemented(f"{found.method} {found.template} is not modelled")
             return error.code, error.body

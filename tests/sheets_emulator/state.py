@@ -5,6 +5,7 @@ whole request succeeded: that is how batchUpdate and values:batchUpdate stay all
 as they are on Google. A sheet's cells live in a `Grid`, whose copies share their rows until
 one side changes them.
 """
+
 from __future__ import annotations
 
 import copy
@@ -27,7 +28,7 @@ ID_CHARS = string.ascii_letters + string.digits + "-_"
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def new_file_id() -> str:
@@ -74,9 +75,15 @@ class Sheet:
         return grid.get("rowCount", 0) * grid.get("columnCount", 0)
 
     def copy(self) -> Sheet:
-        return Sheet(copy.deepcopy(self.properties), self.grid.copy(), copy.deepcopy(self.protected_ranges),
-                     copy.deepcopy(self.charts), copy.deepcopy(self.merges), copy.deepcopy(self.dimension_properties),
-                     copy.deepcopy(self.developer_metadata))
+        return Sheet(
+            copy.deepcopy(self.properties),
+            self.grid.copy(),
+            copy.deepcopy(self.protected_ranges),
+            copy.deepcopy(self.charts),
+            copy.deepcopy(self.merges),
+            copy.deepcopy(self.dimension_properties),
+            copy.deepcopy(self.developer_metadata),
+        )
 
     def cell(self, row: int, col: int) -> dict | None:
         """One cell's CellData as set by clients (a new dict), or None."""
@@ -87,8 +94,14 @@ class Sheet:
 
 
 def new_sheet(sheet_id: int, title: str, rows: int = 1000, cols: int = 26) -> Sheet:
-    return Sheet({"sheetId": sheet_id, "title": title, "sheetType": "GRID",
-                  "gridProperties": {"rowCount": rows, "columnCount": cols}})
+    return Sheet(
+        {
+            "sheetId": sheet_id,
+            "title": title,
+            "sheetType": "GRID",
+            "gridProperties": {"rowCount": rows, "columnCount": cols},
+        }
+    )
 
 
 @dataclass
@@ -99,8 +112,12 @@ class Spreadsheet:
     developer_metadata: list[dict] = field(default_factory=list)  # located on the whole spreadsheet
 
     def copy(self) -> Spreadsheet:
-        return Spreadsheet(self.id, copy.deepcopy(self.properties), [sheet.copy() for sheet in self.sheets],
-                           copy.deepcopy(self.developer_metadata))
+        return Spreadsheet(
+            self.id,
+            copy.deepcopy(self.properties),
+            [sheet.copy() for sheet in self.sheets],
+            copy.deepcopy(self.developer_metadata),
+        )
 
     def sheet_by_id(self, sheet_id: int) -> Sheet | None:
         return next((sheet for sheet in self.sheets if sheet.id == sheet_id), None)
@@ -131,8 +148,13 @@ class Spreadsheet:
 
 
 def new_spreadsheet(file_id: str, title: str) -> Spreadsheet:
-    properties = {"title": title, "locale": "en_US", "autoRecalc": "ON_CHANGE", "timeZone": "Etc/GMT",
-                  **copy.deepcopy(DEFAULTS)}
+    properties = {
+        "title": title,
+        "locale": "en_US",
+        "autoRecalc": "ON_CHANGE",
+        "timeZone": "Etc/GMT",
+        **copy.deepcopy(DEFAULTS),
+    }
     return Spreadsheet(file_id, properties, [new_sheet(0, "Sheet1")])
 
 
@@ -157,13 +179,22 @@ class Store:
         self.spreadsheets: dict[str, Spreadsheet] = {}
         self.notifications: list[dict] = []  # the e-mails Drive would have sent about new permissions
 
-    def create_file(self, name: str, mime_type: str, parents: list[str] | None = None,
-                    owner: str | None = None) -> DriveFile:
+    def create_file(
+        self, name: str, mime_type: str, parents: list[str] | None = None, owner: str | None = None
+    ) -> DriveFile:
         """A new file owned by the caller (or by `owner`, leaving the caller without access)."""
         owner = owner or self.owner_email
         stamp = now()
-        permission = {"kind": "drive#permission", "id": permission_id(owner), "type": "user", "emailAddress": owner,
-                      "role": "owner", "displayName": owner.split("@")[0], "deleted": False, "pendingOwner": False}
+        permission = {
+            "kind": "drive#permission",
+            "id": permission_id(owner),
+            "type": "user",
+            "emailAddress": owner,
+            "role": "owner",
+            "displayName": owner.split("@")[0],
+            "deleted": False,
+            "pendingOwner": False,
+        }
         file = DriveFile(new_file_id(), name, mime_type, list(parents or []), stamp, stamp, [permission])
         self.files[file.id] = file
         if mime_type == SPREADSHEET_MIME:
@@ -174,9 +205,13 @@ class Store:
         """The caller's best role on a file: as a user, through its domain, or as anyone."""
         domain = self.owner_email.split("@")[-1].lower()
         ranks = ("reader", "commenter", "writer", "fileOrganizer", "organizer", "owner")
-        roles = [p["role"] for p in file.permissions
-                 if (p["type"] in ("user", "group") and p.get("emailAddress", "").lower() == self.owner_email.lower())
-                 or (p["type"] == "domain" and p.get("domain", "").lower() == domain) or p["type"] == "anyone"]
+        roles = [
+            p["role"]
+            for p in file.permissions
+            if (p["type"] in ("user", "group") and p.get("emailAddress", "").lower() == self.owner_email.lower())
+            or (p["type"] == "domain" and p.get("domain", "").lower() == domain)
+            or p["type"] == "anyone"
+        ]
         return max(roles, key=ranks.index, default=None)
 
     def delete_file(self, file_id: str) -> None:

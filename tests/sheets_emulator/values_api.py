@@ -1,4 +1,5 @@
 """spreadsheets.values: get, batchGet, update, batchUpdate, clear, batchClear, append."""
+
 from __future__ import annotations
 
 import itertools
@@ -42,7 +43,7 @@ def resolve(book: Spreadsheet, text: str) -> tuple[Sheet, Rect]:
 def sheet_prefix(text: str, sheet: Sheet) -> str:
     """The sheet part of a range as the client typed it (for error messages)."""
     if text.startswith("'") or "!" in text:
-        return text[:text.rindex("!")] if "!" in text else text
+        return text[: text.rindex("!")] if "!" in text else text
     return text if not a1.is_cells(text) else a1.quote_title(sheet.title)
 
 
@@ -50,15 +51,20 @@ def read(sheet: Sheet, rect: Rect, value_option: str, datetime_option: str, majo
     """Cells of a rectangle, trailing empty cells and rows dropped, as Google sends them. A read
     of whole rows hands out the stored tuples themselves; other lines are new tuples or lists."""
     grid = sheet.grid
-    stored = grid.rows[rect.start_row:min(rect.end_row, len(grid.rows))]
+    stored = grid.rows[rect.start_row : min(rect.end_row, len(grid.rows))]
     # A plain value reads back as stored unless formats matter (FORMATTED_VALUE, or date cells
     # with FORMATTED_STRING): then each cell is rendered, each distinct one once.
     formats_matter = value_option == "FORMATTED_VALUE" or (
-        datetime_option == "FORMATTED_STRING" and grid.has_extras(rect))
+        datetime_option == "FORMATTED_STRING" and grid.has_extras(rect)
+    )
     present = list(filter(None, stored))
-    if (major == "ROWS" and not formats_matter and rect.start_col == 0
-            and max(map(len, present), default=0) <= rect.end_col
-            and PLAIN.issuperset(map(type, itertools.chain.from_iterable(present)))):
+    if (
+        major == "ROWS"
+        and not formats_matter
+        and rect.start_col == 0
+        and max(map(len, present), default=0) <= rect.end_col
+        and PLAIN.issuperset(map(type, itertools.chain.from_iterable(present)))
+    ):
         lines = [row or () for row in stored]  # whole rows, as stored: the usual read
     else:
         lines = _read_cells(grid, stored, rect, value_option, datetime_option, major)
@@ -67,15 +73,18 @@ def read(sheet: Sheet, rect: Rect, value_option: str, datetime_option: str, majo
     return lines
 
 
-def _read_cells(grid: Grid, stored: list[tuple | None], rect: Rect, value_option: str, datetime_option: str,
-                major: str) -> list[Sequence]:
+def _read_cells(
+    grid: Grid, stored: list[tuple | None], rect: Rect, value_option: str, datetime_option: str, major: str
+) -> list[Sequence]:
     """Every cell rendered, a column at a time (a column mostly shares one format), then put
     in rows or columns with trailing blanks dropped."""
     by_column = list(itertools.zip_longest(*[row or () for row in stored], fillvalue=BLANK))
     extras = grid.extras_columns(rect)
     shown: dict[tuple, Any] = {}
-    columns = [_render_column(values, (extras[i] if i < len(extras) else None) or [], value_option, datetime_option,
-                              shown) for i, values in enumerate(by_column[rect.start_col:rect.end_col])]
+    columns = [
+        _render_column(values, (extras[i] if i < len(extras) else None) or [], value_option, datetime_option, shown)
+        for i, values in enumerate(by_column[rect.start_col : rect.end_col])
+    ]
     return [_shown(line) if None in line else line for line in (columns if major == "COLUMNS" else zip(*columns))]
 
 
@@ -87,14 +96,16 @@ def _shown(line: Sequence) -> tuple:
     return tuple(["" if value is None else value for value in line[:end]])
 
 
-def _render_column(values: Sequence, extras: list[dict | None], value_option: str, datetime_option: str,
-                   shown: dict[tuple, Any]) -> list:
+def _render_column(
+    values: Sequence, extras: list[dict | None], value_option: str, datetime_option: str, shown: dict[tuple, Any]
+) -> list:
     """Each cell as the values API shows it (None: blank); a plain value is rendered once per
     distinct (value, rest of the cell)."""
-    extras = list(extras[:len(values)]) + [None] * (len(values) - len(extras))
+    extras = list(extras[: len(values)]) + [None] * (len(values) - len(extras))
     if not PLAIN.issuperset(map(type, values)):  # formulas and such: one by one
-        return [cells.render_stored(value, extra, value_option, datetime_option)
-                for value, extra in zip(values, extras)]
+        return [
+            cells.render_stored(value, extra, value_option, datetime_option) for value, extra in zip(values, extras)
+        ]
     keys = list(zip(map(type, values), values, map(id, extras)))  # with the type: 1, 1.0 and True differ
     by_id = dict(zip(map(id, extras), extras))
     for key in dict.fromkeys(keys):
@@ -112,9 +123,11 @@ def value_range(sheet: Sheet, rect: Rect, value_option: str, datetime_option: st
 
 
 def _read_options(call: Call) -> tuple[str, str, str]:
-    return (call.enum("valueRenderOption", RENDER, "ValueRenderOption"),
-            call.enum("dateTimeRenderOption", DATETIME, "DateTimeRenderOption"),
-            call.enum("majorDimension", MAJOR, "Dimension"))
+    return (
+        call.enum("valueRenderOption", RENDER, "ValueRenderOption"),
+        call.enum("dateTimeRenderOption", DATETIME, "DateTimeRenderOption"),
+        call.enum("majorDimension", MAJOR, "Dimension"),
+    )
 
 
 def get(call: Call) -> tuple[int, dict]:
@@ -134,6 +147,7 @@ def batch_get(call: Call) -> tuple[int, dict]:
 
 
 # --- writing ---------------------------------------------------------------------------------
+
 
 def _rows(data: dict, field: str) -> list[list]:
     """The `values` of a ValueRange, checked the way the JSON gateway checks it."""
@@ -159,11 +173,14 @@ def write(sheet: Sheet, text: str, rect: Rect, values: list[list], input_option:
     height = len(values)
     width = max((len(row) for row in values), default=0)
     if not anchor and height > rect.rows:
-        raise errors.invalid_argument(f"Requested writing within range [{text}], but tried writing to row "
-                                      f"[{rect.start_row + height}]")
+        raise errors.invalid_argument(
+            f"Requested writing within range [{text}], but tried writing to row [{rect.start_row + height}]"
+        )
     if not anchor and width > rect.cols:
-        raise errors.invalid_argument(f"Requested writing within range [{text}], but tried writing to column "
-                                      f"[{a1.column_letters(rect.start_col + width - 1)}]")
+        raise errors.invalid_argument(
+            f"Requested writing within range [{text}], but tried writing to column "
+            f"[{a1.column_letters(rect.start_col + width - 1)}]"
+        )
     if rect.start_row + height > sheet.rows or rect.start_col + width > sheet.cols:
         target = Rect(rect.start_row, rect.start_col, rect.start_row + height, rect.start_col + width)
         raise errors.grid_limits(f"{sheet_prefix(text, sheet)}!{a1.format_rect(target)}", sheet.rows, sheet.cols)
@@ -201,8 +218,11 @@ def put_value(sheet: Sheet, row: int, col: int, value: Any, input_option: str, w
         entered, new_format = cells.user_entered_value(value, where, cells.number_format(extra))
     sheet.grid.set_value(row, col, pack(entered))
     if new_format:
-        sheet.grid.set_extra(row, col, {**extra, "userEnteredFormat": {**(extra.get("userEnteredFormat") or {}),
-                                                                      "numberFormat": new_format}})
+        sheet.grid.set_extra(
+            row,
+            col,
+            {**extra, "userEnteredFormat": {**(extra.get("userEnteredFormat") or {}), "numberFormat": new_format}},
+        )
 
 
 def distinct_columns(spans: Iterable[range | set[int]]) -> set[int]:
@@ -220,6 +240,7 @@ def distinct_columns(spans: Iterable[range | set[int]]) -> set[int]:
 @dataclass
 class Written:
     """What one write changed: the cells given a value (or cleared), on one sheet."""
+
     sheet: Sheet
     start: Rect
     rows: dict[int, range | set[int]] = field(default_factory=dict)  # row -> its columns written
@@ -258,8 +279,7 @@ class Written:
             out.update(updatedRows=rows, updatedColumns=columns, updatedCells=cells)
         if body.get("includeValuesInResponse") or call.flag("includeValuesInResponse"):
             render = body.get("responseValueRenderOption") or call.param("responseValueRenderOption", RENDER[0])
-            dates = body.get("responseDateTimeRenderOption") or call.param("responseDateTimeRenderOption",
-                                                                           DATETIME[0])
+            dates = body.get("responseDateTimeRenderOption") or call.param("responseDateTimeRenderOption", DATETIME[0])
             out["updatedData"] = value_range(self.sheet, self.box, render, dates, "ROWS")
         return out
 
@@ -319,8 +339,12 @@ def batch_update(call: Call) -> tuple[int, dict]:
         by_sheet.setdefault(written.sheet.id, []).append(written)
     totals = [total for total in map(_total, by_sheet.values()) if total[2]]
     if totals:
-        out.update(totalUpdatedRows=sum(t[0] for t in totals), totalUpdatedColumns=sum(t[1] for t in totals),
-                   totalUpdatedCells=sum(t[2] for t in totals), totalUpdatedSheets=len(totals))
+        out.update(
+            totalUpdatedRows=sum(t[0] for t in totals),
+            totalUpdatedColumns=sum(t[1] for t in totals),
+            totalUpdatedCells=sum(t[2] for t in totals),
+            totalUpdatedSheets=len(totals),
+        )
     if responses:
         out["responses"] = [written.answer(book, call, body) for written in responses]
     return 200, out
@@ -351,6 +375,7 @@ def _clear(book: Spreadsheet, text: str) -> str:
 
 # --- append ----------------------------------------------------------------------------------
 
+
 def find_table(sheet: Sheet, rect: Rect) -> Rect | None:
     """The "table" append extends: the block of touching non-empty cells around the last value
     inside the range, row by row. With A1 and C1 filled and B1 empty, appending to A1 finds the
@@ -358,8 +383,9 @@ def find_table(sheet: Sheet, rect: Rect) -> Rect | None:
     column C: gspread issue 537 (each append_row of ['Test1', '', 'Test2'] starts one table further
     right), 603 (`tableRange: Sheet1!J1`, the last of four tables in row 1) and 828."""
     filled = set(sheet.grid.value_keys())
-    inside = sorted(key for key in filled
-                    if rect.start_row <= key[0] < rect.end_row and rect.start_col <= key[1] < rect.end_col)
+    inside = sorted(
+        key for key in filled if rect.start_row <= key[0] < rect.end_row and rect.start_col <= key[1] < rect.end_col
+    )
     if not inside:
         return None
     region, frontier = {inside[-1]}, [inside[-1]]
@@ -374,8 +400,9 @@ def find_table(sheet: Sheet, rect: Rect) -> Rect | None:
                         frontier.append(key)
         top, left = min(r for r, _ in region), min(c for _, c in region)
         bottom, right = max(r for r, _ in region), max(c for _, c in region)
-        frontier = [key for key in filled - region
-                    if top - 1 <= key[0] <= bottom + 1 and left - 1 <= key[1] <= right + 1]
+        frontier = [
+            key for key in filled - region if top - 1 <= key[0] <= bottom + 1 and left - 1 <= key[1] <= right + 1
+        ]
         region.update(frontier)
     return Rect(top, left, bottom + 1, right + 1)
 

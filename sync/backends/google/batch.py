@@ -6,9 +6,11 @@ that follows), so that GoogleSheet.apply can send them, and build them again fro
 the spreadsheet when a batch was refused. `sheets_after` then tells from a batchUpdate's replies
 what the spreadsheet holds now, with no read.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sync.backends.google.cells import a1, format_requests, new_sheet_id, tab_grid
 from sync.model.schema import tab_key
@@ -28,8 +30,12 @@ def protection(sheet_id: int, account: str, warning_only: bool) -> Request:
     return protected
 
 
-def output_tabs(sheets: dict[str, dict[str, Any]], tables: dict[str, Table], hidden: frozenset[str],
-                protect: Callable[[int], Request]) -> tuple[list[Request], list[Request]]:
+def output_tabs(
+    sheets: dict[str, dict[str, Any]],
+    tables: dict[str, Table],
+    hidden: frozenset[str],
+    protect: Callable[[int], Request],
+) -> tuple[list[Request], list[Request]]:
     """The batchUpdate requests and the values:batchUpdate data that write `tables` into a
     spreadsheet whose tabs are `sheets` (keyed by tab_key): each tab added or grown and formatted,
     hidden (if named in `hidden`) or shown, protected (`protect(sheet_id)`) unless it is already."""
@@ -40,8 +46,14 @@ def output_tabs(sheets: dict[str, dict[str, Any]], tables: dict[str, Table], hid
         blocks = [(0, table)]
         sheet_id, title, size = prepare(sheet, name, blocks, requests)
         if (sheet or {}).get("properties", {}).get("hidden", False) != (name in hidden):
-            requests.append({"updateSheetProperties": {
-                "properties": {"sheetId": sheet_id, "hidden": name in hidden}, "fields": "hidden"}})
+            requests.append(
+                {
+                    "updateSheetProperties": {
+                        "properties": {"sheetId": sheet_id, "hidden": name in hidden},
+                        "fields": "hidden",
+                    }
+                }
+            )
         protections = (sheet or {}).get("protectedRanges", [])
         if not any(p.get("description") == OUTPUT_NOTE for p in protections):
             requests.append({"addProtectedRange": {"protectedRange": protect(sheet_id)}})
@@ -49,8 +61,13 @@ def output_tabs(sheets: dict[str, dict[str, Any]], tables: dict[str, Table], hid
     return requests, data
 
 
-def prepare(sheet: dict[str, Any] | None, name: str, blocks: list[tuple[int, Table]],
-            requests: list[Request], spare_cols: int = 0) -> tuple[int, str, tuple[int, int]]:
+def prepare(
+    sheet: dict[str, Any] | None,
+    name: str,
+    blocks: list[tuple[int, Table]],
+    requests: list[Request],
+    spare_cols: int = 0,
+) -> tuple[int, str, tuple[int, int]]:
     """Append to `requests` those that add the tab (`sheet` None) or grow it, and format its blocks
     (each a table and the row it starts on); its id, title and grid size (rows, columns).
 
@@ -60,30 +77,46 @@ def prepare(sheet: dict[str, Any] | None, name: str, blocks: list[tuple[int, Tab
     cols = max(1, max(len(table.columns) for _, table in blocks)) + spare_cols
     if sheet is None:
         sheet_id, title = new_sheet_id(name), name
-        requests.append({"addSheet": {"properties": {
-            "sheetId": sheet_id, "title": name,
-            "gridProperties": {"rowCount": rows, "columnCount": cols, "frozenRowCount": 1}}}})
+        requests.append(
+            {
+                "addSheet": {
+                    "properties": {
+                        "sheetId": sheet_id,
+                        "title": name,
+                        "gridProperties": {"rowCount": rows, "columnCount": cols, "frozenRowCount": 1},
+                    }
+                }
+            }
+        )
     else:
         props = sheet["properties"]
         sheet_id, title, grid = props["sheetId"], props["title"], props.get("gridProperties", {})
         rows, cols = max(rows, grid.get("rowCount", 0)), max(cols, grid.get("columnCount", 0))
-        requests.append({"updateSheetProperties": {
-            "properties": {"sheetId": sheet_id,
-                           "gridProperties": {"rowCount": rows, "columnCount": cols, "frozenRowCount": 1}},
-            "fields": "gridProperties.rowCount,gridProperties.columnCount,gridProperties.frozenRowCount"}})
+        requests.append(
+            {
+                "updateSheetProperties": {
+                    "properties": {
+                        "sheetId": sheet_id,
+                        "gridProperties": {"rowCount": rows, "columnCount": cols, "frozenRowCount": 1},
+                    },
+                    "fields": "gridProperties.rowCount,gridProperties.columnCount,gridProperties.frozenRowCount",
+                }
+            }
+        )
     for top, table in blocks:
         requests += format_requests(sheet_id, top, table)
     return sheet_id, title, (rows, cols)
 
 
-def sheets_after(sheets: dict[str, dict[str, Any]], requests: list[Request],
-                 replies: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def sheets_after(
+    sheets: dict[str, dict[str, Any]], requests: list[Request], replies: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     """The sheets (tab_key -> resource, as METADATA_FIELDS reads them) after a batchUpdate of
     `requests` answered `replies`: tabs added (the reply holds their properties), resized,
     hidden or deleted, protected ranges and charts added (the replies hold their IDs)."""
     by_id = {s["properties"]["sheetId"]: {**s, "properties": dict(s["properties"])} for s in sheets.values()}
     for request, reply in zip(requests, replies):
-        (kind, body), = request.items()
+        ((kind, body),) = request.items()
         if kind == "addSheet":
             props = reply.get("addSheet", {}).get("properties", {})
             by_id[props.get("sheetId", 0)] = {"properties": props}

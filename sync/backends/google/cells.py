@@ -3,27 +3,42 @@ API takes (RAW input), a tab's grid and formats; and serial numbers back into da
 
 What a value becomes is sync.backends.cells' cell_value, as for the .xlsx writers; the Sheets API
 only takes a date or datetime as its serial number (sync.model.serials), and a blank as ""."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 import zlib
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Sequence, cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
-from sync.backends.cells import (DATE_FORMAT, DATETIME_FORMAT, HOURS_FORMAT, INT_FORMAT, cell_number, cell_value,
-                                 money_format, money_places)
+from sync.backends.cells import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    HOURS_FORMAT,
+    INT_FORMAT,
+    cell_number,
+    cell_value,
+    money_format,
+    money_places,
+)
 from sync.model.serials import EPOCH_MIDNIGHT, serial_day, serial_moment
 from sync.model.table import Kind, Table
 
-METADATA_FIELDS = ("properties.title,sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
-                   "protectedRanges(protectedRangeId,description),charts(chartId))")
+METADATA_FIELDS = (
+    "properties.title,sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
+    "protectedRanges(protectedRangeId,description),charts(chartId))"
+)
 NUMBER_FORMATS: dict[str, tuple[str, str]] = {  # the type and pattern of each kind's cells but money's
-    "hours": ("NUMBER", HOURS_FORMAT), "int": ("NUMBER", INT_FORMAT), "date": ("DATE", DATE_FORMAT),
-    "datetime": ("DATE_TIME", DATETIME_FORMAT), "text": ("TEXT", "@"),
+    "hours": ("NUMBER", HOURS_FORMAT),
+    "int": ("NUMBER", INT_FORMAT),
+    "date": ("DATE", DATE_FORMAT),
+    "datetime": ("DATE_TIME", DATETIME_FORMAT),
+    "text": ("TEXT", "@"),
 }
 # Google's IDs have 44 characters; a published link (/spreadsheets/d/e/2PACX.../pubhtml) holds none.
 _ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]{20,})|^([A-Za-z0-9_-]{20,})$")
@@ -97,8 +112,11 @@ def _column_cells(column: pd.Series, kind: Kind) -> list[object]:
     kinds = set(map(type, values))
     if kind == "text" and kinds <= {str}:
         return values
-    if kind in ("money", "hours") and kinds <= {Decimal, type(None)} and not any(
-            map(Decimal.is_nan, filter(None, values))):
+    if (
+        kind in ("money", "hours")
+        and kinds <= {Decimal, type(None)}
+        and not any(map(Decimal.is_nan, filter(None, values)))
+    ):
         if type(None) in kinds:
             return [cell_number(v) if v is not None else "" for v in values]
         return list(map(cell_number, values))
@@ -120,37 +138,72 @@ def tab_grid(blocks: list[tuple[int, Table]], size: tuple[int, int]) -> list[Seq
         columns = [_column_cells(column, kind) for (_, column), kind in zip(table.frame.items(), table.kinds.values())]
         columns += [[""] * n] * (cols - len(columns))
         grid[top] = [*table.columns, *[""] * (cols - len(table.columns))]
-        grid[top + 1:top + 1 + n] = zip(*columns) if columns else [[""] * cols] * n
+        grid[top + 1 : top + 1 + n] = zip(*columns) if columns else [[""] * cols] * n
     return grid
 
 
 def format_requests(sheet_id: int, top: int, table: Table) -> list[dict[str, Any]]:
     """Bold header; each column's number format (money per run of rows with the same decimals)."""
-    def repeat(first_row: int, last_row: int, col: int, fmt: dict[str, Any], fields: str) -> dict[str, Any]:
-        return {"repeatCell": {"range": {"sheetId": sheet_id, "startRowIndex": first_row, "endRowIndex": last_row,
-                                         "startColumnIndex": col, "endColumnIndex": col + 1},
-                               "cell": {"userEnteredFormat": fmt}, "fields": f"userEnteredFormat.{fields}"}}
 
-    requests = [{"repeatCell": {
-        "range": {"sheetId": sheet_id, "startRowIndex": top, "endRowIndex": top + 1,
-                  "startColumnIndex": 0, "endColumnIndex": max(1, len(table.columns))},
-        "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}}, "fields": "userEnteredFormat.textFormat.bold"}}]
+    def repeat(first_row: int, last_row: int, col: int, fmt: dict[str, Any], fields: str) -> dict[str, Any]:
+        return {
+            "repeatCell": {
+                "range": {
+                    "sheetId": sheet_id,
+                    "startRowIndex": first_row,
+                    "endRowIndex": last_row,
+                    "startColumnIndex": col,
+                    "endColumnIndex": col + 1,
+                },
+                "cell": {"userEnteredFormat": fmt},
+                "fields": f"userEnteredFormat.{fields}",
+            }
+        }
+
+    requests = [
+        {
+            "repeatCell": {
+                "range": {
+                    "sheetId": sheet_id,
+                    "startRowIndex": top,
+                    "endRowIndex": top + 1,
+                    "startColumnIndex": 0,
+                    "endColumnIndex": max(1, len(table.columns)),
+                },
+                "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                "fields": "userEnteredFormat.textFormat.bold",
+            }
+        }
+    ]
     n = len(table.frame)
     for col, (name, kind) in enumerate(table.kinds.items()):
         if n == 0:
             break
         if kind != "money":
             kind_format, pattern = NUMBER_FORMATS.get(kind, ("NUMBER", "0"))
-            requests.append(repeat(top + 1, top + 1 + n, col, {"numberFormat": {"type": kind_format,
-                                                                                "pattern": pattern}},
-                                   "numberFormat"))
+            requests.append(
+                repeat(
+                    top + 1,
+                    top + 1 + n,
+                    col,
+                    {"numberFormat": {"type": kind_format, "pattern": pattern}},
+                    "numberFormat",
+                )
+            )
             continue
         places = _decimal_places(table.frame[name].tolist())
         starts = [0, *(np.flatnonzero(places[1:] != places[:-1]) + 1).tolist(), n]  # runs of equal decimals
         for start, end in zip(starts, starts[1:]):
             pattern = money_format(int(places[start]))
-            requests.append(repeat(top + 1 + start, top + 1 + end, col,
-                                   {"numberFormat": {"type": "NUMBER", "pattern": pattern}}, "numberFormat"))
+            requests.append(
+                repeat(
+                    top + 1 + start,
+                    top + 1 + end,
+                    col,
+                    {"numberFormat": {"type": "NUMBER", "pattern": pattern}},
+                    "numberFormat",
+                )
+            )
     return requests
 
 
@@ -158,8 +211,11 @@ def _decimal_places(amounts: list[object]) -> np.ndarray:
     """money_places of each amount (2 when it is not a Decimal, a blank say). Neighbours mostly
     share an exponent (often all of them do), and same_quantum is far cheaper than as_tuple."""
     first = amounts[0] if amounts else None
-    if (isinstance(first, Decimal) and set(map(type, amounts)) == {Decimal}
-            and all(map(first.same_quantum, cast("list[Decimal]", amounts)))):  # all Decimals, as just seen
+    if (
+        isinstance(first, Decimal)
+        and set(map(type, amounts)) == {Decimal}
+        and all(map(first.same_quantum, cast("list[Decimal]", amounts)))
+    ):  # all Decimals, as just seen
         return np.full(len(amounts), money_places(first))
     places = np.empty(len(amounts), dtype=np.int64)
     last, shown = None, 2

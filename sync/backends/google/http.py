@@ -5,6 +5,7 @@ nightly job needs and gspread leaves out: request timeouts (its default is none)
 of 408/429/5xx and dropped connections with truncated exponential backoff and full jitter,
 bounded in total time, and never a retry of an answer that will not change (403, 404, 400).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,8 @@ import requests
 from google.auth.credentials import Credentials
 from google.auth.exceptions import GoogleAuthError
 from google.auth.transport.requests import AuthorizedSession
-from google.oauth2 import credentials as user_credentials, service_account
+from google.oauth2 import credentials as user_credentials
+from google.oauth2 import service_account
 from gspread.exceptions import APIError
 from requests.adapters import HTTPAdapter
 
@@ -112,14 +114,19 @@ class _Redirect(HTTPAdapter):
         super().__init__()
         self.base_url = base_url.rstrip("/")
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False,
-             timeout: float | tuple[float, float] | tuple[float, None] | None = None, verify: bool | str = True,
-             cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
-             proxies: Mapping[str, str] | None = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
         """Send `request`, to the emulator when it is for one of Google's hosts."""
         for host in GOOGLE_HOSTS:
             if request.url is not None and request.url.startswith(host):
-                request.url = self.base_url + request.url[len(host):]
+                request.url = self.base_url + request.url[len(host) :]
         return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
 
 
@@ -143,8 +150,9 @@ def connect(credentials: Path | None, api_url: str | None = None) -> tuple[gspre
 def load_credentials(path: Path | None) -> tuple[Credentials, str]:
     """Service-account JSON (the usual case) or an authorized-user OAuth file."""
     if path is None:
-        raise GoogleAccessError("no Google credentials: pass --credentials FILE or set SYNC_CREDENTIALS "
-                        "(a service-account JSON key)")
+        raise GoogleAccessError(
+            "no Google credentials: pass --credentials FILE or set SYNC_CREDENTIALS (a service-account JSON key)"
+        )
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -173,16 +181,24 @@ def explain(error: Exception, what: str, account: str) -> GoogleAccessError:
     if not isinstance(error, APIError):
         return GoogleAccessError(f"{what}: {error}")
     message = str(error.error.get("message", "")).splitlines()[0] if error.error else ""
-    reasons = {str(detail.get("reason", "")) for detail in error.error.get("errors", []) + error.error.get(
-        "details", []) if isinstance(detail, dict)}
-    if error.code == 403 and ("SERVICE_DISABLED" in reasons or "has not been used" in message
-                              or "is disabled" in message):
-        return GoogleAccessError(f"the Google Sheets/Drive API is disabled for this project: enable it in the "
-                         f"Google Cloud console, then run again ({message})")
+    reasons = {
+        str(detail.get("reason", ""))
+        for detail in error.error.get("errors", []) + error.error.get("details", [])
+        if isinstance(detail, dict)
+    }
+    if error.code == 403 and (
+        "SERVICE_DISABLED" in reasons or "has not been used" in message or "is disabled" in message
+    ):
+        return GoogleAccessError(
+            f"the Google Sheets/Drive API is disabled for this project: enable it in the "
+            f"Google Cloud console, then run again ({message})"
+        )
     if error.code == 403 and "storageQuotaExceeded" in reasons:
-        return GoogleAccessError(f"{what}: the account {account} has no Drive storage of its own (service accounts "
-                         "have none); set drive_folder to a folder in a shared drive, or create the "
-                         "spreadsheet yourself, share it with the account and put its link in Summary Sheet")
+        return GoogleAccessError(
+            f"{what}: the account {account} has no Drive storage of its own (service accounts "
+            "have none); set drive_folder to a folder in a shared drive, or create the "
+            "spreadsheet yourself, share it with the account and put its link in Summary Sheet"
+        )
     if error.code == 403:
         return GoogleAccessError(f"no access to {what}: share it with {account} as Editor")
     if error.code == 404:

@@ -25,6 +25,7 @@ write the holder renews its lease when less than `margin_seconds` is left, so th
 (retries included: retry_seconds, 2 minutes by default) long before a sync whose clock is some
 minutes ahead could think the lease has run out.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -66,8 +67,16 @@ class Seen(NamedTuple):
 class Lease:
     """One run's hold on the lock of one spreadsheet: take(), confirm() before each write, release()."""
 
-    def __init__(self, http: Any, spreadsheet: str, account: str, protection: Callable[[int], dict[str, Any]],
-                 seconds: float, margin_seconds: float, poll_seconds: float) -> None:
+    def __init__(
+        self,
+        http: Any,
+        spreadsheet: str,
+        account: str,
+        protection: Callable[[int], dict[str, Any]],
+        seconds: float,
+        margin_seconds: float,
+        poll_seconds: float,
+    ) -> None:
         """A lease not yet taken, of `spreadsheet`'s lock for `account` through `http`: held for `seconds`,
         renewed when less than `margin_seconds` are left, looked at every `poll_seconds` while waiting;
         `protection` is the protected range of the lock's tab."""
@@ -108,8 +117,13 @@ class Lease:
             raise
         if not taken:
             ends = parse_time(seen.expires)
-            raise busy(self.what, seen.holder, parse_time(seen.since), wait_seconds,
-                       f"; its lease runs out at {clock(ends)}" if ends else "")
+            raise busy(
+                self.what,
+                seen.holder,
+                parse_time(seen.since),
+                wait_seconds,
+                f"; its lease runs out at {clock(ends)}" if ends else "",
+            )
 
     def confirm(self, sheets: Iterable[dict[str, Any]] = ()) -> None:
         """Raise LockBusy if the lease is no longer this run's; renew it when near its end.
@@ -163,15 +177,18 @@ class Lease:
         self.version = None
         since = parse_time(seen.since) if seen else None
         who = ", ".join(filter(None, [seen.holder if seen else "", f"since {clock(since)}" if since else ""]))
-        self.lost = (f"this sync's lease on {self.what} ran out and another sync{f' ({who})' if who else ''} "
-                     "took the lock over; stopped before writing more")
+        self.lost = (
+            f"this sync's lease on {self.what} ran out and another sync{f' ({who})' if who else ''} "
+            "took the lock over; stopped before writing more"
+        )
         raise LockBusy(self.lost)
 
     def _look(self) -> Seen:
         """Read the lock's version and row in one request."""
         try:
-            answer = self.http.fetch_sheet_metadata(self.spreadsheet,
-                                                    params={"ranges": LOCK_RANGE, "fields": LOOK_FIELDS})
+            answer = self.http.fetch_sheet_metadata(
+                self.spreadsheet, params={"ranges": LOCK_RANGE, "fields": LOOK_FIELDS}
+            )
         except APIError as error:
             if error.code == 400 and "Unable to parse range" in str(error.error.get("message", "")):
                 return Seen(None)  # no lock tab yet
@@ -179,7 +196,7 @@ class Lease:
         except API_ERRORS as error:  # no answer, or no token: anything else is a bug, and goes on as one
             raise explain(error, self.what, self.account) from None
         sheet = (answer.get("sheets") or [{}])[0]
-        rows = ((sheet.get("data") or [{}])[0].get("rowData") or [{}])
+        rows = (sheet.get("data") or [{}])[0].get("rowData") or [{}]
         cells = [_text(cell.get("userEnteredValue")) for cell in rows[0].get("values") or []]
         return Seen(sheet.get("properties", {}).get("sheetId", 0), *(cells + [""] * 4)[:4])
 
@@ -188,11 +205,28 @@ class Lease:
         one batchUpdate; False when refused because the lock changed. A row held becomes ours."""
         new = self.sent = secrets.randbelow(2**31 - 1) + 1
         requests: list[dict[str, Any]] = [{"deleteSheet": {"sheetId": old}}] if old is not None else []
-        requests.append({"addSheet": {"properties": {"sheetId": new, "title": LOCK_TAB, "hidden": True,
-                                                     "gridProperties": {"rowCount": 1, "columnCount": 4}}}})
+        requests.append(
+            {
+                "addSheet": {
+                    "properties": {
+                        "sheetId": new,
+                        "title": LOCK_TAB,
+                        "hidden": True,
+                        "gridProperties": {"rowCount": 1, "columnCount": 4},
+                    }
+                }
+            }
+        )
         if row:
-            requests.append({"updateCells": {"start": {"sheetId": new}, "fields": "userEnteredValue", "rows": [
-                {"values": [{"userEnteredValue": {"stringValue": text}} for text in row]}]}})
+            requests.append(
+                {
+                    "updateCells": {
+                        "start": {"sheetId": new},
+                        "fields": "userEnteredValue",
+                        "rows": [{"values": [{"userEnteredValue": {"stringValue": text}} for text in row]}],
+                    }
+                }
+            )
         requests.append({"addProtectedRange": {"protectedRange": self.protection(new) | {"description": LOCK_NOTE}}})
         try:
             self.http.batch_update(self.spreadsheet, {"requests": requests})
@@ -208,7 +242,7 @@ class Lease:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _utc(when: dt.datetime) -> str:

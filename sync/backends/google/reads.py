@@ -14,10 +14,11 @@ row of the Hours column alone is about 37 bytes and COLUMN_BLOCK_ROWS = 50,000 r
 Blocks are read one after another: a row someone inserts by hand between two of them can be
 read twice or missed, as with any read in several requests; the next run reads it right.
 """
+
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from sync.backends.google.cells import CLOCK, METADATA_FIELDS, a1, is_number, serial_cell
 from sync.model.raw import RawTab
@@ -30,12 +31,14 @@ COLUMN_BLOCK_ROWS = 50_000  # rows of single columns (Hours...) per values:batch
 Call = Callable[..., Any]  # GoogleSheet.call
 
 
-def metadata(call: Call, spreadsheet: str, what: str, names: Sequence[str],
-             also: Iterable[str]) -> dict[str, dict[str, Any]]:
+def metadata(
+    call: Call, spreadsheet: str, what: str, names: Sequence[str], also: Iterable[str]
+) -> dict[str, dict[str, Any]]:
     """tab_key(title) -> sheet resource (METADATA_FIELDS), in 1 request. Refuses (SyncError) a
     spreadsheet where two tabs match one of `names` or of `also` (the tabs the sync writes there)."""
-    meta = call(what, "fetch_sheet_metadata", spreadsheet,
-                params={"includeGridData": "false", "fields": METADATA_FIELDS})
+    meta = call(
+        what, "fetch_sheet_metadata", spreadsheet, params={"includeGridData": "false", "fields": METADATA_FIELDS}
+    )
     sheets = meta.get("sheets", [])
     find_tabs([s["properties"]["title"] for s in sheets], names, what, also=also)
     return {tab_key(s["properties"]["title"]): s for s in sheets}
@@ -44,23 +47,29 @@ def metadata(call: Call, spreadsheet: str, what: str, names: Sequence[str],
 def read_tabs(call: Call, spreadsheet: str, found: dict[str, dict[str, Any]]) -> dict[str, RawTab]:
     """The rows of each tab (name -> its sheet properties), as typed: numbers and serial dates
     unformatted, then the number columns' date, time and duration cells told apart (read_cell_kinds)."""
-    tabs = read_blocks(call, spreadsheet, {name: (props, "") for name, props in found.items()}, READ_BLOCK_ROWS, {
-        "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
-        "majorDimension": "ROWS"})
+    tabs = read_blocks(
+        call,
+        spreadsheet,
+        {name: (props, "") for name, props in found.items()},
+        READ_BLOCK_ROWS,
+        {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"},
+    )
     read_cell_kinds(call, spreadsheet, found, tabs)
     return dict(tabs)  # the same rows, as the dict of RawTabs a backend returns
 
 
-def read_blocks(call: Call, spreadsheet: str, ranges: dict[Any, tuple[dict[str, Any], str]], block_rows: int,
-                params: dict[str, str]) -> dict[Any, list[list[Any]]]:
+def read_blocks(
+    call: Call, spreadsheet: str, ranges: dict[Any, tuple[dict[str, Any], str]], block_rows: int, params: dict[str, str]
+) -> dict[Any, list[list[Any]]]:
     """The values of each range, named by a key: (a tab's properties, one column's letter, or ""
     for the whole tab). Read in values:batchGet requests of at most `block_rows` grid rows:
     small ranges share a request, a big one is split into row blocks. The rows come back as one
     read of the whole range would give them."""
     out: dict[Any, list[list[Any]]] = {key: [] for key in ranges}
     for batch in _blocks(ranges, block_rows):
-        answer = call(f"spreadsheet {spreadsheet}", "values_batch_get", spreadsheet, [text for _, _, text in batch],
-                      params=params)
+        answer = call(
+            f"spreadsheet {spreadsheet}", "values_batch_get", spreadsheet, [text for _, _, text in batch], params=params
+        )
         for (key, first, _), found in zip(batch, answer.get("valueRanges", [])):
             values = found.get("values", [])
             if values:  # a block's trailing blank rows are left out: put them back before the next
@@ -92,8 +101,9 @@ def _blocks(ranges: dict[Any, tuple[dict[str, Any], str]], block_rows: int) -> l
     return [batch for batch in requests if batch]
 
 
-def read_cell_kinds(call: Call, spreadsheet: str, found: dict[str, dict[str, Any]],
-                    tabs: dict[str, list[list[Any]]]) -> None:
+def read_cell_kinds(
+    call: Call, spreadsheet: str, found: dict[str, dict[str, Any]], tabs: dict[str, list[list[Any]]]
+) -> None:
     """Date, time and duration cells come, like dates, as serial numbers (someone typed 1:30
     into Hours: 0.0625 days; a date into Amount: 46,000 and some). So every column read as
     numbers (NUMBER_COLUMNS) that holds numbers is read again, in one go, with dateTimeRenderOption
@@ -114,9 +124,13 @@ def read_cell_kinds(call: Call, spreadsheet: str, found: dict[str, dict[str, Any
                 numbers[tab.name, col] = at
     if not numbers:
         return
-    shown = read_blocks(call, spreadsheet, {key: (found[key[0]], column_letter(key[1])) for key in numbers},
-                        COLUMN_BLOCK_ROWS,
-                        {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "FORMATTED_STRING"})
+    shown = read_blocks(
+        call,
+        spreadsheet,
+        {key: (found[key[0]], column_letter(key[1])) for key in numbers},
+        COLUMN_BLOCK_ROWS,
+        {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "FORMATTED_STRING"},
+    )
     for (name, col), at in numbers.items():
         rows, cells = tabs[name], shown[name, col]
         for r in at:

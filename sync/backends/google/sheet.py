@@ -19,16 +19,18 @@ Request budget of a run (constant in contracts; it grows with rows only by read 
   (summaries.py);
   the lock (GoogleSheet.lock, lease.py): 2 to take the lease (read, replace) and 1 to let it go.
 """
+
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import gspread
 
 from sync.backends import ClientSummary
-from sync.backends.google import reads, summaries as google_summaries
+from sync.backends.google import reads
+from sync.backends.google import summaries as google_summaries
 from sync.backends.google.batch import Request, output_tabs, protection, sheets_after
 from sync.backends.google.cells import spreadsheet_id
 from sync.backends.google.http import API_ERRORS, explain
@@ -46,8 +48,15 @@ class GoogleSheet:
 
     name = "google"
 
-    def __init__(self, spreadsheet: str, client: gspread.Client, account: str, *, warning_only: bool = False,
-                 team_domain: str = "") -> None:
+    def __init__(
+        self,
+        spreadsheet: str,
+        client: gspread.Client,
+        account: str,
+        *,
+        warning_only: bool = False,
+        team_domain: str = "",
+    ) -> None:
         """The spreadsheet `spreadsheet` (its ID or link) through `client`, acting as `account`; its output
         tabs protected, or only warned of (`warning_only`); people at `team_domain` may read summaries.
         GoogleAccessError when `spreadsheet` is not an ID or link. Sends nothing."""
@@ -74,8 +83,15 @@ class GoogleSheet:
     @contextmanager
     def lock(self, wait_seconds: float) -> Iterator[None]:
         """Hold the lease of the hidden Sync Lock tab for the block (how: lease.py)."""
-        lease = Lease(self.http, self.id, self.account, self.protection, self.lease_seconds,
-                      self.lease_margin_seconds, self.lease_poll_seconds)
+        lease = Lease(
+            self.http,
+            self.id,
+            self.account,
+            self.protection,
+            self.lease_seconds,
+            self.lease_margin_seconds,
+            self.lease_poll_seconds,
+        )
         lease.take(wait_seconds)
         self.lease = lease
         try:
@@ -107,8 +123,9 @@ class GoogleSheet:
     def metadata(self, spreadsheet: str, what: str, names: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
         """tab_key(title) -> sheet resource. Refuses (SyncError) a spreadsheet where two tabs match
         one of `names` or of the tabs the sync writes there (the team's or a client's)."""
-        return reads.metadata(self.call, spreadsheet, what, names,
-                              also=TEAM_TAB_NAMES if spreadsheet == self.id else CLIENT_TABS)
+        return reads.metadata(
+            self.call, spreadsheet, what, names, also=TEAM_TAB_NAMES if spreadsheet == self.id else CLIENT_TABS
+        )
 
     def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
         """The rows of each of the tabs `names` that the spreadsheet has (reads.py)."""
@@ -130,11 +147,16 @@ class GoogleSheet:
         # tabs matching one name. Then as this write left them, so that a second write in the same
         # run (after alerts are sent, or a summary failed) plans from what the first created.
         what = f"spreadsheet {self.id}"
-        self.sheets = self.apply(self.id, what, self.sheets or self.metadata(self.id, what, list(tables)),
-                                 lambda sheets: output_tabs(sheets, tables, hidden, self.protection))
+        self.sheets = self.apply(
+            self.id,
+            what,
+            self.sheets or self.metadata(self.id, what, list(tables)),
+            lambda sheets: output_tabs(sheets, tables, hidden, self.protection),
+        )
 
-    def apply(self, spreadsheet: str, what: str, sheets: dict[str, dict[str, Any]],
-              build: Build) -> dict[str, dict[str, Any]]:
+    def apply(
+        self, spreadsheet: str, what: str, sheets: dict[str, dict[str, Any]], build: Build
+    ) -> dict[str, dict[str, Any]]:
         """Send build(sheets) as one batchUpdate, then one values:batchUpdate; the sheets as they are
         after it (from the batchUpdate's replies, no read).
 

@@ -9,17 +9,19 @@ wrote before it marked its summaries (exactly the five client tabs, titled "<Nam
 summary") is taken over once. Anything else - another client's summary, another team's, someone's
 own spreadsheet - is never written, and no tab of it is ever deleted.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from sync.backends import ClientSummary, client_mark
-from sync.backends.xlsx.client_book import CHART_TITLE, balance_by_month
 from sync.backends.google.batch import Request, prepare
 from sync.backends.google.cells import METADATA_FIELDS, a1, frame_of, spreadsheet_id, tab_grid
 from sync.backends.google.http import GoogleUnavailable
-from sync.errors import SummaryRefused, LockBusy, SyncError
+from sync.backends.xlsx.client_book import CHART_TITLE, balance_by_month
+from sync.errors import LockBusy, SummaryRefused, SyncError
 from sync.model.schema import CLIENT_TABS, find_tabs, tab_key
 from sync.model.table import Table
 
@@ -46,9 +48,13 @@ class TeamSheet(Protocol):
     def confirm_lock(self) -> None:
         """LockBusy when the run's lease was taken over."""
 
-    def apply(self, spreadsheet: str, what: str, sheets: dict[str, dict[str, Any]],
-              build: Callable[[dict[str, dict[str, Any]]], tuple[list[Request], list[Request]]]
-              ) -> dict[str, dict[str, Any]]:
+    def apply(
+        self,
+        spreadsheet: str,
+        what: str,
+        sheets: dict[str, dict[str, Any]],
+        build: Callable[[dict[str, dict[str, Any]]], tuple[list[Request], list[Request]]],
+    ) -> dict[str, dict[str, Any]]:
         """Send build(sheets) as one batchUpdate, then one values:batchUpdate."""
 
 
@@ -57,8 +63,10 @@ def summary_location(sheet: TeamSheet, target: str) -> str:
     if not target:
         raise SummaryRefused("is blank: run 'python -m sync share' to create this client's spreadsheet")
     if _PUBLISHED.search(target):
-        raise SummaryRefused("is a 'Publish to web' link, which cannot be written: use the spreadsheet's own link "
-                             "(https://docs.google.com/spreadsheets/d/ID/edit)")
+        raise SummaryRefused(
+            "is a 'Publish to web' link, which cannot be written: use the spreadsheet's own link "
+            "(https://docs.google.com/spreadsheets/d/ID/edit)"
+        )
     found = spreadsheet_id(target)
     if found is None:
         raise SummaryRefused("is not a Google spreadsheet ID or link")
@@ -106,8 +114,11 @@ def check_summary(sheet: TeamSheet, location: str, allowed: list[str]) -> list[s
             found.append("anyone with the link can open this summary")
         elif kind == "domain" and p.get("domain", "").lower() != sheet.team_domain:
             found.append(f"everyone at {p.get('domain')} can open this summary")
-        elif kind in ("user", "group") and email not in allowed_emails and not (
-                sheet.team_domain and email.endswith("@" + sheet.team_domain)):
+        elif (
+            kind in ("user", "group")
+            and email not in allowed_emails
+            and not (sheet.team_domain and email.endswith("@" + sheet.team_domain))
+        ):
             found.append(f"{email} can open this summary but is not one of this client's addresses")
     return found
 
@@ -145,8 +156,12 @@ def write_summary(sheet: TeamSheet, summary: ClientSummary) -> None:
     the first time): the client should see their summary first, not a blank tab."""
     sheet.confirm_lock()
     what = f"client spreadsheet {summary.location}"
-    meta = sheet.call(what, "fetch_sheet_metadata", summary.location,
-                      params={"includeGridData": "false", "fields": f"{METADATA_FIELDS},{MARK_FIELDS}"})
+    meta = sheet.call(
+        what,
+        "fetch_sheet_metadata",
+        summary.location,
+        params={"includeGridData": "false", "fields": f"{METADATA_FIELDS},{MARK_FIELDS}"},
+    )
     claim = _ownership(sheet, meta, summary)
     extra = [] if claim == "ours" else mark_requests(summary.client_id, sheet.id)
     titles = [s["properties"]["title"] for s in meta.get("sheets", [])]
@@ -160,31 +175,52 @@ def write_summary(sheet: TeamSheet, summary: ClientSummary) -> None:
 
 def mark_requests(client_id: str, team: str) -> list[dict[str, Any]]:
     """batchUpdate requests that mark a spreadsheet as the summary of this client of this team."""
-    return [{"createDeveloperMetadata": {"developerMetadata": {
-        "metadataKey": key, "metadataValue": value, "location": {"spreadsheet": True}, "visibility": "DOCUMENT"}}}
-        for key, value in ((MARK_CLIENT, client_mark(client_id)), (MARK_TEAM, team))]
+    return [
+        {
+            "createDeveloperMetadata": {
+                "developerMetadata": {
+                    "metadataKey": key,
+                    "metadataValue": value,
+                    "location": {"spreadsheet": True},
+                    "visibility": "DOCUMENT",
+                }
+            }
+        }
+        for key, value in ((MARK_CLIENT, client_mark(client_id)), (MARK_TEAM, team))
+    ]
 
 
 def _ownership(sheet: TeamSheet, meta: dict[str, Any], summary: ClientSummary) -> str:
     """'ours' (marked for this client of this team), 'legacy' or 'empty' (to be marked now); else SummaryRefused."""
-    marks = {m.get("metadataKey"): str(m.get("metadataValue", "")) for m in meta.get("developerMetadata", [])
-             if m.get("location", {}).get("locationType") == "SPREADSHEET"}
+    marks = {
+        m.get("metadataKey"): str(m.get("metadataValue", ""))
+        for m in meta.get("developerMetadata", [])
+        if m.get("location", {}).get("locationType") == "SPREADSHEET"
+    }
     if MARK_CLIENT in marks:
         if marks.get(MARK_TEAM) != sheet.id:
-            raise SummaryRefused(f"is the summary of client {marks[MARK_CLIENT]} of another team spreadsheet; it is "
-                                 "never written by this one")
+            raise SummaryRefused(
+                f"is the summary of client {marks[MARK_CLIENT]} of another team spreadsheet; it is "
+                "never written by this one"
+            )
         if marks[MARK_CLIENT] != client_mark(summary.client_id):
-            raise SummaryRefused(f"is the summary of client {marks[MARK_CLIENT]}, not of {summary.client_id}; it is "
-                                 "never given another client's figures")
+            raise SummaryRefused(
+                f"is the summary of client {marks[MARK_CLIENT]}, not of {summary.client_id}; it is "
+                "never given another client's figures"
+            )
         return "ours"
     titles = [s["properties"]["title"] for s in meta.get("sheets", [])]
-    if sorted(map(tab_key, titles)) == sorted(map(tab_key, CLIENT_TABS)) and \
-            meta.get("properties", {}).get("title") == summary.title:
+    if (
+        sorted(map(tab_key, titles)) == sorted(map(tab_key, CLIENT_TABS))
+        and meta.get("properties", {}).get("title") == summary.title
+    ):
         return "legacy"  # written by the sync before it marked its summaries
     if _empty(sheet, summary.location, titles):
         return "empty"
-    raise SummaryRefused("is a spreadsheet the sync did not create (it has no contract-sync mark and holds "
-                         "data); it is never written: link the client's own summary, or clear the cell and run share")
+    raise SummaryRefused(
+        "is a spreadsheet the sync did not create (it has no contract-sync mark and holds "
+        "data); it is never written: link the client's own summary, or clear the cell and run share"
+    )
 
 
 def _empty(sheet: TeamSheet, location: str, titles: list[str]) -> bool:
@@ -193,8 +229,9 @@ def _empty(sheet: TeamSheet, location: str, titles: list[str]) -> bool:
     return not any(found.get("values") for found in answer.get("valueRanges", []))
 
 
-def _write_tabs(sheet: TeamSheet, summary: ClientSummary, sheets: dict[str, dict[str, Any]],
-                      extra: list[dict[str, Any]]) -> None:
+def _write_tabs(
+    sheet: TeamSheet, summary: ClientSummary, sheets: dict[str, dict[str, Any]], extra: list[dict[str, Any]]
+) -> None:
     """The client tabs of a summary spreadsheet whose tabs are `sheets` (keyed by tab_key), with the
     `extra` requests at the end of the same batchUpdate (after the tabs are added: a spreadsheet
     cannot lose its last tab)."""
@@ -207,13 +244,20 @@ def _write_tabs(sheet: TeamSheet, summary: ClientSummary, sheets: dict[str, dict
             blocks = _client_blocks(name, summary.tables)
             found = sheets.get(tab_key(name))
             chart = name == "Summary" and len(blocks) > 1
-            sheet_id, sheet_title, size = prepare(found, name, blocks, requests,
-                                                  spare_cols=CHART_COLUMNS if chart else 0)
+            sheet_id, sheet_title, size = prepare(
+                found, name, blocks, requests, spare_cols=CHART_COLUMNS if chart else 0
+            )
             data.append({"range": f"{a1(sheet_title)}!A1", "values": tab_grid(blocks, size)})
             if chart:
                 charts = (found or {}).get("charts", [])
-                requests.append(_chart_request(sheet_id, blocks[-1], charts[0]["chartId"] if charts else None,
-                                               anchor_col=max(len(t.columns) for _, t in blocks) + 1))
+                requests.append(
+                    _chart_request(
+                        sheet_id,
+                        blocks[-1],
+                        charts[0]["chartId"] if charts else None,
+                        anchor_col=max(len(t.columns) for _, t in blocks) + 1,
+                    )
+                )
         requests.append({"updateSpreadsheetProperties": {"properties": {"title": summary.title}, "fields": "title"}})
         return requests + extra, data
 
@@ -226,8 +270,10 @@ def _client_blocks(name: str, tables: dict[str, Table]) -> list[tuple[int, Table
     if name != "Summary" or not len(tables["Statement"].frame):
         return [(0, table)]
     by_month = balance_by_month(tables["Statement"])
-    pivot = Table(frame_of(["Month", *by_month.contract_ids], by_month.rows),
-                  {"Month": by_month.month_kind, **dict.fromkeys(by_month.contract_ids, "money")})
+    pivot = Table(
+        frame_of(["Month", *by_month.contract_ids], by_month.rows),
+        {"Month": by_month.month_kind, **dict.fromkeys(by_month.contract_ids, "money")},
+    )
     heading = Table(frame_of([CHART_TITLE], []), {CHART_TITLE: "text"})
     return [(0, table), (len(table.frame) + 2, heading), (len(table.frame) + 3, pivot)]
 
@@ -237,16 +283,40 @@ def _chart_request(sheet_id: int, block: tuple[int, Table], chart_id: int | None
     top, table = block
 
     def source(col: int) -> dict[str, Any]:
-        return {"sourceRange": {"sources": [{"sheetId": sheet_id, "startRowIndex": top,
-                                             "endRowIndex": top + 1 + len(table.frame),
-                                             "startColumnIndex": col, "endColumnIndex": col + 1}]}}
+        return {
+            "sourceRange": {
+                "sources": [
+                    {
+                        "sheetId": sheet_id,
+                        "startRowIndex": top,
+                        "endRowIndex": top + 1 + len(table.frame),
+                        "startColumnIndex": col,
+                        "endColumnIndex": col + 1,
+                    }
+                ]
+            }
+        }
 
-    spec = {"title": CHART_TITLE, "basicChart": {
-        "chartType": "LINE", "legendPosition": "BOTTOM_LEGEND", "headerCount": 1,
-        "axis": [{"position": "BOTTOM_AXIS", "title": "Month"}, {"position": "LEFT_AXIS", "title": "Balance"}],
-        "domains": [{"domain": source(0)}],
-        "series": [{"series": source(col), "targetAxis": "LEFT_AXIS"} for col in range(1, len(table.columns))]}}
+    spec = {
+        "title": CHART_TITLE,
+        "basicChart": {
+            "chartType": "LINE",
+            "legendPosition": "BOTTOM_LEGEND",
+            "headerCount": 1,
+            "axis": [{"position": "BOTTOM_AXIS", "title": "Month"}, {"position": "LEFT_AXIS", "title": "Balance"}],
+            "domains": [{"domain": source(0)}],
+            "series": [{"series": source(col), "targetAxis": "LEFT_AXIS"} for col in range(1, len(table.columns))],
+        },
+    }
     if chart_id is not None:
         return {"updateChartSpec": {"chartId": chart_id, "spec": spec}}
-    return {"addChart": {"chart": {"spec": spec, "position": {"overlayPosition": {
-        "anchorCell": {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": anchor_col}}}}}}
+    return {
+        "addChart": {
+            "chart": {
+                "spec": spec,
+                "position": {
+                    "overlayPosition": {"anchorCell": {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": anchor_col}}
+                },
+            }
+        }
+    }

@@ -1,4 +1,5 @@
 """One client's read-only summary book: typed value cells, never a formula, and a balance chart."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,9 +7,10 @@ import io
 import math
 import numbers
 import re
+from collections.abc import Callable
 from itertools import groupby, zip_longest
 from pathlib import Path
-from typing import IO, Any, Callable, NamedTuple, SupportsFloat
+from typing import IO, Any, NamedTuple, SupportsFloat
 
 import numpy as np
 import pandas as pd
@@ -18,12 +20,28 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from sync.backends.cells import (DATE_FORMAT, HOURS_FORMAT, WORKBOOK_OPTIONS, cell_texts, cell_value, money_format,
-                                 money_places)
+from sync.backends.cells import (
+    DATE_FORMAT,
+    HOURS_FORMAT,
+    WORKBOOK_OPTIONS,
+    cell_texts,
+    cell_value,
+    money_format,
+    money_places,
+)
 from sync.backends.files import replace_file
 from sync.backends.xlsx.package import fill_sheets
-from sync.backends.xlsx.sheet import (CellCache, CellWriter, Cells, Column, StyleKey, encode_tables, inline_strings,
-                                      per_value, texts_with)
+from sync.backends.xlsx.sheet import (
+    CellCache,
+    Cells,
+    CellWriter,
+    Column,
+    StyleKey,
+    encode_tables,
+    inline_strings,
+    per_value,
+    texts_with,
+)
 from sync.model.schema import CLIENT_TABS
 from sync.model.serials import EPOCH_MIDNIGHT
 from sync.model.table import Kind, Table
@@ -37,8 +55,13 @@ CHART_TITLE = "Balance by month"
 # Read-only for the client, who can still select, filter and widen columns to read. Sort is allowed
 # as asked, but Excel will not sort locked cells on a protected sheet, and every cell here is locked.
 # No password: this guards against slips, not against anyone determined.
-PROTECTION = {"select_locked_cells": True, "select_unlocked_cells": True, "autofilter": True, "sort": True,
-              "format_columns": True}
+PROTECTION = {
+    "select_locked_cells": True,
+    "select_unlocked_cells": True,
+    "autofilter": True,
+    "sort": True,
+    "format_columns": True,
+}
 # XlsxWriter takes about 6 us a cell, and Activity can hold a million rows: these tabs' rows are written
 # as XML text (xlsx_sheet) into the book XlsxWriter made with their headers, each cell as _write_cell
 # would have had XlsxWriter write it. Summary, with its month table and chart, stays with XlsxWriter.
@@ -50,9 +73,15 @@ XLSXWRITER_DAY_ZERO = EPOCH_MIDNIGHT + dt.timedelta(days=1)
 DAY_ZERO_ORDINAL = XLSXWRITER_DAY_ZERO.toordinal()
 
 
-def write_client_workbook(path: Path, tables: dict[str, Table], title: str, cache: CellCache | None = None,
-                          encoded: dict[str, list[Column]] | None = None, mark: dict[str, str] | None = None,
-                          check: Callable[[], None] | None = None) -> None:
+def write_client_workbook(
+    path: Path,
+    tables: dict[str, Table],
+    title: str,
+    cache: CellCache | None = None,
+    encoded: dict[str, list[Column]] | None = None,
+    mark: dict[str, str] | None = None,
+    check: Callable[[], None] | None = None,
+) -> None:
     """Write `tables` as the CLIENT_TABS of a new book at `path`, replacing any old one atomically.
 
     A tab missing from `tables` is written as its header alone. A `cache` shared by the books of a
@@ -127,12 +156,14 @@ def balance_by_month(statement: Table) -> BalanceByMonth:
             raise ValueError(f"Statement has two rows for {key[0]} {key[1]}")
         closings[key] = row[closing_col]
     months = sorted({month for _, month in closings})
-    return BalanceByMonth(statement.kinds["Month"], ids,
-                          [[month] + [closings.get((cid, month)) for cid in ids] for month in months])
+    return BalanceByMonth(
+        statement.kinds["Month"], ids, [[month] + [closings.get((cid, month)) for cid in ids] for month in months]
+    )
 
 
-def _write_book(handle: IO[bytes], tables: dict[str, Table], title: str, fast: dict[str, list[Column]],
-                mark: dict[str, str]) -> None:
+def _write_book(
+    handle: IO[bytes], tables: dict[str, Table], title: str, fast: dict[str, list[Column]], mark: dict[str, str]
+) -> None:
     book = io.BytesIO()
     workbook = xlsxwriter.Workbook(book, {**WORKBOOK_OPTIONS, "in_memory": True})
     workbook.set_properties({"title": title})
@@ -152,9 +183,14 @@ def _write_book(handle: IO[bytes], tables: dict[str, Table], title: str, fast: d
         if name == "Summary" and by_month is not None:
             heading_row = len(table.frame) + 2  # one blank row below the contracts
             sheet.write_string(heading_row, 0, CHART_TITLE, formats(bold=True))
-            month_widths = _write_block(sheet, heading_row + 1, ["Month", *by_month.contract_ids],
-                                        [by_month.month_kind] + ["money"] * len(by_month.contract_ids),
-                                        by_month.rows, formats)
+            month_widths = _write_block(
+                sheet,
+                heading_row + 1,
+                ["Month", *by_month.contract_ids],
+                [by_month.month_kind] + ["money"] * len(by_month.contract_ids),
+                by_month.rows,
+                formats,
+            )
             widths = [max(pair) for pair in zip_longest(widths, month_widths, fillvalue=0)]
             chart = _balance_chart(workbook, by_month, sheet.name, heading_row + 1)
             # Row 1 keeps the chart below the frozen header pane, one blank column right of both tables.
@@ -180,8 +216,12 @@ def plain_rows(table: Table) -> list[list[object]]:
     if not table.columns:
         return table.rows()
     columns = [column.to_numpy(dtype=object) for _, column in table.frame.items()]
-    return np.column_stack([np.where(pd.isna(values), None, values)  # type: ignore[call-overload]  # numpy takes None as an object scalar; its stubs leave None out of ArrayLike
-                            for values in columns]).tolist()
+    return np.column_stack(
+        [
+            np.where(pd.isna(values), None, values)  # type: ignore[call-overload]  # numpy takes None as an object scalar; its stubs leave None out of ArrayLike
+            for values in columns
+        ]
+    ).tolist()
 
 
 def _write_header(sheet: Worksheet, table: Table, value_widths: list[int], formats: _Formats) -> list[int]:
@@ -197,8 +237,9 @@ def _freeze_and_filter(sheet: Worksheet, table: Table) -> None:
         sheet.autofilter(0, 0, len(table.frame), len(table.columns) - 1)
 
 
-def _write_block(sheet: Worksheet, top: int, headers: list[str], kinds: list[Kind], rows: list[list[object]],
-                 formats: _Formats) -> list[int]:
+def _write_block(
+    sheet: Worksheet, top: int, headers: list[str], kinds: list[Kind], rows: list[list[object]], formats: _Formats
+) -> list[int]:
     """A bold header at row `top` and typed rows below it, from column A; returns each column's display width."""
     for col, header in enumerate(headers):
         text = str(header)
@@ -208,8 +249,10 @@ def _write_block(sheet: Worksheet, top: int, headers: list[str], kinds: list[Kin
         for col, (value, kind) in enumerate(zip(row, kinds)):
             _write_cell(sheet, row_number, col, value, kind, formats)
     # +3 leaves room for the autofilter button beside the header text.
-    return [max([len(str(header)) + 3] + [_display_width(row[col], kinds[col]) for row in rows])
-            for col, header in enumerate(headers)]
+    return [
+        max([len(str(header)) + 3] + [_display_width(row[col], kinds[col]) for row in rows])
+        for col, header in enumerate(headers)
+    ]
 
 
 def _write_cell(sheet: Worksheet, row: int, col: int, value: object, kind: Kind, formats: _Formats) -> None:
@@ -253,6 +296,7 @@ def _display_width(value: object, kind: Kind) -> int:
 def _cells(kind: Kind, cache: CellCache | None = None) -> CellWriter:
     """What _write_cell has XlsxWriter write for each value of this kind, as cells for xlsx_sheet: the
     same cell_value, spelt as XlsxWriter spells it."""
+
     def money(value: object) -> tuple[StyleKey, str, int]:
         places = money_places(value)
         return (money_format(places), False, False), _number_cell(value, kind), len(f"{value:,.{places}f}")
@@ -284,8 +328,11 @@ def _cells(kind: Kind, cache: CellCache | None = None) -> CellWriter:
             return per_value(moment, cache.of(kind) if cache else None)(values)
         serials = np.fromiter(map(dt.date.toordinal, values), dtype=np.int64, count=len(values)) - DAY_ZERO_ORDINAL
         serials += serials > 59  # Excel's 29 Feb 1900, which never was
-        return Cells([(DATE_FORMAT, False, False)] * len(values), [f"><v>{n}</v></c>" for n in serials.tolist()],
-                     np.full(len(values), len(DATE_FORMAT), dtype=np.int64))
+        return Cells(
+            [(DATE_FORMAT, False, False)] * len(values),
+            [f"><v>{n}</v></c>" for n in serials.tolist()],
+            np.full(len(values), len(DATE_FORMAT), dtype=np.int64),
+        )
 
     if kind == "date":
         return days
@@ -314,8 +361,10 @@ def _excel_serial(value: object) -> float:
     """The serial number XlsxWriter's write_datetime stores for a date or datetime (1900 date system)."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            raise TypeError("Excel doesn't support timezones in datetimes. Set the tzinfo in the datetime/time "
-                            "object to None or use the 'remove_timezone' Workbook() option")
+            raise TypeError(
+                "Excel doesn't support timezones in datetimes. Set the tzinfo in the datetime/time "
+                "object to None or use the 'remove_timezone' Workbook() option"
+            )
         delta = value - XLSXWRITER_DAY_ZERO
         serial = delta.days + (float(delta.seconds) + float(delta.microseconds) / 1e6) / 86400
         if value.isocalendar() == (1900, 1, 1):  # XlsxWriter reads 1900-01-01 as a time of day alone
@@ -349,12 +398,14 @@ def _balance_chart(workbook: Workbook, by_month: BalanceByMonth, sheet: str, hea
     first, last = header_row + 1, header_row + len(by_month.rows)
     chart = workbook.add_chart({"type": "line"})
     for col in range(1, len(by_month.contract_ids) + 1):
-        chart.add_series({
-            "name": [sheet, header_row, col],  # a cell reference, so an ID is never parsed as a formula
-            "categories": [sheet, first, 0, last, 0],  # one Month column shared by every series
-            "values": [sheet, first, col, last, col],
-            "marker": {"type": "circle"},
-        })
+        chart.add_series(
+            {
+                "name": [sheet, header_row, col],  # a cell reference, so an ID is never parsed as a formula
+                "categories": [sheet, first, 0, last, 0],  # one Month column shared by every series
+                "values": [sheet, first, col, last, col],
+                "marker": {"type": "circle"},
+            }
+        )
     closings = [v for row in by_month.rows for v in row[1:] if v is not None]
     places = max((money_places(v) for v in closings), default=2)
     chart.set_title({"name": CHART_TITLE})

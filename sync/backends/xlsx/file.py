@@ -7,6 +7,7 @@ front, by what it holds (never by its name), and anything else is one line sayin
 to save it as .xlsx. Only the zip's directory and two small parts are read, each at most
 MAX_SMALL_PART bytes, so even a zip bomb costs nothing here (zip_limits refuses it next).
 """
+
 from __future__ import annotations
 
 import zipfile
@@ -64,9 +65,11 @@ def _compound_file(handle: BinaryIO) -> str:
     tail = b""
     for chunk in iter(lambda: handle.read(1 << 20), b""):
         if ENCRYPTED_STREAM in tail + chunk:
-            return ("it is encrypted with a password to open, which the sync cannot read: remove that password "
-                    "(in Excel: File > Info > Protect Workbook > Encrypt with Password) and save it as .xlsx")
-        tail = chunk[-len(ENCRYPTED_STREAM):]
+            return (
+                "it is encrypted with a password to open, which the sync cannot read: remove that password "
+                "(in Excel: File > Info > Protect Workbook > Encrypt with Password) and save it as .xlsx"
+            )
+        tail = chunk[-len(ENCRYPTED_STREAM) :]
     return f"it is an Excel 97-2003 workbook (.xls), not an .xlsx workbook: open it and {SAVE_AS_XLSX}"
 
 
@@ -74,8 +77,10 @@ def _not_a_zip(head: bytes, handle: BinaryIO) -> str:
     if head.startswith(b"PK"):
         return f"it is a damaged or incomplete zip package, not a readable .xlsx workbook: {SAVE_AS_XLSX} again"
     if _looks_like_text(handle.read(4096)):
-        return (f"it is a text file (a CSV file, say), not an .xlsx workbook: open it in a spreadsheet program "
-                f"and {SAVE_AS_XLSX}")
+        return (
+            f"it is a text file (a CSV file, say), not an .xlsx workbook: open it in a spreadsheet program "
+            f"and {SAVE_AS_XLSX}"
+        )
     return f"it is not an .xlsx workbook (nor any zip package): {SAVE_AS_XLSX}"
 
 
@@ -92,8 +97,10 @@ def _zip_kind(package: zipfile.ZipFile) -> str | None:
     if "mimetype" in names:
         kind = _small_part(package, "mimetype").decode("ascii", errors="replace").strip()
         if kind.startswith(OPEN_DOCUMENT + "spreadsheet"):
-            return ("it is an OpenDocument spreadsheet (.ods), not an .xlsx workbook: open it in LibreOffice and "
-                    "save it as Excel 2007-365 (.xlsx)")
+            return (
+                "it is an OpenDocument spreadsheet (.ods), not an .xlsx workbook: open it in LibreOffice and "
+                "save it as Excel 2007-365 (.xlsx)"
+            )
         if kind.startswith(OPEN_DOCUMENT):
             return "it is an OpenDocument file, not a spreadsheet"
     if "Index.zip" in names or any(name.startswith("Index/") and name.endswith(".iwa") for name in names):
@@ -139,6 +146,7 @@ def _small_part(package: zipfile.ZipFile, name: str) -> bytes:
 
 # --- open in another program ---------------------------------------------------------------------
 
+
 def open_elsewhere(path: Path) -> list[str]:
     """A line for each program that has the workbook open, from the lock file it keeps beside it:
     Excel's owner file `~$team.xlsx`, LibreOffice's `.~lock.team.xlsx#`. Whoever saves from there
@@ -147,17 +155,21 @@ def open_elsewhere(path: Path) -> list[str]:
     symlink may have been opened by either name: both folders are looked in."""
     found = []
     for place in dict.fromkeys([path, path.resolve()]):
-        for lock, program, owner in ((f"~${place.name}", "Excel", _excel_owner),
-                                     (f".~lock.{place.name}#", "LibreOffice", _libreoffice_owner)):
+        for lock, program, owner in (
+            (f"~${place.name}", "Excel", _excel_owner),
+            (f".~lock.{place.name}#", "LibreOffice", _libreoffice_owner),
+        ):
             try:
                 with open(place.parent / lock, "rb") as handle:
                     data = handle.read(4096)
             except OSError:  # none there (or unreadable: then it cannot say anything either)
                 continue
             by = owner(data)
-            found.append(f"{path.name} is open in {program}{f' by {by}' if by else ''} ({lock} is beside it): "
-                         f"saving it there will overwrite the tabs this sync writes - close it in {program} "
-                         f"before the sync runs, or delete {lock} if no one has it open")
+            found.append(
+                f"{path.name} is open in {program}{f' by {by}' if by else ''} ({lock} is beside it): "
+                f"saving it there will overwrite the tabs this sync writes - close it in {program} "
+                f"before the sync runs, or delete {lock} if no one has it open"
+            )
     return list(dict.fromkeys(found))
 
 
@@ -165,7 +177,7 @@ def _excel_owner(data: bytes) -> str:
     """Office's owner file: one byte, the length of the user's name, then the name."""
     if not data:
         return ""
-    return _printable(data[1:1 + data[0]].decode("cp1252", errors="replace"))
+    return _printable(data[1 : 1 + data[0]].decode("cp1252", errors="replace"))
 
 
 def _libreoffice_owner(data: bytes) -> str:
@@ -176,4 +188,3 @@ def _libreoffice_owner(data: bytes) -> str:
 
 def _printable(text: str) -> str:
     return "".join(char for char in text if char.isprintable()).strip()[:60]
-

@@ -10,13 +10,14 @@ show them under File > Properties.
 A summary written before marks existed has none: it is taken over once when it is exactly what the
 sync writes for that client - the five client tabs and nothing else, titled "<Name> - contract summary".
 """
+
 from __future__ import annotations
 
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from lxml import etree
 
@@ -74,8 +75,10 @@ def check_summary_file(path: Path, client_id: str, book_id: str, title: str) -> 
     except SummaryRefused:
         raise
     except (zipfile.BadZipFile, etree.XMLSyntaxError, NotImplementedError, EOFError, zlib.error, ValueError):
-        raise SummaryRefused("is a file the sync did not write (not an .xlsx workbook with its mark); "
-                             "it is never replaced: name another file or move it away") from None
+        raise SummaryRefused(
+            "is a file the sync did not write (not an .xlsx workbook with its mark); "
+            "it is never replaced: name another file or move it away"
+        ) from None
 
 
 def _check_package(package: zipfile.ZipFile, client_id: str, book_id: str, title: str) -> None:
@@ -92,20 +95,26 @@ def _check_package(package: zipfile.ZipFile, client_id: str, book_id: str, title
     marks = custom_properties(read)
     if MARK_CLIENT in marks:
         if marks.get(MARK_BOOK) != book_id:
-            raise SummaryRefused(f"is the summary of client {marks[MARK_CLIENT]} of another team workbook (its "
-                                 f"'{MARK_BOOK}' is '{marks.get(MARK_BOOK, '')}', this workbook's '{book_id}'); it is "
-                                 "never replaced: name another file, or delete this one to have it written anew")
+            raise SummaryRefused(
+                f"is the summary of client {marks[MARK_CLIENT]} of another team workbook (its "
+                f"'{MARK_BOOK}' is '{marks.get(MARK_BOOK, '')}', this workbook's '{book_id}'); it is "
+                "never replaced: name another file, or delete this one to have it written anew"
+            )
         if marks[MARK_CLIENT] != client_mark(client_id):
-            raise SummaryRefused(f"is the summary of client {marks[MARK_CLIENT]}, not of {client_id}; it is "
-                                 "never replaced by another client's figures")
+            raise SummaryRefused(
+                f"is the summary of client {marks[MARK_CLIENT]}, not of {client_id}; it is "
+                "never replaced by another client's figures"
+            )
         return
     sheets = _sheet_names(read)
     if sheets == list(CLIENT_TABS) and _title(read) == title:
         return  # written by the sync before it marked its summaries: taken over once
     if not _holds_values(package):
         return  # an empty workbook, made to receive the summary
-    raise SummaryRefused("is a workbook the sync did not write (it has no contract-sync mark); it is never "
-                         "replaced: name another file or move it away")
+    raise SummaryRefused(
+        "is a workbook the sync did not write (it has no contract-sync mark); it is never "
+        "replaced: name another file or move it away"
+    )
 
 
 def _sheet_names(read: Callable[[str], bytes | None]) -> list[str]:

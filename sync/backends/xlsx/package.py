@@ -13,6 +13,7 @@ stored as: inflating and deflating again a million-row input tab would take seco
 The parts written are deflated at level 1, several times faster than the default 6 for
 a file about a third larger.
 """
+
 from __future__ import annotations
 
 import io
@@ -45,8 +46,12 @@ DEFLATE_LEVEL = 1
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
-def replace_sheets(package: bytes, tables: dict[str, Table], hidden: frozenset[str] = frozenset(),
-                   properties: dict[str, str] | None = None) -> bytes:
+def replace_sheets(
+    package: bytes,
+    tables: dict[str, Table],
+    hidden: frozenset[str] = frozenset(),
+    properties: dict[str, str] | None = None,
+) -> bytes:
     """Return `package` with each table written as a whole worksheet; nothing else changes.
 
     A tab whose name matches (case and surrounding spaces ignored) is replaced and keeps
@@ -122,8 +127,13 @@ def _write_tables(pkg: Package, tables: dict[str, Table], hidden: frozenset[str]
     for name, table in tables.items():
         sheet = by_title[found[name]] if name in found else None
         if sheet is None:
-            sheet = _add_sheet(pkg, book_part, sheets, name, sheet_xml(table, styles, date1904, selected=False,
-                                                                       protected=name in hidden))
+            sheet = _add_sheet(
+                pkg,
+                book_part,
+                sheets,
+                name,
+                sheet_xml(table, styles, date1904, selected=False, protected=name in hidden),
+            )
             _set_hidden(sheet, name in hidden)
             continue
         if _set_hidden(sheet, name in hidden):
@@ -175,8 +185,9 @@ def _add_sheet(pkg: Package, book_part: str, sheets: etree._Element, name: str, 
     # openpyxl declares xmlns:r on each <sheet>, not the root: without this lxml would
     # invent an "ns0" prefix, which is legal XML but trips naive readers.
     nsmap = None if REL in sheets.nsmap.values() else {"r": REL}
-    sheet = etree.SubElement(sheets, f"{{{MAIN}}}sheet", {"name": name, "sheetId": str(sheet_id),
-                                                         f"{{{REL}}}id": rid}, nsmap=nsmap)
+    sheet = etree.SubElement(
+        sheets, f"{{{MAIN}}}sheet", {"name": name, "sheetId": str(sheet_id), f"{{{REL}}}id": rid}, nsmap=nsmap
+    )
     pkg.touch(book_part)
     return sheet
 
@@ -211,6 +222,7 @@ def _drop_calc_chain_entries(pkg: Package, book_part: str, book_rels: etree._Ele
 
 
 # --- the package: zip entries, relationships, content types ---------------------------
+
 
 def _rels_name(part: str) -> str:
     folder, base = posixpath.split(part)
@@ -296,8 +308,9 @@ class Package:
 
     def add_override(self, name: str, content_type: str) -> None:
         """Declare the content type of part `name` in [Content_Types].xml."""
-        etree.SubElement(self.xml(CONTENT_TYPES), f"{{{TYPES}}}Override",
-                         {"PartName": "/" + name, "ContentType": content_type})
+        etree.SubElement(
+            self.xml(CONTENT_TYPES), f"{{{TYPES}}}Override", {"PartName": "/" + name, "ContentType": content_type}
+        )
         self.touch(CONTENT_TYPES)
 
     def resolve(self, source: str, target: str) -> str:
@@ -338,8 +351,11 @@ class Package:
         while f"rId{n}" in taken:
             n += 1
         folder = posixpath.dirname(source) or "."
-        etree.SubElement(rels, f"{{{PKG_REL}}}Relationship",
-                         {"Id": f"rId{n}", "Type": rel_type, "Target": posixpath.relpath(part, folder)})
+        etree.SubElement(
+            rels,
+            f"{{{PKG_REL}}}Relationship",
+            {"Id": f"rId{n}", "Type": rel_type, "Target": posixpath.relpath(part, folder)},
+        )
         self.touch(_rels_name(source))
         return f"rId{n}"
 
@@ -368,30 +384,50 @@ class Package:
         for name in self._names:
             old = self.infos.get(name)
             if name in self._dirty:
-                data = XML_DECLARATION + etree.tostring(self._trees[name].getroottree(), encoding="UTF-8",
-                                                        xml_declaration=False)
+                data = XML_DECLARATION + etree.tostring(
+                    self._trees[name].getroottree(), encoding="UTF-8", xml_declaration=False
+                )
             elif name in self._put or old is None:
                 data = self._contents[name]
             else:
                 entries.append(self._stored_entry(old))
                 continue
             deflate = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)  # -15: raw deflate, as zip stores it
-            entries.append(_Entry(name, old.date_time if old else NEW_PART_TIME,
-                                  old.create_system if old else 3, old.external_attr if old else 0o600 << 16,
-                                  0, 20, zipfile.ZIP_DEFLATED, zlib.crc32(data), len(data),
-                                  deflate.compress(data) + deflate.flush()))
+            entries.append(
+                _Entry(
+                    name,
+                    old.date_time if old else NEW_PART_TIME,
+                    old.create_system if old else 3,
+                    old.external_attr if old else 0o600 << 16,
+                    0,
+                    20,
+                    zipfile.ZIP_DEFLATED,
+                    zlib.crc32(data),
+                    len(data),
+                    deflate.compress(data) + deflate.flush(),
+                )
+            )
         return _zip(entries, self.comment)
 
     def _stored_entry(self, info: zipfile.ZipInfo) -> _Entry:
         """An unchanged part as it is stored: its compressed bytes, CRC and sizes."""
-        local = memoryview(self._source)[info.header_offset:]
+        local = memoryview(self._source)[info.header_offset :]
         signature, name_length, extra_length = struct.unpack("<4s22xHH", local[:30])
         if signature != b"PK\x03\x04":
             raise zipfile.BadZipFile(f"bad local header for {info.filename}")
         start = 30 + name_length + extra_length
-        return _Entry(info.filename, info.date_time, info.create_system, info.external_attr,
-                      info.flag_bits & ~0x08, info.extract_version, info.compress_type, info.CRC, info.file_size,
-                      local[start:start + info.compress_size])  # 0x08 off: the sizes go in the header
+        return _Entry(
+            info.filename,
+            info.date_time,
+            info.create_system,
+            info.external_attr,
+            info.flag_bits & ~0x08,
+            info.extract_version,
+            info.compress_type,
+            info.CRC,
+            info.file_size,
+            local[start : start + info.compress_size],
+        )  # 0x08 off: the sizes go in the header
 
 
 # --- writing the zip: zipfile cannot copy an entry without inflating it ----------------------
@@ -430,17 +466,50 @@ def _zip(entries: list[_Entry], comment: bytes) -> bytes:
         sizes = (0xFFFFFFFF, 0xFFFFFFFF) if large else (compressed, entry.size)
         version = 45 if large or offset > ZIP64_LIMIT else entry.version
         extra = struct.pack("<2H2Q", 1, 16, entry.size, compressed) if large else b""
-        out.write(struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", version, 0, flags, entry.method, *stamp, entry.crc,
-                              *sizes, len(name), len(extra)))
+        out.write(
+            struct.pack(
+                "<4s2B4HL2L2H",
+                b"PK\x03\x04",
+                version,
+                0,
+                flags,
+                entry.method,
+                *stamp,
+                entry.crc,
+                *sizes,
+                len(name),
+                len(extra),
+            )
+        )
         out.write(name)
         out.write(extra)
         out.write(entry.payload)
         wide = ([entry.size, compressed] if large else []) + ([offset] if offset > ZIP64_LIMIT else [])
         extra = struct.pack(f"<2H{len(wide)}Q", 1, 8 * len(wide), *wide) if wide else b""
-        directory.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", max(version, 20), entry.create_system,
-                                     version, 0, flags, entry.method, *stamp, entry.crc, *sizes, len(name),
-                                     len(extra), 0, 0, 0, entry.external_attr, min(offset, 0xFFFFFFFF))
-                         + name + extra)
+        directory.append(
+            struct.pack(
+                "<4s4B4HL2L5H2L",
+                b"PK\x01\x02",
+                max(version, 20),
+                entry.create_system,
+                version,
+                0,
+                flags,
+                entry.method,
+                *stamp,
+                entry.crc,
+                *sizes,
+                len(name),
+                len(extra),
+                0,
+                0,
+                0,
+                entry.external_attr,
+                min(offset, 0xFFFFFFFF),
+            )
+            + name
+            + extra
+        )
     start = out.tell()
     out.write(b"".join(directory))
     size, count = out.tell() - start, len(entries)

@@ -4,6 +4,7 @@ the few things they ask of the package (package.Package has them).
 Below package.py, so that the modules it uses (sheet.py for worksheets and styles, marks.py for
 custom properties) can name the package they edit without importing package.py back.
 """
+
 from __future__ import annotations
 
 from typing import Protocol

@@ -31,6 +31,7 @@ would still read as a date.) Text that reads exactly like a rendering (a text "1
 of IDs) becomes that value, which every parser reads as it read the text. tests/test_xlsx_read.py
 checks that both readers give the same books, figures and problems.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,9 +45,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook
 
-from sync.model.raw import ColumnTab, RawTab
 from sync.backends.xlsx.package import Package
 from sync.backends.xlsx.parts import MAIN, REL
+from sync.model.raw import ColumnTab, RawTab
 from sync.model.schema import find_tabs
 
 _FIRST_YEAR = 1970  # of sync.cells.FIRST_DATE: an earlier date is refused anyway, and rare
@@ -94,7 +95,7 @@ def _tabs_starting_at_a1(pkg: Package, names: set[str]) -> set[str]:
             continue
         rel = pkg.rel_by_id(book_part, sheet.get(f"{{{REL}}}id"))
         head = pkg.head(pkg.resolve(book_part, rel.get("Target", "")), 1 << 16)
-        body = head[head.find(b"<sheetData"):]
+        body = head[head.find(b"<sheetData") :]
         for match in _FIRST_CELL.finditer(body):
             content = match.group(3) or b""
             if b"<v>" in content or b"<is>" in content or b"<v " in content:
@@ -142,8 +143,12 @@ def _cell(text: str) -> Any:
     if (rendered := _RENDERED_DATETIME.fullmatch(text)) is not None:
         parts = [int(part) for part in rendered.groups()[:6]]
         if parts[:3] == [1899, 12, 31]:  # calamine's serial 0: a time of day or a duration under a day
-            return dt.timedelta(hours=parts[3], minutes=parts[4], seconds=parts[5],
-                                microseconds=int((rendered.group(7) or "0").ljust(6, "0")))
+            return dt.timedelta(
+                hours=parts[3],
+                minutes=parts[4],
+                seconds=parts[5],
+                microseconds=int((rendered.group(7) or "0").ljust(6, "0")),
+            )
         if parts[0] < _FIRST_YEAR:
             return _AMBIGUOUS
         year, month, day, hour, minute, second = parts

@@ -5,28 +5,37 @@ distinct values (dates, amounts, hours, contract IDs), so each distinct value be
 once and every row takes its copy. Styles are appended, never moved, because input cells refer
 to existing style entries by index.
 """
+
 from __future__ import annotations
 
 import copy
 import datetime as dt
 import numbers
 import re
-from collections.abc import Sequence
-from typing import Callable, NamedTuple
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
 from lxml import etree
 
-from sync.backends.cells import (DATE_FORMAT, DATETIME_FORMAT, HOURS_FORMAT, INT_FORMAT, cell_texts, cell_value,
-                                 exact_number, money_format, money_places)
+from sync.backends.cells import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    HOURS_FORMAT,
+    INT_FORMAT,
+    cell_texts,
+    cell_value,
+    exact_number,
+    money_format,
+    money_places,
+)
 from sync.backends.xlsx.parts import MAIN, REL, XML_DECLARATION, Parts
 from sync.errors import BookError
 from sync.model.serials import first_exact_day, serial_day, serial_moment
 from sync.model.table import Kind, Table
 from sync.rules.load import column_letter
-
 
 # --- styles: append what the output needs, never move what the input uses ------------
 
@@ -95,8 +104,13 @@ class Styles:
         """The cellXfs index of a number format, bold or not, with Excel's quote prefix or not
         (what Excel stores for typed text like '=1+1: it stays text when edited)."""
         if (code, bold, quote) not in self.cache:
-            attrs = {"numFmtId": str(self._num_fmt_id(code)), "fontId": str(self._bold_font_id() if bold else 0),
-                     "fillId": "0", "borderId": "0", "xfId": "0"}
+            attrs = {
+                "numFmtId": str(self._num_fmt_id(code)),
+                "fontId": str(self._bold_font_id() if bold else 0),
+                "fillId": "0",
+                "borderId": "0",
+                "xfId": "0",
+            }
             if quote:
                 attrs["quotePrefix"] = "1"
             if code != "General":
@@ -137,8 +151,9 @@ class CellCache:
         return self._made.setdefault(kind, {})
 
 
-def per_value(write: Callable[[object], tuple[StyleKey | None, str, int]],
-              made: dict[int, tuple[object, tuple]] | None = None) -> CellWriter:
+def per_value(
+    write: Callable[[object], tuple[StyleKey | None, str, int]], made: dict[int, tuple[object, tuple]] | None = None
+) -> CellWriter:
     """A CellWriter that calls `write(value)` -> (style, body, width) for each distinct value;
     with `made` (CellCache.of), once per value object across calls."""
     known: dict[int, tuple[object, tuple]] = {} if made is None else made
@@ -150,8 +165,10 @@ def per_value(write: Callable[[object], tuple[StyleKey | None, str, int]],
 
     def cells(values: list) -> Cells:
         written = [write(value) for value in values] if made is None else list(map(made_once, values))
-        return Cells([w[0] for w in written], [w[1] for w in written],
-                     np.array([w[2] for w in written], dtype=np.int64))
+        return Cells(
+            [w[0] for w in written], [w[1] for w in written], np.array([w[2] for w in written], dtype=np.int64)
+        )
+
     return cells
 
 
@@ -173,8 +190,10 @@ class Column(NamedTuple):
         renumbered = np.full(len(self.cells.bodies) + 1, -1, dtype=np.intp)  # the last one for a blank (-1)
         renumbered[used] = np.arange(len(used))
         kept = used.tolist()
-        return Column(renumbered[codes], Cells([self.cells.styles[k] for k in kept],
-                                               [self.cells.bodies[k] for k in kept], self.cells.widths[used]))
+        return Column(
+            renumbered[codes],
+            Cells([self.cells.styles[k] for k in kept], [self.cells.bodies[k] for k in kept], self.cells.widths[used]),
+        )
 
 
 def encode_columns(table: Table, writer: Callable[[Kind], CellWriter]) -> list[Column]:
@@ -257,8 +276,10 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 MAX_CELL_TEXT = 32767  # Excel's limit; longer text makes it report a damaged file
 _INLINE_START, _INLINE_END = ' t="inlineStr"><is><t>', "</t></is></c>"
 # Characters that keep a text off the plain path (NUL aside: texts are joined by NULs).
-_SPECIAL = {False: re.compile("[\x01-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff&<>]"),
-            True: re.compile("[\x01-\x08\x0b-\x1f\ufffe\uffff&<>]")}
+_SPECIAL = {
+    False: re.compile("[\x01-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff&<>]"),
+    True: re.compile("[\x01-\x08\x0b-\x1f\ufffe\uffff&<>]"),
+}
 # What str.isspace() accepts, by code point; none is above U+3000.
 _SPACE = np.array([chr(c).isspace() for c in range(0x3002)])
 
@@ -290,8 +311,7 @@ def inline_strings(texts: list[str], excel_escapes: bool = False) -> tuple[list[
 def _not_plain(joined: str, starts: np.ndarray, lengths: np.ndarray, excel_escapes: bool) -> np.ndarray:
     """Indexes of the texts (joined by NULs) that need more than wrapping: a character XML must
     escape or cannot hold, an _xHHHH_ lookalike, whitespace at either end, or great length."""
-    hits = [match.start() for pattern in (_SPECIAL[excel_escapes], _EXCEL_ESCAPE)
-            for match in pattern.finditer(joined)]
+    hits = [match.start() for pattern in (_SPECIAL[excel_escapes], _EXCEL_ESCAPE) for match in pattern.finditer(joined)]
     filled = np.flatnonzero(lengths)
     code_points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     edges = code_points[np.concatenate([starts[filled], starts[filled] + lengths[filled] - 1])]
@@ -398,8 +418,7 @@ def team_cells(kind: Kind, date1904: bool) -> CellWriter:
 
     if kind == "text":
         return texts
-    writers = {"money": money, "hours": hours, "int": integer, "date": date, "datetime": datetime,
-               "bool": boolean}
+    writers = {"money": money, "hours": hours, "int": integer, "date": date, "datetime": datetime, "bool": boolean}
     if kind not in writers:
         raise ValueError(f"unknown column kind {kind!r}")
     return per_value(writers[kind])
@@ -426,7 +445,7 @@ def rows_xml(columns: list[Column], xf: Callable[..., int], first_row: int) -> t
     letters = [column_letter(i) for i in range(len(columns))]
     chunks = []
     for start in range(0, len(rows), ROWS_PER_CHUNK):
-        chunk = rows[start:start + ROWS_PER_CHUNK]
+        chunk = rows[start : start + ROWS_PER_CHUNK]
         text = _rows_text(chunk + first_row, [column.codes[chunk] for column in columns], ends, letters)
         chunks.append(text.encode("utf-8"))
     return chunks, int(rows[-1]) + first_row
@@ -449,9 +468,17 @@ def _cell_ends(columns: list[Column], xf: Callable[..., int]) -> list[np.ndarray
             used = (int(np.argmax(per_row == k)), j)
             first_use[style] = min(first_use.get(style, used), used)
     index = {style: xf(*style) for style in sorted(first_use, key=first_use.__getitem__)}
-    return [np.array([f'" s="{index[style]}"{body}' if style else f'"{body}'
-                      for style, body in zip(column.cells.styles, column.cells.bodies)] + [""], dtype=object)
-            for column in columns]
+    return [
+        np.array(
+            [
+                f'" s="{index[style]}"{body}' if style else f'"{body}'
+                for style, body in zip(column.cells.styles, column.cells.bodies)
+            ]
+            + [""],
+            dtype=object,
+        )
+        for column in columns
+    ]
 
 
 def _rows_text(numbers: np.ndarray, codes: list[np.ndarray], ends: list[np.ndarray], letters: list[str]) -> str:
@@ -466,9 +493,9 @@ def _rows_text(numbers: np.ndarray, codes: list[np.ndarray], ends: list[np.ndarr
             marked = np.array(opening, dtype=object)
             marked[blank] = ""
             opening = marked.tolist()
-        pieces[1 + 2 * j::stride] = opening
-        pieces[2 + 2 * j::stride] = column_ends[column_codes].tolist()
-    pieces[stride - 1::stride] = ["</row>"] * count
+        pieces[1 + 2 * j :: stride] = opening
+        pieces[2 + 2 * j :: stride] = column_ends[column_codes].tolist()
+    pieces[stride - 1 :: stride] = ["</row>"] * count
     return "".join(pieces)
 
 
@@ -486,7 +513,7 @@ def _openings(template: str, numbers: np.ndarray) -> list[str]:
     made = _made_openings.get(template, [])
     if len(made) <= last:
         made = _made_openings[template] = [template % n for n in range(min(OPENINGS_KEPT, 2 * last + 1))]
-    return made[first:last + 1] if last - first + 1 == len(numbers) else [made[n] for n in numbers.tolist()]
+    return made[first : last + 1] if last - first + 1 == len(numbers) else [made[n] for n in numbers.tolist()]
 
 
 def sheet_xml(table: Table, styles: Styles, date1904: bool, selected: bool, protected: bool = False) -> bytes:
@@ -498,8 +525,10 @@ def sheet_xml(table: Table, styles: Styles, date1904: bool, selected: bool, prot
     columns = encode_columns(table, lambda kind: team_cells(kind, date1904))
     rows, last_row = rows_xml(columns, styles.xf, first_row=2)
     widths = [max(width * 11 // 10, column.width) for (_, width), column in zip(header, columns)]  # bold is wider
-    cols = "".join(f'<col min="{i}" max="{i}" width="{min(max(w + 2, 8), 60)}" customWidth="1"/>'
-                   for i, w in enumerate(widths, start=1))
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{min(max(w + 2, 8), 60)}" customWidth="1"/>'
+        for i, w in enumerate(widths, start=1)
+    )
     dimension = f"A1:{letters[-1]}{max(last_row, 1)}" if letters else "A1"
     tab_selected = ' tabSelected="1"' if selected else ""
     head = (
@@ -508,10 +537,13 @@ def sheet_xml(table: Table, styles: Styles, date1904: bool, selected: bool, prot
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
         '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
         + (f"<cols>{cols}</cols>" if cols else "")
-        + '<sheetData><row r="1">' + "".join(f'<c r="{c}1"{body}' for c, (body, _) in zip(letters, header))
+        + '<sheetData><row r="1">'
+        + "".join(f'<c r="{c}1"{body}' for c, (body, _) in zip(letters, header))
         + "</row>"
     )
     protection = '<sheetProtection sheet="1" objects="1" scenarios="1"/>' if protected else ""
-    tail = (f'</sheetData>{protection}<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3"'
-            ' footer="0.3"/></worksheet>')
+    tail = (
+        f'</sheetData>{protection}<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3"'
+        ' footer="0.3"/></worksheet>'
+    )
     return b"".join([XML_DECLARATION, head.encode("utf-8"), *rows, tail.encode("utf-8")])

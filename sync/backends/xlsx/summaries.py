@@ -12,6 +12,7 @@ file, so never the workbook's lock, and each dies with the process that started 
 processes import the main module again: a script that calls the sync starts with
 `if __name__ == "__main__":`, as multiprocessing asks.)
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -50,8 +51,10 @@ def summary_path(team: Path, client_id: str, target: str, folder: Path | None = 
     except (OSError, RuntimeError) as error:  # a symlink loop, a name too long
         raise SummaryRefused(f"cannot be followed to a file ({getattr(error, 'strerror', None) or error})") from None
     if path.suffix.lower() != ".xlsx":
-        raise SummaryRefused("must be a path to an .xlsx file" + (" (it leads to another file)" if target.lower().endswith(
-            ".xlsx") else ""))
+        raise SummaryRefused(
+            "must be a path to an .xlsx file"
+            + (" (it leads to another file)" if target.lower().endswith(".xlsx") else "")
+        )
     if path == team or _same_file(path, team):
         raise SummaryRefused("is the team workbook itself")
     roots = [team.parent, *([folder.resolve()] if folder else [])]
@@ -65,7 +68,7 @@ def file_name(client_id: str) -> str:
     """'C/1' -> 'C_1.xlsx'; a very long Client ID is cut, with a digest of it that keeps names apart."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", client_id)
     if len(name) > LONGEST_NAME:
-        name = name[:LONGEST_NAME - 17] + "-" + hashlib.sha256(client_id.encode("utf-8")).hexdigest()[:16]
+        name = name[: LONGEST_NAME - 17] + "-" + hashlib.sha256(client_id.encode("utf-8")).hexdigest()[:16]
     return f"{name}.xlsx"
 
 
@@ -86,16 +89,19 @@ def write_summaries(summaries: list[ClientSummary], book_id: str, cells: CellCac
     handed to them, and this process writes from the last one back each book no worker has begun
     (one it can still take back): so it is writing while they start, which takes a fresh interpreter
     half a second, and all finish about together."""
-    batches = [summaries[i:i + BOOKS_TOGETHER] for i in range(0, len(summaries), BOOKS_TOGETHER)]
+    batches = [summaries[i : i + BOOKS_TOGETHER] for i in range(0, len(summaries), BOOKS_TOGETHER)]
     rows = sum(len(table.frame) for summary in summaries for table in summary.tables.values())
     workers = min(_cores() - 1, len(batches) - 1)
     if workers < 1 or rows < PARALLEL_ROWS:
-        return {location: reason for batch in batches for location, reason in write_batch(batch, book_id, cells).items()}
+        return {
+            location: reason for batch in batches for location, reason in write_batch(batch, book_id, cells).items()
+        }
     failed: dict[str, str] = {}
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
         handed: list[tuple[list[ClientSummary], Future]] = [
-            (batch, pool.submit(_write_in_worker, batch, book_id)) for batch in batches]
+            (batch, pool.submit(_write_in_worker, batch, book_id)) for batch in batches
+        ]
         for batch, future in reversed(handed):
             if future.cancel():
                 failed.update(write_batch(batch, book_id, cells))
@@ -117,9 +123,17 @@ def write_batch(batch: list[ClientSummary], book_id: str, cells: CellCache) -> d
 
         def check(summary: ClientSummary = summary) -> None:
             check_summary_path(Path(summary.location), summary.client_id, book_id, summary.title)
+
         try:
-            write_client_workbook(path, summary.tables, summary.title, cells, fast,
-                                  {MARK_CLIENT: client_mark(summary.client_id), MARK_BOOK: book_id}, check)
+            write_client_workbook(
+                path,
+                summary.tables,
+                summary.title,
+                cells,
+                fast,
+                {MARK_CLIENT: client_mark(summary.client_id), MARK_BOOK: book_id},
+                check,
+            )
         except SummaryRefused as reason:
             failed[summary.location] = str(reason)
         except OSError as error:

@@ -1,4 +1,5 @@
 """The team's book as a local .xlsx file: read with fastexcel (xlsx_read), write by swapping parts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sync.backends import ClientSummary
-from sync.model.raw import RawTab
 from sync.backends.files import replace_file
 from sync.backends.locks import busy, holder, parse_time, try_lock_file, unlock_file, wait_for
 from sync.backends.xlsx.file import not_an_xlsx, open_elsewhere, refuse_other_formats
@@ -23,6 +23,7 @@ from sync.backends.xlsx.sheet import CellCache
 from sync.backends.xlsx.summaries import check_summary_path, summary_path, write_summaries
 from sync.backends.xlsx.zip_limits import refuse_zip_bombs
 from sync.errors import BookError, LockBusy, SyncError
+from sync.model.raw import RawTab
 from sync.model.table import Table
 
 
@@ -129,10 +130,12 @@ class LocalWorkbook:
 
     def _replace_file(self, new: bytes) -> None:
         """Swap in `new` atomically (files.replace_file), unless someone saved the file since we read it."""
+
         def unchanged() -> None:  # run last, to keep small the window in which a save could slip in
             if _sha256(_read(self.path)) != self._digest:
-                raise BookError(f"{self.path} changed on disk while the sync was running; "
-                                "nothing was written, run again")
+                raise BookError(
+                    f"{self.path} changed on disk while the sync was running; nothing was written, run again"
+                )
 
         replace_file(self.path, lambda handle: handle.write(new), unchanged)
 
