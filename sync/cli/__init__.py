@@ -215,8 +215,8 @@ def check(target: Target, as_of: dt.datetime | None, as_json: bool) -> None:
     backend = target.open(config)
     result = pipeline.check(backend, config, _day(as_of), notices=_warn_of(target))
     if as_json:
-        click.echo(json.dumps(_summary(result) | {"problems": _records(result.problems), "notices": result.notices},
-                              default=_plain))
+        click.echo(json.dumps(_summary(result) | {"problems": _records(result.problems.drop(columns="Code")),
+                                                  "notices": result.notices}, default=_plain))
     else:
         for p in result.problems.itertuples(index=False):
             click.echo(printable(problem_line(p)))
@@ -347,7 +347,8 @@ def _report(result: pipeline.RunResult, book: object, as_json: bool, dry_run: bo
     balances = result.tables["Balances"].frame
     if as_json:
         click.echo(json.dumps(_summary(result) | {"dry_run": dry_run, "balances": _records(balances),
-                                                  "problems": _records(result.problems)}, default=_plain))
+                                                  "problems": _records(result.problems.drop(columns="Code"))},
+                              default=_plain))
         return
     click.echo(f"Balances as of {result.as_of}\n")
     click.echo(balance_table(balances))

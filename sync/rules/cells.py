@@ -1,8 +1,10 @@
 """Cell parsers: raw cell values, as people type them, into exact typed columns.
 
 Each parser takes a Series of raw cells (str, int, float, bool, date/datetime/time/timedelta,
-or "" / None for blank) and returns `(values, problems)`: `problems` holds a one-line message
-where a cell could not be understood and NA elsewhere. Blank cells give NA values and no
+or "" / None for blank) and returns `(values, problems)` (Parsed): `problems` holds a one-line
+message where a cell could not be understood and NA elsewhere, and `Parsed.kinds` beside it the
+problem's kind, a short name (`over-24`) that stays when a message is reworded: what acts on a
+problem reads its kind, never its message. Blank cells give NA values and no
 problem: whether a blank is allowed is the caller's business. Every parser is total: whatever
 a cell holds (an int beyond int64, year 9999, a lone surrogate, an object of any type) becomes
 a value or a problem, never an exception, because one bad cell must not stop the night.
@@ -34,7 +36,47 @@ MAX_MONEY = 10**11  # larger amounts are typos; the cap keeps every sum inside i
 from sync.model.serials import EPOCH_TIMESTAMP as SERIAL_EPOCH  # noqa: E402  day 0 of spreadsheet serial dates
 FIRST_DATE, LAST_DATE = pd.Timestamp("1970-01-01"), pd.Timestamp("2199-12-31")
 
-Parsed = tuple[pd.Series, pd.Series]
+
+class Parsed(tuple):
+    """A parser's `(values, problems)`, unpacked as that pair, with `kinds` beside them: each
+    problem's kind (a short lowercase name, the last part of a problem's code), NA where a cell has
+    no problem. Every kind a parser can give is in its tuple of kinds (DATE_KINDS, HOURS_KINDS, ...)."""
+
+    kinds: pd.Series
+
+    def __new__(cls, values: pd.Series, problems: pd.Series, kinds: pd.Series) -> Parsed:
+        parsed = super().__new__(cls, (values, problems))
+        parsed.kinds = kinds
+        return parsed
+
+    @property
+    def values(self) -> pd.Series:
+        return self[0]
+
+    @property
+    def problems(self) -> pd.Series:
+        return self[1]
+
+
+# The kind of every problem a parser finds (Parsed.kinds).
+WRONG_TYPE = "wrong-type"  # a cell of a type no branch of the parser reads (a checkbox in a Date column)
+IS_A_TIME, DATE_OUT_OF_RANGE, UNREAL_DATE, UNREAD_DATE = "is-a-time", "out-of-range", "not-a-real-date", \
+    "not-a-date"
+NEEDS_DATE_ORDER, UNREAL_EITHER_WAY = "needs-date-order", "not-a-real-date-either-way"  # d/m/y text, no date_order
+DATE_KINDS = (IS_A_TIME, DATE_OUT_OF_RANGE, UNREAL_DATE, UNREAD_DATE, NEEDS_DATE_ORDER, UNREAL_EITHER_WAY, WRONG_TYPE)
+IS_A_DATE, NOT_HOURS = "is-a-date", "not-hours"
+DURATION_KINDS = (IS_A_DATE, NOT_HOURS, WRONG_TYPE)  # both parsers of hours
+NOT_POSITIVE, OVER_24 = "not-positive", "over-24"
+HOURS_KINDS = (*DURATION_KINDS, NOT_POSITIVE, OVER_24)
+NEGATIVE, TOO_MANY_HOURS = "negative", "too-many-hours"
+ALLOWANCE_KINDS = (*DURATION_KINDS, NEGATIVE, TOO_MANY_HOURS)
+TOO_MANY_DECIMALS, TOO_LARGE, UNREAD_AMOUNT = "too-many-decimals", "too-large", "not-an-amount"
+MONEY_KINDS = (TOO_MANY_DECIMALS, TOO_LARGE, UNREAD_AMOUNT, WRONG_TYPE)
+CURRENCY_DECIMALS = "currency-decimals"  # check_minor_unit's one problem
+NOT_Y_OR_N = "not-y-or-n"
+BILLABLE_KINDS = (NOT_Y_OR_N,)
+NOT_A_WHOLE_NUMBER = "not-a-whole-number"
+WHOLE_NUMBER_KINDS = (NOT_A_WHOLE_NUMBER, WRONG_TYPE)
 
 
 def distinct(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -98,8 +140,11 @@ def on_distinct(parse: Callable) -> Callable:
         if len(values) * 2 > len(raw):  # nothing to win
             return _text_safe(parse, pd.Series(values.array.take(codes), index=raw.index, dtype=object), *args)
         results = _text_safe(parse, values, *args)
-        spread = [pd.Series(r.array.take(codes), index=raw.index, name=r.name)
-                  for r in (results if isinstance(results, tuple) else (results,))]
+        parts = (*results, results.kinds) if isinstance(results, Parsed) else \
+            results if isinstance(results, tuple) else (results,)
+        spread = [pd.Series(r.array.take(codes), index=raw.index, name=r.name) for r in parts]
+        if isinstance(results, Parsed):
+            return Parsed(*spread)
         return tuple(spread) if isinstance(results, tuple) else spread[0]
     return wrapper
 
@@ -188,16 +233,26 @@ def _problems(index: pd.Index) -> pd.Series:
     return pd.Series(pd.NA, index=index, dtype="object")
 
 
-def _set(problems: pd.Series, where: pd.Index, message: str | pd.Series) -> None:
-    if len(where):
-        problems.loc[where] = message if isinstance(message, str) else message.loc[where]
+class _Found:
+    """The problems a parser finds: per cell a message and its kind, NA where none."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.problems, self.kinds = _problems(index), _problems(index)
+
+    def set(self, where: pd.Index, kind: str, message: str | pd.Series) -> None:
+        if len(where):
+            self.problems.loc[where] = message if isinstance(message, str) else message.loc[where]
+            self.kinds.loc[where] = kind
+
+    def parsed(self, values: pd.Series) -> Parsed:
+        return Parsed(values, self.problems, self.kinds)
 
 
-def _unexpected(raw: pd.Series, types: pd.Series, handled: pd.Index, problems: pd.Series, what: str) -> None:
+def _unexpected(raw: pd.Series, types: pd.Series, handled: pd.Index, found: _Found, what: str) -> None:
     """Any non-blank cell no branch understood is a problem, never silently dropped."""
     leftover = raw.index.difference(handled)
     leftover = leftover[~blank_mask(raw.loc[leftover])]
-    _set(problems, leftover, f"is not {what}")
+    found.set(leftover, WRONG_TYPE, f"is not {what}")
 
 
 # --- dates -----------------------------------------------------------------------------
@@ -217,7 +272,7 @@ DATE_ORDER_HINT = ", or set date_order to DMY or MDY in the settings file (contr
 @on_distinct
 def parse_dates(raw: pd.Series, date_order: str = "") -> Parsed:
     """Date cells, ISO text, serial numbers; d/m/y text only with date_order DMY or MDY."""
-    types, problems = _types(raw), _problems(raw.index)
+    types, found = _types(raw), _Found(raw.index)
     day = pd.Series(np.nan, index=raw.index, dtype="float64")
 
     cells = raw[_is(types, dt.date, dt.datetime, pd.Timestamp)]
@@ -227,7 +282,7 @@ def parse_dates(raw: pd.Series, date_order: str = "") -> Parsed:
     day.loc[serials.index] = np.floor(serials) + _SERIAL_DAY_ZERO  # ±inf stays out of range
 
     times = raw.index[_is(types, dt.time, dt.timedelta, pd.Timedelta)]
-    _set(problems, times, "is a time, not a date")
+    found.set(times, IS_A_TIME, "is a time, not a date")
 
     text = _strings(raw, types)
     iso = text.str.extract(_ISO)
@@ -241,35 +296,35 @@ def parse_dates(raw: pd.Series, date_order: str = "") -> Parsed:
         parts = iso.rename(columns={0: "year", 1: "month", 2: "day"})
     matched = parts.dropna().astype("int64")  # at most four digits each
     in_range = matched["year"].between(FIRST_DATE.year, LAST_DATE.year)
-    _set(problems, matched.index[~in_range], OUT_OF_RANGE)
+    found.set(matched.index[~in_range], DATE_OUT_OF_RANGE, OUT_OF_RANGE)
     if in_range.any():
         parsed = pd.to_datetime(matched[in_range], errors="coerce")
         real = parsed.dropna()
         day.loc[real.index] = (real - FIRST_DATE).dt.days.astype("float64") + _FIRST_DAY
-        _set(problems, parsed.index[parsed.isna()], "is not a real calendar date")
+        found.set(parsed.index[parsed.isna()], UNREAL_DATE, "is not a real calendar date")
     unread = text.index.difference(matched.index)
-    _set(problems, unread, NOT_A_DATE)
+    found.set(unread, UNREAD_DATE, NOT_A_DATE)
     if not date_order:  # day-first or month-first text, which only date_order lets be read
         day_first = numeric.loc[unread].dropna()
-        _set(problems, day_first.index, _without_date_order(day_first))
+        real = _real_either_way(day_first)
+        found.set(day_first.index[real], NEEDS_DATE_ORDER, NOT_A_DATE + DATE_ORDER_HINT)
+        found.set(day_first.index[~real], UNREAL_EITHER_WAY, NOT_A_REAL_DATE_EITHER_WAY + DATE_ORDER_HINT)
 
     handled = cells.index.union(serials.index).union(times).union(text.index)
-    _unexpected(raw, types, handled, problems, "a date")
-    _set(problems, day.index[(day < _FIRST_DAY) | (day > _LAST_DAY)], OUT_OF_RANGE)
-    good = day.where(problems.isna()) - _FIRST_DAY
-    return (FIRST_DATE + pd.to_timedelta(good, unit="D")).astype("datetime64[ns]"), problems
+    _unexpected(raw, types, handled, found, "a date")
+    found.set(day.index[(day < _FIRST_DAY) | (day > _LAST_DAY)], DATE_OUT_OF_RANGE, OUT_OF_RANGE)
+    good = day.where(found.problems.isna()) - _FIRST_DAY
+    return found.parsed((FIRST_DATE + pd.to_timedelta(good, unit="D")).astype("datetime64[ns]"))
 
 
-def _without_date_order(numeric: pd.DataFrame) -> pd.Series:
-    """The problem of text such as 05/03/2026 read without date_order: where that setting lives, and
-    whether the text is a real day at all, day first or month first (31/02/2026 is neither)."""
+def _real_either_way(numeric: pd.DataFrame) -> np.ndarray:
+    """Whether text such as 05/03/2026, read without date_order, is a real day day first or month
+    first (31/02/2026 is neither): its problem says where that setting lives, and which of the two."""
     year = numeric[2].where(numeric[2].str.len() == 4, "20" + numeric[2]).astype("int64")
     # Leap or not decides only 29 February: a year the sync refuses anyway is read as a leap year.
     year = year.where(year.between(FIRST_DATE.year, LAST_DATE.year), 2000)
     first, second = numeric[0].astype("int64"), numeric[1].astype("int64")
-    either = _real_day(year, second, first) | _real_day(year, first, second)
-    return pd.Series(np.where(either, NOT_A_DATE, NOT_A_REAL_DATE_EITHER_WAY), index=numeric.index) \
-        + DATE_ORDER_HINT
+    return _real_day(year, second, first) | _real_day(year, first, second)
 
 
 def _real_day(year: pd.Series, month: pd.Series, day: pd.Series) -> np.ndarray:
@@ -296,10 +351,10 @@ def parse_hours(raw: pd.Series) -> Parsed:
     Milliseconds keep every typed duration exact: 1:20 is 4,800,000 ms = exactly 4/3 h, and a
     decimal with up to six places (0.000001 h = 3.6 ms) is whole too.
     """
-    ms, problems = _duration_ms(raw)
-    _set(problems, ms.index[ms.notna() & (ms <= 0)], "must be more than 0 hours")
-    _set(problems, ms.index[ms > 24 * MS_PER_HOUR], "is more than 24 hours for one entry")
-    return ms.where(problems.isna()).astype("Int64"), problems
+    ms, found = _duration_ms(raw)
+    found.set(ms.index[ms.notna() & (ms <= 0)], NOT_POSITIVE, "must be more than 0 hours")
+    found.set(ms.index[ms > 24 * MS_PER_HOUR], OVER_24, "is more than 24 hours for one entry")
+    return found.parsed(ms.where(found.problems.isna()).astype("Int64"))
 
 
 _ONE_MS = dt.timedelta(milliseconds=1)
@@ -314,18 +369,20 @@ def parse_allowance(raw: pd.Series) -> Parsed:
     signed = text[text.str.startswith("-")]
     unsigned = raw.copy()
     unsigned.loc[signed.index] = signed.str[1:]
-    ms, problems = _duration_ms(unsigned)
-    _set(problems, ms.index[(ms < 0) | ms.index.isin(signed.index) & problems.isna()], "must not be negative")
-    _set(problems, ms.index[ms > MAX_ALLOWANCE_HOURS * MS_PER_HOUR], f"is more than {MAX_ALLOWANCE_HOURS:,} hours")
-    return ms.where(problems.isna()).fillna(0).astype("int64"), problems
+    ms, found = _duration_ms(unsigned)
+    found.set(ms.index[(ms < 0) | ms.index.isin(signed.index) & found.problems.isna()], NEGATIVE,
+              "must not be negative")
+    found.set(ms.index[ms > MAX_ALLOWANCE_HOURS * MS_PER_HOUR], TOO_MANY_HOURS,
+              f"is more than {MAX_ALLOWANCE_HOURS:,} hours")
+    return found.parsed(ms.where(found.problems.isna()).fillna(0).astype("int64"))
 
 
-def _duration_ms(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _duration_ms(raw: pd.Series) -> tuple[pd.Series, _Found]:
     """Durations as whole milliseconds (float64, NaN where blank or not understood), and the problems.
 
     float64 holds every duration up to 2.5 million hours exactly, and any larger one as a number
     too large for its column (±inf at worst), never an overflow."""
-    types, problems = _types(raw), _problems(raw.index)
+    types, found = _types(raw), _Found(raw.index)
     ms = pd.Series(np.nan, index=raw.index, dtype="float64")
 
     numbers = _numbers(raw, types)
@@ -338,7 +395,7 @@ def _duration_ms(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     ms.loc[times.index] = times.map(lambda t: ((t.hour * 60 + t.minute) * 60 + t.second) * 1000 + t.microsecond // 1000).astype("float64")
 
     dates = raw.index[_is(types, dt.date, dt.datetime, pd.Timestamp)]
-    _set(problems, dates, "is a date, not a number of hours")
+    found.set(dates, IS_A_DATE, "is a date, not a number of hours")
 
     text = _strings(raw, types).str.lower()
     decimal = text.str.extract(_DECIMAL)[0].dropna()
@@ -349,15 +406,16 @@ def _duration_ms(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     units = units[units.notna().any(axis=1) & (text.loc[units.index] != "")].astype("float64").fillna(0)
     ms.loc[units.index] = (units[0] * 60 + units[1]) * 60_000
     understood = decimal.index.union(hmm.index).union(units.index)
-    _set(problems, text.index.difference(understood), "is not a number of hours (use 1.5, 1:30, 90m or 1h30m)")
+    found.set(text.index.difference(understood), NOT_HOURS, "is not a number of hours (use 1.5, 1:30, 90m or 1h30m)")
 
     handled = numbers.index.union(durations.index).union(times.index).union(dates).union(text.index)
-    _unexpected(raw, types, handled, problems, "a number of hours")
-    return ms.round(), problems
+    _unexpected(raw, types, handled, found, "a number of hours")
+    return ms.round(), found
 
 
 # --- money ---------------------------------------------------------------------------
 
+NOT_AN_AMOUNT = "is not an amount (use 1200, 1,200.00 or $1,200.00)"
 _MONEY = r"^([+-])?(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?$"
 _CURRENCY_MARKS = r"[$€£¥\s]|^[A-Z]{3}|[A-Z]{3}$"
 _SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY"}  # "$" is many currencies: it says nothing
@@ -371,7 +429,7 @@ def parse_money(raw: pd.Series) -> Parsed:
     rounded to the nearest whole ten-thousandth, and anything that is not within a few ulps
     of one had more decimals than any currency has.
     """
-    types, problems = _types(raw), _problems(raw.index)
+    types, found = _types(raw), _Found(raw.index)
     scaled = pd.Series(pd.NA, index=raw.index, dtype="Int64")
 
     numbers = _numbers(raw, types)
@@ -380,8 +438,8 @@ def parse_money(raw: pd.Series) -> Parsed:
     whole = exact.round()
     close = (exact - whole).abs() <= 1e-6 + 1e-14 * whole.abs()
     scaled.loc[whole[close].index] = whole[close].astype("int64")
-    _set(problems, close.index[~close], "has more decimals than any currency")
-    _set(problems, numbers.index.difference(finite.index), "is too large")
+    found.set(close.index[~close], TOO_MANY_DECIMALS, "has more decimals than any currency")
+    found.set(numbers.index.difference(finite.index), TOO_LARGE, "is too large")
 
     text = _strings(raw, types)
     negative = text.str.match(r"^\(.*\)$")
@@ -398,13 +456,13 @@ def parse_money(raw: pd.Series) -> Parsed:
     sign = np.where((parts[0][good] == "-") ^ negative[good], -1, 1)
     value = (units[good].astype("int64") * MONEY_SCALE + fraction_scaled.astype("int64")) * sign
     scaled.loc[value.index] = value.astype("int64")
-    _set(problems, too_precise.index[too_precise], "has more decimals than any currency")
-    _set(problems, big.index[big & ~too_precise], "is too large")
-    _set(problems, text.index.difference(parts.index), "is not an amount (use 1200, 1,200.00 or $1,200.00)")
+    found.set(too_precise.index[too_precise], TOO_MANY_DECIMALS, "has more decimals than any currency")
+    found.set(big.index[big & ~too_precise], TOO_LARGE, "is too large")
+    found.set(text.index.difference(parts.index), UNREAD_AMOUNT, NOT_AN_AMOUNT)
 
     handled = numbers.index.union(text.index)
-    _unexpected(raw, types, handled, problems, "an amount")
-    return scaled.where(problems.isna()), problems
+    _unexpected(raw, types, handled, found, "an amount")
+    return found.parsed(scaled.where(found.problems.isna()))
 
 
 @on_distinct
@@ -418,7 +476,8 @@ def currency_marks(raw: pd.Series) -> pd.Series:
 
 
 def check_minor_unit(scaled: pd.Series, minor: pd.Series) -> pd.Series:
-    """Problems for amounts with more decimals than their currency has (USD 2, JPY 0)."""
+    """Problems for amounts with more decimals than their currency has (USD 2, JPY 0); each of
+    kind CURRENCY_DECIMALS."""
     step = (10 ** (4 - minor)).astype("int64")
     bad = (scaled % step != 0).fillna(False).astype(bool)
     return pd.Series(pd.NA, index=scaled.index, dtype="object").mask(
@@ -439,23 +498,23 @@ _FALSE = {"n", "no", "false", "0", "☐"}
 def parse_billable(raw: pd.Series) -> Parsed:
     """Y/Yes/TRUE/1/x/checked -> True; N/No/FALSE/0/unchecked -> False; blank -> True."""
     key = parse_text(raw).str.casefold()
-    problems = _problems(raw.index)
-    _set(problems, raw.index[~(key.isin(_TRUE | _FALSE) | (key == ""))], "is not Y or N")
-    return ~key.isin(_FALSE), problems
+    found = _Found(raw.index)
+    found.set(raw.index[~(key.isin(_TRUE | _FALSE) | (key == ""))], NOT_Y_OR_N, "is not Y or N")
+    return found.parsed(~key.isin(_FALSE))
 
 
 @on_distinct
 def parse_whole_number(raw: pd.Series, largest: int) -> Parsed:
     """A whole number from 0 to `largest` (Rounding Minutes)."""
-    types, problems = _types(raw), _problems(raw.index)
+    types, found = _types(raw), _Found(raw.index)
     numbers = pd.concat([_numbers(raw, types), pd.to_numeric(_strings(raw, types), errors="coerce")])
     bad = numbers.isna() | (numbers % 1 != 0) | (numbers < 0) | (numbers > largest)
-    _set(problems, numbers.index[bad], f"is not a whole number from 0 to {largest}")
-    _unexpected(raw, types, numbers.index, problems, "a whole number")
+    found.set(numbers.index[bad], NOT_A_WHOLE_NUMBER, f"is not a whole number from 0 to {largest}")
+    _unexpected(raw, types, numbers.index, found, "a whole number")
     values = pd.Series(0, index=raw.index, dtype="int64")
     good = numbers[~bad]
     values.loc[good.index] = good.astype("int64")
-    return values, problems
+    return found.parsed(values)
 
 
 @on_distinct

@@ -1,5 +1,10 @@
 """Input frames into typed, valid rows plus the table of every problem found.
 
+The rules are named plain functions, listed per tab in RULES and run in that order by one loop
+(validate), tab after tab: a rule of one tab may use the tabs before it (check.Context). Each
+declares the problems it may flag (@flags), and every problem has a code beside its message
+(check.code): `time.hours.over-24`.
+
 A row with an error is left out of every figure; a warning is reported but the row counts.
 Rows that refer to another tab (a time entry's contract) are only valid when the row they
 refer to is, and the message says which row to fix.
@@ -14,298 +19,219 @@ import numpy as np
 import pandas as pd
 from babel.numbers import get_currency_precision, is_currency
 
-from sync.rules import cells
 from sync.config import Config
-from sync.rules.load import TabCells, display, lookup
 from sync.model.frames import AlertThreshold, Book
-from sync.model.schema import ADDRESS_SEPARATORS, ERRORS_COLUMNS, INPUT_TAB_NAMES
+from sync.model.schema import ADDRESS_SEPARATORS, INPUT_TAB_NAMES
+from sync.rules import cells
+from sync.rules.check import (HAS_ERROR, NOT_FOUND, PROBLEM_COLUMNS, REQUIRED, Context, Rule, TabCheck, code,
+                              codes_of, contract_money, flags, money_kinds, problem_table)
+from sync.rules.load import TabCells
 from sync.rules.suggest import did_you_mean
 
-MAX_RATE = 1_000_000 * cells.MONEY_SCALE  # per hour; keeps hours x rate inside int64
+__all__ = ["PROBLEM_COLUMNS", "RULES", "SUMMARY_SHEET_WARNING", "all_codes", "problem_table", "validate"]
+
 # Alert At items are split at commas and semicolons, except a comma between digits that starts a
 # group of exactly three digits: "$2,000.00" is one amount, "75%,100%" and "500, 750" are two items.
 # (Alert At's digits are ASCII by then: cells.ascii_digits.)
 ALERT_ITEM_SEPARATOR = re.compile(r";|(?<![0-9]),|,(?![0-9]{3}(?![0-9%]))")
 PERIODS = {"": 0, "monthly": 1, "quarterly": 3, "yearly": 12}  # Period -> months per period ("" = none)
 MAX_EXPIRY_PERIODS = 1200  # Rollover Expires
-NOT_AN_AMOUNT = "is not an amount (use 1200, 1,200.00 or $1,200.00)"  # cells.parse_money's message
 ALERT_PERCENT = re.compile(r"([0-9]+)(?:\.([0-9]{1,2}))?\s*%")
 
-
-class TabCheck:
-    """Parses one tab's columns, collecting problems and which rows have errors."""
-
-    def __init__(self, tab: str, cells_of_tab: TabCells) -> None:
-        frame = cells_of_tab.frame
-        self.tab, self.raw = tab, frame
-        self.bad = pd.Series(False, index=frame.index)
-        self.found: list[pd.DataFrame] = []
-        # A parsed key is kept per distinct cell (by_value) and spread to rows only for the valid
-        # rows, in valid(): a million rows of text are copied once, not once per step.
-        self.by_value: dict[str, pd.Series] = {}  # parsed distinct values, per key
-        self.column_of: dict[str, str] = {}
-        self.typed = pd.DataFrame({"row": frame["row"]}, index=frame.index)  # keys set per row
-        self.book_columns: list[str] = ["row"]  # every key, in the order of the Book's columns
-        self._distinct = dict(cells_of_tab.distinct)
-
-    def distinct(self, column: str) -> tuple[pd.Series, np.ndarray]:
-        """A column's distinct cells and where each cell's value is among them (computed once)."""
-        if column not in self._distinct:
-            self._distinct[column] = cells.distinct(self.raw[column])
-        return self._distinct[column]
-
-    def flag_distinct(self, column: str, problems: pd.Series) -> None:
-        """Flag problems found on a column's distinct cells, on just the rows holding those cells."""
-        if problems.notna().any():
-            _, codes = self.distinct(column)
-            rows = np.flatnonzero(problems.notna().to_numpy()[codes])
-            self.flag(column, pd.Series(problems.to_numpy()[codes[rows]], index=self.raw.index[rows]))
-
-    def per_cell(self, column: str, result: pd.Series) -> pd.Series:
-        """A result computed on the column's distinct cells, spread back to every cell."""
-        return pd.Series(result.array.take(self.distinct(column)[1]), index=self.raw.index)
-
-    def lookup(self, key: str, table: pd.Series) -> pd.Series:
-        """table[value of `key`] for each row, NA where missing: looked up once per distinct cell."""
-        return self.per_cell(self.column_of[key], lookup(self.by_value[key], table))
-
-    def flag(self, column: str, messages: pd.Series, severity: str = "error") -> None:
-        messages = messages.dropna()
-        if messages.empty:
-            return
-        if severity == "error":
-            self.bad.loc[messages.index] = True
-        self.found.append(pd.DataFrame({
-            "Tab": self.tab, "Row": self.raw.loc[messages.index, "row"], "Column": column,
-            "Value": self.raw.loc[messages.index, column].map(_shown), "Problem": messages.astype(str),
-            "Severity": severity}))
-
-    def parse(self, column: str, key: str, parser: Callable, required: bool = False) -> pd.Series:
-        """parse_cells, then the key's value for every row."""
-        self.parse_cells(column, key, parser, required)
-        return self.rows(key)
-
-    def parse_cells(self, column: str, key: str, parser: Callable, required: bool = False) -> None:
-        """Parse a column's distinct cells into `key`, flagging the rows of the cells with problems."""
-        distinct, _ = self.distinct(column)
-        values, problems = parser(distinct)
-        if required:
-            problems = problems.mask(cells.blank_mask(distinct), "is required")
-        self.by_value[key], self.column_of[key] = values, column
-        self.book_columns.append(key)
-        self.flag_distinct(column, problems)
-
-    def money(self, column: str, key: str, currency: pd.Series, minor: pd.Series | None = None,
-              negative: bool = False, required: bool = False) -> pd.Series:
-        """A money column by contract_money: its amounts (ten-thousandths) become `key`, its problems
-        are flagged; returns the amounts, NA where blank or refused."""
-        amount, problems = contract_money(self.raw[column], currency, minor, negative)
-        if required:
-            problems = problems.mask(self.per_cell(column, cells.blank_mask(self.distinct(column)[0])), "is required")
-        self.flag(column, problems)
-        self.set(key, amount)
-        return amount
-
-    def text(self, column: str, key: str, required: bool = False) -> None:
-        self.parse_cells(column, key, lambda raw: (cells.parse_text(raw), pd.Series(pd.NA, index=raw.index)),
-                         required)
-
-    def rows(self, key: str) -> pd.Series:
-        """A key's value for every row."""
-        if key in self.typed:
-            return self.typed[key]
-        return self.per_cell(self.column_of[key], self.by_value[key])
-
-    def set(self, key: str, values: pd.Series) -> None:
-        """Give a key a value per row (replacing what it was parsed to)."""
-        if key not in self.book_columns:
-            self.book_columns.append(key)
-        self.by_value.pop(key, None)
-        self.typed[key] = values
-
-    def where(self, column: str, condition: pd.Series, message: str | Callable[[pd.Index], pd.Series],
-              severity: str = "error") -> None:
-        """Flag the rows where `condition` holds; a callable message is built for those rows only."""
-        rows = condition.index[condition.fillna(False).to_numpy(dtype=bool)]
-        if len(rows):
-            text = pd.Series(message, index=rows, dtype=object) if isinstance(message, str) else message(rows)
-            self.flag(column, text, severity)
-
-    def duplicates(self, column: str, keys: list[str], what: str, severity: str = "error") -> None:
-        """Later rows repeating an earlier row's keys (among rows still valid).
-
-        Each key's parsed values are numbered once per distinct cell; the numbers of all keys are
-        folded into one integer per row, so finding repeats is one pd.Series.duplicated."""
-        combined = np.zeros(len(self.raw), dtype=np.int64)
-        for key in keys:
-            numbers = self.value_numbers(key)
-            width = int(numbers.max(initial=0)) + 1
-            if int(combined.max(initial=0)) >= 2**62 // width:  # renumber before it could overflow
-                combined = pd.factorize(combined)[0].astype(np.int64)
-            combined *= width
-            combined += numbers
-        valid = np.flatnonzero(~self.bad.to_numpy())
-        folded = pd.Series(combined[valid], index=valid)
-        repeat = folded.duplicated().to_numpy()
-        if not repeat.any():
-            return
-        repeated = folded[repeat]
-        firsts = folded[~repeat & folded.isin(repeated).to_numpy()]  # the first row of each repeated combination
-        first_at = pd.Series(firsts.index, index=firsts.to_numpy()).reindex(repeated.to_numpy()).to_numpy()
-        first_row = pd.Series(self.raw["row"].to_numpy()[first_at], index=self.raw.index[repeated.index])
-        self.flag(column, what + " row " + first_row.astype(str), severity)
-
-    def value_numbers(self, key: str) -> np.ndarray:
-        """Per row, a number standing for its parsed value of `key` (equal values, equal numbers)."""
-        if key in self.by_value:
-            numbers, _ = pd.factorize(self.by_value[key], use_na_sentinel=False)
-            return numbers[self.distinct(self.column_of[key])[1]].astype(np.int64, copy=False)
-        return pd.factorize(self.rows(key), use_na_sentinel=False)[0].astype(np.int64)
-
-    def refers_to(self, column: str, key: str, target: pd.DataFrame, target_tab: str, what: str) -> None:
-        """Each row's `key` must name a valid row of `target` (indexed by key, with `row`, `valid`).
-
-        Checked once per distinct ID, then spread to the rows; an ID on no row of `target` is told the
-        one close to it there is, if any (suggest.did_you_mean)."""
-        ids = self.by_value[key]
-        known = ids.isin(target.index)
-        unknown = pd.Series(f"no {what} with this ID on the {target_tab} tab", index=ids.index, dtype=object)
-        typo = ~known & (ids != "")
-        unknown = unknown + did_you_mean(ids[typo], target.index).reindex(ids.index).fillna("")
-        pointer = lookup(ids, target["row"]).astype("Int64").astype(str)
-        invalid = f"{what} " + ids + f" has an error ({target_tab} row " + pointer + ")"
-        problems = unknown.where(~known & (ids != "")).fillna(invalid.where(known & ~lookup(
-            ids, target["valid"]).fillna(True).astype(bool)))
-        self.flag_distinct(column, problems)
-
-    def valid(self) -> pd.DataFrame:
-        keep = ~self.bad.to_numpy()
-        kept = self.typed[keep]
-        spread = {key: self.by_value[key].array.take(self.distinct(self.column_of[key])[1][keep])
-                  for key in self.book_columns if key not in kept}
-        return kept.assign(**spread)[self.book_columns].reset_index(drop=True)
-
-    def targets(self, key: str) -> pd.DataFrame:
-        """Per ID: the row to point at (the first valid one, else the first) and whether it is valid."""
-        rows = pd.DataFrame({"row": self.raw["row"], key: self.rows(key), "valid": ~self.bad})
-        rows = rows[rows[key] != ""].sort_values(["valid", "row"], ascending=[False, True], kind="stable")
-        return rows.drop_duplicates(key).set_index(key)
-
-
-def _shown(value: object) -> str:
-    """A raw cell as the Errors tab shows it (load.display): a time of day as the duration it stands
-    for (cells.as_duration), and a text's lone surrogates, which no file or terminal can hold, as U+FFFD."""
-    return cells.without_surrogates(display(cells.as_duration(value)))
-
-
-def contract_money(raw: pd.Series, currency: pd.Series, minor: pd.Series | None = None,
-                   negative: bool = False) -> cells.Parsed:
-    """The one rule for every money cell: its amount in ten-thousandths (cells.parse_money), or its
-    first problem of these - not an amount; a currency mark (EUR, €) other than `currency`, the
-    contract's (NA: an unknown contract, nothing to check); negative, unless `negative`; then, for
-    an amount, more decimals than `minor` (the currency's); for a rate (no `minor`: four decimals
-    in any currency), more than 1,000,000 an hour."""
-    amount, problems = cells.parse_money(raw)
-    marks = cells.currency_marks(raw)
-    currency = pd.Series(currency.to_numpy(dtype=object), index=raw.index, dtype=object)
-    checked = (marks.notna() & currency.notna()).to_numpy(dtype=bool)
-    foreign = checked.copy()
-    foreign[checked] = marks[checked].to_numpy() != currency[checked].to_numpy()
-    if foreign.any():  # the message for those cells only: a column of a million amounts has few marks
-        at = raw.index[foreign]
-        problems = _unless(problems, foreign, "is in " + marks[at].astype(str) + " but the contract is in "
-                           + currency[at].astype(str))
-    if not negative:
-        problems = _unless(problems, amount < 0, "must not be negative")
-    if minor is None:
-        problems = _unless(problems, amount > MAX_RATE, "is more than 1,000,000 an hour")
-    else:
-        problems = problems.fillna(cells.check_minor_unit(amount, pd.Series(minor.to_numpy(), index=raw.index)))
-    return amount.where(problems.isna()), problems
-
-
-def _unless(problems: pd.Series, condition: pd.Series | np.ndarray, message: str | pd.Series) -> pd.Series:
-    """`problems`, with `message` where a cell has none yet and `condition` holds."""
-    condition = pd.Series(condition, index=problems.index).fillna(False).astype(bool)
-    return problems.mask(condition & problems.isna(), message)
+# Kinds of problem the rules name (the last part of a code; the parsers' kinds are in cells).
+REPEATED = "repeated"  # an ID (or Rates key) an earlier row has: an error
+LOOKS_REPEATED = "looks-repeated"  # a time entry like an earlier one: a warning
+NOT_AN_EMAIL = "not-an-email"
+NOT_A_CURRENCY = "not-a-currency"
+BEFORE_START = "before-start"
+UNKNOWN_STATUS = "unknown-status"
+NOT_A_PERCENT_OR_AMOUNT = "not-a-percent-or-amount"  # Alert At
+UNKNOWN_PERIOD = "unknown-period"
+REQUIRED_WITH_PERIOD = "required-with-period"
+NOT_USED = "not-used"  # a retainer setting on a contract without a Period
+NOT_HOURS_OR_ALL = "not-hours-or-all"  # Rollover Cap
+OUTSIDE_CONTRACT = "outside-contract"
+IN_FUTURE = "in-future"
+NOT_ON_RATES = "not-on-rates"  # a Work Type close to, but not, one of its contract's on the Rates tab
+# A Summary Sheet the run cannot use, or found something wrong with (sync.app.pipeline).
+SUMMARY_SHEET_WARNING = code("Clients", "Summary Sheet", "summary-warning")
 
 
 def validate(frames: dict[str, TabCells], config: Config, as_of: dt.date) -> tuple[Book, pd.DataFrame]:
-    """Typed valid rows of every input tab, and the problems as one table (Errors tab columns)."""
-    checks = {tab: TabCheck(tab, frames[tab]) for tab in INPUT_TAB_NAMES}
-    clients = _clients(checks["Clients"])
-    contracts = _contracts(checks["Contracts"], checks["Clients"].targets("client_id"), config)
-    contract_ids = checks["Contracts"].targets("contract_id")
-    today = pd.Timestamp(as_of)
-    rates = _rates(checks["Rates"], contract_ids, contracts, config)
-    time, payments, expenses = (_entries(checks[tab], contract_ids, contracts, config, today)
-                                for tab in ("Time", "Payments", "Expenses"))
-    _work_types_without_rate(checks["Time"], _rate_work_types(checks["Rates"]))
-    book = Book(clients, contracts, rates, time, payments, expenses)
-    return book, problem_table([part for check in checks.values() for part in check.found])
+    """Typed valid rows of every input tab, and the problems as one table (PROBLEM_COLUMNS: the
+    Errors tab's columns, then Code): each tab's RULES in order, tab after tab."""
+    context = Context(config, pd.Timestamp(as_of))
+    for tab in INPUT_TAB_NAMES:
+        check = TabCheck(tab, frames[tab])
+        for rule in RULES[tab]:
+            rule(check, context)
+        context.checks[tab], context.valid[tab] = check, check.valid()
+    book = Book(*(context.valid[tab] for tab in INPUT_TAB_NAMES))
+    return book, problem_table([part for check in context.checks.values() for part in check.found])
 
 
-def problem_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """All problems, in tab order then row order, with the Errors tab's columns."""
-    if not parts:
-        return pd.DataFrame({column: pd.Series(dtype=object) for column in ERRORS_COLUMNS})
-    table = pd.concat(parts, ignore_index=True)
-    table["Row"] = table["Row"].astype("int64")
-    tab_order = table["Tab"].map({name: i for i, name in enumerate(INPUT_TAB_NAMES)}).fillna(len(INPUT_TAB_NAMES))
-    return table.assign(_tab=tab_order).sort_values(["_tab", "Row"], kind="stable").drop(columns="_tab") \
-        .reset_index(drop=True)
+def all_codes() -> list[str]:
+    """Every code a problem may have: those the rules declare, tab by tab, then the pipeline's."""
+    return [each for tab, rules in RULES.items() for rule in rules for each in codes_of(tab, rule)] \
+        + [SUMMARY_SHEET_WARNING]
 
 
-def _clients(check: TabCheck) -> pd.DataFrame:
+# --- rules of more than one tab ---------------------------------------------------------------------
+
+@flags(("Contract ID", [REQUIRED]))
+def contract_id(check: TabCheck, context: Context) -> None:
+    """Contract ID, required."""
+    check.text("Contract ID", "contract_id", required=True)
+
+
+@flags(("Contract ID", [NOT_FOUND, HAS_ERROR]))
+def contract_known(check: TabCheck, context: Context) -> None:
+    """The Contract ID is a valid row's on the Contracts tab."""
+    check.refers_to("Contract ID", "contract_id", context.targets("Contracts", "contract_id"), "Contracts", "contract")
+
+
+def _dates(config: Config) -> Callable[[pd.Series], cells.Parsed]:
+    """The parser of a date column under the settings' date_order."""
+    return lambda raw: cells.parse_dates(raw, config.date_order)
+
+
+@flags(("Date", [REQUIRED, *cells.DATE_KINDS]))
+def entry_date(check: TabCheck, context: Context) -> None:
+    """A time entry's, payment's or expense's Date, required."""
+    check.parse_cells("Date", "date", _dates(context.config), required=True)
+
+
+@flags(("Amount", [REQUIRED, *money_kinds(negative=True)]))
+def amount(check: TabCheck, context: Context) -> None:
+    """A payment's or expense's Amount, required, in its contract's currency (minor units); a refund
+    may be negative."""
+    contract = context.contracts()
+    minor = check.lookup("contract_id", contract["minor"]).fillna(2).astype("int64")
+    money = check.money("Amount", "amount", check.lookup("contract_id", contract["currency"]), minor,
+                        negative=True, required=True)
+    check.set("amount", cells.to_minor(money.fillna(0), minor))
+
+
+@flags(("Billable", cells.BILLABLE_KINDS))
+def billable(check: TabCheck, context: Context) -> None:
+    check.parse_cells("Billable", "billable", cells.parse_billable)
+
+
+@flags(("Date", [OUTSIDE_CONTRACT]))
+def date_in_contract(check: TabCheck, context: Context) -> None:
+    """A warning on a Date outside its contract's Start to End."""
+    contract = context.contracts()
+    date = check.rows("date")
+    start, end = check.lookup("contract_id", contract["start"]), check.lookup("contract_id", contract["end"])
+    outside = (date < start) | (date > end)
+
+    def span(at: pd.Index) -> pd.Series:
+        shown = [values.loc[at].dt.strftime("%Y-%m-%d").fillna("…") for values in (start, end)]
+        return "is outside the contract's Start to End (" + shown[0] + " to " + shown[1] + ")"
+    check.where("Date", outside & ~check.bad, span, OUTSIDE_CONTRACT, severity="warning")
+
+
+@flags(("Date", [IN_FUTURE]))
+def date_not_in_future(check: TabCheck, context: Context) -> None:
+    """A warning on a Date after today."""
+    check.where("Date", (check.rows("date") > context.today) & ~check.bad, "is in the future", IN_FUTURE,
+                severity="warning")
+
+
+# --- Clients ----------------------------------------------------------------------------------------
+
+@flags(("Client ID", [REQUIRED]))
+def client_id(check: TabCheck, context: Context) -> None:
     check.text("Client ID", "client_id", required=True)
+
+
+@flags(("Name", [REQUIRED]))
+def client_name(check: TabCheck, context: Context) -> None:
     check.text("Name", "name", required=True)
+
+
+@flags(("Email", [NOT_AN_EMAIL]))
+def client_email(check: TabCheck, context: Context) -> None:
+    """Email: addresses between commas, semicolons or spaces; one that is not an address is a warning."""
     check.text("Email", "email")
-    email = check.rows("email")
-    addresses = email.str.split(ADDRESS_SEPARATORS, regex=True).explode()
+    addresses = check.rows("email").str.split(ADDRESS_SEPARATORS, regex=True).explode()
     malformed = addresses[(addresses != "") & ~addresses.str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+")]
     check.where("Email", pd.Series(True, index=malformed.index.unique()).reindex(check.raw.index),
-                "is not an e-mail address", severity="warning")
+                "is not an e-mail address", NOT_AN_EMAIL, severity="warning")
+
+
+def summary_sheet(check: TabCheck, context: Context) -> None:
+    """Summary Sheet, as typed: the pipeline checks it where the summaries are (SUMMARY_SHEET_WARNING)."""
     check.text("Summary Sheet", "summary_sheet")
-    check.duplicates("Client ID", ["client_id"], "repeats the Client ID of")
-    return check.valid()
 
 
-def _contracts(check: TabCheck, client_ids: pd.DataFrame, config: Config) -> pd.DataFrame:
-    check.text("Contract ID", "contract_id", required=True)
+@flags(("Client ID", [REPEATED]))
+def unique_client_id(check: TabCheck, context: Context) -> None:
+    check.duplicates("Client ID", ["client_id"], "repeats the Client ID of", REPEATED)
+
+
+# --- Contracts --------------------------------------------------------------------------------------
+
+@flags(("Client ID", [REQUIRED]))
+def contract_client_id(check: TabCheck, context: Context) -> None:
     check.text("Client ID", "client_id", required=True)
+
+
+def contract_name(check: TabCheck, context: Context) -> None:
     check.text("Name", "name")
+
+
+@flags(("Currency", [NOT_A_CURRENCY]))
+def currency(check: TabCheck, context: Context) -> None:
+    """Currency (blank: the settings' currency) and `minor`, its decimals. The contract's amounts are
+    checked against it only when it is an ISO 4217 code: derived["currency"], NA otherwise."""
     check.text("Currency", "currency")
-    currency = check.rows("currency").str.upper().replace("", config.currency)
-    check.set("currency", currency)
-    codes = {code: is_currency(code) for code in currency.unique()}
-    known = currency.map(codes).astype(bool)
-    check.where("Currency", ~known, "is not an ISO 4217 currency code")
-    minor = currency.map({code: get_currency_precision(code) if ok else 2 for code, ok in codes.items()})
+    typed = check.rows("currency").str.upper().replace("", context.config.currency)
+    check.set("currency", typed)
+    iso = {name: is_currency(name) for name in typed.unique()}
+    known = typed.map(iso).astype(bool)
+    check.where("Currency", ~known, "is not an ISO 4217 currency code", NOT_A_CURRENCY)
+    minor = typed.map({name: get_currency_precision(name) if ok else 2 for name, ok in iso.items()})
     check.set("minor", minor.astype("int64"))
-    currency = currency.where(known)  # an unknown code is the error; amounts are not checked against it
-    check.money("Rate", "rate", currency, required=True)
-    start = check.parse("Start", "start", lambda raw: cells.parse_dates(raw, config.date_order))
-    end = check.parse("End", "end", lambda raw: cells.parse_dates(raw, config.date_order))
-    check.where("End", end < start, "is before Start")
+    check.derived["currency"] = typed.where(known)
+
+
+@flags(("Rate", [REQUIRED, *money_kinds(rate=True)]))
+def contract_rate(check: TabCheck, context: Context) -> None:
+    check.money("Rate", "rate", check.derived["currency"], required=True)
+
+
+@flags(("Start", cells.DATE_KINDS))
+def start(check: TabCheck, context: Context) -> None:
+    check.parse_cells("Start", "start", _dates(context.config))
+
+
+@flags(("End", [*cells.DATE_KINDS, BEFORE_START]))
+def end(check: TabCheck, context: Context) -> None:
+    check.parse_cells("End", "end", _dates(context.config))
+    check.where("End", check.rows("end") < check.rows("start"), "is before Start", BEFORE_START)
+
+
+@flags(("Rounding Minutes", cells.WHOLE_NUMBER_KINDS))
+def rounding_minutes(check: TabCheck, context: Context) -> None:
     rounding = check.parse("Rounding Minutes", "rounding_minutes", lambda raw: cells.parse_whole_number(raw, 1440))
     check.set("rounding_ms", rounding * 60_000)
-    low = check.money("Low Balance", "low_balance", currency, minor)
+
+
+@flags(("Low Balance", money_kinds()))
+def low_balance(check: TabCheck, context: Context) -> None:
+    """Low Balance, in minor units; NA when blank."""
+    minor = check.rows("minor")
+    low = check.money("Low Balance", "low_balance", check.derived["currency"], minor)
     check.set("low_balance", cells.to_minor(low.fillna(-1), minor).where(low.notna()))
-    _alert_settings(check, minor, currency)
-    _retainer_settings(check, minor, currency)
-    check.text("Status", "status")
-    status = check.rows("status").str.casefold()
-    check.set("closed", status == "closed")
-    check.where("Status", ~status.isin(["", "active", "open", "closed"]),
-                "is not active, open or closed; treated as active", severity="warning")
-    check.refers_to("Client ID", "client_id", client_ids, "Clients", "client")
-    check.duplicates("Contract ID", ["contract_id"], "repeats the Contract ID of")
-    return check.valid()
 
 
-def _alert_settings(check: TabCheck, minor: pd.Series, currency: pd.Series) -> None:
-    """alert_at (a tuple of AlertThreshold) and alert_client (bool). A bad item or flag is a warning:
-    the contract counts, only that alert (or the client's copy) is left out."""
+@flags(("Alert At", [NOT_A_PERCENT_OR_AMOUNT, cells.NOT_POSITIVE,
+                     *(kind for kind in money_kinds(negative=True) if kind != cells.UNREAD_AMOUNT)]))
+def alert_at(check: TabCheck, context: Context) -> None:
+    """alert_at, a tuple of AlertThreshold. A bad item is a warning: the contract counts, only that
+    alert is left out."""
+    minor, currency = check.rows("minor"), check.derived["currency"]
     text = cells.ascii_digits(cells.parse_text(check.raw["Alert At"]))
     items = text[text != ""].map(lambda cell: [item.strip() for item in ALERT_ITEM_SEPARATOR.split(cell)]).explode()
     items = items[items.notna() & (items != "")]
@@ -316,13 +242,19 @@ def _alert_settings(check: TabCheck, minor: pd.Series, currency: pd.Series) -> N
     percent = items.str.fullmatch(ALERT_PERCENT.pattern)
     hundredths = items[percent].map(_percent_hundredths)
     amounts = items.mask(percent, "")  # blank: parse_money leaves it alone
-    amount, problem = contract_money(amounts, item_currency, item_minor, negative=True)
-    problem = problem.replace(NOT_AN_AMOUNT, "is not a percentage (75%) or an amount (2,000.00)")
+    parsed = contract_money(amounts, item_currency, item_minor, negative=True)
+    amount, problem = parsed
+    kinds = parsed.kinds
+    unread = (kinds == cells.UNREAD_AMOUNT).fillna(False).astype(bool)
+    problem = problem.mask(unread, "is not a percentage (75%) or an amount (2,000.00)")
+    kinds = kinds.mask(unread, NOT_A_PERCENT_OR_AMOUNT)
     zero = (amount <= 0).fillna(False).astype(bool) | (hundredths == 0).reindex(items.index, fill_value=False)
-    problem = problem.mask(problem.isna() & zero, "must be more than 0")
+    zero = zero & problem.isna()
+    problem, kinds = problem.mask(zero, "must be more than 0"), kinds.mask(zero, cells.NOT_POSITIVE)
     bad = problem.notna().to_numpy()
     check.flag("Alert At", pd.Series(("'" + items + "' " + problem + "; that alert is ignored")[bad].to_numpy(),
-                                     index=at[bad]), severity="warning")
+                                     index=at[bad]), pd.Series(kinds[bad].to_numpy(), index=at[bad]),
+               severity="warning")
     minor_units = cells.to_minor(amount.fillna(0), item_minor)
     per_row: dict[int, dict[AlertThreshold, None]] = {}  # a dict keeps the typed order and drops repeats
     for position, row in enumerate(at):
@@ -332,50 +264,6 @@ def _alert_settings(check: TabCheck, minor: pd.Series, currency: pd.Series) -> N
             per_row.setdefault(row, {})[threshold] = None
     check.set("alert_at", pd.Series([tuple(per_row.get(row, ())) for row in check.raw.index], index=check.raw.index,
                                     dtype=object))
-    flag, problems = cells.parse_billable(check.raw["Alert Client"])
-    check.flag("Alert Client", problems + "; the client is not e-mailed", severity="warning")
-    check.set("alert_client", flag & problems.isna() & ~cells.blank_mask(check.raw["Alert Client"]))
-
-
-def _retainer_settings(check: TabCheck, minor: pd.Series, currency: pd.Series) -> None:
-    """period, included_ms, fee, rollover_cap_ms, rollover_expires, overage_rate (see Retainer periods).
-
-    A problem in these columns is an error only on a contract with a Period (or an unknown one);
-    without a Period they are not used, and anything typed in them is a warning."""
-    text = cells.parse_text(check.raw["Period"]).str.casefold()
-    period = text.replace("none", "")
-    check.where("Period", ~period.isin(list(PERIODS)), "is not none, monthly, quarterly or yearly")
-    check.set("period", period.where(period.isin(list(PERIODS)), ""))
-    periodic = period != ""  # an unknown Period too: its other cells are checked as well
-    check.where("Start", periodic & cells.blank_mask(check.raw["Start"]), "is required when Period is set")
-
-    def setting(column: str, key: str, parsed: tuple[pd.Series, pd.Series], default: object) -> pd.Series:
-        values, problems = parsed
-        check.flag(column, problems.where(periodic))
-        check.where(column, ~periodic & ~cells.blank_mask(check.raw[column]),
-                    "is not used: the contract has no Period", severity="warning")
-        values = values.where(periodic & problems.isna(), default)
-        check.set(key, values)
-        return values
-
-    included = check.raw["Included Hours"]
-    check.where("Included Hours", periodic & cells.blank_mask(included), "is required when Period is set")
-    setting("Included Hours", "included_ms", cells.parse_allowance(included), 0)
-
-    fee, problems = contract_money(check.raw["Fee"], currency, minor)
-    setting("Fee", "fee", (cells.to_minor(fee.fillna(0), minor), problems), 0)
-
-    cap = check.raw["Rollover Cap"]
-    every = cells.parse_text(cap).str.casefold() == "all"
-    cap_ms, problems = cells.parse_allowance(cap.mask(every, ""))
-    problems = problems.map(lambda problem: "is not a number of hours or all"
-                            if isinstance(problem, str) and problem.startswith("is not a number of hours") else problem)
-    setting("Rollover Cap", "rollover_cap_ms", (cap_ms.mask(every, -1), problems), 0)
-
-    setting("Rollover Expires", "rollover_expires",
-            cells.parse_whole_number(check.raw["Rollover Expires"], MAX_EXPIRY_PERIODS), 0)
-
-    setting("Overage Rate", "overage_rate", contract_money(check.raw["Overage Rate"], currency), pd.NA)
 
 
 def _percent_hundredths(text: str) -> int:
@@ -384,32 +272,163 @@ def _percent_hundredths(text: str) -> int:
     return int(whole) * 100 + int((fraction or "").ljust(2, "0"))
 
 
-def _rates(check: TabCheck, contract_ids: pd.DataFrame, contracts: pd.DataFrame, config: Config) -> pd.DataFrame:
-    check.text("Contract ID", "contract_id", required=True)
+@flags(("Alert Client", cells.BILLABLE_KINDS))
+def alert_client(check: TabCheck, context: Context) -> None:
+    """alert_client (bool); a bad flag is a warning, and the client is not e-mailed."""
+    parsed = cells.parse_billable(check.raw["Alert Client"])
+    flag, problems = parsed
+    check.flag("Alert Client", problems + "; the client is not e-mailed", parsed.kinds, severity="warning")
+    check.set("alert_client", flag & problems.isna() & ~cells.blank_mask(check.raw["Alert Client"]))
+
+
+# Retainers (see Retainer periods in sheets_schema.md): period, included_ms, fee, rollover_cap_ms,
+# rollover_expires, overage_rate. A problem in these columns is an error only on a contract with a
+# Period (or an unknown one); without a Period they are not used, and anything typed in them is a
+# warning (NOT_USED).
+
+@flags(("Period", [UNKNOWN_PERIOD]))
+def period(check: TabCheck, context: Context) -> None:
+    """Period; derived["periodic"]: whether the contract has one (an unknown one too, so that its
+    other cells are checked as well)."""
+    period = cells.parse_text(check.raw["Period"]).str.casefold().replace("none", "")
+    check.where("Period", ~period.isin(list(PERIODS)), "is not none, monthly, quarterly or yearly", UNKNOWN_PERIOD)
+    check.set("period", period.where(period.isin(list(PERIODS)), ""))
+    check.derived["periodic"] = period != ""
+
+
+@flags(("Start", [REQUIRED_WITH_PERIOD]))
+def start_with_period(check: TabCheck, context: Context) -> None:
+    check.where("Start", check.derived["periodic"] & cells.blank_mask(check.raw["Start"]),
+                "is required when Period is set", REQUIRED_WITH_PERIOD)
+
+
+def _periodic_setting(check: TabCheck, column: str, key: str, parsed: cells.Parsed, default: object) -> None:
+    """A retainer setting: its problems are errors on a periodic contract, and anything typed on
+    another is a warning; `key` is its value on a periodic contract without a problem, else `default`."""
+    periodic = check.derived["periodic"]
+    values, problems = parsed
+    check.flag(column, problems.where(periodic), parsed.kinds)
+    check.where(column, ~periodic & ~cells.blank_mask(check.raw[column]),
+                "is not used: the contract has no Period", NOT_USED, severity="warning")
+    check.set(key, values.where(periodic & problems.isna(), default))
+
+
+@flags(("Included Hours", [REQUIRED_WITH_PERIOD, *cells.ALLOWANCE_KINDS, NOT_USED]))
+def included_hours(check: TabCheck, context: Context) -> None:
+    included = check.raw["Included Hours"]
+    check.where("Included Hours", check.derived["periodic"] & cells.blank_mask(included),
+                "is required when Period is set", REQUIRED_WITH_PERIOD)
+    _periodic_setting(check, "Included Hours", "included_ms", cells.parse_allowance(included), 0)
+
+
+@flags(("Fee", [*money_kinds(), NOT_USED]))
+def fee(check: TabCheck, context: Context) -> None:
+    minor = check.rows("minor")
+    parsed = contract_money(check.raw["Fee"], check.derived["currency"], minor)
+    _periodic_setting(check, "Fee", "fee", cells.Parsed(cells.to_minor(parsed.values.fillna(0), minor),
+                                                        parsed.problems, parsed.kinds), 0)
+
+
+@flags(("Rollover Cap", [NOT_HOURS_OR_ALL, cells.IS_A_DATE, cells.NEGATIVE, cells.TOO_MANY_HOURS, NOT_USED]))
+def rollover_cap(check: TabCheck, context: Context) -> None:
+    """Rollover Cap: hours, or `all` (-1)."""
+    cap = check.raw["Rollover Cap"]
+    every = cells.parse_text(cap).str.casefold() == "all"
+    parsed = cells.parse_allowance(cap.mask(every, ""))
+    cap_ms, problems = parsed
+    unread = parsed.kinds.isin([cells.NOT_HOURS, cells.WRONG_TYPE])
+    problems = problems.mask(unread, "is not a number of hours or all")
+    kinds = parsed.kinds.mask(unread, NOT_HOURS_OR_ALL)
+    _periodic_setting(check, "Rollover Cap", "rollover_cap_ms", cells.Parsed(cap_ms.mask(every, -1), problems, kinds),
+                      0)
+
+
+@flags(("Rollover Expires", [*cells.WHOLE_NUMBER_KINDS, NOT_USED]))
+def rollover_expires(check: TabCheck, context: Context) -> None:
+    _periodic_setting(check, "Rollover Expires", "rollover_expires",
+                      cells.parse_whole_number(check.raw["Rollover Expires"], MAX_EXPIRY_PERIODS), 0)
+
+
+@flags(("Overage Rate", [*money_kinds(rate=True), NOT_USED]))
+def overage_rate(check: TabCheck, context: Context) -> None:
+    _periodic_setting(check, "Overage Rate", "overage_rate",
+                      contract_money(check.raw["Overage Rate"], check.derived["currency"]), pd.NA)
+
+
+@flags(("Status", [UNKNOWN_STATUS]))
+def status(check: TabCheck, context: Context) -> None:
+    """Status, and `closed`; one other than active, open or closed is a warning."""
+    check.text("Status", "status")
+    typed = check.rows("status").str.casefold()
+    check.set("closed", typed == "closed")
+    check.where("Status", ~typed.isin(["", "active", "open", "closed"]),
+                "is not active, open or closed; treated as active", UNKNOWN_STATUS, severity="warning")
+
+
+@flags(("Client ID", [NOT_FOUND, HAS_ERROR]))
+def client_known(check: TabCheck, context: Context) -> None:
+    """The Client ID is a valid row's on the Clients tab."""
+    check.refers_to("Client ID", "client_id", context.targets("Clients", "client_id"), "Clients", "client")
+
+
+@flags(("Contract ID", [REPEATED]))
+def unique_contract_id(check: TabCheck, context: Context) -> None:
+    check.duplicates("Contract ID", ["contract_id"], "repeats the Contract ID of", REPEATED)
+
+
+# --- Rates ------------------------------------------------------------------------------------------
+
+def rates_work_type(check: TabCheck, context: Context) -> None:
+    """Work Type, casefolded as the ledger matches it (blank: every work type)."""
     check.set("work_type", cells.parse_text(check.raw["Work Type"]).str.casefold())
-    currency = check.lookup("contract_id", contracts.set_index("contract_id")["currency"])
+
+
+@flags(("Rate", [REQUIRED, *money_kinds(rate=True)]))
+def rates_rate(check: TabCheck, context: Context) -> None:
+    currency = check.lookup("contract_id", context.contracts()["currency"])
     check.money("Rate", "rate", currency, required=True)
-    check.parse_cells("From", "from", lambda raw: cells.parse_dates(raw, config.date_order))
-    check.refers_to("Contract ID", "contract_id", contract_ids, "Contracts", "contract")
-    check.duplicates("From", ["contract_id", "work_type", "from"], "repeats the contract, work type and From of")
-    return check.valid()
 
 
-def _rate_work_types(check: TabCheck) -> pd.DataFrame:
-    """The Work Types the valid Rates rows name, per contract: contract_id, key (casefolded, as the
-    ledger matches them) and the Work Type as first typed."""
-    typed = pd.DataFrame({"contract_id": check.rows("contract_id"), "shown": cells.parse_text(check.raw["Work Type"])})
-    typed["key"] = typed["shown"].str.casefold()
-    return typed[~check.bad & (typed["key"] != "")].drop_duplicates(["contract_id", "key"])
+@flags(("From", cells.DATE_KINDS))
+def rates_from(check: TabCheck, context: Context) -> None:
+    check.parse_cells("From", "from", _dates(context.config))
 
 
-def _work_types_without_rate(check: TabCheck, rate_types: pd.DataFrame) -> None:
+@flags(("From", [REPEATED]))
+def unique_rate(check: TabCheck, context: Context) -> None:
+    check.duplicates("From", ["contract_id", "work_type", "from"], "repeats the contract, work type and From of",
+                     REPEATED)
+
+
+# --- Time -------------------------------------------------------------------------------------------
+
+def time_texts(check: TabCheck, context: Context) -> None:
+    """Person, Task, Notes and Work Type, as typed."""
+    for column, key in (("Person", "person"), ("Task", "task"), ("Notes", "notes"), ("Work Type", "work_type")):
+        check.text(column, key)
+
+
+@flags(("Hours", [REQUIRED, *cells.HOURS_KINDS]))
+def hours(check: TabCheck, context: Context) -> None:
+    check.parse_cells("Hours", "ms", cells.parse_hours, required=True)
+
+
+@flags(("Hours", [LOOKS_REPEATED]))
+def time_repeats(check: TabCheck, context: Context) -> None:
+    """A warning on an entry with the date, person, contract, task, work type and hours of an earlier one."""
+    check.duplicates("Hours", ["date", "person", "contract_id", "task", "work_type", "ms"], "looks like a duplicate of",
+                     LOOKS_REPEATED, severity="warning")
+
+
+@flags(("Work Type", [NOT_ON_RATES]))
+def work_type_on_rates(check: TabCheck, context: Context) -> None:
     """A warning on a Time row whose Work Type is on no Rates row of its contract, when one of that
     contract's Work Types there is close to it: it is billed at the usual rate, which a typo makes
     easy to miss. Without a close one, a Work Type is just a label and nothing is said.
 
     Worked out once per distinct pair of Contract ID and Work Type cells, numbered from the codes of
     the two columns' distinct cells: no per-row text is made for a million rows."""
+    rate_types = _rate_work_types(context.checks["Rates"])
     if rate_types.empty:
         return
     contracts, contract_at = check.by_value["contract_id"], check.distinct("Contract ID")[1]
@@ -427,47 +446,46 @@ def _work_types_without_rate(check: TabCheck, rate_types: pd.DataFrame) -> None:
     messages = {}
     for contract_id, unmatched in pairs.groupby("contract_id"):  # one look for a contract's Work Types
         hints = did_you_mean(unmatched["shown"], offered[contract_id]).dropna()
-        for code, hint in zip(unmatched.loc[hints.index, "code"], hints):
-            messages[code] = (f"is not a Work Type on the Rates tab for contract {contract_id}, so its usual "
+        for pair_code, hint in zip(unmatched.loc[hints.index, "code"], hints):
+            messages[pair_code] = (f"is not a Work Type on the Rates tab for contract {contract_id}, so its usual "
                               f"rate applies{hint}")
     if messages:
         at = np.flatnonzero(np.isin(pair, list(messages)) & used)
         check.flag("Work Type", pd.Series(pd.Series(pair[at]).map(messages).to_numpy(), index=check.raw.index[at]),
-                   severity="warning")
+                   NOT_ON_RATES, severity="warning")
 
 
-def _entries(check: TabCheck, contract_ids: pd.DataFrame, contracts: pd.DataFrame, config: Config,
-             today: pd.Timestamp) -> pd.DataFrame:
-    """Time, Payments and Expenses rows: dated, on a contract (a valid one), with hours or an amount."""
-    tab = check.tab
-    date = check.parse("Date", "date", lambda raw: cells.parse_dates(raw, config.date_order), required=True)
-    check.text("Contract ID", "contract_id", required=True)
-    check.refers_to("Contract ID", "contract_id", contract_ids, "Contracts", "contract")
-    contract = contracts.set_index("contract_id")
-    if tab == "Time":
-        for column, key in (("Person", "person"), ("Task", "task"), ("Notes", "notes")):
-            check.text(column, key)
-        check.text("Work Type", "work_type")
-        check.parse_cells("Hours", "ms", cells.parse_hours, required=True)
-    else:
-        minor = check.lookup("contract_id", contract["minor"]).fillna(2).astype("int64")
-        amount = check.money("Amount", "amount", check.lookup("contract_id", contract["currency"]), minor,
-                             negative=True, required=True)
-        check.set("amount", cells.to_minor(amount.fillna(0), minor))
-        for column, key in (("Reference", "reference"), ("Description", "description"), ("Notes", "notes")):
-            if column in check.raw:
-                check.text(column, key)
-    if tab != "Payments":
-        check.parse_cells("Billable", "billable", cells.parse_billable)
-        start, end = check.lookup("contract_id", contract["start"]), check.lookup("contract_id", contract["end"])
-        outside = (date < start) | (date > end)
+def _rate_work_types(check: TabCheck) -> pd.DataFrame:
+    """The Work Types the valid Rates rows name, per contract: contract_id, key (casefolded, as the
+    ledger matches them) and the Work Type as first typed."""
+    typed = pd.DataFrame({"contract_id": check.rows("contract_id"), "shown": cells.parse_text(check.raw["Work Type"])})
+    typed["key"] = typed["shown"].str.casefold()
+    return typed[~check.bad & (typed["key"] != "")].drop_duplicates(["contract_id", "key"])
 
-        def span(at: pd.Index) -> pd.Series:
-            shown = [values.loc[at].dt.strftime("%Y-%m-%d").fillna("…") for values in (start, end)]
-            return "is outside the contract's Start to End (" + shown[0] + " to " + shown[1] + ")"
-        check.where("Date", outside & ~check.bad, span, severity="warning")
-    check.where("Date", (date > today) & ~check.bad, "is in the future", severity="warning")
-    if tab == "Time":
-        check.duplicates("Hours", ["date", "person", "contract_id", "task", "work_type", "ms"],
-                         "looks like a duplicate of", severity="warning")
-    return check.valid()
+
+# --- Payments and Expenses --------------------------------------------------------------------------
+
+def payment_texts(check: TabCheck, context: Context) -> None:
+    check.text("Reference", "reference")
+    check.text("Notes", "notes")
+
+
+def expense_texts(check: TabCheck, context: Context) -> None:
+    check.text("Description", "description")
+    check.text("Notes", "notes")
+
+
+# Each tab's rules, run in this order (the order of a row's problems on the Errors tab, and of the
+# Book's columns); the tabs in INPUT_TAB_NAMES order, each after those its rules refer to.
+RULES: dict[str, tuple[Rule, ...]] = {
+    "Clients": (client_id, client_name, client_email, summary_sheet, unique_client_id),
+    "Contracts": (contract_id, contract_client_id, contract_name, currency, contract_rate, start, end,
+                  rounding_minutes, low_balance, alert_at, alert_client, period, start_with_period, included_hours,
+                  fee, rollover_cap, rollover_expires, overage_rate, status, client_known, unique_contract_id),
+    "Rates": (contract_id, rates_work_type, rates_rate, rates_from, contract_known, unique_rate),
+    "Time": (entry_date, contract_id, contract_known, time_texts, hours, billable, date_in_contract,
+             date_not_in_future, time_repeats, work_type_on_rates),
+    "Payments": (entry_date, contract_id, contract_known, amount, payment_texts, date_not_in_future),
+    "Expenses": (entry_date, contract_id, contract_known, amount, expense_texts, billable, date_in_contract,
+                 date_not_in_future),
+}

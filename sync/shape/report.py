@@ -123,7 +123,7 @@ def team_tables(ledger: Ledger, problems: pd.DataFrame, as_of: dt.date, computed
 
 
 def errors_table(problems: pd.DataFrame) -> Table:
-    """The Errors tab: every problem found (sync.validate.problem_table)."""
+    """The Errors tab: every problem found (sync.rules.check.problem_table), without its Code."""
     return Table(problems[list(ERRORS_COLUMNS)].reset_index(drop=True),
                  dict(zip(ERRORS_COLUMNS, ("text", "int", "text", "text", "text", "text"))))
 
