@@ -17,6 +17,7 @@ A column of a million cells holds a few hundred or thousand distinct values (dat
 people, contract IDs), so every parser works on the distinct values only (`on_distinct`) and
 spreads the results back with one `take`; the parsing itself is vectorised too.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,9 @@ import functools
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +36,7 @@ MS_PER_HOUR = 3_600_000
 MONEY_SCALE = 10_000  # money is parsed to integer ten-thousandths: enough for every ISO currency
 MAX_MONEY = 10**11  # larger amounts are typos; the cap keeps every sum inside int64
 from sync.model.serials import EPOCH_TIMESTAMP as SERIAL_EPOCH  # noqa: E402  day 0 of spreadsheet serial dates
+
 FIRST_DATE, LAST_DATE = pd.Timestamp("1970-01-01"), pd.Timestamp("2199-12-31")
 
 
@@ -60,8 +63,7 @@ class Parsed(tuple):
 
 # The kind of every problem a parser finds (Parsed.kinds).
 WRONG_TYPE = "wrong-type"  # a cell of a type no branch of the parser reads (a checkbox in a Date column)
-IS_A_TIME, DATE_OUT_OF_RANGE, UNREAL_DATE, UNREAD_DATE = "is-a-time", "out-of-range", "not-a-real-date", \
-    "not-a-date"
+IS_A_TIME, DATE_OUT_OF_RANGE, UNREAL_DATE, UNREAD_DATE = "is-a-time", "out-of-range", "not-a-real-date", "not-a-date"
 NEEDS_DATE_ORDER, UNREAL_EITHER_WAY = "needs-date-order", "not-a-real-date-either-way"  # d/m/y text, no date_order
 DATE_KINDS = (IS_A_TIME, DATE_OUT_OF_RANGE, UNREAL_DATE, UNREAD_DATE, NEEDS_DATE_ORDER, UNREAL_EITHER_WAY, WRONG_TYPE)
 IS_A_DATE, NOT_HOURS = "is-a-date", "not-hours"
@@ -101,8 +103,9 @@ def distinct(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return values, codes
 
 
-def _split_by_type(cells: np.ndarray, values: pd.Series, codes: np.ndarray,
-                   mergeable: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+def _split_by_type(
+    cells: np.ndarray, values: pd.Series, codes: np.ndarray, mergeable: np.ndarray
+) -> tuple[pd.Series, np.ndarray]:
     """True, False, 0 and 1 hash alike across bool, int and float, so factorize merges 1, 1.0 and
     True: the cells holding one of the `mergeable` values (those equal to 0 or 1) with a type other
     than that value's get distinct values of their own."""
@@ -134,18 +137,25 @@ def on_distinct(parse: Callable) -> Callable:
 
     A mostly distinct column is parsed whole, as distinct() gives its cells back: blanks as None,
     and what cannot be hashed as text, so that every parser sees the same cells either way."""
+
     @functools.wraps(parse)
     def wrapper(raw: pd.Series, *args: object) -> object:
         values, codes = distinct(raw)
         if len(values) * 2 > len(raw):  # nothing to win
             return _text_safe(parse, pd.Series(values.array.take(codes), index=raw.index, dtype=object), *args)
         results = _text_safe(parse, values, *args)
-        parts = (*results, results.kinds) if isinstance(results, Parsed) else \
-            results if isinstance(results, tuple) else (results,)
+        parts = (
+            (*results, results.kinds)
+            if isinstance(results, Parsed)
+            else results
+            if isinstance(results, tuple)
+            else (results,)
+        )
         spread = [pd.Series(r.array.take(codes), index=raw.index, name=r.name) for r in parts]
         if isinstance(results, Parsed):
             return Parsed(*spread)
         return tuple(spread) if isinstance(results, tuple) else spread[0]
+
     return wrapper
 
 
@@ -202,8 +212,7 @@ def ascii_digits(text: pd.Series) -> pd.Series:
 
 
 def _ascii_digits_of(text: str) -> str:
-    return "".join(char if (digit := unicodedata.decimal(char, None)) is None else "0123456789"[digit]
-                   for char in text)
+    return "".join(char if (digit := unicodedata.decimal(char, None)) is None else "0123456789"[digit] for char in text)
 
 
 _NUMBER_TYPES = (int, float, Decimal, np.integer, np.floating)
@@ -211,8 +220,11 @@ _NUMBER_TYPES = (int, float, Decimal, np.integer, np.floating)
 
 def _numbers(raw: pd.Series, types: pd.Series) -> pd.Series:
     """Number cells (never bools) as float64; an int beyond a double's range as ±inf."""
-    number_types = [t for t in types.unique()  # numpy counts a timedelta64 as an integer
-                    if issubclass(t, _NUMBER_TYPES) and not issubclass(t, (bool, np.timedelta64))]
+    number_types = [
+        t
+        for t in types.unique()  # numpy counts a timedelta64 as an integer
+        if issubclass(t, _NUMBER_TYPES) and not issubclass(t, (bool, np.timedelta64))
+    ]
     numbers = raw[_is(types, *number_types)]
     try:
         return numbers.astype("float64")
@@ -220,7 +232,7 @@ def _numbers(raw: pd.Series, types: pd.Series) -> pd.Series:
         return numbers.map(_float).astype("float64")
 
 
-def _float(number: object) -> float:
+def _float(number: Any) -> float:
     try:
         return float(number)
     except OverflowError:
@@ -276,7 +288,7 @@ def parse_dates(raw: pd.Series, date_order: str = "") -> Parsed:
     day = pd.Series(np.nan, index=raw.index, dtype="float64")
 
     cells = raw[_is(types, dt.date, dt.datetime, pd.Timestamp)]
-    day.loc[cells.index] = [_date_only(value).toordinal() for value in cells]
+    day.loc[cells.index] = np.array([_date_only(value).toordinal() for value in cells], dtype="float64")
 
     serials = _numbers(raw, types)
     day.loc[serials.index] = np.floor(serials) + _SERIAL_DAY_ZERO  # ±inf stays out of range
@@ -306,9 +318,9 @@ def parse_dates(raw: pd.Series, date_order: str = "") -> Parsed:
     found.set(unread, UNREAD_DATE, NOT_A_DATE)
     if not date_order:  # day-first or month-first text, which only date_order lets be read
         day_first = numeric.loc[unread].dropna()
-        real = _real_either_way(day_first)
-        found.set(day_first.index[real], NEEDS_DATE_ORDER, NOT_A_DATE + DATE_ORDER_HINT)
-        found.set(day_first.index[~real], UNREAL_EITHER_WAY, NOT_A_REAL_DATE_EITHER_WAY + DATE_ORDER_HINT)
+        either_way = _real_either_way(day_first)
+        found.set(day_first.index[either_way], NEEDS_DATE_ORDER, NOT_A_DATE + DATE_ORDER_HINT)
+        found.set(day_first.index[~either_way], UNREAL_EITHER_WAY, NOT_A_REAL_DATE_EITHER_WAY + DATE_ORDER_HINT)
 
     handled = cells.index.union(serials.index).union(times).union(text.index)
     _unexpected(raw, types, handled, found, "a date")
@@ -339,8 +351,10 @@ def _date_only(value: dt.date) -> dt.date:
 # --- hours ---------------------------------------------------------------------------
 
 _HMM = r"^([0-9]+):([0-5]?[0-9])(?::([0-5]?[0-9]))?$"
-_UNITS = (r"^(?:([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*h(?:ours?|rs?)?)?"
-          r"\s*(?:([0-9]+(?:\.[0-9]+)?)\s*m(?:in(?:ute)?s?)?)?$")
+_UNITS = (
+    r"^(?:([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*h(?:ours?|rs?)?)?"
+    r"\s*(?:([0-9]+(?:\.[0-9]+)?)\s*m(?:in(?:ute)?s?)?)?$"
+)
 _DECIMAL = r"^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)$"
 
 
@@ -370,10 +384,12 @@ def parse_allowance(raw: pd.Series) -> Parsed:
     unsigned = raw.copy()
     unsigned.loc[signed.index] = signed.str[1:]
     ms, found = _duration_ms(unsigned)
-    found.set(ms.index[(ms < 0) | ms.index.isin(signed.index) & found.problems.isna()], NEGATIVE,
-              "must not be negative")
-    found.set(ms.index[ms > MAX_ALLOWANCE_HOURS * MS_PER_HOUR], TOO_MANY_HOURS,
-              f"is more than {MAX_ALLOWANCE_HOURS:,} hours")
+    found.set(
+        ms.index[(ms < 0) | ms.index.isin(signed.index) & found.problems.isna()], NEGATIVE, "must not be negative"
+    )
+    found.set(
+        ms.index[ms > MAX_ALLOWANCE_HOURS * MS_PER_HOUR], TOO_MANY_HOURS, f"is more than {MAX_ALLOWANCE_HOURS:,} hours"
+    )
     return found.parsed(ms.where(found.problems.isna()).fillna(0).astype("int64"))
 
 
@@ -392,7 +408,9 @@ def _duration_ms(raw: pd.Series) -> tuple[pd.Series, _Found]:
     ms.loc[durations.index] = durations.map(lambda value: value / _ONE_MS).astype("float64")  # any size
 
     times = raw[_is(types, dt.time)]
-    ms.loc[times.index] = times.map(lambda t: ((t.hour * 60 + t.minute) * 60 + t.second) * 1000 + t.microsecond // 1000).astype("float64")
+    ms.loc[times.index] = times.map(
+        lambda t: ((t.hour * 60 + t.minute) * 60 + t.second) * 1000 + t.microsecond // 1000
+    ).astype("float64")
 
     dates = raw.index[_is(types, dt.date, dt.datetime, pd.Timestamp)]
     found.set(dates, IS_A_DATE, "is a date, not a number of hours")
@@ -454,7 +472,7 @@ def parse_money(raw: pd.Series) -> Parsed:
     good = ~too_precise & ~big
     fraction_scaled = pd.to_numeric(fraction[good].str.ljust(4, "0"), errors="coerce").fillna(0)
     sign = np.where((parts[0][good] == "-") ^ negative[good], -1, 1)
-    value = (units[good].astype("int64") * MONEY_SCALE + fraction_scaled.astype("int64")) * sign
+    value: pd.Series = (units[good].astype("int64") * MONEY_SCALE + fraction_scaled.astype("int64")) * sign
     scaled.loc[value.index] = value.astype("int64")
     found.set(too_precise.index[too_precise], TOO_MANY_DECIMALS, "has more decimals than any currency")
     found.set(big.index[big & ~too_precise], TOO_LARGE, "is too large")
@@ -468,7 +486,7 @@ def parse_money(raw: pd.Series) -> Parsed:
 @on_distinct
 def currency_marks(raw: pd.Series) -> pd.Series:
     """The currency an amount's text names ("EUR 5", "5 EUR", "€5"), NA where it names none."""
-    text = raw[raw.map(type).eq(str)].astype(str).str.strip()
+    text = raw[_is(_types(raw), str)].astype(str).str.strip()
     found = text.str.extract(r"^([A-Z]{3})|([A-Z]{3})$")
     code = found[0].fillna(found[1])
     symbol = text.str.extract("([€£¥])")[0].map(_SYMBOLS)
@@ -481,7 +499,8 @@ def check_minor_unit(scaled: pd.Series, minor: pd.Series) -> pd.Series:
     step = (10 ** (4 - minor)).astype("int64")
     bad = (scaled % step != 0).fillna(False).astype(bool)
     return pd.Series(pd.NA, index=scaled.index, dtype="object").mask(
-        bad, "has more decimals than the contract's currency allows")
+        bad, "has more decimals than the contract's currency allows"
+    )
 
 
 def to_minor(scaled: pd.Series, minor: pd.Series) -> pd.Series:
@@ -540,6 +559,7 @@ def as_duration(value: object) -> object:
     value as it is. A spreadsheet keeps both as a fraction of a day, and the fast xlsx reader
     cannot tell them apart, so nothing the sync shows may either."""
     if isinstance(value, dt.time):
-        return dt.timedelta(hours=value.hour, minutes=value.minute, seconds=value.second,
-                            microseconds=value.microsecond)
+        return dt.timedelta(
+            hours=value.hour, minutes=value.minute, seconds=value.second, microseconds=value.microsecond
+        )
     return value

@@ -7,10 +7,11 @@ kinds the parsers give (cells.Parsed.kinds) and those the rules name. What acts 
 its code, never its message. A rule declares the problems it may flag with @flags, so that every
 code there is can be listed (codes_of).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -70,9 +71,11 @@ Rule = Callable[["TabCheck", Context], None]
 def flags(*declared: tuple[str, Iterable[str]]) -> Callable[[Rule], Rule]:
     """Declares the problems a rule may flag, as (column, kinds) pairs: on each tab whose rules
     list it, its codes are code(tab, column, kind) (codes_of)."""
+
     def declare(rule: Rule) -> Rule:
-        rule.flags = tuple((column, tuple(kinds)) for column, kinds in declared)
+        rule.flags = tuple((column, tuple(kinds)) for column, kinds in declared)  # type: ignore[attr-defined]
         return rule
+
     return declare
 
 
@@ -111,8 +114,9 @@ class TabCheck:
             _, codes = self.distinct(column)
             rows = np.flatnonzero(problems.notna().to_numpy()[codes])
             at, index = codes[rows], self.raw.index[rows]
-            self.flag(column, pd.Series(problems.to_numpy()[at], index=index),
-                      pd.Series(kinds.to_numpy()[at], index=index))
+            self.flag(
+                column, pd.Series(problems.to_numpy()[at], index=index), pd.Series(kinds.to_numpy()[at], index=index)
+            )
 
     def per_cell(self, column: str, result: pd.Series) -> pd.Series:
         """A result computed on the column's distinct cells, spread back to every cell."""
@@ -133,20 +137,33 @@ class TabCheck:
         if severity == "error":
             self.bad.loc[messages.index] = True
         prefix = f"{code_part(self.tab)}.{code_part(column)}."
-        codes = prefix + (kinds if isinstance(kinds, str) else
-                          pd.Series(kinds.to_numpy(dtype=object)[has], index=messages.index, dtype=object))
-        self.found.append(pd.DataFrame({
-            "Tab": self.tab, "Row": self.raw.loc[messages.index, "row"], "Column": column,
-            "Value": self.raw.loc[messages.index, column].map(_shown), "Problem": messages.astype(str),
-            "Severity": severity, CODE: codes}))
+        codes = prefix + (
+            kinds
+            if isinstance(kinds, str)
+            else pd.Series(kinds.to_numpy(dtype=object)[has], index=messages.index, dtype=object)
+        )
+        self.found.append(
+            pd.DataFrame(
+                {
+                    "Tab": self.tab,
+                    "Row": self.raw.loc[messages.index, "row"],
+                    "Column": column,
+                    "Value": self.raw.loc[messages.index, column].map(_shown),
+                    "Problem": messages.astype(str),
+                    "Severity": severity,
+                    CODE: codes,
+                }
+            )
+        )
 
     def parse(self, column: str, key: str, parser: Callable, required: bool = False) -> pd.Series:
         """parse_cells, then the key's value for every row."""
         self.parse_cells(column, key, parser, required)
         return self.rows(key)
 
-    def parse_cells(self, column: str, key: str, parser: Callable[[pd.Series], cells.Parsed],
-                    required: bool = False) -> None:
+    def parse_cells(
+        self, column: str, key: str, parser: Callable[[pd.Series], cells.Parsed], required: bool = False
+    ) -> None:
         """Parse a column's distinct cells into `key`, flagging the rows of the cells with problems."""
         distinct, _ = self.distinct(column)
         parsed = parser(distinct)
@@ -159,8 +176,15 @@ class TabCheck:
         self.book_columns.append(key)
         self.flag_distinct(column, problems, kinds)
 
-    def money(self, column: str, key: str, currency: pd.Series, minor: pd.Series | None = None,
-              negative: bool = False, required: bool = False) -> pd.Series:
+    def money(
+        self,
+        column: str,
+        key: str,
+        currency: pd.Series,
+        minor: pd.Series | None = None,
+        negative: bool = False,
+        required: bool = False,
+    ) -> pd.Series:
         """A money column by contract_money: its amounts (ten-thousandths) become `key`, its problems
         are flagged; returns the amounts, NA where blank or refused."""
         parsed = contract_money(self.raw[column], currency, minor, negative)
@@ -192,8 +216,14 @@ class TabCheck:
         self._spread.pop(key, None)
         self.typed[key] = values
 
-    def where(self, column: str, condition: pd.Series, message: str | Callable[[pd.Index], pd.Series], kind: str,
-              severity: str = "error") -> None:
+    def where(
+        self,
+        column: str,
+        condition: pd.Series,
+        message: str | Callable[[pd.Index], pd.Series],
+        kind: str,
+        severity: str = "error",
+    ) -> None:
         """Flag the rows where `condition` holds; a callable message is built for those rows only."""
         rows = condition.index[condition.fillna(False).to_numpy(dtype=bool)]
         if len(rows):
@@ -247,15 +277,17 @@ class TabCheck:
         not_found = (~known & (ids != "")).to_numpy()
         has_error = (known & ~lookup(ids, target["valid"]).fillna(True).astype(bool)).to_numpy()
         problems = unknown.where(not_found).fillna(invalid.where(has_error))
-        kinds = pd.Series(np.where(not_found, NOT_FOUND, np.where(has_error, HAS_ERROR, None)), index=ids.index,
-                          dtype=object)
+        kinds = pd.Series(pd.NA, index=ids.index, dtype=object).mask(not_found, NOT_FOUND).mask(has_error, HAS_ERROR)
         self.flag_distinct(column, problems, kinds)
 
     def valid(self) -> pd.DataFrame:
         keep = ~self.bad.to_numpy()
         kept = self.typed[keep]
-        spread = {key: self.by_value[key].array.take(self.distinct(self.column_of[key])[1][keep])
-                  for key in self.book_columns if key not in kept}
+        spread = {
+            key: self.by_value[key].array.take(self.distinct(self.column_of[key])[1][keep])
+            for key in self.book_columns
+            if key not in kept
+        }
         return kept.assign(**spread)[self.book_columns].reset_index(drop=True)
 
     def targets(self, key: str) -> pd.DataFrame:
@@ -274,17 +306,22 @@ def _text(raw: pd.Series) -> cells.Parsed:
 def _shown(value: object) -> str:
     """A raw cell as the Errors tab shows it (load.display): a time of day as the duration it stands
     for (cells.as_duration), and a text's lone surrogates, which no file or terminal can hold, as U+FFFD."""
-    return cells.without_surrogates(display(cells.as_duration(value)))
+    return str(cells.without_surrogates(display(cells.as_duration(value))))
 
 
 def money_kinds(rate: bool = False, negative: bool = False) -> tuple[str, ...]:
     """The kinds of problem contract_money may find: of a rate (no `minor`) or an amount, `negative` allowed or not."""
-    return (*cells.MONEY_KINDS, OTHER_CURRENCY, *(() if negative else (cells.NEGATIVE,)),
-            RATE_TOO_HIGH if rate else cells.CURRENCY_DECIMALS)
+    return (
+        *cells.MONEY_KINDS,
+        OTHER_CURRENCY,
+        *(() if negative else (cells.NEGATIVE,)),
+        RATE_TOO_HIGH if rate else cells.CURRENCY_DECIMALS,
+    )
 
 
-def contract_money(raw: pd.Series, currency: pd.Series, minor: pd.Series | None = None,
-                   negative: bool = False) -> cells.Parsed:
+def contract_money(
+    raw: pd.Series, currency: pd.Series, minor: pd.Series | None = None, negative: bool = False
+) -> cells.Parsed:
     """The one rule for every money cell: its amount in ten-thousandths (cells.parse_money), or its
     first problem of these - not an amount; a currency mark (EUR, €) other than `currency`, the
     contract's (NA: an unknown contract, nothing to check); negative, unless `negative`; then, for
@@ -300,8 +337,13 @@ def contract_money(raw: pd.Series, currency: pd.Series, minor: pd.Series | None 
     foreign[checked] = marks[checked].to_numpy() != currency[checked].to_numpy()
     if foreign.any():  # the message for those cells only: a column of a million amounts has few marks
         at = raw.index[foreign]
-        problems, kinds = _unless(problems, kinds, foreign, "is in " + marks[at].astype(str)
-                                  + " but the contract is in " + currency[at].astype(str), OTHER_CURRENCY)
+        problems, kinds = _unless(
+            problems,
+            kinds,
+            foreign,
+            "is in " + marks[at].astype(str) + " but the contract is in " + currency[at].astype(str),
+            OTHER_CURRENCY,
+        )
     if not negative:
         problems, kinds = _unless(problems, kinds, amount < 0, "must not be negative", cells.NEGATIVE)
     if minor is None:
@@ -312,8 +354,9 @@ def contract_money(raw: pd.Series, currency: pd.Series, minor: pd.Series | None 
     return cells.Parsed(amount.where(problems.isna()), problems, kinds)
 
 
-def _unless(problems: pd.Series, kinds: pd.Series, condition: pd.Series | np.ndarray, message: str | pd.Series,
-            kind: str) -> tuple[pd.Series, pd.Series]:
+def _unless(
+    problems: pd.Series, kinds: pd.Series, condition: pd.Series | np.ndarray, message: str | pd.Series, kind: str
+) -> tuple[pd.Series, pd.Series]:
     """`problems` and their `kinds`, with `message` and `kind` where a cell has no problem yet and
     `condition` holds."""
     condition = pd.Series(condition, index=problems.index).fillna(False).astype(bool)
@@ -328,5 +371,9 @@ def problem_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
     table = pd.concat(parts, ignore_index=True)[list(PROBLEM_COLUMNS)]
     table["Row"] = table["Row"].astype("int64")
     tab_order = table["Tab"].map({name: i for i, name in enumerate(INPUT_TAB_NAMES)}).fillna(len(INPUT_TAB_NAMES))
-    return table.assign(_tab=tab_order).sort_values(["_tab", "Row"], kind="stable").drop(columns="_tab") \
+    return (
+        table.assign(_tab=tab_order)
+        .sort_values(["_tab", "Row"], kind="stable")
+        .drop(columns="_tab")
         .reset_index(drop=True)
+    )

@@ -1,4 +1,5 @@
 """Raw tabs (lists of cells) into one DataFrame per input tab, columns found by header."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,10 +8,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from sync.rules import cells
-from sync.model.raw import ColumnTab, RawTab
 from sync.errors import BookError
+from sync.model.raw import ColumnTab, RawTab
 from sync.model.schema import INPUT_TABS, InputTab, header_key
+from sync.rules import cells
 
 
 class TabCells(NamedTuple):
@@ -78,8 +79,9 @@ def _tab_cells(tab: InputTab, grid: ColumnTab | None, positions: dict[str, int])
     if not blank.any():
         return TabCells(frame, distinct)
     keep = ~blank
-    return TabCells(frame[keep].reset_index(drop=True),
-                    {name: (values, codes[keep]) for name, (values, codes) in distinct.items()})
+    return TabCells(
+        frame[keep].reset_index(drop=True), {name: (values, codes[keep]) for name, (values, codes) in distinct.items()}
+    )
 
 
 def _blank_rows(columns: list[tuple[pd.Series, np.ndarray]], rows: int) -> np.ndarray:
@@ -102,9 +104,15 @@ def _tab_frame(tab: InputTab, grid: ColumnTab | None, positions: dict[str, int])
     if grid is None:
         return pd.DataFrame({**{name: pd.Series(dtype=object) for name in names}, "row": pd.Series(dtype="int64")})
     height = len(grid.columns[0]) if grid.columns else 0
-    frame = pd.DataFrame({name: grid.columns[positions[name]] if name in positions and
-                          positions[name] < len(grid.columns) else np.full(height, "", dtype=object)
-                          for name in names}, dtype=object)
+    frame = pd.DataFrame(
+        {
+            name: grid.columns[positions[name]]
+            if name in positions and positions[name] < len(grid.columns)
+            else np.full(height, "", dtype=object)
+            for name in names
+        },
+        dtype=object,
+    )
     frame["row"] = pd.RangeIndex(2, len(frame) + 2)
     return frame
 

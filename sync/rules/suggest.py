@@ -10,6 +10,7 @@ as K-00012 are each that close to several others (K-00013, K-00021, ...): a tie,
 Callers pass the distinct values that matched nothing (a few, whatever the size of the tab), so
 the cost is per distinct value, never per row.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -39,8 +40,9 @@ def did_you_mean(unknown: pd.Series, known: Iterable[str]) -> pd.Series:
         by_fold.setdefault(folded(value), []).append(value)
     compare = len(unknown) * len(by_fold) <= MAX_COMPARISONS
     found = [closest(value, by_fold, compare) for value in unknown]
-    return pd.Series([f"; did you mean {value}?" if value else pd.NA for value in found], index=unknown.index,
-                     dtype=object)
+    return pd.Series(
+        [f"; did you mean {value}?" if value else pd.NA for value in found], index=unknown.index, dtype=object
+    )
 
 
 def closest(value: str, by_fold: dict[str, list[str]], compare: bool = True) -> str | None:
@@ -56,8 +58,11 @@ def closest(value: str, by_fold: dict[str, list[str]], compare: bool = True) -> 
     scores = []
     for candidate in by_fold:
         matcher.set_seq1(candidate)
-        if matcher.real_quick_ratio() >= CUTOFF and matcher.quick_ratio() >= CUTOFF \
-                and (score := matcher.ratio()) >= CUTOFF:
+        if (
+            matcher.real_quick_ratio() >= CUTOFF
+            and matcher.quick_ratio() >= CUTOFF
+            and (score := matcher.ratio()) >= CUTOFF
+        ):
             scores.append((score, candidate))
     scores.sort(reverse=True)
     if not scores or (len(scores) > 1 and scores[1][0] == scores[0][0]):

@@ -9,11 +9,12 @@ A row with an error is left out of every figure; a warning is reported but the r
 Rows that refer to another tab (a time entry's contract) are only valid when the row they
 refer to is, and the message says which row to fix.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,21 @@ from sync.config import Config
 from sync.model.frames import AlertThreshold, Book
 from sync.model.schema import ADDRESS_SEPARATORS, INPUT_TAB_NAMES
 from sync.rules import cells
-from sync.rules.check import (HAS_ERROR, NOT_FOUND, PROBLEM_COLUMNS, REQUIRED, Context, Rule, TabCheck, code,
-                              codes_of, contract_money, flags, money_kinds, problem_table)
+from sync.rules.check import (
+    HAS_ERROR,
+    NOT_FOUND,
+    PROBLEM_COLUMNS,
+    REQUIRED,
+    Context,
+    Rule,
+    TabCheck,
+    code,
+    codes_of,
+    contract_money,
+    flags,
+    money_kinds,
+    problem_table,
+)
 from sync.rules.load import TabCells
 from sync.rules.suggest import did_you_mean
 
@@ -72,11 +86,13 @@ def validate(frames: dict[str, TabCells], config: Config, as_of: dt.date) -> tup
 
 def all_codes() -> list[str]:
     """Every code a problem may have: those the rules declare, tab by tab, then the pipeline's."""
-    return [each for tab, rules in RULES.items() for rule in rules for each in codes_of(tab, rule)] \
-        + [SUMMARY_SHEET_WARNING]
+    return [each for tab, rules in RULES.items() for rule in rules for each in codes_of(tab, rule)] + [
+        SUMMARY_SHEET_WARNING
+    ]
 
 
 # --- rules of more than one tab ---------------------------------------------------------------------
+
 
 @flags(("Contract ID", [REQUIRED]))
 def contract_id(check: TabCheck, context: Context) -> None:
@@ -107,8 +123,9 @@ def amount(check: TabCheck, context: Context) -> None:
     may be negative."""
     contract = context.contracts()
     minor = check.lookup("contract_id", contract["minor"]).fillna(2).astype("int64")
-    money = check.money("Amount", "amount", check.lookup("contract_id", contract["currency"]), minor,
-                        negative=True, required=True)
+    money = check.money(
+        "Amount", "amount", check.lookup("contract_id", contract["currency"]), minor, negative=True, required=True
+    )
     check.set("amount", cells.to_minor(money.fillna(0), minor))
 
 
@@ -128,17 +145,20 @@ def date_in_contract(check: TabCheck, context: Context) -> None:
     def span(at: pd.Index) -> pd.Series:
         shown = [values.loc[at].dt.strftime("%Y-%m-%d").fillna("…") for values in (start, end)]
         return "is outside the contract's Start to End (" + shown[0] + " to " + shown[1] + ")"
+
     check.where("Date", outside & ~check.bad, span, OUTSIDE_CONTRACT, severity="warning")
 
 
 @flags(("Date", [IN_FUTURE]))
 def date_not_in_future(check: TabCheck, context: Context) -> None:
     """A warning on a Date after today."""
-    check.where("Date", (check.rows("date") > context.today) & ~check.bad, "is in the future", IN_FUTURE,
-                severity="warning")
+    check.where(
+        "Date", (check.rows("date") > context.today) & ~check.bad, "is in the future", IN_FUTURE, severity="warning"
+    )
 
 
 # --- Clients ----------------------------------------------------------------------------------------
+
 
 @flags(("Client ID", [REQUIRED]))
 def client_id(check: TabCheck, context: Context) -> None:
@@ -156,8 +176,13 @@ def client_email(check: TabCheck, context: Context) -> None:
     check.text("Email", "email")
     addresses = check.rows("email").str.split(ADDRESS_SEPARATORS, regex=True).explode()
     malformed = addresses[(addresses != "") & ~addresses.str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+")]
-    check.where("Email", pd.Series(True, index=malformed.index.unique()).reindex(check.raw.index),
-                "is not an e-mail address", NOT_AN_EMAIL, severity="warning")
+    check.where(
+        "Email",
+        pd.Series(True, index=malformed.index.unique()).reindex(check.raw.index),
+        "is not an e-mail address",
+        NOT_AN_EMAIL,
+        severity="warning",
+    )
 
 
 def summary_sheet(check: TabCheck, context: Context) -> None:
@@ -171,6 +196,7 @@ def unique_client_id(check: TabCheck, context: Context) -> None:
 
 
 # --- Contracts --------------------------------------------------------------------------------------
+
 
 @flags(("Client ID", [REQUIRED]))
 def contract_client_id(check: TabCheck, context: Context) -> None:
@@ -226,8 +252,16 @@ def low_balance(check: TabCheck, context: Context) -> None:
     check.set("low_balance", cells.to_minor(low.fillna(-1), minor).where(low.notna()))
 
 
-@flags(("Alert At", [NOT_A_PERCENT_OR_AMOUNT, cells.NOT_POSITIVE,
-                     *(kind for kind in money_kinds(negative=True) if kind != cells.UNREAD_AMOUNT)]))
+@flags(
+    (
+        "Alert At",
+        [
+            NOT_A_PERCENT_OR_AMOUNT,
+            cells.NOT_POSITIVE,
+            *(kind for kind in money_kinds(negative=True) if kind != cells.UNREAD_AMOUNT),
+        ],
+    )
+)
 def alert_at(check: TabCheck, context: Context) -> None:
     """alert_at, a tuple of AlertThreshold. A bad item is a warning: the contract counts, only that
     alert is left out."""
@@ -252,23 +286,33 @@ def alert_at(check: TabCheck, context: Context) -> None:
     zero = zero & problem.isna()
     problem, kinds = problem.mask(zero, "must be more than 0"), kinds.mask(zero, cells.NOT_POSITIVE)
     bad = problem.notna().to_numpy()
-    check.flag("Alert At", pd.Series(("'" + items + "' " + problem + "; that alert is ignored")[bad].to_numpy(),
-                                     index=at[bad]), pd.Series(kinds[bad].to_numpy(), index=at[bad]),
-               severity="warning")
+    check.flag(
+        "Alert At",
+        pd.Series(("'" + items + "' " + problem + "; that alert is ignored")[bad].to_numpy(), index=at[bad]),
+        pd.Series(kinds[bad].to_numpy(), index=at[bad]),
+        severity="warning",
+    )
     minor_units = cells.to_minor(amount.fillna(0), item_minor)
     per_row: dict[int, dict[AlertThreshold, None]] = {}  # a dict keeps the typed order and drops repeats
     for position, row in enumerate(at):
         if not bad[position]:
-            threshold = AlertThreshold("percent", int(hundredths[position])) if percent[position] else \
-                AlertThreshold("amount", int(minor_units[position]))
+            threshold = (
+                AlertThreshold("percent", int(hundredths[position]))
+                if percent[position]
+                else AlertThreshold("amount", int(minor_units[position]))
+            )
             per_row.setdefault(row, {})[threshold] = None
-    check.set("alert_at", pd.Series([tuple(per_row.get(row, ())) for row in check.raw.index], index=check.raw.index,
-                                    dtype=object))
+    check.set(
+        "alert_at",
+        pd.Series([tuple(per_row.get(row, ())) for row in check.raw.index], index=check.raw.index, dtype=object),
+    )
 
 
 def _percent_hundredths(text: str) -> int:
     """'12.5%' -> 1250: a percentage in exact hundredths."""
-    whole, fraction = ALERT_PERCENT.fullmatch(text).groups()
+    match = ALERT_PERCENT.fullmatch(text)
+    assert match is not None  # only items that match are read as percentages
+    whole, fraction = match.groups()
     return int(whole) * 100 + int((fraction or "").ljust(2, "0"))
 
 
@@ -286,6 +330,7 @@ def alert_client(check: TabCheck, context: Context) -> None:
 # Period (or an unknown one); without a Period they are not used, and anything typed in them is a
 # warning (NOT_USED).
 
+
 @flags(("Period", [UNKNOWN_PERIOD]))
 def period(check: TabCheck, context: Context) -> None:
     """Period; derived["periodic"]: whether the contract has one (an unknown one too, so that its
@@ -298,8 +343,12 @@ def period(check: TabCheck, context: Context) -> None:
 
 @flags(("Start", [REQUIRED_WITH_PERIOD]))
 def start_with_period(check: TabCheck, context: Context) -> None:
-    check.where("Start", check.derived["periodic"] & cells.blank_mask(check.raw["Start"]),
-                "is required when Period is set", REQUIRED_WITH_PERIOD)
+    check.where(
+        "Start",
+        check.derived["periodic"] & cells.blank_mask(check.raw["Start"]),
+        "is required when Period is set",
+        REQUIRED_WITH_PERIOD,
+    )
 
 
 def _periodic_setting(check: TabCheck, column: str, key: str, parsed: cells.Parsed, default: object) -> None:
@@ -308,16 +357,25 @@ def _periodic_setting(check: TabCheck, column: str, key: str, parsed: cells.Pars
     periodic = check.derived["periodic"]
     values, problems = parsed
     check.flag(column, problems.where(periodic), parsed.kinds)
-    check.where(column, ~periodic & ~cells.blank_mask(check.raw[column]),
-                "is not used: the contract has no Period", NOT_USED, severity="warning")
+    check.where(
+        column,
+        ~periodic & ~cells.blank_mask(check.raw[column]),
+        "is not used: the contract has no Period",
+        NOT_USED,
+        severity="warning",
+    )
     check.set(key, values.where(periodic & problems.isna(), default))
 
 
 @flags(("Included Hours", [REQUIRED_WITH_PERIOD, *cells.ALLOWANCE_KINDS, NOT_USED]))
 def included_hours(check: TabCheck, context: Context) -> None:
     included = check.raw["Included Hours"]
-    check.where("Included Hours", check.derived["periodic"] & cells.blank_mask(included),
-                "is required when Period is set", REQUIRED_WITH_PERIOD)
+    check.where(
+        "Included Hours",
+        check.derived["periodic"] & cells.blank_mask(included),
+        "is required when Period is set",
+        REQUIRED_WITH_PERIOD,
+    )
     _periodic_setting(check, "Included Hours", "included_ms", cells.parse_allowance(included), 0)
 
 
@@ -325,8 +383,13 @@ def included_hours(check: TabCheck, context: Context) -> None:
 def fee(check: TabCheck, context: Context) -> None:
     minor = check.rows("minor")
     parsed = contract_money(check.raw["Fee"], check.derived["currency"], minor)
-    _periodic_setting(check, "Fee", "fee", cells.Parsed(cells.to_minor(parsed.values.fillna(0), minor),
-                                                        parsed.problems, parsed.kinds), 0)
+    _periodic_setting(
+        check,
+        "Fee",
+        "fee",
+        cells.Parsed(cells.to_minor(parsed.values.fillna(0), minor), parsed.problems, parsed.kinds),
+        0,
+    )
 
 
 @flags(("Rollover Cap", [NOT_HOURS_OR_ALL, cells.IS_A_DATE, cells.NEGATIVE, cells.TOO_MANY_HOURS, NOT_USED]))
@@ -339,20 +402,31 @@ def rollover_cap(check: TabCheck, context: Context) -> None:
     unread = parsed.kinds.isin([cells.NOT_HOURS, cells.WRONG_TYPE])
     problems = problems.mask(unread, "is not a number of hours or all")
     kinds = parsed.kinds.mask(unread, NOT_HOURS_OR_ALL)
-    _periodic_setting(check, "Rollover Cap", "rollover_cap_ms", cells.Parsed(cap_ms.mask(every, -1), problems, kinds),
-                      0)
+    _periodic_setting(
+        check, "Rollover Cap", "rollover_cap_ms", cells.Parsed(cap_ms.mask(every, -1), problems, kinds), 0
+    )
 
 
 @flags(("Rollover Expires", [*cells.WHOLE_NUMBER_KINDS, NOT_USED]))
 def rollover_expires(check: TabCheck, context: Context) -> None:
-    _periodic_setting(check, "Rollover Expires", "rollover_expires",
-                      cells.parse_whole_number(check.raw["Rollover Expires"], MAX_EXPIRY_PERIODS), 0)
+    _periodic_setting(
+        check,
+        "Rollover Expires",
+        "rollover_expires",
+        cells.parse_whole_number(check.raw["Rollover Expires"], MAX_EXPIRY_PERIODS),
+        0,
+    )
 
 
 @flags(("Overage Rate", [*money_kinds(rate=True), NOT_USED]))
 def overage_rate(check: TabCheck, context: Context) -> None:
-    _periodic_setting(check, "Overage Rate", "overage_rate",
-                      contract_money(check.raw["Overage Rate"], check.derived["currency"]), pd.NA)
+    _periodic_setting(
+        check,
+        "Overage Rate",
+        "overage_rate",
+        contract_money(check.raw["Overage Rate"], check.derived["currency"]),
+        pd.NA,
+    )
 
 
 @flags(("Status", [UNKNOWN_STATUS]))
@@ -361,8 +435,13 @@ def status(check: TabCheck, context: Context) -> None:
     check.text("Status", "status")
     typed = check.rows("status").str.casefold()
     check.set("closed", typed == "closed")
-    check.where("Status", ~typed.isin(["", "active", "open", "closed"]),
-                "is not active, open or closed; treated as active", UNKNOWN_STATUS, severity="warning")
+    check.where(
+        "Status",
+        ~typed.isin(["", "active", "open", "closed"]),
+        "is not active, open or closed; treated as active",
+        UNKNOWN_STATUS,
+        severity="warning",
+    )
 
 
 @flags(("Client ID", [NOT_FOUND, HAS_ERROR]))
@@ -377,6 +456,7 @@ def unique_contract_id(check: TabCheck, context: Context) -> None:
 
 
 # --- Rates ------------------------------------------------------------------------------------------
+
 
 def rates_work_type(check: TabCheck, context: Context) -> None:
     """Work Type, casefolded as the ledger matches it (blank: every work type)."""
@@ -396,11 +476,13 @@ def rates_from(check: TabCheck, context: Context) -> None:
 
 @flags(("From", [REPEATED]))
 def unique_rate(check: TabCheck, context: Context) -> None:
-    check.duplicates("From", ["contract_id", "work_type", "from"], "repeats the contract, work type and From of",
-                     REPEATED)
+    check.duplicates(
+        "From", ["contract_id", "work_type", "from"], "repeats the contract, work type and From of", REPEATED
+    )
 
 
 # --- Time -------------------------------------------------------------------------------------------
+
 
 def time_texts(check: TabCheck, context: Context) -> None:
     """Person, Task, Notes and Work Type, as typed."""
@@ -416,8 +498,13 @@ def hours(check: TabCheck, context: Context) -> None:
 @flags(("Hours", [LOOKS_REPEATED]))
 def time_repeats(check: TabCheck, context: Context) -> None:
     """A warning on an entry with the date, person, contract, task, work type and hours of an earlier one."""
-    check.duplicates("Hours", ["date", "person", "contract_id", "task", "work_type", "ms"], "looks like a duplicate of",
-                     LOOKS_REPEATED, severity="warning")
+    check.duplicates(
+        "Hours",
+        ["date", "person", "contract_id", "task", "work_type", "ms"],
+        "looks like a duplicate of",
+        LOOKS_REPEATED,
+        severity="warning",
+    )
 
 
 @flags(("Work Type", [NOT_ON_RATES]))
@@ -436,23 +523,34 @@ def work_type_on_rates(check: TabCheck, context: Context) -> None:
     pair = contract_at.astype(np.int64) * len(types) + type_at
     used = ~check.bad.to_numpy()  # a row left out gets no warning on top
     codes = pd.unique(pair[used])
-    pairs = pd.DataFrame({"code": codes, "contract_id": contracts.to_numpy()[codes // len(types)],
-                          "shown": types.to_numpy()[codes % len(types)]})
+    pairs = pd.DataFrame(
+        {
+            "code": codes,
+            "contract_id": contracts.to_numpy()[codes // len(types)],
+            "shown": types.to_numpy()[codes % len(types)],
+        }
+    )
     pairs["key"] = pairs["shown"].str.casefold()
     offered = rate_types.groupby("contract_id")["shown"].agg(list)
     matched = pairs.merge(rate_types[["contract_id", "key"]], how="left", indicator=True)["_merge"] == "both"
-    pairs = pairs[(pairs["key"] != "").to_numpy() & pairs["contract_id"].isin(offered.index).to_numpy()
-                  & ~matched.to_numpy()]
+    pairs = pairs[
+        (pairs["key"] != "").to_numpy() & pairs["contract_id"].isin(offered.index).to_numpy() & ~matched.to_numpy()
+    ]
     messages = {}
     for contract_id, unmatched in pairs.groupby("contract_id"):  # one look for a contract's Work Types
         hints = did_you_mean(unmatched["shown"], offered[contract_id]).dropna()
         for pair_code, hint in zip(unmatched.loc[hints.index, "code"], hints):
-            messages[pair_code] = (f"is not a Work Type on the Rates tab for contract {contract_id}, so its usual "
-                              f"rate applies{hint}")
+            messages[pair_code] = (
+                f"is not a Work Type on the Rates tab for contract {contract_id}, so its usual rate applies{hint}"
+            )
     if messages:
         at = np.flatnonzero(np.isin(pair, list(messages)) & used)
-        check.flag("Work Type", pd.Series(pd.Series(pair[at]).map(messages).to_numpy(), index=check.raw.index[at]),
-                   NOT_ON_RATES, severity="warning")
+        check.flag(
+            "Work Type",
+            pd.Series(pd.Series(pair[at]).map(messages).to_numpy(), index=check.raw.index[at]),
+            NOT_ON_RATES,
+            severity="warning",
+        )
 
 
 def _rate_work_types(check: TabCheck) -> pd.DataFrame:
@@ -464,6 +562,7 @@ def _rate_work_types(check: TabCheck) -> pd.DataFrame:
 
 
 # --- Payments and Expenses --------------------------------------------------------------------------
+
 
 def payment_texts(check: TabCheck, context: Context) -> None:
     check.text("Reference", "reference")
@@ -479,13 +578,51 @@ def expense_texts(check: TabCheck, context: Context) -> None:
 # Book's columns); the tabs in INPUT_TAB_NAMES order, each after those its rules refer to.
 RULES: dict[str, tuple[Rule, ...]] = {
     "Clients": (client_id, client_name, client_email, summary_sheet, unique_client_id),
-    "Contracts": (contract_id, contract_client_id, contract_name, currency, contract_rate, start, end,
-                  rounding_minutes, low_balance, alert_at, alert_client, period, start_with_period, included_hours,
-                  fee, rollover_cap, rollover_expires, overage_rate, status, client_known, unique_contract_id),
+    "Contracts": (
+        contract_id,
+        contract_client_id,
+        contract_name,
+        currency,
+        contract_rate,
+        start,
+        end,
+        rounding_minutes,
+        low_balance,
+        alert_at,
+        alert_client,
+        period,
+        start_with_period,
+        included_hours,
+        fee,
+        rollover_cap,
+        rollover_expires,
+        overage_rate,
+        status,
+        client_known,
+        unique_contract_id,
+    ),
     "Rates": (contract_id, rates_work_type, rates_rate, rates_from, contract_known, unique_rate),
-    "Time": (entry_date, contract_id, contract_known, time_texts, hours, billable, date_in_contract,
-             date_not_in_future, time_repeats, work_type_on_rates),
+    "Time": (
+        entry_date,
+        contract_id,
+        contract_known,
+        time_texts,
+        hours,
+        billable,
+        date_in_contract,
+        date_not_in_future,
+        time_repeats,
+        work_type_on_rates,
+    ),
     "Payments": (entry_date, contract_id, contract_known, amount, payment_texts, date_not_in_future),
-    "Expenses": (entry_date, contract_id, contract_known, amount, expense_texts, billable, date_in_contract,
-                 date_not_in_future),
+    "Expenses": (
+        entry_date,
+        contract_id,
+        contract_known,
+        amount,
+        expense_texts,
+        billable,
+        date_in_contract,
+        date_not_in_future,
+    ),
 }

@@ -3,23 +3,24 @@
 This is where integer minor units become Decimals with the currency's decimals, and
 timestamps become dates: the last step before a writer.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Callable, Iterator, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from sync.rules.cells import MS_PER_HOUR
-from sync.model.frames import Ledger
 from sync.compute.ledger import hours_remaining_hundredths
 from sync.compute.rounding import half_up_divide
+from sync.model.frames import Ledger
 from sync.model.schema import BALANCES_COLUMNS, CLIENT_TABS, ERRORS_COLUMNS, MONTHLY_COLUMNS, PERIODS_COLUMNS
 from sync.model.table import Table
-
+from sync.rules.cells import MS_PER_HOUR
 
 NA_KEY = np.iinfo(np.int64).min  # stands for a blank among int64 keys
 
@@ -42,8 +43,9 @@ def hours(ms: pd.Series) -> pd.Series:
     """Milliseconds -> hours as a Decimal with two places, half up; NA -> None."""
     missing = ms.isna().to_numpy()
     hundredths = half_up_divide(ms.fillna(0).to_numpy(dtype=np.int64) * 100, MS_PER_HOUR)
-    return _per_distinct(np.where(missing, NA_KEY, hundredths), ms.index,
-                         lambda h: None if h == NA_KEY else Decimal(h).scaleb(-2))
+    return _per_distinct(
+        np.where(missing, NA_KEY, hundredths), ms.index, lambda h: None if h == NA_KEY else Decimal(h).scaleb(-2)
+    )
 
 
 def text_or_blank(values: pd.Series) -> pd.Series:
@@ -56,8 +58,9 @@ def dates(values: pd.Series) -> pd.Series:
     days = values.to_numpy(dtype="datetime64[D]").astype(np.int64)
     missing = values.isna().to_numpy()
     epoch = dt.date(1970, 1, 1)
-    return _per_distinct(np.where(missing, NA_KEY, days), values.index,
-                         lambda d: None if d == NA_KEY else epoch + dt.timedelta(days=d))
+    return _per_distinct(
+        np.where(missing, NA_KEY, days), values.index, lambda d: None if d == NA_KEY else epoch + dt.timedelta(days=d)
+    )
 
 
 def month_text(values: pd.Series) -> pd.Series:
@@ -67,34 +70,58 @@ def month_text(values: pd.Series) -> pd.Series:
 def balances_frame(ledger: Ledger, as_of: dt.date, computed_at: dt.datetime) -> pd.DataFrame:
     c = ledger.contracts.sort_values(["client_id", "contract_id"]).reset_index(drop=True)
     remaining = hours_remaining_hundredths(c["balance"], c["minor"], c["current_rate"])
-    return pd.DataFrame({
-        "Client ID": c["client_id"], "Client": c["client_name"], "Contract ID": c["contract_id"],
-        "Contract": c["name"], "Currency": c["currency"],
-        "Paid": money(c["paid"], c["minor"]), "Billed": money(c["billed"], c["minor"]),
-        "Balance": money(c["balance"], c["minor"]),
-        "Hours": hours(c["hours_ms"]), "Billable Hours": hours(c["billable_ms"]),
-        "Hours Remaining": money(remaining, pd.Series(2, index=c.index)),
-        "Runs Out": dates(c["runs_out"]), "Period Hours Left": hours(c["period_left_ms"]),
-        "Pace": text_or_blank(c["pace"]), "Last Activity": dates(c["last_activity"]), "Status": c["status"],
-        "As Of": as_of, "Computed At": computed_at,
-    }, columns=list(BALANCES_COLUMNS))
+    return pd.DataFrame(
+        {
+            "Client ID": c["client_id"],
+            "Client": c["client_name"],
+            "Contract ID": c["contract_id"],
+            "Contract": c["name"],
+            "Currency": c["currency"],
+            "Paid": money(c["paid"], c["minor"]),
+            "Billed": money(c["billed"], c["minor"]),
+            "Balance": money(c["balance"], c["minor"]),
+            "Hours": hours(c["hours_ms"]),
+            "Billable Hours": hours(c["billable_ms"]),
+            "Hours Remaining": money(remaining, pd.Series(2, index=c.index)),
+            "Runs Out": dates(c["runs_out"]),
+            "Period Hours Left": hours(c["period_left_ms"]),
+            "Pace": text_or_blank(c["pace"]),
+            "Last Activity": dates(c["last_activity"]),
+            "Status": c["status"],
+            "As Of": as_of,
+            "Computed At": computed_at,
+        },
+        columns=list(BALANCES_COLUMNS),
+    )
 
 
-PERIODS_KINDS = dict(zip(PERIODS_COLUMNS, ("text", "date", "date", "hours", "hours", "hours", "hours", "hours", "hours",
-                                           "money", "money")))
+PERIODS_KINDS = dict(
+    zip(
+        PERIODS_COLUMNS,
+        ("text", "date", "date", "hours", "hours", "hours", "hours", "hours", "hours", "money", "money"),
+    )
+)
 
 
 def periods_frame(ledger: Ledger) -> pd.DataFrame:
     """The Periods tab: one row per periodic contract and period, by Contract ID, then Period Start."""
     p = ledger.periods.sort_values(["contract_id", "period_start"], kind="stable").reset_index(drop=True)
-    return pd.DataFrame({
-        "Contract ID": p["contract_id"], "Period Start": dates(p["period_start"]),
-        "Period End": dates(p["period_end"]), "Included": hours(p["included_ms"]),
-        "Carried In": hours(p["carried_in_ms"]), "Used": hours(p["used_ms"]),
-        "Carried Out": hours(p["carried_out_ms"]), "Expired": hours(p["expired_ms"]),
-        "Overage Hours": hours(p["overage_ms"]), "Overage Amount": money(p["overage_amount"], p["minor"]),
-        "Fee": money(p["fee"], p["minor"]),
-    }, columns=list(PERIODS_COLUMNS))
+    return pd.DataFrame(
+        {
+            "Contract ID": p["contract_id"],
+            "Period Start": dates(p["period_start"]),
+            "Period End": dates(p["period_end"]),
+            "Included": hours(p["included_ms"]),
+            "Carried In": hours(p["carried_in_ms"]),
+            "Used": hours(p["used_ms"]),
+            "Carried Out": hours(p["carried_out_ms"]),
+            "Expired": hours(p["expired_ms"]),
+            "Overage Hours": hours(p["overage_ms"]),
+            "Overage Amount": money(p["overage_amount"], p["minor"]),
+            "Fee": money(p["fee"], p["minor"]),
+        },
+        columns=list(PERIODS_COLUMNS),
+    )
 
 
 def current_periods(periods: pd.DataFrame, as_of: pd.Series) -> pd.DataFrame:
@@ -107,15 +134,46 @@ def current_periods(periods: pd.DataFrame, as_of: pd.Series) -> pd.DataFrame:
 def team_tables(ledger: Ledger, problems: pd.DataFrame, as_of: dt.date, computed_at: dt.datetime) -> dict[str, Table]:
     """Balances, Monthly, Periods and Errors, exactly as the team workbook shows them."""
     m = ledger.monthly
-    monthly = pd.DataFrame({
-        "Contract ID": m["contract_id"], "Month": month_text(m["month_start"]), "Hours": hours(m["ms"]),
-        "Billed": money(m["billed"], m["minor"]), "Paid": money(m["paid"], m["minor"]),
-        "Balance": money(m["closing"], m["minor"]),
-    }, columns=list(MONTHLY_COLUMNS))
+    monthly = pd.DataFrame(
+        {
+            "Contract ID": m["contract_id"],
+            "Month": month_text(m["month_start"]),
+            "Hours": hours(m["ms"]),
+            "Billed": money(m["billed"], m["minor"]),
+            "Paid": money(m["paid"], m["minor"]),
+            "Balance": money(m["closing"], m["minor"]),
+        },
+        columns=list(MONTHLY_COLUMNS),
+    )
     return {
-        "Balances": Table(balances_frame(ledger, as_of, computed_at), dict(zip(BALANCES_COLUMNS, (
-            "text", "text", "text", "text", "text", "money", "money", "money", "hours", "hours", "hours",
-            "date", "hours", "text", "date", "text", "date", "datetime")))),
+        "Balances": Table(
+            balances_frame(ledger, as_of, computed_at),
+            dict(
+                zip(
+                    BALANCES_COLUMNS,
+                    (
+                        "text",
+                        "text",
+                        "text",
+                        "text",
+                        "text",
+                        "money",
+                        "money",
+                        "money",
+                        "hours",
+                        "hours",
+                        "hours",
+                        "date",
+                        "hours",
+                        "text",
+                        "date",
+                        "text",
+                        "date",
+                        "datetime",
+                    ),
+                )
+            ),
+        ),
         "Monthly": Table(monthly, dict(zip(MONTHLY_COLUMNS, ("text", "text", "hours", "money", "money", "money")))),
         "Periods": Table(periods_frame(ledger), PERIODS_KINDS),
         "Errors": errors_table(problems),
@@ -124,12 +182,15 @@ def team_tables(ledger: Ledger, problems: pd.DataFrame, as_of: dt.date, computed
 
 def errors_table(problems: pd.DataFrame) -> Table:
     """The Errors tab: every problem found (sync.rules.check.problem_table), without its Code."""
-    return Table(problems[list(ERRORS_COLUMNS)].reset_index(drop=True),
-                 dict(zip(ERRORS_COLUMNS, ("text", "int", "text", "text", "text", "text"))))
+    return Table(
+        problems[list(ERRORS_COLUMNS)].reset_index(drop=True),
+        dict(zip(ERRORS_COLUMNS, ("text", "int", "text", "text", "text", "text"))),
+    )
 
 
-def client_tables(ledger: Ledger, balances: pd.DataFrame, client_ids: list[str]) -> Iterator[
-        tuple[str, dict[str, Table]]]:
+def client_tables(
+    ledger: Ledger, balances: pd.DataFrame, client_ids: list[str]
+) -> Iterator[tuple[str, dict[str, Table]]]:
     """Each client's Summary, Activity, Payments, Statement and Periods: only their contracts, never Notes.
 
     The tables are built once for every client together with their rows grouped by client,
@@ -141,25 +202,52 @@ def client_tables(ledger: Ledger, balances: pd.DataFrame, client_ids: list[str])
     minor = contracts["minor"]
 
     time, expenses = ledger.time, ledger.expenses[ledger.expenses["billable"]]
-    activity = pd.concat([
-        pd.DataFrame({"Date": time["date"], "Contract ID": time["contract_id"], "Task": time["task"],
-                      "Work Type": time["work_type"],
-                      "Hours": hours(time["billed_ms"].where(time["billable"], time["ms"])),
-                      "Billable": np.where(time["billable"], "Yes", "No"),
-                      "Amount": money(time["amount"], _lookup(time["contract_id"], minor))}),
-        pd.DataFrame({"Date": expenses["date"], "Contract ID": expenses["contract_id"],
-                      "Task": expenses["description"], "Work Type": "expense", "Hours": None, "Billable": "Yes",
-                      "Amount": money(expenses["amount"], _lookup(expenses["contract_id"], minor))}),
-    ], ignore_index=True)
-    payments = pd.DataFrame({
-        "Date": ledger.payments["date"], "Contract ID": ledger.payments["contract_id"],
-        "Amount": money(ledger.payments["amount"], _lookup(ledger.payments["contract_id"], minor)),
-        "Reference": ledger.payments["reference"]})
+    activity = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "Date": time["date"],
+                    "Contract ID": time["contract_id"],
+                    "Task": time["task"],
+                    "Work Type": time["work_type"],
+                    "Hours": hours(time["billed_ms"].where(time["billable"], time["ms"])),
+                    "Billable": np.where(time["billable"], "Yes", "No"),
+                    "Amount": money(time["amount"], _lookup(time["contract_id"], minor)),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "Date": expenses["date"],
+                    "Contract ID": expenses["contract_id"],
+                    "Task": expenses["description"],
+                    "Work Type": "expense",
+                    "Hours": None,
+                    "Billable": "Yes",
+                    "Amount": money(expenses["amount"], _lookup(expenses["contract_id"], minor)),
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    payments = pd.DataFrame(
+        {
+            "Date": ledger.payments["date"],
+            "Contract ID": ledger.payments["contract_id"],
+            "Amount": money(ledger.payments["amount"], _lookup(ledger.payments["contract_id"], minor)),
+            "Reference": ledger.payments["reference"],
+        }
+    )
     m = ledger.monthly
-    statement = pd.DataFrame({
-        "Contract ID": m["contract_id"], "Month": month_text(m["month_start"]),
-        "Opening": money(m["opening"], m["minor"]), "Billed": money(m["billed"], m["minor"]),
-        "Paid": money(m["paid"], m["minor"]), "Closing": money(m["closing"], m["minor"])})
+    statement = pd.DataFrame(
+        {
+            "Contract ID": m["contract_id"],
+            "Month": month_text(m["month_start"]),
+            "Opening": money(m["opening"], m["minor"]),
+            "Billed": money(m["billed"], m["minor"]),
+            "Paid": money(m["paid"], m["minor"]),
+            "Closing": money(m["closing"], m["minor"]),
+        }
+    )
 
     periods = periods_frame(ledger)
 
@@ -176,17 +264,39 @@ def client_tables(ledger: Ledger, balances: pd.DataFrame, client_ids: list[str])
     }
     for name in ("Activity", "Payments"):
         grouped[name].frame["Date"] = dates(grouped[name].frame["Date"])
-    kinds = {"Summary": ("text", "text", "text", "money", "money", "money", "hours", "date", "hours", "hours", "hours",
-                         "hours", "text", "text", "date"),
-             "Activity": ("date", "text", "text", "text", "hours", "text", "money"),
-             "Payments": ("date", "text", "money", "text"),
-             "Statement": ("text", "text", "money", "money", "money", "money"),
-             "Periods": tuple(PERIODS_KINDS.values())}
+    kinds = {
+        "Summary": (
+            "text",
+            "text",
+            "text",
+            "money",
+            "money",
+            "money",
+            "hours",
+            "date",
+            "hours",
+            "hours",
+            "hours",
+            "hours",
+            "text",
+            "text",
+            "date",
+        ),
+        "Activity": ("date", "text", "text", "text", "hours", "text", "money"),
+        "Payments": ("date", "text", "money", "text"),
+        "Statement": ("text", "text", "money", "money", "money", "money"),
+        "Periods": tuple(PERIODS_KINDS.values()),
+    }
     code_of = {client_id: code for code, client_id in enumerate(clients)}
     for client_id in client_ids:
         code = code_of.get(client_id, -1)
-        yield client_id, {name: Table(rows.of_client(code), dict(zip(CLIENT_TABS[name], kinds[name])))
-                          for name, rows in grouped.items()}
+        yield (
+            client_id,
+            {
+                name: Table(rows.of_client(code), dict(zip(CLIENT_TABS[name], kinds[name])))
+                for name, rows in grouped.items()
+            },
+        )
 
 
 def summary_frame(balances: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
@@ -197,10 +307,14 @@ def summary_frame(balances: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame
         values = current[column].reindex(balances["Contract ID"]).to_numpy(dtype=object)
         return pd.Series(np.where(pd.isna(values), None, values), index=balances.index, dtype=object)
 
-    return balances.assign(**{
-        "Period Included": of_current("Included"), "Period Carried": of_current("Carried In"),
-        "Period Used": of_current("Used"), "Period Left": balances["Period Hours Left"],
-    })[list(CLIENT_TABS["Summary"])]
+    return balances.assign(
+        **{
+            "Period Included": of_current("Included"),
+            "Period Carried": of_current("Carried In"),
+            "Period Used": of_current("Used"),
+            "Period Left": balances["Period Hours Left"],
+        }
+    )[list(CLIENT_TABS["Summary"])]
 
 
 class _ByClient(NamedTuple):
