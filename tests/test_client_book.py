@@ -383,9 +383,16 @@ def test_rewrite_replaces_the_book_and_leaves_no_temp_file(book: Path) -> None:
     assert workbook.get_sheet_by_name("Statement").to_python() == [list(CLIENT_TABS["Statement"])]
 
 
-# database=None: no .hypothesis folder in a tree that others share.
+# database=None: no .hypothesis folder in a tree that others share. U+FFFE and U+FFFF are not XML
+# characters: the writer stores them escaped (_xFFFE_), as OOXML says and Excel reads back, but
+# calamine, the reader here, leaves that escape as it is.
 @settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(task=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40))
+@given(
+    task=st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\ufffe\uffff"),
+        max_size=40,
+    )
+)
 def test_any_task_text_reads_back_as_the_same_string(tmp_path: Path, task: str) -> None:
     path = tmp_path / "prop.xlsx"
     activity = table(dict(ACTIVITY.kinds), (dt.date(2026, 1, 5), "K-001", task, None, None, None, None))

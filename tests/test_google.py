@@ -591,7 +591,7 @@ def test_a_date_or_time_typed_into_any_number_column_is_read_as_what_it_is(emula
         "2026-05-03",
         "is not an amount",
         "error",
-    ] in on_google.problems.values.tolist()
+    ] in on_google.problems.drop(columns="Code").values.tolist()
     assert on_google.tables["Periods"].frame.equals(in_memory.tables["Periods"].frame)
     assert on_google.tables["Periods"].frame["Included"].iloc[0] == Decimal("7.50")
     assert on_google.tables["Balances"].frame.equals(in_memory.tables["Balances"].frame)

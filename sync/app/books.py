@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sync.backends import Backend
 from sync.config import Config, credentials_file
 from sync.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sync.backends.google.sheet import GoogleSheet
 
 
 def open_book(
@@ -30,10 +34,18 @@ def open_book(
         workbook = LocalWorkbook(book, summary_folder=folder)
         workbook.check_file()  # an .ods or .csv is said before anything else, on every command
         return workbook
+    assert sheet is not None  # exactly one of book and sheet, and book is None
+    return open_google_sheet(config, sheet, credentials, api_url)
+
+
+def open_google_sheet(
+    config: Config, sheet: str, credentials: Path | None = None, api_url: str | None = None
+) -> GoogleSheet:
+    """The Google spreadsheet `sheet` (an ID or link) as a backend, for run and check and for the
+    Google-only commands (init --sheet, share); `credentials` and `api_url` as in open_book."""
     from sync.backends.google.http import RetryingHTTPClient, connect
     from sync.backends.google.sheet import GoogleSheet
 
-    assert sheet is not None  # exactly one of book and sheet, and book is None
     client, account = connect(credentials_file(credentials), api_url)
     assert isinstance(client.http_client, RetryingHTTPClient)  # what connect gives every client
     client.http_client.retry_budget_seconds = config.retry_seconds

@@ -1,4 +1,5 @@
 """python -m sync: thin commands over the pipeline; a user's mistake is one line and exit 2."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,24 +7,32 @@ import functools
 import json
 import os
 import sys
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 import pandas as pd
 
 from sync.app import pipeline
-from sync.app.books import open_book
+from sync.app.books import open_book, open_google_sheet
 from sync.backends import Backend
 from sync.backends.xlsx.workbook import LocalWorkbook
-from sync.config import Config, load_config
 from sync.cli.crash import save_traceback
+from sync.config import Config, load_config
 from sync.errors import ConfigError, InternalError, SyncError
 
-AS_OF = click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), envvar="SYNC_AS_OF",
-                     help="Compute as of this date (YYYY-MM-DD; default today). Env: SYNC_AS_OF.")
+if TYPE_CHECKING:
+    from sync.backends.google.sheet import GoogleSheet
+
+AS_OF = click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    envvar="SYNC_AS_OF",
+    help="Compute as of this date (YYYY-MM-DD; default today). Env: SYNC_AS_OF.",
+)
 JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 
 
@@ -42,7 +51,8 @@ class Target:
         if self.book:
             return str(self.book)
         from sync.backends.google.cells import spreadsheet_id
-        return f"spreadsheet {spreadsheet_id(self.sheet) or self.sheet}"
+
+        return f"spreadsheet {spreadsheet_id(self.sheet or '') or self.sheet}"
 
     def config(self) -> Config:
         return load_config(self.config_file, self.book)
@@ -53,41 +63,72 @@ class Target:
         if self.book:
             return f"--book {self.book}"
         from sync.backends.google.cells import spreadsheet_id
-        return f"--sheet {spreadsheet_id(self.sheet) or self.sheet}"
+
+        return f"--sheet {spreadsheet_id(self.sheet or '') or self.sheet}"
 
     def notices(self) -> list[str]:
         """What a run's writes are up against: the workbook open in Excel or LibreOffice."""
         from sync.backends.xlsx.file import open_elsewhere
+
         return open_elsewhere(self.book) if self.book else []
 
     def open(self, config: Config) -> Backend:
+        """The book's backend (a file that is not an .xlsx is refused here, before anything else)."""
         return open_book(config, self.book, self.sheet, self.credentials, self.api_url)
+
+    def google(self, config: Config) -> GoogleSheet:
+        """The spreadsheet's backend, for the commands that only work on Google (--sheet given)."""
+        assert self.sheet is not None  # the caller checked that this target is a spreadsheet
+        return open_google_sheet(config, self.sheet, self.credentials, self.api_url)
 
 
 def target_options(command: Callable) -> Callable:
     """--book or --sheet (with --credentials, --api-url), and --config, gathered into `target`."""
     options = [
-        click.option("--book", type=click.Path(path_type=Path, dir_okay=False), envvar="SYNC_BOOK",
-                     help="The team workbook (.xlsx). Env: SYNC_BOOK."),
-        click.option("--sheet", envvar="SYNC_SHEET",
-                     help="The team Google spreadsheet: its ID or link. Env: SYNC_SHEET."),
-        click.option("--credentials", type=click.Path(path_type=Path, dir_okay=False), envvar="SYNC_CREDENTIALS",
-                     help="Google service-account key (JSON) or authorized-user file. "
-                          "Env: SYNC_CREDENTIALS, else GOOGLE_APPLICATION_CREDENTIALS."),
-        click.option("--api-url", envvar="SYNC_GOOGLE_API_URL",
-                     help="Send Google API requests to this base URL instead (the local emulator: "
-                          "python -m tests.sheets_emulator). Env: SYNC_GOOGLE_API_URL."),
-        click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
-                     envvar="SYNC_CONFIG",
-                     help="TOML settings file (default: contract-sync.toml beside the book). Env: SYNC_CONFIG."),
+        click.option(
+            "--book",
+            type=click.Path(path_type=Path, dir_okay=False),
+            envvar="SYNC_BOOK",
+            help="The team workbook (.xlsx). Env: SYNC_BOOK.",
+        ),
+        click.option(
+            "--sheet", envvar="SYNC_SHEET", help="The team Google spreadsheet: its ID or link. Env: SYNC_SHEET."
+        ),
+        click.option(
+            "--credentials",
+            type=click.Path(path_type=Path, dir_okay=False),
+            envvar="SYNC_CREDENTIALS",
+            help="Google service-account key (JSON) or authorized-user file. "
+            "Env: SYNC_CREDENTIALS, else GOOGLE_APPLICATION_CREDENTIALS.",
+        ),
+        click.option(
+            "--api-url",
+            envvar="SYNC_GOOGLE_API_URL",
+            help="Send Google API requests to this base URL instead (the local emulator: "
+            "python -m tests.sheets_emulator). Env: SYNC_GOOGLE_API_URL.",
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            envvar="SYNC_CONFIG",
+            help="TOML settings file (default: contract-sync.toml beside the book). Env: SYNC_CONFIG.",
+        ),
     ]
 
     @functools.wraps(command)
-    def wrapper(book: Path | None, sheet: str | None, credentials: Path | None, api_url: str | None,
-                config_file: Path | None, **kwargs: Any) -> Any:
+    def wrapper(
+        book: Path | None,
+        sheet: str | None,
+        credentials: Path | None,
+        api_url: str | None,
+        config_file: Path | None,
+        **kwargs: Any,
+    ) -> Any:
         if bool(book) == bool(sheet):
             sys.exit(failed(ConfigError(_which_book_problem(book, sheet))))
         return command(target=Target(book, sheet, credentials, api_url, config_file), **kwargs)
+
     for option in reversed(options):
         wrapper = option(wrapper)
     return wrapper
@@ -97,20 +138,24 @@ def _which_book_problem(book: Path | None, sheet: str | None) -> str:
     """Why neither or both of --book and --sheet is wrong, saying where each came from (an option or
     its variable), so the fix fits how the sync was started: a shell, cron's env file, systemd."""
     if not book:
-        return ("no workbook or spreadsheet to sync: give --book PATH (an .xlsx workbook) or --sheet ID_OR_LINK "
-                "(a Google spreadsheet), or set SYNC_BOOK or SYNC_SHEET")
+        return (
+            "no workbook or spreadsheet to sync: give --book PATH (an .xlsx workbook) or --sheet ID_OR_LINK "
+            "(a Google spreadsheet), or set SYNC_BOOK or SYNC_SHEET"
+        )
     source = click.get_current_context().get_parameter_source
 
     def given(name: str, value: object) -> str:
         if source(name) == click.core.ParameterSource.ENVIRONMENT:
             return f"SYNC_{name.upper()}={value} (from the environment)"
         return f"--{name} {value}"
+
     return f"give a workbook or a spreadsheet, not both: {given('book', book)} and {given('sheet', sheet)}; keep one"
 
 
 def one_line_errors(command: Callable) -> Callable:
     """SyncError -> 'error: …' on stderr and its exit code; any other exception is an internal error
     (exit 70, the traceback in the log file): never a traceback on the terminal."""
+
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
@@ -121,6 +166,7 @@ def one_line_errors(command: Callable) -> Callable:
             sys.exit(failed(error))
         except Exception as error:
             sys.exit(failed(InternalError(command.__name__, error)))
+
     return wrapper
 
 
@@ -128,8 +174,11 @@ def failed(error: SyncError) -> int:
     """Say what stopped a command in one line on stderr; its exit code."""
     if isinstance(error, InternalError):
         where = save_traceback(error)
-        click.echo(f"error: {error}; this is a bug in contract-sync, not a problem with the book - please "
-                   f"report it with the traceback, which is in {where}", err=True)
+        click.echo(
+            f"error: {error}; this is a bug in contract-sync, not a problem with the book - please "
+            f"report it with the traceback, which is in {where}",
+            err=True,
+        )
     else:
         click.echo(f"error: {error}", err=True)
     return error.exit_code
@@ -148,10 +197,13 @@ def main() -> None:
     """
 
 
-QUIET = click.option("--quiet", is_flag=True,
-                     help="Print nothing when the exit code is 0 (every row used, every client summary written, "
-                          "every alert e-mailed), else what run prints: cron then mails only when there is "
-                          "trouble.")
+QUIET = click.option(
+    "--quiet",
+    is_flag=True,
+    help="Print nothing when the exit code is 0 (every row used, every client summary written, "
+    "every alert e-mailed), else what run prints: cron then mails only when there is "
+    "trouble.",
+)
 
 
 @main.command()
@@ -165,13 +217,15 @@ def run(target: Target, as_of: dt.datetime | None, dry_run: bool, as_json: bool,
     sys.exit(sync_once(target, as_of, dry_run, as_json, quiet))
 
 
-def sync_once(target: Target, as_of: dt.datetime | None, dry_run: bool = False, as_json: bool = False,
-              quiet: bool = False) -> int:
+def sync_once(
+    target: Target, as_of: dt.datetime | None, dry_run: bool = False, as_json: bool = False, quiet: bool = False
+) -> int:
     """One sync of the target's book, holding its lock; prints its report (when `quiet`, only when
     the exit code is not 0) and returns the exit code. Alerts it could not e-mail are one line on
     stderr, quiet or not. A SyncError is one line on stderr, never raised; any other exception is
     an internal error (see `failed`)."""
     from sync.notify.smtp import smtp_settings
+
     stage = "start"
     try:
         config = target.config()
@@ -194,6 +248,7 @@ def sync_once(target: Target, as_of: dt.datetime | None, dry_run: bool = False, 
         return failed(InternalError(stage, error))
     if result.unsent:  # on stderr too, so that --quiet under cron says that alerts are stuck
         from sync.notify.alerts import unsent_line
+
         click.echo(f"error: {printable(unsent_line(result.unsent))}", err=True)
     if result.late_error:
         click.echo(f"error: {result.late_error}", err=True)
@@ -215,17 +270,25 @@ def check(target: Target, as_of: dt.datetime | None, as_json: bool) -> None:
     backend = target.open(config)
     result = pipeline.check(backend, config, _day(as_of), notices=_warn_of(target))
     if as_json:
-        click.echo(json.dumps(_summary(result) | {"problems": _records(result.problems.drop(columns="Code")),
-                                                  "notices": result.notices}, default=_plain))
+        click.echo(
+            json.dumps(
+                _summary(result)
+                | {"problems": _records(result.problems.drop(columns="Code")), "notices": result.notices},
+                default=_plain,
+            )
+        )
     else:
         for p in result.problems.itertuples(index=False):
             click.echo(printable(problem_line(p)))
-        click.echo(_counts(result, f"check writes nothing: `python -m sync run {target.option}` puts them on "
-                                   "the Errors tab"))
+        click.echo(
+            _counts(result, f"check writes nothing: `python -m sync run {target.option}` puts them on the Errors tab")
+        )
         if not result.rows_read:
-            click.echo("no rows yet: type your clients, contracts, time and payments below the header row of "
-                       "their tabs (the Instructions tab of a book made by init shows an example of each, and "
-                       "sheets_schema.md every column)")
+            click.echo(
+                "no rows yet: type your clients, contracts, time and payments below the header row of "
+                "their tabs (the Instructions tab of a book made by init shows an example of each, and "
+                "sheets_schema.md every column)"
+            )
     sys.exit(result.exit_code)
 
 
@@ -258,14 +321,18 @@ def init(target: Target) -> None:
     are added to an existing spreadsheet that has none of them yet."""
     if target.book:
         from sync.app.init_book import create_template
+
         create_template(target.book)
         done = f"created {target.book}"
     else:
         from sync.app.google_setup import create_input_tabs
-        create_input_tabs(target.open(target.config()))
+
+        create_input_tabs(target.google(target.config()))
         done = f"added the Instructions and input tabs to {target.shown}"
-    click.echo(f"{done}: the Instructions tab shows what goes on each tab; fill them in, then check them with: "
-               f"python -m sync check {target.option}")
+    click.echo(
+        f"{done}: the Instructions tab shows what goes on each tab; fill them in, then check them with: "
+        f"python -m sync check {target.option}"
+    )
 
 
 @main.command()
@@ -280,8 +347,9 @@ def share(target: Target) -> None:
     if not target.sheet:
         raise ConfigError("share works on a Google spreadsheet: use --sheet")
     from sync.app.google_setup import share_summaries
+
     config = target.config()
-    for line in share_summaries(target.open(config), config):
+    for line in share_summaries(target.google(config), config):
         click.echo(line)
 
 
@@ -295,17 +363,26 @@ def status(target: Target, runs: int, as_json: bool) -> None:
 
     Alerts are on when SYNC_SMTP_HOST is set here, as for run: without it, status says that alerts
     are off rather than that none is pending."""
-    from sync.notify.smtp import smtp_settings
-    from sync.shape.state import previous_state
-    from sync.shape.runlog import past_runs
     from sync.model.schema import SYNC_LOG, SYNC_LOG_COLUMNS, SYNC_STATE
+    from sync.notify.smtp import smtp_settings
+    from sync.shape.runlog import past_runs
+    from sync.shape.state import previous_state
+
     alerts_on = smtp_settings(target.config()) is not None
     tabs = target.open(target.config()).read_tabs([SYNC_LOG, SYNC_STATE])
     log = pd.DataFrame(past_runs(tabs.get(SYNC_LOG))[:runs], columns=list(SYNC_LOG_COLUMNS), dtype=object)
     pending = [state for state in previous_state(tabs.get(SYNC_STATE)) if state.status == "pending"]
     if as_json:
-        click.echo(json.dumps({"runs": _records(log), "alerts_on": alerts_on,
-                               "pending_alerts": [state._asdict() for state in pending]}, default=_plain))
+        click.echo(
+            json.dumps(
+                {
+                    "runs": _records(log),
+                    "alerts_on": alerts_on,
+                    "pending_alerts": [state._asdict() for state in pending],
+                },
+                default=_plain,
+            )
+        )
         return
     if log.empty:
         click.echo(f"{target.shown} has no Sync Log yet: no run has written it")
@@ -314,8 +391,10 @@ def status(target: Target, runs: int, as_json: bool) -> None:
         click.echo(log.where(log.notna(), "").to_string(index=False))
     click.echo("")
     if not alerts_on:  # "no alerts pending" would hide that nothing is watched
-        click.echo("alerts are off: SYNC_SMTP_HOST is not set here, and a run without it neither finds nor "
-                   "e-mails alerts (the nightly job's env file may set it: load that file to check)")
+        click.echo(
+            "alerts are off: SYNC_SMTP_HOST is not set here, and a run without it neither finds nor "
+            "e-mails alerts (the nightly job's env file may set it: load that file to check)"
+        )
     elif not pending:
         click.echo("no alerts pending")
     for state in pending:
@@ -330,6 +409,7 @@ def status(target: Target, runs: int, as_json: bool) -> None:
 def demo(directory: Path, as_of: dt.datetime | None) -> None:
     """Write a realistic sample workbook to DIRECTORY/ledger.xlsx and run the sync on it."""
     from sync.app.sample import write_sample_book
+
     book = directory / "ledger.xlsx"
     directory.mkdir(parents=True, exist_ok=True)
     book.unlink(missing_ok=True)
@@ -346,9 +426,17 @@ def _day(as_of: dt.datetime | None) -> dt.date:
 def _report(result: pipeline.RunResult, book: object, as_json: bool, dry_run: bool) -> None:
     balances = result.tables["Balances"].frame
     if as_json:
-        click.echo(json.dumps(_summary(result) | {"dry_run": dry_run, "balances": _records(balances),
-                                                  "problems": _records(result.problems.drop(columns="Code"))},
-                              default=_plain))
+        click.echo(
+            json.dumps(
+                _summary(result)
+                | {
+                    "dry_run": dry_run,
+                    "balances": _records(balances),
+                    "problems": _records(result.problems.drop(columns="Code")),
+                },
+                default=_plain,
+            )
+        )
         return
     click.echo(f"Balances as of {result.as_of}\n")
     click.echo(balance_table(balances))
@@ -376,8 +464,9 @@ def balance_table(balances: pd.DataFrame) -> str:
     """The Balances tab, narrowed to what fits a terminal."""
     if balances.empty:
         return "(no contract has figures yet: a contract appears once its row on the Contracts tab is valid)"
-    shown = balances[["Client", "Contract ID", "Currency", "Paid", "Billed", "Balance", "Hours Remaining",
-                      "Runs Out", "Status"]].rename(columns={"Currency": "Cur", "Hours Remaining": "Hours Left"})
+    shown = balances[
+        ["Client", "Contract ID", "Currency", "Paid", "Billed", "Balance", "Hours Remaining", "Runs Out", "Status"]
+    ].rename(columns={"Currency": "Cur", "Hours Remaining": "Hours Left"})
     shown = shown.astype(object).where(shown.notna(), "")  # to_string would print None
     shown = shown.map(lambda value: printable(value) if isinstance(value, str) else value)
     money = {column: (lambda d: f"{d:,}") for column in ("Paid", "Billed", "Balance")}
@@ -393,20 +482,30 @@ def printable(text: str) -> str:
 def _counts(result: pipeline.RunResult, where: str = "see the Errors tab") -> str:
     if not len(result.problems):
         return f"{result.rows_read} rows read, all used"
-    return (f"{result.rows_read} rows read: {result.error_count} with errors (left out), "
-            f"{result.warning_count} with warnings (counted) - {where}")
+    return (
+        f"{result.rows_read} rows read: {result.error_count} with errors (left out), "
+        f"{result.warning_count} with warnings (counted) - {where}"
+    )
 
 
 def _summary(result: pipeline.RunResult) -> dict[str, Any]:
-    return {"as_of": result.as_of, "exit_code": result.exit_code, "rows_read": result.rows_read,
-            "errors": result.error_count, "warnings": result.warning_count, "written": result.written,
-            "alerts_sent": result.alerts_sent, "alerts_pending": result.alerts_pending,
-            "alerts_not_sent": [{"contract_id": state.contract_id, "alert": state.alert, "reason": state.note}
-                                for state in result.unsent],
-            "seconds": {stage: round(seconds, 3) for stage, seconds in result.timings.items()}}
+    return {
+        "as_of": result.as_of,
+        "exit_code": result.exit_code,
+        "rows_read": result.rows_read,
+        "errors": result.error_count,
+        "warnings": result.warning_count,
+        "written": result.written,
+        "alerts_sent": result.alerts_sent,
+        "alerts_pending": result.alerts_pending,
+        "alerts_not_sent": [
+            {"contract_id": state.contract_id, "alert": state.alert, "reason": state.note} for state in result.unsent
+        ],
+        "seconds": {stage: round(seconds, 3) for stage, seconds in result.timings.items()},
+    }
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
@@ -421,11 +520,18 @@ def _plain(value: Any) -> Any:
 
 @main.command("schedule")
 @target_options
-@click.option("--at", "at", required=True, envvar="SYNC_AT",
-              help="Time of day to sync, HH:MM or HH:MM:SS on the 24-hour clock. Env: SYNC_AT.")
-@click.option("--tz", envvar="SYNC_TZ",
-              help="Time zone of --at and of each run's date, e.g. Europe/London (default: this machine's). "
-                   "Env: SYNC_TZ.")
+@click.option(
+    "--at",
+    "at",
+    required=True,
+    envvar="SYNC_AT",
+    help="Time of day to sync, HH:MM or HH:MM:SS on the 24-hour clock. Env: SYNC_AT.",
+)
+@click.option(
+    "--tz",
+    envvar="SYNC_TZ",
+    help="Time zone of --at and of each run's date, e.g. Europe/London (default: this machine's). Env: SYNC_TZ.",
+)
 @click.option("--once-now", is_flag=True, help="Also sync once straight away.")
 @JSON
 @QUIET
@@ -439,13 +545,16 @@ def schedule_command(target: Target, at: str, tz: str | None, once_now: bool, as
     import signal
 
     from sync.cli.scheduler import SignalStop, serve, time_of_day, time_zone
+
     time_of_day(at), time_zone(tz)  # a mistake is reported before anything else
     target.config()
     if target.book:  # missing, or not an .xlsx package: said at start-up, not every night
         from sync.backends.xlsx.file import refuse_other_formats
+
         refuse_other_formats(target.book)
 
     def sync_day(day: dt.date) -> int:
         return sync_once(target, dt.datetime.combine(day, dt.time()), as_json=as_json, quiet=quiet)
+
     with SignalStop(signal.SIGINT, signal.SIGTERM) as stop:
         serve(sync_day, at, tz, once_now, stop)

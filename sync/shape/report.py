@@ -19,10 +19,33 @@ from sync.compute.ledger import hours_remaining_hundredths
 from sync.compute.rounding import half_up_divide
 from sync.model.frames import Ledger
 from sync.model.schema import BALANCES_COLUMNS, CLIENT_TABS, ERRORS_COLUMNS, MONTHLY_COLUMNS, PERIODS_COLUMNS
-from sync.model.table import Table
+from sync.model.table import Kind, Table
 from sync.rules.cells import MS_PER_HOUR
 
 NA_KEY = np.iinfo(np.int64).min  # stands for a blank among int64 keys
+
+
+BALANCES_KINDS: tuple[Kind, ...] = (
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "money",
+    "money",
+    "money",
+    "hours",
+    "hours",
+    "hours",
+    "date",
+    "hours",
+    "text",
+    "date",
+    "text",
+    "date",
+    "datetime",
+)
+MONTHLY_KINDS: tuple[Kind, ...] = ("text", "text", "hours", "money", "money", "money")
 
 
 def _per_distinct(key: np.ndarray, index: pd.Index, convert: Callable[[int], object]) -> pd.Series:
@@ -95,7 +118,7 @@ def balances_frame(ledger: Ledger, as_of: dt.date, computed_at: dt.datetime) -> 
     )
 
 
-PERIODS_KINDS = dict(
+PERIODS_KINDS: dict[str, Kind] = dict(
     zip(
         PERIODS_COLUMNS,
         ("text", "date", "date", "hours", "hours", "hours", "hours", "hours", "hours", "money", "money"),
@@ -148,33 +171,9 @@ def team_tables(ledger: Ledger, problems: pd.DataFrame, as_of: dt.date, computed
     return {
         "Balances": Table(
             balances_frame(ledger, as_of, computed_at),
-            dict(
-                zip(
-                    BALANCES_COLUMNS,
-                    (
-                        "text",
-                        "text",
-                        "text",
-                        "text",
-                        "text",
-                        "money",
-                        "money",
-                        "money",
-                        "hours",
-                        "hours",
-                        "hours",
-                        "date",
-                        "hours",
-                        "text",
-                        "date",
-                        "text",
-                        "date",
-                        "datetime",
-                    ),
-                )
-            ),
+            dict(zip(BALANCES_COLUMNS, BALANCES_KINDS)),
         ),
-        "Monthly": Table(monthly, dict(zip(MONTHLY_COLUMNS, ("text", "text", "hours", "money", "money", "money")))),
+        "Monthly": Table(monthly, dict(zip(MONTHLY_COLUMNS, MONTHLY_KINDS))),
         "Periods": Table(periods_frame(ledger), PERIODS_KINDS),
         "Errors": errors_table(problems),
     }
@@ -198,7 +197,7 @@ def client_tables(
     client, takes seconds)."""
     contracts = ledger.contracts.set_index("contract_id")
     clients = pd.Index(pd.unique(contracts["client_id"]))
-    client_of = pd.Series(clients.get_indexer(contracts["client_id"]), index=contracts.index)
+    client_of = pd.Series(clients.get_indexer(pd.Index(contracts["client_id"])), index=contracts.index)
     minor = contracts["minor"]
 
     time, expenses = ledger.time, ledger.expenses[ledger.expenses["billable"]]
@@ -255,7 +254,7 @@ def client_tables(
         return _lookup(frame["Contract ID"], client_of).fillna(-1).to_numpy(dtype=np.int64)
 
     grouped = {
-        "Summary": _ByClient.of(summary_frame(balances, periods), clients.get_indexer(balances["Client ID"])),
+        "Summary": _ByClient.of(summary_frame(balances, periods), clients.get_indexer(pd.Index(balances["Client ID"]))),
         # Activity and Payments read by date, then contract.
         "Activity": _ByClient.of(activity, client_codes(activity), activity["Date"], activity["Contract ID"]),
         "Payments": _ByClient.of(payments, client_codes(payments), payments["Date"], payments["Contract ID"]),
@@ -264,7 +263,7 @@ def client_tables(
     }
     for name in ("Activity", "Payments"):
         grouped[name].frame["Date"] = dates(grouped[name].frame["Date"])
-    kinds = {
+    kinds: dict[str, tuple[Kind, ...]] = {
         "Summary": (
             "text",
             "text",
@@ -304,8 +303,9 @@ def summary_frame(balances: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame
     current = current_periods(periods, balances.set_index("Contract ID")["As Of"])
 
     def of_current(column: str) -> pd.Series:
-        values = current[column].reindex(balances["Contract ID"]).to_numpy(dtype=object)
-        return pd.Series(np.where(pd.isna(values), None, values), index=balances.index, dtype=object)
+        values = current[column].reindex(balances["Contract ID"]).to_numpy(dtype=object, copy=True)
+        values[pd.isna(values)] = None
+        return pd.Series(values, index=balances.index, dtype="object")
 
     return balances.assign(
         **{
