@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from sync.app.init_book import INSTRUCTIONS, instruction_rows
+from sync.backends.cells import money_format
 from sync.backends.google.cells import a1, new_sheet_id
 from sync.backends.google.http import DRIVE_FILES
 from sync.backends.google.sheet import GoogleSheet
@@ -28,9 +29,9 @@ FORMATS = {
     "Start": ("DATE", "yyyy-mm-dd"),
     "End": ("DATE", "yyyy-mm-dd"),
     "From": ("DATE", "yyyy-mm-dd"),
-    "Rate": ("NUMBER", "#,##0.00"),
-    "Amount": ("NUMBER", "#,##0.00"),
-    "Low Balance": ("NUMBER", "#,##0.00"),
+    "Rate": ("NUMBER", money_format(2)),
+    "Amount": ("NUMBER", money_format(2)),
+    "Low Balance": ("NUMBER", money_format(2)),
     "Hours": ("TEXT", "@"),
 }  # text, so 1:30 is not a time
 

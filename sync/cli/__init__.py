@@ -48,6 +48,7 @@ class Target:
 
     @property
     def shown(self) -> str:
+        """The book as messages name it: the workbook's path, or `spreadsheet ID`."""
         if self.book:
             return str(self.book)
         from sync.backends.google.cells import spreadsheet_id
@@ -55,6 +56,7 @@ class Target:
         return f"spreadsheet {spreadsheet_id(self.sheet or '') or self.sheet}"
 
     def config(self) -> Config:
+        """The settings for this book: its contract-sync.toml (or --config) and SYNC_* variables."""
         return load_config(self.config_file, self.book)
 
     @property

@@ -48,16 +48,19 @@ class Parsed(tuple):
     kinds: pd.Series
 
     def __new__(cls, values: pd.Series, problems: pd.Series, kinds: pd.Series) -> Parsed:
+        """The (values, problems) pair, with the problems' kinds attached."""
         parsed = super().__new__(cls, (values, problems))
         parsed.kinds = kinds
         return parsed
 
     @property
     def values(self) -> pd.Series:
+        """The parsed value of each cell (NA where it has a problem or is blank)."""
         return self[0]
 
     @property
     def problems(self) -> pd.Series:
+        """Each cell's problem message (NA where there is none)."""
         return self[1]
 
 
@@ -180,6 +183,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 @on_distinct
 def blank_mask(raw: pd.Series) -> pd.Series:
+    """Which cells are blank: empty, only spaces, or missing."""
     text = raw.map(_as_text)
     return text.str.strip().eq("") | raw.isna()
 
@@ -504,6 +508,7 @@ def check_minor_unit(scaled: pd.Series, minor: pd.Series) -> pd.Series:
 
 
 def to_minor(scaled: pd.Series, minor: pd.Series) -> pd.Series:
+    """Ten-thousandths (MONEY_SCALE) into the currency's minor units, once check_minor_unit passed."""
     return (scaled // (10 ** (4 - minor)).astype("int64")).astype("int64")
 
 

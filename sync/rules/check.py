@@ -198,6 +198,7 @@ class TabCheck:
         return amount
 
     def text(self, column: str, key: str, required: bool = False) -> None:
+        """Parse `column` as text into the Book's `key` (required: a blank cell is an error)."""
         self.parse_cells(column, key, _text, required)
 
     def rows(self, key: str) -> pd.Series:
@@ -281,6 +282,7 @@ class TabCheck:
         self.flag_distinct(column, problems, kinds)
 
     def valid(self) -> pd.DataFrame:
+        """The tab's rows without an error, with every key parsed so far: its Book frame."""
         keep = ~self.bad.to_numpy()
         kept = self.typed[keep]
         spread = {

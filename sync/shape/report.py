@@ -87,10 +87,12 @@ def dates(values: pd.Series) -> pd.Series:
 
 
 def month_text(values: pd.Series) -> pd.Series:
+    """Month starts as the Monthly tab's text: 2026-03."""
     return values.dt.strftime("%Y-%m")
 
 
 def balances_frame(ledger: Ledger, as_of: dt.date, computed_at: dt.datetime) -> pd.DataFrame:
+    """The Balances tab: one row per contract, by client then contract, every figure as shown."""
     c = ledger.contracts.sort_values(["client_id", "contract_id"]).reset_index(drop=True)
     remaining = hours_remaining_hundredths(c["balance"], c["minor"], c["current_rate"])
     return pd.DataFrame(
