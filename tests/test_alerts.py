@@ -16,10 +16,11 @@ from aiosmtpd.controller import Controller
 
 from sync.compute import thresholds
 from sync.compute.ledger import compute
-from sync.compute.thresholds import crossings, shown
+from sync.compute.thresholds import crossings
 from sync.config import Config, load_config
 from sync.errors import SyncError
 from sync.model.alerts import AlertState
+from sync.model.figures import shown
 from sync.model.frames import AlertThreshold
 from sync.model.schema import SYNC_STATE_COLUMNS
 from sync.notify import alerts

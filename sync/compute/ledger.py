@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from sync.compute.periods import current_period, draw_periods
-from sync.compute.rounding import half_up_divide
+from sync.model.figures import MS_PER_HOUR, half_up_divide
 from sync.model.frames import Book, Ledger
-from sync.rules.cells import FIRST_DATE, MONEY_SCALE, MS_PER_HOUR
+from sync.rules.cells import FIRST_DATE, MONEY_SCALE
 
 RUN_RATE_DAYS = 90  # Runs Out projects the average daily billing of this many days
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sync.compute.rounding import half_up_divide
-from sync.rules.cells import MONEY_SCALE, MS_PER_HOUR
+from sync.model.figures import MS_PER_HOUR, half_up_divide
+from sync.rules.cells import MONEY_SCALE
 
 MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 PACE_TOLERANCE = 10  # percentage points: used share this far above the elapsed share is "ahead"

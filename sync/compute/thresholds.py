@@ -2,7 +2,7 @@
 
 Pure: from the Ledger and the alerts recorded by earlier runs to the new full set of alerts
 (sheets_schema.md, "Alerts"). An alert's name spells its figure as the tabs show it ("2,000.00
-used"), so `shown` lives here too, and the e-mail uses it for every figure it gives.
+used"), with sync.model.figures as the e-mail does.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ from typing import cast
 
 import pandas as pd
 
-from sync.compute.rounding import half_up_divide
 from sync.model.alerts import AlertState
+from sync.model.figures import hours_of_ms, money, shown
 from sync.model.frames import Ledger
-from sync.model.table import Kind
-from sync.rules.cells import MS_PER_HOUR
 
 LOW_BALANCE, OVERDRAWN = "low balance", "overdrawn"
 
@@ -44,14 +42,14 @@ def held_alerts(contract) -> dict[str, str]:
                 if (hours - left) * 10_000 >= hours * threshold.value:
                     start = f"{contract.period_start:%Y-%m-%d}"
                     held[f"{share} of period hours used ({start})"] = (
-                        f"the period that started {start} has used {share} of its {_hours(hours)} hours"
+                        f"the period that started {start} has used {share} of its {_hours_text(hours)} hours"
                     )
         elif billed >= threshold.value:
-            amount = _money(threshold.value, minor)
+            amount = _money_text(threshold.value, minor)
             held[f"{amount} used"] = f"billed has reached {amount} {contract.currency}"
     if pd.notna(contract.low_balance) and balance < int(contract.low_balance):
         # still held while overdrawn, so a top-up from overdrawn to merely low does not alert again
-        low = _money(int(contract.low_balance), minor)
+        low = _money_text(int(contract.low_balance), minor)
         held[LOW_BALANCE] = f"the balance is below the Low Balance of {low} {contract.currency}"
     if balance < 0:
         held[OVERDRAWN] = "the balance is below zero"
@@ -73,33 +71,9 @@ def crossings(ledger: Ledger, previous: list[AlertState], as_of: dt.date) -> lis
     return state + [row for row in previous if row.contract_id not in known]
 
 
-# --- figures as people read them ------------------------------------------------------------
+def _money_text(units: int, minor: int) -> str:
+    return shown(money(units, minor), "money")
 
 
-def shown(value: object, kind: Kind) -> str:
-    """A value of sync.shape.report's tables (a Decimal, a date) as text, in the cell format the
-    tabs give its kind: money `#,##0.00` in its currency's decimals, hours `0.00`, dates
-    `yyyy-mm-dd`, times `yyyy-mm-dd hh:mm:ss`. The value is already rounded; this only spells it."""
-    if kind == "money":
-        assert isinstance(value, Decimal)  # money is a Decimal
-        return f"{abs(value) if value.is_zero() else value:,}"  # -0.00 shows as 0.00 in a cell
-    if kind == "hours":
-        assert isinstance(value, Decimal)  # hours are a Decimal
-        return f"{abs(value) if value.is_zero() else value:f}"
-    if kind == "date":
-        return f"{value:%Y-%m-%d}"
-    if kind == "datetime":
-        return f"{value:%Y-%m-%d %H:%M:%S}"
-    return str(value)
-
-
-def _money(units: int, minor: int) -> str:
-    """Minor units as the tabs show money: the Decimal of sync.shape.report.money (123456 cents ->
-    1234.56; 0 yen -> 0), then `shown`."""
-    return shown(Decimal(units).scaleb(-minor), "money")
-
-
-def _hours(ms: int) -> str:
-    """Milliseconds as the tabs show hours: two places, half up, as sync.shape.report.hours rounds
-    them (1.125 -> 1.13), then `shown`."""
-    return shown(Decimal(int(half_up_divide(ms * 100, MS_PER_HOUR))).scaleb(-2), "hours")
+def _hours_text(ms: int) -> str:
+    return shown(hours_of_ms(ms), "hours")

@@ -11,8 +11,9 @@ from email.utils import formatdate, make_msgid
 import pandas as pd
 
 from sync.compute.ledger import RUN_RATE_DAYS
-from sync.compute.thresholds import held_alerts, shown
+from sync.compute.thresholds import held_alerts
 from sync.model.alerts import AlertState
+from sync.model.figures import shown
 
 
 def alert_message(

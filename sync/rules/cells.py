@@ -32,10 +32,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-MS_PER_HOUR = 3_600_000
+from sync.model.figures import MS_PER_HOUR
+from sync.model.serials import EPOCH_TIMESTAMP as SERIAL_EPOCH  # day 0 of spreadsheet serial dates
+
 MONEY_SCALE = 10_000  # money is parsed to integer ten-thousandths: enough for every ISO currency
 MAX_MONEY = 10**11  # larger amounts are typos; the cap keeps every sum inside int64
-from sync.model.serials import EPOCH_TIMESTAMP as SERIAL_EPOCH  # noqa: E402  day 0 of spreadsheet serial dates
 
 FIRST_DATE, LAST_DATE = pd.Timestamp("1970-01-01"), pd.Timestamp("2199-12-31")
 

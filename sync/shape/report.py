@@ -9,18 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from sync.compute.ledger import hours_remaining_hundredths
-from sync.compute.rounding import half_up_divide
+from sync.model import figures
+from sync.model.figures import MS_PER_HOUR, half_up_divide
 from sync.model.frames import Ledger
 from sync.model.schema import BALANCES_COLUMNS, CLIENT_TABS, ERRORS_COLUMNS, MONTHLY_COLUMNS, PERIODS_COLUMNS
 from sync.model.table import Kind, Table
-from sync.rules.cells import MS_PER_HOUR
 
 NA_KEY = np.iinfo(np.int64).min  # stands for a blank among int64 keys
 
@@ -59,7 +58,7 @@ def money(minor_units: pd.Series, minor: pd.Series) -> pd.Series:
     missing = minor_units.isna().to_numpy()
     units = minor_units.fillna(0).to_numpy(dtype=np.int64)
     key = np.where(missing, NA_KEY, units * 8 + minor.to_numpy(dtype=np.int64))  # a minor unit is 0 to 4
-    return _per_distinct(key, minor_units.index, lambda k: None if k == NA_KEY else Decimal(k // 8).scaleb(-(k % 8)))
+    return _per_distinct(key, minor_units.index, lambda k: None if k == NA_KEY else figures.money(k // 8, k % 8))
 
 
 def hours(ms: pd.Series) -> pd.Series:
@@ -67,7 +66,7 @@ def hours(ms: pd.Series) -> pd.Series:
     missing = ms.isna().to_numpy()
     hundredths = half_up_divide(ms.fillna(0).to_numpy(dtype=np.int64) * 100, MS_PER_HOUR)
     return _per_distinct(
-        np.where(missing, NA_KEY, hundredths), ms.index, lambda h: None if h == NA_KEY else Decimal(h).scaleb(-2)
+        np.where(missing, NA_KEY, hundredths), ms.index, lambda h: None if h == NA_KEY else figures.hours(h)
     )
 
 
