@@ -292,19 +292,22 @@ def _warnings(warnings: list[tuple[int, str, str]]) -> pd.DataFrame:
 def _log_table(backend: Backend, result: RunResult, previous: dict[str, RawTab]) -> Table:
     """The Sync Log with this run's row on top of the rows read at its start: written again, the
     row replaces itself."""
-    return log_table(
-        previous.get(SYNC_LOG),
-        LogEntry(
-            result.started,
-            (dt.datetime.now() - result.started).total_seconds(),
-            backend.name,
-            result.rows_read,
-            result.error_count,
-            result.warning_count,
-            result.alerts_sent,
-            backend.api_requests,
-            result.outcome,
-        ),
+    return log_table(previous.get(SYNC_LOG), _log_entry(backend, result, result.outcome))
+
+
+def _log_entry(backend: Backend, result: RunResult, outcome: str) -> LogEntry:
+    """This run's Sync Log row, as far as the run got, with `outcome` as its Result."""
+    seconds = (dt.datetime.now() - result.started).total_seconds()
+    return LogEntry(
+        result.started,
+        seconds,
+        backend.name,
+        result.rows_read,
+        result.error_count,
+        result.warning_count,
+        result.alerts_sent,
+        backend.api_requests,
+        outcome,
     )
 
 
@@ -313,19 +316,9 @@ def _log_failure(backend: Backend, result: RunResult, previous: dict[str, RawTab
     try:
         if previous is None:  # the read did not get that far
             previous = backend.read_tabs([SYNC_LOG])
-        entry = LogEntry(
-            result.started,
-            (dt.datetime.now() - result.started).total_seconds(),
-            backend.name,
-            result.rows_read,
-            result.error_count,
-            result.warning_count,
-            result.alerts_sent,
-            backend.api_requests,
-            "; ".join([f"failed: {error}", *result.notices]),
-        )
+        entry = _log_entry(backend, result, "; ".join([f"failed: {error}", *result.notices]))
         backend.write_tabs({SYNC_LOG: log_table(previous.get(SYNC_LOG), entry)})
-    except Exception:
+    except Exception:  # the run has failed already: its own error is what gets reported
         pass
 
 

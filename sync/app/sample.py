@@ -87,7 +87,7 @@ class _Duration(float):
 def write_sample_book(path: Path, as_of: dt.date, seed: int = 7) -> None:
     """Write the demo team book at `path`; the same `as_of` and `seed` always give the same cells."""
     rng = random.Random(seed)
-    day = lambda offset: as_of - dt.timedelta(days=SPAN_DAYS - offset)
+    day = lambda offset: as_of - dt.timedelta(days=SPAN_DAYS - offset)  # days into the book
     ago = lambda days: as_of - dt.timedelta(days=days)
     rates = [
         ("K-002", None, 150, day(RATE_RISE_DAY)),

@@ -24,26 +24,8 @@ from sync.model.table import Kind, Table
 NA_KEY = np.iinfo(np.int64).min  # stands for a blank among int64 keys
 
 
-BALANCES_KINDS: tuple[Kind, ...] = (
-    "text",
-    "text",
-    "text",
-    "text",
-    "text",
-    "money",
-    "money",
-    "money",
-    "hours",
-    "hours",
-    "hours",
-    "date",
-    "hours",
-    "text",
-    "date",
-    "text",
-    "date",
-    "datetime",
-)
+BALANCES_KINDS: tuple[Kind, ...] = ("text", "text", "text", "text", "text", "money", "money", "money", "hours", "hours", "hours", "date", "hours", "text", "date", "text", "date", "datetime")  # fmt: skip
+SUMMARY_KINDS: tuple[Kind, ...] = ("text", "text", "text", "money", "money", "money", "hours", "date", "hours", "hours", "hours", "hours", "text", "text", "date")  # fmt: skip
 MONTHLY_KINDS: tuple[Kind, ...] = ("text", "text", "hours", "money", "money", "money")
 
 
@@ -265,23 +247,7 @@ def client_tables(
     for name in ("Activity", "Payments"):
         grouped[name].frame["Date"] = dates(grouped[name].frame["Date"])
     kinds: dict[str, tuple[Kind, ...]] = {
-        "Summary": (
-            "text",
-            "text",
-            "text",
-            "money",
-            "money",
-            "money",
-            "hours",
-            "date",
-            "hours",
-            "hours",
-            "hours",
-            "hours",
-            "text",
-            "text",
-            "date",
-        ),
+        "Summary": SUMMARY_KINDS,
         "Activity": ("date", "text", "text", "text", "hours", "text", "money"),
         "Payments": ("date", "text", "money", "text"),
         "Statement": ("text", "text", "money", "money", "money", "money"),
