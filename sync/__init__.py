@@ -3,7 +3,7 @@
     import sync
     computed = sync.compute_tables({"Clients": clients, "Contracts": contracts, "Time": time,
                                     "Payments": payments}, as_of=datetime.date(2026, 3, 31))
-    computed.tables["Balances"]          # the team's tabs as DataFrames: Balances, Monthly, Periods, Errors
+    computed.tables["Balances"]          # the team's tabs as DataFrames: Dashboard, Balances, Monthly, Periods, Errors
     computed.problems                    # every problem: Tab, Row, Column, Value, Problem, Severity, Code
 
     result = sync.run("team.xlsx")       # or sync.run(sheet="SPREADSHEET_ID", credentials="key.json")

@@ -17,7 +17,7 @@ from tests.books import CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, she
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-06-30"
-OUTPUT_TABS = ("Balances", "Monthly", "Periods", "Errors")
+OUTPUT_TABS = ("Dashboard", "Balances", "Monthly", "Periods", "Errors")
 # Every cell is written as typed text, as in tests/books.py: nothing becomes a formula or a number.
 AS_TYPED = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 INPUT_TABS = {
@@ -119,7 +119,7 @@ def test_a_clean_book_runs_and_writes_every_output(clean):
     assert "Balances as of 2026-06-30" in done.stdout
     assert "Contract ID" in done.stdout and "329.01" in done.stdout and "Acme Ltd" in done.stdout
     assert "19 rows read, all used" in done.stdout
-    assert "wrote team.xlsx (tabs Balances, Monthly, Periods, Errors)" in done.stdout
+    assert "wrote team.xlsx (tabs Dashboard, Balances, Monthly, Periods, Errors)" in done.stdout
     assert f"wrote {Path('clients') / 'C-1.xlsx'}" in done.stdout
     tabs = read_tabs(clean)
     assert list(tabs) == [*INPUT_TABS, *OUTPUT_TABS, SYNC_LOG]
@@ -399,7 +399,7 @@ def test_demo_writes_a_sample_and_runs_it(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Balances as of 2026-11-29" in done.stdout and "Contract ID" in done.stdout
     folder = Path("sample")
-    assert f"wrote {folder / 'ledger.xlsx'} (tabs Balances, Monthly, Periods, Errors)" in done.stdout
+    assert f"wrote {folder / 'ledger.xlsx'} (tabs Dashboard, Balances, Monthly, Periods, Errors)" in done.stdout
     clients = sorted((tmp_path / "sample" / "clients").iterdir())
     assert len(clients) == 4
     for client in clients:

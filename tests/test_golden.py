@@ -38,7 +38,7 @@ def outputs():
     return book
 
 
-@pytest.mark.parametrize("tab", ["Balances", "Monthly", "Periods", "Errors"])
+@pytest.mark.parametrize("tab", ["Dashboard", "Balances", "Monthly", "Periods", "Errors"])
 def test_team_tabs(outputs, golden, tab):
     golden(tab.lower(), outputs.outputs[tab])
 
@@ -97,7 +97,7 @@ def periodic_outputs():
     return book
 
 
-@pytest.mark.parametrize("tab", ["Balances", "Periods"])
+@pytest.mark.parametrize("tab", ["Dashboard", "Balances", "Periods"])
 def test_periodic_team_tabs(periodic_outputs, golden, tab):
     golden(f"periodic-{tab.lower()}", periodic_outputs.outputs[tab])
 

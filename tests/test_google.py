@@ -77,7 +77,7 @@ def test_same_figures_as_the_same_rows_in_a_local_book(emulator, value_input, tm
     memory = MemoryBook(tabs)
     in_memory = run(memory)
     assert on_google.exit_code == in_memory.exit_code == in_xlsx.exit_code == 0
-    for name in ("Balances", "Monthly", "Periods", "Errors"):
+    for name in ("Dashboard", "Balances", "Monthly", "Periods", "Errors"):
         assert on_google.tables[name].frame.equals(in_memory.tables[name].frame), name
         assert on_google.tables[name].frame.equals(in_xlsx.tables[name].frame), name
     written = emulator.values(spreadsheet, "Balances")
@@ -234,7 +234,7 @@ def test_blocks_join_up_as_one_read_would(emulator, monkeypatch):
     for name, rows in read.items():
         assert same_cells(rows, emulator.values(spreadsheet, name)), name
     split = run(google(emulator, spreadsheet))
-    for name in ("Balances", "Monthly", "Periods", "Errors"):
+    for name in ("Dashboard", "Balances", "Monthly", "Periods", "Errors"):
         assert split.tables[name].frame.equals(whole.tables[name].frame), name
 
 
@@ -279,7 +279,7 @@ def test_output_tabs_are_protected_and_input_tabs_untouched(emulator):
     ids = {p["title"]: p["sheetId"] for p in emulator.sheet_properties(spreadsheet)}
     protected = emulator.protected_ranges(spreadsheet)
     assert sorted(p["range"]["sheetId"] for p in protected) == sorted(
-        ids[n] for n in ("Balances", "Monthly", "Periods", "Errors", SYNC_LOG)
+        ids[n] for n in ("Dashboard", "Balances", "Monthly", "Periods", "Errors", SYNC_LOG)
     )
     assert all(p["editors"]["users"] == [ACCOUNT] and not p.get("warningOnly") for p in protected)
 
@@ -517,7 +517,7 @@ def test_a_lost_answer_to_an_applied_batch_update_is_recovered(emulator):
     assert emulator.counts[("POST", "/v4/spreadsheets/{id}:batchUpdate")] == 3 + 2
     titles = [p["title"] for p in emulator.sheet_properties(spreadsheet)]
     assert titles.count("Balances") == 1 and emulator.values(spreadsheet, "Balances")[1][2] == "K-1"
-    assert len(emulator.protected_ranges(spreadsheet)) == 5  # the 4 outputs and the Sync Log, not added twice
+    assert len(emulator.protected_ranges(spreadsheet)) == 6  # the 5 outputs and the Sync Log, not added twice
 
 
 def test_credentials_files_are_read_or_refused_in_one_line(tmp_path):

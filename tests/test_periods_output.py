@@ -91,7 +91,9 @@ def printed(table: Table) -> list[list[str]]:
 
 
 def test_periods_is_written_after_monthly():
-    assert list(tables_of(hand_ledger())) == list(OUTPUT_TABS) == ["Balances", "Monthly", "Periods", "Errors"]
+    assert (
+        list(tables_of(hand_ledger())) == list(OUTPUT_TABS) == ["Dashboard", "Balances", "Monthly", "Periods", "Errors"]
+    )
 
 
 def test_periods_tab_by_contract_then_period_start():
@@ -180,7 +182,7 @@ def test_local_team_book_gets_a_periods_tab(tmp_path):
     book.close()
     LocalWorkbook(path).write_tabs(tables_of(hand_ledger()))
     read = CalamineWorkbook.from_path(path)
-    assert read.sheet_names == ["Clients", "Balances", "Monthly", "Periods", "Errors"]
+    assert read.sheet_names == ["Clients", "Dashboard", "Balances", "Monthly", "Periods", "Errors"]
     rows = read.get_sheet_by_name("Periods").to_python()
     assert rows[0] == list(PERIODS_COLUMNS)
     assert rows[2][:6] == ["K-1", dt.date(2026, 6, 1), dt.date(2026, 6, 30), 10.0, 6.0, 17.5]

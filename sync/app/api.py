@@ -43,7 +43,7 @@ from sync.shape.report import team_tables
 class Computed(NamedTuple):
     """What compute_tables returns: the team's output tabs and every problem found."""
 
-    tables: dict[str, pd.DataFrame]  # Balances, Monthly, Periods and Errors, as the team book shows them
+    tables: dict[str, pd.DataFrame]  # Dashboard, Balances, Monthly, Periods and Errors, as the team book shows them
     problems: pd.DataFrame  # one row per problem: Tab, Row, Column, Value, Problem, Severity, Code
     ledger: Ledger  # every figure before shaping (sync.model.frames declares its columns and units)
 

@@ -215,7 +215,7 @@ QUIET = click.option(
 @JSON
 @QUIET
 def run(target: Target, as_of: dt.datetime | None, dry_run: bool, as_json: bool, quiet: bool) -> None:
-    """Read the input tabs, compute, write Balances, Monthly, Periods, Errors, the Sync Log and the client summaries; e-mail alerts."""
+    """Read the input tabs, compute, write Dashboard, Balances, Monthly, Periods, Errors, the Sync Log and the client summaries; e-mail alerts."""
     sys.exit(sync_once(target, as_of, dry_run, as_json, quiet))
 
 

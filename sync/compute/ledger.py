@@ -18,6 +18,7 @@ from sync.model.frames import Book, Ledger
 from sync.rules.cells import FIRST_DATE, MONEY_SCALE
 
 RUN_RATE_DAYS = 90  # Runs Out projects the average daily billing of this many days
+RUNS_OUT_SOON_DAYS = 30  # a Runs Out date this many days from As Of or sooner is soon (the Dashboard's Needs)
 
 
 def compute(book: Book, as_of: dt.date) -> Ledger:
@@ -49,6 +50,9 @@ def compute(book: Book, as_of: dt.date) -> Ledger:
     totals["period_start"] = current["period_start"].to_numpy()
     totals["pace"] = pd.Series(current["pace"].to_numpy(dtype=object), index=totals.index, dtype=object)
     totals["runs_out"] = totals["runs_out"].where(~periodic, current["runs_out"].to_numpy())
+    # Not before As Of: a retainer's Runs Out may be the past day its period's hours ran out.
+    soon = totals["runs_out"].between(day, day + pd.Timedelta(days=RUNS_OUT_SOON_DAYS))
+    totals["runs_out_soon"] = soon.to_numpy(dtype=bool)
     monthly = monthly_ledger(totals, time, payments, expenses, day, fees)
     return Ledger(totals, time, payments, expenses, monthly, periods)
 

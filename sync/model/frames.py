@@ -164,6 +164,7 @@ period_left_ms Int64 ms; NA: no current period
 period_hours_ms Int64 ms; NA: no current period
 period_start datetime NaT: no current period
 pace object text or None
+runs_out_soon bool runs_out from As Of to RUNS_OUT_SOON_DAYS after it (False when NaT)
 """
     ),
     "time": _columns("""

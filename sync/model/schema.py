@@ -84,6 +84,20 @@ BALANCES_COLUMNS = (
     "As Of",
     "Computed At",
 )
+# One row per contract, worst first: the team's one-glance overview (figures as Balances shows them).
+DASHBOARD_COLUMNS = (
+    "Status",
+    "Client",
+    "Contract",
+    "Contract ID",
+    "Balance",
+    "Currency",
+    "Hours Remaining",
+    "Runs Out",
+    "Period Hours Left",
+    "Last Activity",
+    "Needs",
+)
 MONTHLY_COLUMNS = ("Contract ID", "Month", "Hours", "Billed", "Paid", "Balance")
 # One row per periodic contract and period (see Retainer periods in sheets_schema.md).
 PERIODS_COLUMNS = (
@@ -101,6 +115,7 @@ PERIODS_COLUMNS = (
 )
 ERRORS_COLUMNS = ("Tab", "Row", "Column", "Value", "Problem", "Severity")
 OUTPUT_TABS = {
+    "Dashboard": DASHBOARD_COLUMNS,
     "Balances": BALANCES_COLUMNS,
     "Monthly": MONTHLY_COLUMNS,
     "Periods": PERIODS_COLUMNS,

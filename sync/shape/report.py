@@ -14,11 +14,18 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from sync.compute.ledger import hours_remaining_hundredths
+from sync.compute.ledger import RUNS_OUT_SOON_DAYS, hours_remaining_hundredths
 from sync.model import figures
 from sync.model.figures import MS_PER_HOUR, half_up_divide
 from sync.model.frames import Ledger
-from sync.model.schema import BALANCES_COLUMNS, CLIENT_TABS, ERRORS_COLUMNS, MONTHLY_COLUMNS, PERIODS_COLUMNS
+from sync.model.schema import (
+    BALANCES_COLUMNS,
+    CLIENT_TABS,
+    DASHBOARD_COLUMNS,
+    ERRORS_COLUMNS,
+    MONTHLY_COLUMNS,
+    PERIODS_COLUMNS,
+)
 from sync.model.table import Kind, Table
 
 NA_KEY = np.iinfo(np.int64).min  # stands for a blank among int64 keys
@@ -27,6 +34,9 @@ NA_KEY = np.iinfo(np.int64).min  # stands for a blank among int64 keys
 BALANCES_KINDS: tuple[Kind, ...] = ("text", "text", "text", "text", "text", "money", "money", "money", "hours", "hours", "hours", "date", "hours", "text", "date", "text", "date", "datetime")  # fmt: skip
 SUMMARY_KINDS: tuple[Kind, ...] = ("text", "text", "text", "money", "money", "money", "hours", "date", "hours", "hours", "hours", "hours", "text", "text", "date")  # fmt: skip
 MONTHLY_KINDS: tuple[Kind, ...] = ("text", "text", "hours", "money", "money", "money")
+DASHBOARD_KINDS: tuple[Kind, ...] = ("text", "text", "text", "text", "money", "text", "hours", "date", "hours", "date", "text")  # fmt: skip
+# The Dashboard's order: worst first, by Status in this order, then soonest Runs Out, Client, Contract ID.
+DASHBOARD_STATUS_ORDER = ("OVERDRAWN", "LOW", "OK", "CLOSED")
 
 
 def _per_distinct(key: np.ndarray, index: pd.Index, convert: Callable[[int], object]) -> pd.Series:
@@ -137,8 +147,56 @@ def current_periods(periods: pd.DataFrame, as_of: pd.Series) -> pd.DataFrame:
     return periods[holds.fillna(False).astype(bool)].set_index("Contract ID")
 
 
+def needs(
+    status: str, low_balance: float, minor: int, runs_out_soon: bool, periodic: bool, period_left_ms: int | None
+) -> str | None:
+    """The Dashboard's Needs: what a contract asks of the team, in a sentence or two; None when nothing."""
+    said = []
+    if status == "OVERDRAWN":
+        said.append("Balance is below zero: ask for a top-up")
+    elif status == "LOW":
+        said.append(f"Below the Low Balance of {figures.shown(figures.money(int(low_balance), minor), 'money')}")
+    if status != "CLOSED" and periodic and period_left_ms is not None and period_left_ms <= 0:
+        said.append("No hours left this period: more work bills as overage")
+    elif status in ("LOW", "OK") and runs_out_soon:
+        # A retainer's Runs Out is when this period's hours run out, and only when before its end.
+        said.append(
+            "This period's hours run out before it ends" if periodic else f"Runs out within {RUNS_OUT_SOON_DAYS} days"
+        )
+    return ". ".join(said) or None
+
+
+def dashboard_frame(ledger: Ledger, balances: pd.DataFrame) -> pd.DataFrame:
+    """The Dashboard tab: Balances' figures for each contract, worst first (DASHBOARD_STATUS_ORDER,
+    then soonest Runs Out, blank last, then Client, then Contract ID), with what each needs."""
+    c = ledger.contracts.take(pd.Index(ledger.contracts["contract_id"]).get_indexer(balances["Contract ID"]))
+    c = c.reset_index(drop=True)
+    said = [
+        needs(*row)
+        for row in zip(
+            c["status"],
+            c["low_balance"],
+            c["minor"],
+            c["runs_out_soon"],
+            c["periodic"],
+            [None if pd.isna(ms) else int(ms) for ms in c["period_left_ms"]],
+        )
+    ]
+    frame = balances.assign(Needs=pd.Series(said, index=balances.index, dtype=object))[list(DASHBOARD_COLUMNS)]
+    order = pd.DataFrame(
+        {
+            "status": c["status"].map({status: n for n, status in enumerate(DASHBOARD_STATUS_ORDER)}).fillna(-1),
+            "runs_out": c["runs_out"],
+            "client": c["client_name"],
+            "contract_id": c["contract_id"],
+        }
+    ).sort_values(["status", "runs_out", "client", "contract_id"], na_position="last", kind="stable")
+    return frame.take(order.index.to_numpy()).reset_index(drop=True)
+
+
 def team_tables(ledger: Ledger, problems: pd.DataFrame, as_of: dt.date, computed_at: dt.datetime) -> dict[str, Table]:
-    """Balances, Monthly, Periods and Errors, exactly as the team workbook shows them."""
+    """Dashboard, Balances, Monthly, Periods and Errors, exactly as the team workbook shows them."""
+    balances = balances_frame(ledger, as_of, computed_at)
     m = ledger.monthly
     monthly = pd.DataFrame(
         {
@@ -152,10 +210,8 @@ def team_tables(ledger: Ledger, problems: pd.DataFrame, as_of: dt.date, computed
         columns=list(MONTHLY_COLUMNS),
     )
     return {
-        "Balances": Table(
-            balances_frame(ledger, as_of, computed_at),
-            dict(zip(BALANCES_COLUMNS, BALANCES_KINDS)),
-        ),
+        "Dashboard": Table(dashboard_frame(ledger, balances), dict(zip(DASHBOARD_COLUMNS, DASHBOARD_KINDS))),
+        "Balances": Table(balances, dict(zip(BALANCES_COLUMNS, BALANCES_KINDS))),
         "Monthly": Table(monthly, dict(zip(MONTHLY_COLUMNS, MONTHLY_KINDS))),
         "Periods": Table(periods_frame(ledger), PERIODS_KINDS),
         "Errors": errors_table(problems),
