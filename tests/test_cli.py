@@ -401,7 +401,7 @@ def test_demo_writes_a_sample_and_runs_it(tmp_path):
     folder = Path("sample")
     assert f"wrote {folder / 'ledger.xlsx'} (tabs Dashboard, Balances, Monthly, Periods, Errors)" in done.stdout
     clients = sorted((tmp_path / "sample" / "clients").iterdir())
-    assert len(clients) == 4
+    assert len(clients) == 5  # one of them on a monthly retainer
     for client in clients:
         assert f"wrote {folder / 'clients' / client.name}" in done.stdout
     assert set(OUTPUT_TABS) <= set(read_tabs(tmp_path / "sample" / "ledger.xlsx"))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
 
+import sync
 from sync.app.sample import write_sample_book
 from sync.model.schema import INPUT_TABS
 
@@ -42,7 +44,7 @@ def test_tabs_and_headers_are_the_schema(book):
 def test_has_enough_rows(book):
     sizes = {name: len(rows) - 1 for name, rows in book.items()}
     assert sizes["Clients"] >= 3 and sizes["Contracts"] >= 5 and sizes["Rates"] >= 2
-    assert 300 <= sizes["Time"] <= 400
+    assert 300 <= sizes["Time"] <= 450
     assert sizes["Payments"] >= 6 and sizes["Expenses"] >= 3
 
 
@@ -144,3 +146,19 @@ def test_one_contract_is_overdrawn_one_is_low_the_rest_are_fine(tmp_path, seed, 
     assert balance["K-006"] == 0  # closed, unused prepayment refunded
     for cid in ("K-001", "K-004", "K-005"):
         assert balance[cid] > max(low[cid] or 0, 1000), cid
+
+
+@pytest.mark.parametrize(("seed", "as_of"), [(7, AS_OF), (1, dt.date(2025, 12, 31)), (42, dt.date(2026, 7, 1))])
+def test_the_retainer_runs_months_carries_hours_and_stays_paid_up(tmp_path, seed, as_of):
+    write_sample_book(tmp_path / "team.xlsx", as_of, seed=seed)
+    contract = next(row for row in read_book(tmp_path / "team.xlsx")["Contracts"][1:] if row[0] == "R-001")
+    assert contract[12:15] == ["monthly", 10, 1100]
+    result = sync.run(tmp_path / "team.xlsx", as_of=as_of, config=sync.Config(), dry_run=True)
+    periods = result.tables["Periods"].frame
+    periods = periods[periods["Contract ID"] == "R-001"]
+    balance = result.tables["Balances"].frame.set_index("Contract ID").loc["R-001"]
+    assert len(periods) >= 6 and (periods["Fee"] == Decimal("1100.00")).all()
+    assert (periods["Carried In"] > 0).any()  # unused hours carry over
+    assert balance["Billed"] == periods["Fee"].sum() + periods["Overage Amount"].sum()
+    assert balance["Balance"] > 0 and balance["Status"] == "OK"
+    assert not (result.problems["Value"].astype(str).str.contains("R-001")).any()

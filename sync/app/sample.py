@@ -1,5 +1,6 @@
-"""A realistic team book for `python -m sync demo`: four clients, six contracts, ~14 months of logged
-time typed the many ways people really type cells, and a few deliberately bad rows."""
+"""A realistic team book for `python -m sync demo`: five clients, six hourly contracts and a monthly
+retainer, ~14 months of logged time typed the many ways people really type cells, and a few
+deliberately bad rows."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ CLIENTS = (  # Summary Sheet left blank: the sync fills it in. Reserved .example
     ("C-002", "Hartley & Moss LLP", "office@hartleymoss.example", None),
     ("C-003", "Riverside Food Bank", "volunteers@riversidefoodbank.example", None),
     ("C-004", "Northwind Goods", "shop@northwindgoods.example", None),
+    ("C-005", "Harbour Dental Clinic", "frontdesk@harbourdental.example", None),
 )
 # Contract ID, Client ID, Name, Currency, Rate, start day, end day (days after the book's first day),
 # Rounding Minutes, Low Balance, time entries, how it should end up.
@@ -32,6 +34,10 @@ CONTRACTS = (
     ("K-005", "C-004", "Marketing site care", "USD", 125, 220, None, None, None, 35, "ok"),
     ("K-006", "C-001", "Website rebuild aftercare", "USD", 95, 0, 150, 15, None, 30, "closed"),
 )
+# A monthly retainer: 10 hours a month for a 1,100.00 fee, up to 5 unused hours carried for 3 months,
+# hours beyond them billed at 135.00; paid each month, with 600.00 ahead for overage.
+RETAINER = ("R-001", "C-005", "Monthly care retainer", "USD", 120, 225, "monthly", 10, 1100, 5, 3, 135)
+RETAINER_ENTRIES, RETAINER_BUFFER = 50, 600
 SPAN_DAYS = 425  # about 14 months, ending at as_of
 RATE_RISE_DAY = 220  # K-002 goes from 140 to 150 on this day
 TASKS = {
@@ -142,6 +148,7 @@ def write_sample_book(path: Path, as_of: dt.date, seed: int = 7) -> None:
                     when,
                 ]
             )
+    retainer_payments = _retainer(contracts, time_rows, day, as_of, random.Random(f"{seed}-retainer"))
     expenses: list[tuple[dt.date, str | None, str, float | str, str, str | None]] = [
         (ago(200), "K-001", "Domain renewal crumbandco.example (1 yr)", 18.99, "Y", None),
         (ago(150), "K-004", "WooCommerce Subscriptions licence", 239, "Y", None),
@@ -162,6 +169,7 @@ def write_sample_book(path: Path, as_of: dt.date, seed: int = 7) -> None:
         if outcome == "closed":  # the unused prepayment goes back when the contract ends
             assert end is not None  # a closed contract has an end day
             payments.append((min(day(end + 20), as_of), cid, -float(total - billed[cid]), currency))
+    payments += retainer_payments
     payments.sort(key=lambda payment: payment[0])
     payment_rows: list[list[object]] = []
     numbers = dict.fromkeys(range(as_of.year - 2, as_of.year + 1), 0)
@@ -234,6 +242,57 @@ def _rate(base: int, rates: list, cid: str, work_type: str | None, when: dt.date
         if c == cid and wt in (None, work_type) and (start is None or start <= when)
     ]
     return max(matches)[2] if matches else base
+
+
+def _retainer(
+    contracts: list[tuple[object, ...]],
+    time_rows: list[list[object]],
+    day: Callable[[int], dt.date],
+    as_of: dt.date,
+    rng: random.Random,
+) -> list[tuple[dt.date, str, float, str]]:
+    """Add the retainer's contract row and time entries; its payments: each started month's fee, the
+    first with the overage buffer. Its own random stream, so the other contracts' cells stay as they are."""
+    cid, client, name, currency, rate, start, period, included, fee, cap, expires, overage = RETAINER
+    contracts.append(
+        (cid, client, name, currency, rate, day(start), None, 15, None, "active", None, None, period, included, fee)
+        + (cap, expires, overage)
+    )
+    for _ in range(RETAINER_ENTRIES):
+        work_type = rng.choices(("maintenance", "support"), (60, 40))[0]
+        when = day(rng.randint(start, SPAN_DAYS))
+        while when.weekday() >= 5 and when > day(start):
+            when -= dt.timedelta(days=1)
+        low_q, high_q = QUARTER_HOURS[work_type]
+        minutes = 15 * rng.randint(low_q, high_q)
+        task = rng.choice(TASKS[work_type])
+        time_rows.append(
+            [
+                _date_cell(when, rng),
+                rng.choice(PEOPLE),
+                cid,
+                task,
+                work_type,
+                _hours_cell(minutes, rng),
+                None,
+                None,
+                when,
+            ]
+        )
+    starts = [_add_months(day(start), months) for months in range(SPAN_DAYS // 28)]
+    return [
+        (when, cid, float(fee + (RETAINER_BUFFER if when == day(start) else 0)), currency)
+        for when in starts
+        if when <= as_of
+    ]
+
+
+def _add_months(start: dt.date, months: int) -> dt.date:
+    """Start plus whole months, on Start's day or the month's last day when it is shorter (as periods start)."""
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(start.day, last))
 
 
 def _payment_amounts(total: int, rng: random.Random) -> list[int]:

@@ -220,7 +220,7 @@ contract_id str
 """),
     "periods": _columns("""
 contract int64 position in Ledger.contracts
-contract_id object
+contract_id str
 period_start datetime
 period_end datetime
 included_ms int64 ms
