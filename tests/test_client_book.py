@@ -17,7 +17,8 @@ from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from sync.app.init_book import INSTRUCTIONS, create_template, instruction_rows
-from sync.backends.xlsx.client_book import balance_by_month, contract_row_ranges, money_format, write_client_workbook
+from sync.backends.cells import money_format
+from sync.backends.xlsx.client_book import balance_by_month, contract_row_ranges, write_client_workbook
 from sync.errors import SyncError
 from sync.model.schema import CLIENT_TABS, INPUT_TABS
 from sync.model.table import Table

@@ -135,19 +135,7 @@ def write_sample_book(path: Path, as_of: dt.date, seed: int = 7) -> None:
                 billed[cid] += Fraction(minutes * _rate(rate, rates, cid, work_type, when), 60)
             task = rng.choice(TASKS[work_type] if work_type else TASKS["maintenance"] + TASKS["support"])
             note = rng.choice(NOTES) if rng.random() < 0.07 else None
-            time_rows.append(
-                [
-                    _date_cell(when, rng),
-                    rng.choice(PEOPLE),
-                    cid,
-                    task,
-                    work_type,
-                    _hours_cell(minutes, rng),
-                    _billable_cell(billable, rng),
-                    note,
-                    when,
-                ]
-            )
+            time_rows.append(_time_row(when, cid, task, work_type, minutes, billable, note, rng))
     retainer_payments = _retainer(contracts, time_rows, day, as_of, random.Random(f"{seed}-retainer"))
     expenses: list[tuple[dt.date, str | None, str, float | str, str, str | None]] = [
         (ago(200), "K-001", "Domain renewal crumbandco.example (1 yr)", 18.99, "Y", None),
@@ -266,25 +254,30 @@ def _retainer(
         low_q, high_q = QUARTER_HOURS[work_type]
         minutes = 15 * rng.randint(low_q, high_q)
         task = rng.choice(TASKS[work_type])
-        time_rows.append(
-            [
-                _date_cell(when, rng),
-                rng.choice(PEOPLE),
-                cid,
-                task,
-                work_type,
-                _hours_cell(minutes, rng),
-                None,
-                None,
-                when,
-            ]
-        )
+        time_rows.append(_time_row(when, cid, task, work_type, minutes, None, None, rng))
     starts = [_add_months(day(start), months) for months in range(SPAN_DAYS // 28)]
     return [
         (when, cid, float(fee + (RETAINER_BUFFER if when == day(start) else 0)), currency)
         for when in starts
         if when <= as_of
     ]
+
+
+def _time_row(
+    when: dt.date,
+    cid: str,
+    task: str,
+    work_type: str | None,
+    minutes: int,
+    billable: bool | None,
+    note: str | None,
+    rng: random.Random,
+) -> list[object]:
+    """A Time row as a person types it (billable None: the Billable cell left blank), with the
+    entry's day last, only for sorting."""
+    date, person, hours = _date_cell(when, rng), rng.choice(PEOPLE), _hours_cell(minutes, rng)
+    billable_cell = None if billable is None else _billable_cell(billable, rng)
+    return [date, person, cid, task, work_type, hours, billable_cell, note, when]
 
 
 def _add_months(start: dt.date, months: int) -> dt.date:

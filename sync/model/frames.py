@@ -167,16 +167,8 @@ pace object text or None
 runs_out_soon bool runs_out from As Of to RUNS_OUT_SOON_DAYS after it (False when NaT)
 """
     ),
-    "time": _columns("""
-row int64 sheet row
-date datetime
-contract_id str
-person str
-task str
-notes str
-work_type str
-ms Int64 ms worked
-billable bool
+    "time": BOOK_COLUMNS["time"]
+    | _columns("""
 contract int64 position in Ledger.contracts
 rate int64 ten-thousandths per hour
 billed_ms int64 ms after rounding (0 when not billable)
@@ -186,23 +178,9 @@ overage_ms int64 ms beyond the period's allowance (0 without a Period)
 overage_amount int64 minor units: overage_ms at the overage rate
 amount int64 minor units the entry bills: priced, or on a periodic contract its overage_amount
 """),
-    "payments": _columns("""
-row int64 sheet row
-date datetime
-contract_id str
-amount int64 minor units
-reference str
-notes str
-contract int64 position in Ledger.contracts
-"""),
-    "expenses": _columns("""
-row int64 sheet row
-date datetime
-contract_id str
-amount int64 minor units
-description str
-notes str
-billable bool
+    "payments": BOOK_COLUMNS["payments"] | _columns("contract int64 position in Ledger.contracts"),
+    "expenses": BOOK_COLUMNS["expenses"]
+    | _columns("""
 contract int64 position in Ledger.contracts
 billed int64 minor units (0 when not billable)
 """),
