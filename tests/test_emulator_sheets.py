@@ -365,3 +365,90 @@ def test_every_unknown_name_is_listed_a_line_each(book):
         "Invalid JSON payload received. Unknown name \"data\" at 'data[0]': Cannot find field.",
     ]
     assert [v["field"] for v in error["details"][0]["fieldViolations"]] == ["data[0]", "data[0]"]
+
+
+def test_a_whole_tab_loses_its_formats_and_merges_and_keeps_its_values(book, emulator):
+    """A GridRange of a sheet ID alone is the whole tab (Google's reference: missing indexes are
+    unbounded). repeatCell with `userEnteredFormat` in its mask and none in its cell clears every
+    format; unmergeCells unmerges every merge in its range, and a range with none is no error."""
+    book.batch_update(
+        {
+            "requests": [
+                {
+                    "repeatCell": {
+                        "range": {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1},
+                        "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                        "fields": "userEnteredFormat.textFormat.bold",
+                    }
+                },
+                {
+                    "mergeCells": {
+                        "range": {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 2},
+                        "mergeType": "MERGE_ALL",
+                    }
+                },
+            ]
+        }
+    )
+    reset = [
+        {"repeatCell": {"range": {"sheetId": 0}, "cell": {}, "fields": "userEnteredFormat"}},
+        {"unmergeCells": {"range": {"sheetId": 0}}},
+    ]
+    assert book.batch_update({"requests": reset + reset})["replies"] == [{}] * 4  # the second time, none left
+    tab = book.fetch_sheet_metadata({"fields": "sheets(merges,data.rowData.values.userEnteredFormat)"})
+    assert tab == {"sheets": [{"data": [{"rowData": [{"values": [{}, {}]}, {"values": [{}]}]}]}]}  # values, no format
+    assert emulator.values(book.id, "Sheet1") == [["a", "b"], ["c"]]  # a merge keeps its first value
+
+
+def test_unmerging_part_of_a_merge_is_refused(book):
+    merge = {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1, "startColumnIndex": 0, "endColumnIndex": 2}
+    book.batch_update({"requests": [{"mergeCells": {"range": merge, "mergeType": "MERGE_ALL"}}]})
+    part = {**merge, "endColumnIndex": 1}
+    assert refusal(lambda: book.batch_update({"requests": [{"unmergeCells": {"range": part}}]}))["message"] == (
+        "Invalid requests[0].unmergeCells: The range must not partially span a merge."
+    )
+
+
+def test_hidden_gridlines_sizes_of_a_whole_tab_and_a_sized_chart_deleted_by_its_id(book, emulator):
+    chart = {
+        "spec": {"title": "Balance", "basicChart": {"chartType": "LINE"}},
+        "position": {
+            "overlayPosition": {
+                "anchorCell": {"sheetId": 0, "rowIndex": 2, "columnIndex": 0},
+                "widthPixels": 725,
+                "heightPixels": 320,
+            }
+        },
+    }
+    replies = book.batch_update(
+        {
+            "requests": [
+                {
+                    "updateSheetProperties": {
+                        "properties": {"sheetId": 0, "gridProperties": {"hideGridlines": True}},
+                        "fields": "gridProperties.hideGridlines",
+                    }
+                },
+                {
+                    "updateDimensionProperties": {
+                        "range": {"sheetId": 0, "dimension": "ROWS"},
+                        "properties": {"pixelSize": 30},
+                        "fields": "pixelSize",
+                    }
+                },
+                {"addChart": {"chart": chart}},
+            ]
+        }
+    )["replies"]
+    added = replies[2]["addChart"]["chart"]
+    assert added == {"chartId": added["chartId"], **chart}
+    assert emulator.sheet_properties(book.id)[0]["gridProperties"]["hideGridlines"] is True
+    rows = book.fetch_sheet_metadata({"ranges": "Sheet1", "fields": "sheets.data.rowMetadata.pixelSize"})
+    assert rows["sheets"][0]["data"][0]["rowMetadata"] == [{"pixelSize": 30}] * 1000
+    assert emulator.charts(book.id)[0]["position"] == chart["position"]
+    delete = {"requests": [{"deleteEmbeddedObject": {"objectId": added["chartId"]}}]}
+    book.batch_update(delete)
+    assert emulator.charts(book.id) == []
+    assert refusal(lambda: book.batch_update(delete))["message"] == (
+        f"Invalid requests[0].deleteEmbeddedObject: No embedded object with id: {added['chartId']}"
+    )

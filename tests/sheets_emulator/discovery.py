@@ -22,6 +22,7 @@ DOCUMENTS = {"sheets": "sheets.v4.json", "drive": "drive.v3.json"}
 PREFIXES = {"sheets": "/v4/", "drive": "/drive/v3/"}
 # Masks of update requests, and the message each one names fields of when no sibling says so.
 MASK_TARGETS = {"UpdateCellsRequest": "CellData", "RepeatCellRequest": "CellData"}
+ROOT_IMPLIED = re.compile(r"The root [`'](\w+)[`'] is implied")
 
 
 @functools.cache
@@ -245,10 +246,14 @@ def _json_type_fits(kind: str | None, fmt: str | None, value: Any) -> bool:
 
 
 def _mask_target(api: str, name: str | None, properties: dict) -> str | None:
-    """Which message an update request's `fields` names fields of: the one message beside it
-    (`properties`, `protectedRange`...), or CellData for updateCells and repeatCell."""
+    """Which message an update request's `fields` names fields of: the one its description calls
+    the root ("The root `properties` is implied"), else the one message beside it, or CellData
+    for updateCells and repeatCell."""
     if name in MASK_TARGETS:
         return MASK_TARGETS[name]
+    root = ROOT_IMPLIED.search(properties.get("fields", {}).get("description", ""))
+    if root and "$ref" in properties.get(root.group(1), {}):
+        return properties[root.group(1)]["$ref"]
     messages = [
         prop["$ref"]
         for key, prop in properties.items()
