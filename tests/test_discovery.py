@@ -71,6 +71,23 @@ def test_every_request_of_init_share_and_runs_is_documented(emulator):
         "drive.permissions.list",
     } <= methods
     assert [line for request in sent for line in problems(request)] == []
+    kinds = {
+        kind
+        for request in sent
+        if discovery.find(request.method, urlsplit(request.url).path).id == "sheets.spreadsheets.batchUpdate"
+        for each in json.loads(request.body)["requests"]
+        for kind in each
+    }
+    # the client summaries' dashboards: formats and merges reset and drawn, sizes, the chart redrawn
+    assert {
+        "repeatCell",
+        "unmergeCells",
+        "mergeCells",
+        "updateDimensionProperties",
+        "deleteEmbeddedObject",
+        "addChart",
+        "deleteSheet",
+    } <= kinds, kinds
     assert emulator.notifications == []  # share_notify = false
 
 
@@ -98,10 +115,18 @@ def test_the_check_bites_on_masks_enums_and_unknown_fields():
                 }
             },
             {"addSheet": {"properties": {"title": "X", "frozen": 1}}},
+            {
+                "updateDimensionProperties": {
+                    "range": {"sheetId": 1, "dimension": "ROWS"},
+                    "properties": {"pixelSize": 21},
+                    "fields": "pixelSise",
+                }
+            },
         ]
     }
     found = [str(p) for p in discovery.walk(method.api, body, method.spec["request"], [], method.id, strict=True)]
-    assert len(found) == 3 and "hiden" in found[0] and "MONEY" in found[1] and "frozen" in found[2], found
+    assert len(found) == 4 and "hiden" in found[0] and "MONEY" in found[1] and "frozen" in found[2], found
+    assert "'pixelSise' names no field of DimensionProperties" in found[3], found
     get = discovery.find("GET", "/v4/spreadsheets/abc")
     assert [
         p.kind for p in discovery.query_problems(get, {"includeGridData": ["False"], "fields": ["sheets.nope"]})

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sync.backends.cells import money_format
 from sync.backends.google.cells import a1, format_requests, new_sheet_id, tab_grid
 from sync.model.schema import tab_key
 from sync.model.table import Table
@@ -66,45 +67,52 @@ def prepare(
     name: str,
     blocks: list[tuple[int, Table]],
     requests: list[Request],
-    spare_cols: int = 0,
+    money: Callable[[int], str] = money_format,
 ) -> tuple[int, str, tuple[int, int]]:
-    """Append to `requests` those that add the tab (`sheet` None) or grow it, and format its blocks
-    (each a table and the row it starts on); its id, title and grid size (rows, columns).
+    """Append to `requests` those that add the tab (`sheet` None) or grow it, its header row frozen,
+    and format its blocks (each a table and the row it starts on; money in `money(places)`); its
+    id, title and grid size (rows, columns)."""
+    rows = max(2, max(top + len(table.frame) + 1 for top, table in blocks))
+    cols = max(1, max(len(table.columns) for _, table in blocks))
+    sheet_id, title, size = grow(sheet, name, (rows, cols), requests)
+    for top, table in blocks:
+        requests += format_requests(sheet_id, top, table, money)
+    return sheet_id, title, size
+
+
+def grow(
+    sheet: dict[str, Any] | None,
+    name: str,
+    size: tuple[int, int],
+    requests: list[Request],
+    frozen_rows: int = 1,
+    gridlines: bool = True,
+) -> tuple[int, str, tuple[int, int]]:
+    """Append to `requests` the one that adds the tab (`sheet` None) or grows it to at least `size`
+    (rows, columns), with `frozen_rows` frozen and, unless `gridlines`, its gridlines hidden; its
+    id, title and grid size.
 
     Tabs only ever grow here: rows below the new figures are written blank, so that if the values
     call fails, the tab still holds the previous run's figures, whole."""
-    rows = max(2, max(top + len(table.frame) + 1 for top, table in blocks))
-    cols = max(1, max(len(table.columns) for _, table in blocks)) + spare_cols
+    rows, cols = size
+    grid: dict[str, Any] = {"frozenRowCount": frozen_rows, **({} if gridlines else {"hideGridlines": True})}
     if sheet is None:
         sheet_id, title = new_sheet_id(name), name
-        requests.append(
-            {
-                "addSheet": {
-                    "properties": {
-                        "sheetId": sheet_id,
-                        "title": name,
-                        "gridProperties": {"rowCount": rows, "columnCount": cols, "frozenRowCount": 1},
-                    }
-                }
-            }
-        )
+        grid = {"rowCount": rows, "columnCount": cols, **grid}
+        requests.append({"addSheet": {"properties": {"sheetId": sheet_id, "title": name, "gridProperties": grid}}})
     else:
         props = sheet["properties"]
-        sheet_id, title, grid = props["sheetId"], props["title"], props.get("gridProperties", {})
-        rows, cols = max(rows, grid.get("rowCount", 0)), max(cols, grid.get("columnCount", 0))
+        sheet_id, title, old = props["sheetId"], props["title"], props.get("gridProperties", {})
+        rows, cols = max(rows, old.get("rowCount", 0)), max(cols, old.get("columnCount", 0))
+        grid = {"rowCount": rows, "columnCount": cols, **grid}
         requests.append(
             {
                 "updateSheetProperties": {
-                    "properties": {
-                        "sheetId": sheet_id,
-                        "gridProperties": {"rowCount": rows, "columnCount": cols, "frozenRowCount": 1},
-                    },
-                    "fields": "gridProperties.rowCount,gridProperties.columnCount,gridProperties.frozenRowCount",
+                    "properties": {"sheetId": sheet_id, "gridProperties": grid},
+                    "fields": ",".join(f"gridProperties.{key}" for key in grid),
                 }
             }
         )
-    for top, table in blocks:
-        requests += format_requests(sheet_id, top, table)
     return sheet_id, title, (rows, cols)
 
 
@@ -113,7 +121,7 @@ def sheets_after(
 ) -> dict[str, dict[str, Any]]:
     """The sheets (tab_key -> resource, as METADATA_FIELDS reads them) after a batchUpdate of
     `requests` answered `replies`: tabs added (the reply holds their properties), resized,
-    hidden or deleted, protected ranges and charts added (the replies hold their IDs)."""
+    hidden or deleted, protected ranges and charts added (the replies hold their IDs), charts deleted."""
     by_id = {s["properties"]["sheetId"]: {**s, "properties": dict(s["properties"])} for s in sheets.values()}
     for request, reply in zip(requests, replies):
         ((kind, body),) = request.items()
@@ -130,6 +138,9 @@ def sheets_after(
             sheet = by_id.get(body["protectedRange"]["range"].get("sheetId", 0))
             if sheet is not None:
                 sheet["protectedRanges"] = [*sheet.get("protectedRanges", []), protected]
+        elif kind == "deleteEmbeddedObject":
+            for sheet in by_id.values():
+                sheet["charts"] = [c for c in sheet.get("charts", []) if c.get("chartId") != body["objectId"]]
         elif kind == "addChart":
             chart = reply.get("addChart", {}).get("chart", {})
             anchor = chart.get("position", {}).get("overlayPosition", {}).get("anchorCell", {})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -40,6 +40,7 @@ NUMBER_FORMATS: dict[str, tuple[str, str]] = {  # the type and pattern of each k
     "datetime": ("DATE_TIME", DATETIME_FORMAT),
     "text": ("TEXT", "@"),
 }
+TEXT_LOOKS = {"bold": "bold", "italic": "italic", "size": "fontSize"}  # a look's name -> TextFormat's
 # Google's IDs have 44 characters; a published link (/spreadsheets/d/e/2PACX.../pubhtml) holds none.
 _ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]{20,})|^([A-Za-z0-9_-]{20,})$")
 
@@ -78,17 +79,12 @@ def serial_cell(serial: float, clock: bool) -> object:
     return moment.date() if moment.time() == dt.time() else moment
 
 
-def frame_of(columns: list[str], rows: list[list[object]]) -> pd.DataFrame:
-    """A frame of these rows under these column names, every column of dtype object."""
-    return pd.DataFrame(rows, columns=columns, dtype=object)
-
-
 def new_sheet_id(name: str) -> int:
     """A stable id for a tab the sync adds, so later requests of the same batch can name it."""
     return zlib.crc32(name.encode("utf-8")) % 2_000_000_000 + 1
 
 
-def _cell(value: object, kind: Kind) -> object:
+def api_cell(value: object, kind: Kind) -> object:
     """cell_value as the Sheets API takes it with RAW input: numbers, booleans or text. JSON numbers
     are doubles; the shortest repr of float(Decimal('1234.56')) is 1234.56 again."""
     cell = cell_value(value, kind)
@@ -106,7 +102,7 @@ def _cell(value: object, kind: Kind) -> object:
 
 
 def _column_cells(column: pd.Series, kind: Kind) -> list[object]:
-    """`_cell` of every value of a column, a column at a time for the usual types: a big client
+    """`api_cell` of every value of a column, a column at a time for the usual types: a big client
     tab has hundreds of thousands of cells, and a call per cell was most of a write."""
     values = column.tolist()
     kinds = set(map(type, values))
@@ -126,7 +122,7 @@ def _column_cells(column: pd.Series, kind: Kind) -> list[object]:
     if (kind == "int" and kinds <= {int}) or (kind == "bool" and kinds <= {bool}):
         return values
     # other blanks (NaN, NaT) or values of other types: a cell at a time
-    return [_cell(v, kind) for v in column.astype(object).where(column.notna(), None).tolist()]
+    return [api_cell(v, kind) for v in column.astype(object).where(column.notna(), None).tolist()]
 
 
 def tab_grid(blocks: list[tuple[int, Table]], size: tuple[int, int]) -> list[Sequence[object]]:
@@ -142,8 +138,37 @@ def tab_grid(blocks: list[tuple[int, Table]], size: tuple[int, int]) -> list[Seq
     return grid
 
 
-def format_requests(sheet_id: int, top: int, table: Table) -> list[dict[str, Any]]:
-    """Bold header; each column's number format (money per run of rows with the same decimals)."""
+def cell_format(look: dict[str, Any], number_format: str | None = None, kind: Kind = "text") -> dict[str, Any]:
+    """A look in neutral terms (sync.shape.dashboard.STYLES: bold, italic, size, color, fill, align,
+    wrap, border) as the API's CellFormat, with `number_format` as a number or date pattern."""
+    text: dict[str, Any] = {key: look[name] for name, key in TEXT_LOOKS.items() if name in look}
+    if "color" in look:
+        text["foregroundColor"] = rgb(look["color"])
+    out: dict[str, Any] = {"textFormat": text} if text else {}
+    if "fill" in look:
+        out["backgroundColor"] = rgb(look["fill"])
+    if look.get("align"):
+        out["horizontalAlignment"] = str(look["align"]).upper()
+    out["verticalAlignment"] = "TOP" if look.get("wrap") else "MIDDLE"
+    if look.get("wrap"):
+        out["wrapStrategy"] = "WRAP"
+    if look.get("border"):
+        out["borders"] = {"top": {"style": "SOLID"}}
+    if number_format:
+        out["numberFormat"] = {"type": NUMBER_FORMATS.get(kind, ("NUMBER", ""))[0], "pattern": number_format}
+    return out
+
+
+def rgb(color: str) -> dict[str, float]:
+    """'#1F3864' as the API's Color: each channel from 0 to 1."""
+    return {name: int(color[i : i + 2], 16) / 255 for name, i in (("red", 1), ("green", 3), ("blue", 5))}
+
+
+def format_requests(
+    sheet_id: int, top: int, table: Table, money: Callable[[int], str] = money_format
+) -> list[dict[str, Any]]:
+    """Bold header and totals (the table's footer), the data rows not; each column's number format,
+    money's per run of rows with the same decimals (`money(places)`: a client's own currency)."""
 
     def repeat(first_row: int, last_row: int, col: int, fmt: dict[str, Any], fields: str) -> dict[str, Any]:
         return {
@@ -160,22 +185,28 @@ def format_requests(sheet_id: int, top: int, table: Table) -> list[dict[str, Any
             }
         }
 
-    requests = [
-        {
+    def bold(first_row: int, last_row: int, on: bool) -> dict[str, Any]:
+        return {
             "repeatCell": {
                 "range": {
                     "sheetId": sheet_id,
-                    "startRowIndex": top,
-                    "endRowIndex": top + 1,
+                    "startRowIndex": first_row,
+                    "endRowIndex": last_row,
                     "startColumnIndex": 0,
                     "endColumnIndex": max(1, len(table.columns)),
                 },
-                "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                "cell": {"userEnteredFormat": {"textFormat": {"bold": on}}},
                 "fields": "userEnteredFormat.textFormat.bold",
             }
         }
-    ]
+
     n = len(table.frame)
+    requests = [bold(top, top + 1, True)]
+    if table.footer:  # the rows of a previous run's totals may hold data now
+        requests += [
+            bold(top + 1, top + 1 + table.data_rows, False),
+            bold(top + 1 + table.data_rows, top + 1 + n, True),
+        ]
     for col, (name, kind) in enumerate(table.kinds.items()):
         if n == 0:
             break
@@ -194,7 +225,7 @@ def format_requests(sheet_id: int, top: int, table: Table) -> list[dict[str, Any
         places = _decimal_places(table.frame[name].tolist())
         starts = [0, *(np.flatnonzero(places[1:] != places[:-1]) + 1).tolist(), n]  # runs of equal decimals
         for start, end in zip(starts, starts[1:]):
-            pattern = money_format(int(places[start]))
+            pattern = money(int(places[start]))
             requests.append(
                 repeat(
                     top + 1 + start,

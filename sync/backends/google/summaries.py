@@ -8,6 +8,10 @@ write anyway, so it is checked just before each write at no extra cost. A spread
 wrote before it marked its summaries (exactly the five client tabs, titled "<Name> - contract
 summary") is taken over once. Anything else - another client's summary, another team's, someone's
 own spreadsheet - is never written, and no tab of it is ever deleted.
+
+What is written is what the .xlsx book holds: the Summary tab drawn as the client's dashboard
+(sync.shape.dashboard), its chart redrawn each run; then Activity, Payments, Statement and, for a
+client with a retainer, Periods (a marked summary's Periods goes when the retainer does).
 """
 
 from __future__ import annotations
@@ -17,18 +21,20 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from sync.backends import ClientSummary, client_mark
-from sync.backends.google.batch import Request, prepare
-from sync.backends.google.cells import METADATA_FIELDS, a1, frame_of, spreadsheet_id, tab_grid
+from sync.backends.cells import money_format
+from sync.backends.google.batch import Request, grow, prepare
+from sync.backends.google.cells import METADATA_FIELDS, a1, api_cell, cell_format, spreadsheet_id, tab_grid
 from sync.backends.google.http import GoogleUnavailable
-from sync.backends.xlsx.client_book import CHART_TITLE, balance_by_month
+from sync.backends.xlsx.client_book import client_tabs
 from sync.errors import LockBusy, SummaryRefused, SyncError
 from sync.model.schema import CLIENT_TABS, find_tabs, tab_key
-from sync.model.table import Table
+from sync.shape.dashboard import CHART_ROWS, CHART_TITLE, COLUMNS, STYLES, WIDTHS, Chart, Dashboard
 
 MARK_CLIENT, MARK_TEAM = "contract-sync-client", "contract-sync-team"
 MARK_FIELDS = "properties.title,developerMetadata(metadataKey,metadataValue,location(locationType))"
 _PUBLISHED = re.compile(r"/spreadsheets/d/e/|/pubhtml\b|/pub\?", re.IGNORECASE)
-CHART_COLUMNS = 8  # blank columns right of the Summary's tables, where the chart is anchored
+DEFAULT_ROW_PIXELS, DEFAULT_COLUMN_PIXELS = 21, 100  # a new tab's, in Sheets
+MONTH_FORMAT = "yyyy-mm"  # the chart's months, when they are dates
 NEW_SHEET_TITLE = "Sheet1"  # the one tab a new spreadsheet has (in an English-speaking account)
 OUTAGE_CLIENTS = 2  # Google unavailable for this many clients in a row: the others are not tried
 
@@ -170,7 +176,7 @@ def write_summary(sheet: TeamSheet, summary: ClientSummary) -> None:
     stray = sheets.get(tab_key(NEW_SHEET_TITLE))
     if stray is not None and (claim == "empty" or _empty(sheet, summary.location, [stray["properties"]["title"]])):
         extra.append({"deleteSheet": {"sheetId": stray["properties"]["sheetId"]}})  # empty: nothing lost
-    _write_tabs(sheet, summary, sheets, extra)
+    _write_tabs(sheet, summary, claim, sheets, extra)
 
 
 def mark_requests(client_id: str, team: str) -> list[dict[str, Any]]:
@@ -214,7 +220,7 @@ def _ownership(sheet: TeamSheet, meta: dict[str, Any], summary: ClientSummary) -
         sorted(map(tab_key, titles)) == sorted(map(tab_key, CLIENT_TABS))
         and meta.get("properties", {}).get("title") == summary.title
     ):
-        return "legacy"  # written by the sync before it marked its summaries
+        return "legacy"  # written by the sync before it marked its summaries: always all five tabs
     if _empty(sheet, summary.location, titles):
         return "empty"
     raise SummaryRefused(
@@ -230,70 +236,107 @@ def _empty(sheet: TeamSheet, location: str, titles: list[str]) -> bool:
 
 
 def _write_tabs(
-    sheet: TeamSheet, summary: ClientSummary, sheets: dict[str, dict[str, Any]], extra: list[dict[str, Any]]
+    sheet: TeamSheet, summary: ClientSummary, claim: str, sheets: dict[str, dict[str, Any]], extra: list[dict[str, Any]]
 ) -> None:
     """The client tabs of a summary spreadsheet whose tabs are `sheets` (keyed by tab_key), with the
     `extra` requests at the end of the same batchUpdate (after the tabs are added: a spreadsheet
-    cannot lose its last tab)."""
+    cannot lose its last tab). A Periods tab of a client without a retainer (any more) goes, but
+    only from a spreadsheet marked as theirs (`claim` "ours"): any other never loses a tab."""
     what = f"client spreadsheet {summary.location}"
+    board = summary.board()
+    tabs = client_tabs(summary.tables)
+
+    def money(places: int) -> str:
+        return board.money_format(places) or money_format(places)
 
     def build(sheets: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         requests: list[dict[str, Any]] = []
         data = []
-        for name in CLIENT_TABS:
-            blocks = _client_blocks(name, summary.tables)
+        for name in tabs:
             found = sheets.get(tab_key(name))
-            chart = name == "Summary" and len(blocks) > 1
-            sheet_id, sheet_title, size = prepare(
-                found, name, blocks, requests, spare_cols=CHART_COLUMNS if chart else 0
-            )
-            data.append({"range": f"{a1(sheet_title)}!A1", "values": tab_grid(blocks, size)})
-            if chart:
-                charts = (found or {}).get("charts", [])
-                requests.append(
-                    _chart_request(
-                        sheet_id,
-                        blocks[-1],
-                        charts[0]["chartId"] if charts else None,
-                        anchor_col=max(len(t.columns) for _, t in blocks) + 1,
-                    )
-                )
+            if name == "Summary":
+                data.append(_dashboard(board, found, requests))
+                continue
+            blocks = [(0, summary.tables[name])]
+            _, title, size = prepare(found, name, blocks, requests, money)
+            data.append({"range": f"{a1(title)}!A1", "values": tab_grid(blocks, size)})
         requests.append({"updateSpreadsheetProperties": {"properties": {"title": summary.title}, "fields": "title"}})
+        stale = sheets.get(tab_key("Periods"))
+        if claim == "ours" and "Periods" not in tabs and stale is not None:
+            requests.append({"deleteSheet": {"sheetId": stale["properties"]["sheetId"]}})
         return requests + extra, data
 
     sheet.apply(summary.location, what, sheets, build)
 
 
-def _client_blocks(name: str, tables: dict[str, Table]) -> list[tuple[int, Table]]:
-    """Where each table of a client tab starts; the Summary also holds the chart's month table."""
-    table = tables[name]
-    if name != "Summary" or not len(tables["Statement"].frame):
-        return [(0, table)]
-    by_month = balance_by_month(tables["Statement"])
-    pivot = Table(
-        frame_of(["Month", *by_month.contract_ids], by_month.rows),
-        {"Month": by_month.month_kind, **dict.fromkeys(by_month.contract_ids, "money")},
-    )
-    heading = Table(frame_of([CHART_TITLE], []), {CHART_TITLE: "text"})
-    return [(0, table), (len(table.frame) + 2, heading), (len(table.frame) + 3, pivot)]
+def _dashboard(board: Dashboard, found: dict[str, Any] | None, requests: list[Request]) -> dict[str, Any]:
+    """Append to `requests` those that draw the Summary tab as `board` says (what a previous run
+    drew there reset first: formats, merges, sizes and chart); the values to write there."""
+    chart = board.chart
+    rows, cols = max(2, board.rows), COLUMNS
+    if chart is not None:
+        rows, cols = max(rows, chart.data_row + 2 + len(chart.rows)), max(cols, chart.data_col + 1 + len(chart.names))
+    sheet_id, title, (rows, cols) = grow(found, "Summary", (rows, cols), requests, frozen_rows=0, gridlines=False)
+    whole = {"sheetId": sheet_id}
+    requests += [
+        {"repeatCell": {"range": whole, "cell": {}, "fields": "userEnteredFormat"}},
+        {"unmergeCells": {"range": whole}},
+        _size(sheet_id, "ROWS", None, DEFAULT_ROW_PIXELS),
+        _size(sheet_id, "COLUMNS", None, DEFAULT_COLUMN_PIXELS),
+        *({"deleteEmbeddedObject": {"objectId": old["chartId"]}} for old in (found or {}).get("charts", [])),
+    ]
+    grid: list[list[object]] = [[""] * cols for _ in range(rows)]
+    merged = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in board.merges}
+    for cell in board.cells:
+        grid[cell.row][cell.col] = api_cell(cell.value, cell.kind)
+        last = merged.get((cell.row, cell.col), (cell.row, cell.col))  # a merge takes its first cell's look
+        look = cell_format(STYLES[cell.style], cell.number_format, cell.kind)
+        requests.append(_formatted(_range(sheet_id, cell.row, cell.col, *last), look))
+    requests += [
+        {"mergeCells": {"range": _range(sheet_id, *merge), "mergeType": "MERGE_ALL"}} for merge in board.merges
+    ]
+    requests += [_size(sheet_id, "COLUMNS", col, _pixels(width)) for col, width in enumerate(WIDTHS)]
+    requests += [_size(sheet_id, "ROWS", row, round(points * 4 / 3)) for row, points in board.heights.items()]
+    if chart is not None:
+        requests += _chart_data(sheet_id, chart, grid)
+        requests.append(_chart(sheet_id, chart))
+    return {"range": f"{a1(title)}!A1", "values": grid}
 
 
-def _chart_request(sheet_id: int, block: tuple[int, Table], chart_id: int | None, anchor_col: int) -> dict:
-    """The balance line chart over the month table: added once, then kept pointing at the data."""
-    top, table = block
+def _chart_data(sheet_id: int, chart: Chart, grid: list[list[object]]) -> list[Request]:
+    """The chart's figures into `grid` beside the printed columns, headed so that someone who
+    scrolls there knows what they are; the requests that format them and size their columns."""
+    top, left = chart.data_row, chart.data_col
+    names = ["Month", *chart.names]
+    grid[top][left] = CHART_TITLE
+    grid[top + 1][left : left + len(names)] = names
+    for i, (month, *closings) in enumerate(chart.rows, start=top + 2):
+        grid[i][left : left + len(names)] = [
+            api_cell(month, chart.month_kind),
+            *(api_cell(c, "money") for c in closings),
+        ]
+    last_row, last_col = top + 1 + len(chart.rows), left + len(names) - 1
+    requests = [_formatted(_range(sheet_id, top, left, top + 1, last_col), {"textFormat": {"bold": True}})]
+    if chart.rows:
+        if chart.month_kind in ("date", "datetime"):
+            month = {"numberFormat": {"type": "DATE", "pattern": MONTH_FORMAT}}
+            requests.append(_formatted(_range(sheet_id, top + 2, left, last_row, left), month))
+        closing = {"numberFormat": {"type": "NUMBER", "pattern": chart.number_format}}
+        requests.append(_formatted(_range(sheet_id, top + 2, left + 1, last_row, last_col), closing))
+    width = max([12, *(len(name) + 2 for name in chart.names)])  # as the .xlsx book has them
+    requests += [_size(sheet_id, "COLUMNS", left, _pixels(10))]
+    requests += [_size(sheet_id, "COLUMNS", col, _pixels(width)) for col in range(left + 1, last_col + 1)]
+    return requests
+
+
+def _chart(sheet_id: int, chart: Chart) -> Request:
+    """The balance line chart over the dashboard's width, a line per contract named by its header
+    (so the legend shows the contracts' names), over the one Month column."""
 
     def source(col: int) -> dict[str, Any]:
         return {
             "sourceRange": {
-                "sources": [
-                    {
-                        "sheetId": sheet_id,
-                        "startRowIndex": top,
-                        "endRowIndex": top + 1 + len(table.frame),
-                        "startColumnIndex": col,
-                        "endColumnIndex": col + 1,
-                    }
-                ]
+                "sources": [_range(sheet_id, chart.data_row + 1, col, chart.data_row + 1 + len(chart.rows), col)]
             }
         }
 
@@ -303,20 +346,46 @@ def _chart_request(sheet_id: int, block: tuple[int, Table], chart_id: int | None
             "chartType": "LINE",
             "legendPosition": "BOTTOM_LEGEND",
             "headerCount": 1,
-            "axis": [{"position": "BOTTOM_AXIS", "title": "Month"}, {"position": "LEFT_AXIS", "title": "Balance"}],
-            "domains": [{"domain": source(0)}],
-            "series": [{"series": source(col), "targetAxis": "LEFT_AXIS"} for col in range(1, len(table.columns))],
+            "domains": [{"domain": source(chart.data_col)}],
+            "series": [
+                {"series": source(chart.data_col + i), "targetAxis": "LEFT_AXIS"}
+                for i in range(1, len(chart.names) + 1)
+            ],
         },
     }
-    if chart_id is not None:
-        return {"updateChartSpec": {"chartId": chart_id, "spec": spec}}
-    return {
-        "addChart": {
-            "chart": {
-                "spec": spec,
-                "position": {
-                    "overlayPosition": {"anchorCell": {"sheetId": sheet_id, "rowIndex": 1, "columnIndex": anchor_col}}
-                },
-            }
-        }
+    position = {
+        "anchorCell": {"sheetId": sheet_id, "rowIndex": chart.top, "columnIndex": 0},
+        "widthPixels": sum(map(_pixels, WIDTHS)),
+        "heightPixels": CHART_ROWS * 20,
     }
+    return {"addChart": {"chart": {"spec": spec, "position": {"overlayPosition": position}}}}
+
+
+def _range(sheet_id: int, first_row: int, first_col: int, last_row: int, last_col: int) -> dict[str, int]:
+    """The GridRange of these rows and columns (both ends included, as a Dashboard's merges have them)."""
+    return {
+        "sheetId": sheet_id,
+        "startRowIndex": first_row,
+        "endRowIndex": last_row + 1,
+        "startColumnIndex": first_col,
+        "endColumnIndex": last_col + 1,
+    }
+
+
+def _formatted(grid_range: dict[str, int], look: dict[str, Any]) -> Request:
+    """The cells of `grid_range` given the CellFormat `look`: only what it sets."""
+    fields = ",".join(f"userEnteredFormat.{key}" for key in look)
+    return {"repeatCell": {"range": grid_range, "cell": {"userEnteredFormat": look}, "fields": fields}}
+
+
+def _size(sheet_id: int, dimension: str, index: int | None, pixels: int) -> Request:
+    """Row `index` (or column) `pixels` high (or wide); with `index` None, every one of the tab."""
+    span: dict[str, Any] = {"sheetId": sheet_id, "dimension": dimension}
+    if index is not None:
+        span.update(startIndex=index, endIndex=index + 1)
+    return {"updateDimensionProperties": {"range": span, "properties": {"pixelSize": pixels}, "fields": "pixelSize"}}
+
+
+def _pixels(width: float) -> int:
+    """A column's width in pixels for a width in characters, as the .xlsx book's columns are."""
+    return int(width * 7 + 5)
