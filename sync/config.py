@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.numbers import is_currency
 
 from sync.errors import ConfigError
@@ -25,6 +26,8 @@ class Config:
     """The sync's settings, one field each (SYNC_<FIELD> in the environment); `checked()` validates them."""
 
     currency: str = "USD"  # for contracts whose Currency cell is blank
+    agency_name: str = ""  # heads every client's Summary
+    locale: str = "en_US"  # how client summaries spell money and dates: en_GB, de_DE, fr_FR... (paper: A4, US Letter)
     date_order: str = ""  # "DMY" or "MDY" lets text like 26/11/2026 be read; blank = ISO only
     # Local workbook only: a folder (relative to the workbook's) for client summaries, besides the workbook's own
     summary_folder: str = ""
@@ -54,7 +57,13 @@ class Config:
         order = self.date_order.strip().upper()
         if order not in ("", "DMY", "MDY"):
             raise ConfigError(f"config: date_order '{self.date_order}' must be DMY, MDY or blank")
-        return replace(self, currency=currency, date_order=order)._smtp_checked()
+        try:
+            locale = str(Locale.parse(self.locale.strip().replace("-", "_")))
+        except (ValueError, UnknownLocaleError):
+            raise ConfigError(
+                f"config: locale '{self.locale}' is not a locale babel knows (en_US, en_GB, de_DE...)"
+            ) from None
+        return replace(self, currency=currency, date_order=order, locale=locale)._smtp_checked()
 
     def _smtp_checked(self) -> Config:
         """The SMTP settings checked, as SYNC_SMTP_* variables were before they were settings: only

@@ -27,11 +27,12 @@ def table_text(table: Table) -> str:
 
 @pytest.fixture
 def golden(request):
-    """golden(name, table): compare with tests/golden/<name>.csv (or rewrite it with --update-golden)."""
+    """golden(name, table): compare with tests/golden/<name>.csv (or rewrite it with --update-golden);
+    golden(name, text): with tests/golden/<name>.txt."""
 
-    def check(name: str, table: Table) -> None:
-        path = GOLDEN / f"{name}.csv"
-        text = table_text(table)
+    def check(name: str, table: Table | str) -> None:
+        path = GOLDEN / (f"{name}.txt" if isinstance(table, str) else f"{name}.csv")
+        text = table if isinstance(table, str) else table_text(table)
         if request.config.getoption("--update-golden"):
             path.parent.mkdir(exist_ok=True)
             path.write_text(text, encoding="utf-8")

@@ -18,12 +18,14 @@ from python_calamine import CalamineWorkbook
 
 from sync.app.init_book import INSTRUCTIONS, create_template, instruction_rows
 from sync.backends.cells import money_format
-from sync.backends.xlsx.client_book import balance_by_month, contract_row_ranges, write_client_workbook
+from sync.backends.xlsx.client_book import write_client_workbook
 from sync.errors import SyncError
 from sync.model.schema import CLIENT_TABS, INPUT_TABS
 from sync.model.table import Table
+from sync.shape.dashboard import STYLES, WIDTHS, balance_by_month, client_dashboard
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
 TRICKY_TASKS = ['=HYPERLINK("http://x","y")', "+1", "-2", "@x"]
 
@@ -178,11 +180,28 @@ def sheet_parts(path: Path) -> dict[str, str]:
         return {n: archive.read(n).decode() for n in names}
 
 
+def chart_parts(path: Path) -> tuple[etree._Element, etree._Element, str]:
+    """The first chart, the drawing that anchors it, and the Summary sheet's relations."""
+    with zipfile.ZipFile(path) as archive:
+        return (
+            etree.fromstring(archive.read("xl/charts/chart1.xml")),
+            etree.fromstring(archive.read("xl/drawings/drawing1.xml")),
+            archive.read("xl/worksheets/_rels/sheet1.xml.rels").decode(),
+        )
+
+
 def test_tabs_and_headers_follow_the_schema(book: Path) -> None:
     workbook = CalamineWorkbook.from_path(book)
     assert workbook.sheet_names == list(CLIENT_TABS)
     for name, columns in CLIENT_TABS.items():
-        assert workbook.get_sheet_by_name(name).to_python()[0] == list(columns)
+        if name != "Summary":  # the dashboard, not a table
+            assert workbook.get_sheet_by_name(name).to_python()[0] == list(columns)
+
+
+def test_periods_tab_only_for_a_client_with_a_retainer(tmp_path: Path) -> None:
+    path = tmp_path / "no-retainer.xlsx"
+    write_client_workbook(path, {name: t for name, t in TABLES.items() if name != "Periods"}, "Plain")
+    assert CalamineWorkbook.from_path(path).sheet_names == ["Summary", "Activity", "Payments", "Statement"]
 
 
 def test_text_that_looks_like_a_formula_stays_text(book: Path) -> None:
@@ -196,129 +215,122 @@ def test_text_that_looks_like_a_formula_stays_text(book: Path) -> None:
 
 
 def test_values_keep_their_kinds(book: Path) -> None:
-    sheet = openpyxl.load_workbook(book)["Summary"]
-    k1, k2 = sheet[2], sheet[3]
-    assert [D(str(c.value)) for c in k1[3:6]] == [D("1200.00"), D("330.50"), D("869.50")]
-    assert [c.number_format for c in k1[3:6]] == ["#,##0.00"] * 3
-    assert [c.number_format for c in k2[3:6]] == ["#,##0"] * 3  # yen have no minor unit
-    assert (k1[6].value, k1[6].number_format) == (7.25, "0.00")
-    assert k1[7].value.date() == dt.date(2026, 5, 1) and k1[7].number_format == "yyyy-mm-dd"
-    assert k2[6].value is None and k2[7].value is None  # blanks stay blank
-    assert [c.value for c in k1[8:13]] == [10, 2.5, 4.75, 7.75, "on track"]
-    assert [c.number_format for c in k1[8:12]] == ["0.00"] * 4
-    assert [c.value for c in k2[8:13]] == [None] * 5
     periods = CalamineWorkbook.from_path(book).get_sheet_by_name("Periods").to_python()
     assert periods[2] == ["K-001", dt.date(2026, 3, 1), dt.date(2026, 3, 31), 10, 2.5, 4.75, 7.75, 0, 0, 0, 1000]
     activity = CalamineWorkbook.from_path(book).get_sheet_by_name("Activity").to_python()
     assert activity[1][0] == dt.date(2026, 1, 5)
     assert [row[5] for row in activity[1:]] == [True] * 4 + [False]
     assert activity[5][2:4] == ["", ""]
+    statement = openpyxl.load_workbook(book)["Statement"]
+    assert [c.number_format for c in statement[2][2:]] == ["#,##0.00"] * 4  # two currencies: no symbol
+    assert [c.number_format for c in statement[5][2:]] == ["#,##0"] * 4  # yen have no minor unit
 
 
-def test_header_is_bold_frozen_and_filtered(book: Path) -> None:
-    for sheet in openpyxl.load_workbook(book):
-        assert all(cell.font.bold for cell in sheet[1])
-        assert sheet.freeze_panes == "A2"
-        assert sheet.auto_filter.ref.startswith("A1:")
+def test_summary_holds_the_dashboards_cells_and_looks(book: Path) -> None:
+    board = client_dashboard("Acme Ltd - contract summary", TABLES)
+    sheet = openpyxl.load_workbook(book)["Summary"]
+    for cell in board.cells:
+        found = sheet.cell(row=cell.row + 1, column=cell.col + 1)
+        if cell.kind in ("money", "hours"):
+            assert D(str(found.value)) == cell.value, cell
+        elif cell.kind == "date":
+            assert found.value.date() == cell.value, cell
+        else:
+            assert (found.value, found.data_type) == (cell.value, "s"), cell
+        if cell.number_format:
+            assert found.number_format == cell.number_format, cell
+        assert bool(found.font.bold) == bool(STYLES[cell.style].get("bold")), cell
+    placed = {(c.row, c.col) for c in board.cells}
+    chart_columns = range(board.chart.data_col, board.chart.data_col + 3)
+    strays = [
+        (c.row - 1, c.column - 1)
+        for row in sheet.iter_rows()
+        for c in row
+        if c.value is not None and (c.row - 1, c.column - 1) not in placed and c.column - 1 not in chart_columns
+    ]
+    assert not strays  # nothing but the dashboard and the chart's figures
+    assert {str(r) for r in sheet.merged_cells.ranges} >= {"A1:E1", "A2:E2"}  # the client's name, then as of
+    assert sheet["A1"].value == "Acme Ltd - contract summary" and sheet["A1"].font.size == 20
+    assert sheet["A2"].value == "Contract summary as of 31 Mar 2026"
+    columns = etree.fromstring(sheet_parts(book)["xl/worksheets/sheet1.xml"].encode()).iter(f"{MAIN}col")
+    widths = {col: float(c.get("width")) for c in columns for col in range(int(c.get("min")), int(c.get("max")) + 1)}
+    assert [widths[col] for col in range(1, 6)] == pytest.approx([w + 0.71 for w in WIDTHS], abs=0.01)
+    assert not sheet.sheet_view.showGridLines
 
 
-def test_title_is_in_the_document_properties(book: Path) -> None:
-    assert openpyxl.load_workbook(book).properties.title == "Acme Ltd - contract summary"
+def test_each_contract_has_its_figures_in_words(book: Path) -> None:
+    text = client_dashboard("Acme", TABLES).text()
+    assert "Care plan\tOK" not in text  # the status is the Summary's: active is no status
+    lines = text.splitlines()
+    care = lines.index(next(line for line in lines if line.startswith("Care plan")))
+    assert lines[care + 2] == "Balance\tPaid\tUsed\tHours left this period\tPeriod ends"
+    assert lines[care + 3] == "$869.50\t$1,200.00\t$330.50\t7.75 of 12.50\t31 Mar 2026"
+    hosting = lines.index(next(line for line in lines if line.startswith("Hosting")))
+    assert lines[hosting + 2] == "Balance\tPaid\tUsed\tHours it still buys\tLasts until about"
+    assert lines[hosting + 3] == "¥38,000\t¥50,000\t¥12,000\t—\t—"
 
 
-def chart_parts(path: Path) -> tuple[etree._Element, etree._Element, str]:
-    """The first chart, the drawing that anchors it, and the Summary sheet's relations."""
-    with zipfile.ZipFile(path) as archive:
-        return (
-            etree.fromstring(archive.read("xl/charts/chart1.xml")),
-            etree.fromstring(archive.read("xl/drawings/drawing1.xml")),
-            archive.read("xl/worksheets/_rels/sheet1.xml.rels").decode(),
-        )
-
-
-def summary_rows(path: Path) -> list[list[object]]:
-    return [[c.value for c in row] for row in openpyxl.load_workbook(path)["Summary"].iter_rows()]
-
-
-def test_balance_chart_has_one_series_per_contract(book: Path) -> None:
-    chart, _, relations = chart_parts(book)
+def test_balance_chart_has_one_series_per_contract_named_as_the_client_knows_it(book: Path) -> None:
+    board = client_dashboard("Acme", TABLES)
+    chart, drawing, relations = chart_parts(book)
     assert "drawing" in relations  # the chart sits on the first tab, Summary
     assert chart.find(f".//{C}lineChart") is not None
     assert "Balance by month" in "".join(chart.find(f"{C}chart/{C}title").itertext())
     series = chart.findall(f".//{C}ser")
     refs = [[s.find(f"{C}{part}//{C}f").text for part in ("tx", "cat", "val")] for s in series]
-    # Summary: header, K-001, K-002, a blank row, the heading, then Month | K-001 | K-002 from row 6.
+    header = board.chart.data_row + 2  # 1-based: the heading, then Month | Care plan | Hosting
+    month, first, second = (openpyxl.utils.get_column_letter(board.chart.data_col + 1 + i) for i in range(3))
+    months = f"${month}${header + 1}:${month}${header + 3}"
     assert refs == [
-        ["Summary!$B$6", "Summary!$A$7:$A$9", "Summary!$B$7:$B$9"],
-        ["Summary!$C$6", "Summary!$A$7:$A$9", "Summary!$C$7:$C$9"],
+        [f"Summary!${first}${header}", f"Summary!{months}", f"Summary!${first}${header + 1}:${first}${header + 3}"],
+        [f"Summary!${second}${header}", f"Summary!{months}", f"Summary!${second}${header + 1}:${second}${header + 3}"],
     ]
-    assert chart.find(f".//{C}valAx/{C}numFmt").get("formatCode") == "#,##0.00"
+    sheet = openpyxl.load_workbook(book)["Summary"]
+    assert [sheet[f"{letter}{header}"].value for letter in (month, first, second)] == ["Month", "Care plan", "Hosting"]
+    assert [sheet[f"{month}{header + i}"].value for i in (1, 2, 3)] == ["2026-01", "2026-02", "2026-03"]
     # No override of Excel's default: a blank month is a gap in the line, not a zero balance.
     assert chart.find(f".//{C}dispBlanksAs") is None
-
-
-def test_chart_series_share_one_month_column(book: Path) -> None:
-    chart, _, _ = chart_parts(book)
-    categories = {s.find(f"{C}cat//{C}f").text for s in chart.findall(f".//{C}ser")}
-    assert categories == {"Summary!$A$7:$A$9"}
-    rows = summary_rows(book)
-    assert rows[3][:3] == [None] * 3  # one blank row between the tables
-    assert rows[4][0] == "Balance by month"
-    assert rows[5][:3] == ["Month", "K-001", "K-002"]
-    assert [r[0] for r in rows[6:9]] == ["2026-01", "2026-02", "2026-03"]
-
-
-def test_chart_sits_right_of_every_cell_with_data(book: Path) -> None:
-    _, drawing, _ = chart_parts(book)
-    sheet = openpyxl.load_workbook(book)["Summary"]
-    start = drawing.find(f".//{XDR}from")
-    # max_column is 1-based, the anchor 0-based: > leaves a blank column between.
-    assert int(start.find(f"{XDR}col").text) > sheet.max_column
-    assert int(start.find(f"{XDR}row").text) >= 1  # below the frozen header
+    start = drawing.find(f".//{XDR}from")  # under the figures, from column A
+    assert (int(start.find(f"{XDR}row").text), int(start.find(f"{XDR}col").text)) == (board.chart.top, 0)
 
 
 def test_contracts_with_different_months_share_the_union_of_months(tmp_path: Path) -> None:
     statement = table(
         STATEMENT_KINDS,
-        ("K-1", "2026-01", D("0.00"), D("100.00"), D("500.00"), D("400.00")),
-        ("K-1", "2026-02", D("400.00"), D("100.00"), D("0.00"), D("300.00")),
-        ("K-1", "2026-03", D("300.00"), D("50.25"), D("0.00"), D("249.75")),
-        ("K-2", "2026-02", D("0"), D("1000"), D("9000"), D("8000")),
-        ("K-2", "2026-03", D("8000"), D("1000"), D("0"), D("7000")),
-        ("K-2", "2026-04", D("7000"), D("500"), D("0"), D("6500")),
+        ("K-001", "2026-01", D("0.00"), D("100.00"), D("500.00"), D("400.00")),
+        ("K-001", "2026-02", D("400.00"), D("100.00"), D("0.00"), D("300.00")),
+        ("K-001", "2026-03", D("300.00"), D("50.25"), D("0.00"), D("249.75")),
+        ("K-002", "2026-02", D("0"), D("1000"), D("9000"), D("8000")),
+        ("K-002", "2026-03", D("8000"), D("1000"), D("0"), D("7000")),
+        ("K-002", "2026-04", D("7000"), D("500"), D("0"), D("6500")),
     )
     path = tmp_path / "two.xlsx"
-    write_client_workbook(path, {**TABLES, "Statement": statement}, "Two")
+    tables = {**TABLES, "Statement": statement}
+    write_client_workbook(path, tables, "Two")
+    board = client_dashboard("Two", tables)
     sheet = openpyxl.load_workbook(path)["Summary"]
-    header_row = 6  # 1-based: header, two contracts, blank, heading
-    assert [c.value for c in sheet[header_row][:3]] == ["Month", "K-1", "K-2"]
-    grid = [[c.value for c in row[:3]] for row in sheet.iter_rows(min_row=header_row + 1)]
+    top, left = board.chart.data_row + 2, board.chart.data_col + 1  # 1-based: the header row
+    grid = [[c.value for c in row] for row in sheet.iter_rows(min_row=top, min_col=left, max_col=left + 2)]
+    assert grid[0] == ["Month", "Care plan", "Hosting"]
     expected = [
         ["2026-01", D("400.00"), None],
         ["2026-02", D("300.00"), D("8000")],
         ["2026-03", D("249.75"), D("7000")],
         ["2026-04", None, D("6500")],
     ]
-    assert len(grid) == 4
-    assert [[m, *(None if v is None else D(str(v)) for v in vs)] for m, *vs in grid] == expected
-    assert all(isinstance(m, str) for m, *_ in grid)  # months stay the Statement's text
-    cells = list(sheet.iter_rows(min_row=header_row + 1, min_col=2, max_col=3))
-    formats = [[c.number_format if c.value is not None else None for c in row] for row in cells]
-    assert formats == [["#,##0.00", None], ["#,##0.00", "#,##0"], ["#,##0.00", "#,##0"], [None, "#,##0"]]
-    chart, _, _ = chart_parts(path)
-    refs = [[s.find(f"{C}{part}//{C}f").text for part in ("cat", "val")] for s in chart.findall(f".//{C}ser")]
-    assert refs == [["Summary!$A$7:$A$10", "Summary!$B$7:$B$10"], ["Summary!$A$7:$A$10", "Summary!$C$7:$C$10"]]
+    assert [[m, *(None if v is None else D(str(v)) for v in vs)] for m, *vs in grid[1:5]] == expected
+    assert all(isinstance(m, str) for m, *_ in grid[1:5])  # months stay the Statement's text
 
 
-def test_contract_id_that_looks_like_a_formula_stays_text_in_the_month_table(tmp_path: Path) -> None:
-    statement = table(STATEMENT_KINDS, ("=1+1", "2026-01", D("0"), D("0"), D("10"), D("10")))
+def test_a_contract_name_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    summary = Table(SUMMARY.frame.assign(Contract=["=1+1", "Hosting"]), SUMMARY.kinds)
     path = tmp_path / "formula.xlsx"
-    write_client_workbook(path, {"Statement": statement}, "Formula")
+    write_client_workbook(path, {**TABLES, "Summary": summary}, "=2+2")
     assert not any(re.search(r"<f[ >]", xml) for xml in sheet_parts(path).values())
-    header = openpyxl.load_workbook(path)["Summary"]["B4"]  # header only above: blank, heading, table
-    assert (header.value, header.data_type, header.quotePrefix, header.font.bold) == ("=1+1", "s", True, True)
-    chart, _, _ = chart_parts(path)
-    assert chart.find(f".//{C}ser/{C}tx//{C}f").text == "Summary!$B$4"
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    assert (sheet["A1"].value, sheet["A1"].data_type) == ("=2+2", "s")
+    names = [c for row in sheet.iter_rows() for c in row if c.value == "=1+1"]
+    assert len(names) == 2 and all(c.data_type == "s" for c in names)  # its figures, the chart's legend
 
 
 def test_balance_by_month_refuses_two_rows_for_one_month() -> None:
@@ -347,19 +359,64 @@ def test_every_sheet_is_protected_but_can_be_filtered(book: Path) -> None:
         assert 'readOnlyRecommended="1"' in archive.read("xl/workbook.xml").decode()
 
 
+def test_tables_have_a_bold_frozen_filtered_header_and_print_a_page_wide(book: Path) -> None:
+    for sheet in list(openpyxl.load_workbook(book))[1:]:
+        assert all(cell.font.bold for cell in sheet[1]), sheet.title
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:"), sheet.title
+        setup = sheet.page_setup
+        assert setup.fitToWidth in (None, 1) and setup.fitToHeight == 0  # None: the default, 1
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$1:$1", sheet.title  # the header on every page
+        assert setup.paperSize == 1  # en_US: US Letter
+        assert sheet.oddFooter.left.text == "Acme Ltd - contract summary" and "&P" in sheet.oddFooter.right.text
+
+
+def test_the_summary_prints_on_one_page_of_the_clients_paper(tmp_path: Path) -> None:
+    board = client_dashboard("Smith & Sons", TABLES, agency="Brightline", locale="en_GB")
+    path = tmp_path / "gb.xlsx"
+    write_client_workbook(path, TABLES, "Smith & Sons - contract summary", dashboard=board)
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    setup = sheet.page_setup
+    assert setup.fitToWidth in (None, 1) and setup.fitToHeight in (None, 1)  # None: the default, 1
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and (setup.paperSize, setup.orientation) == (9, "portrait")
+    assert sheet.print_area == f"'Summary'!$A$1:$E${board.rows}"
+    assert sheet.oddFooter.left.text == "Smith && Sons"  # & starts a code in a footer
+    assert [sheet["A1"].value, sheet["A2"].value] == ["Brightline", "Smith & Sons"]  # the agency heads it
+
+
+def test_totals_stay_below_the_filter(tmp_path: Path) -> None:
+    payments = table(
+        {"Date": "date", "Contract ID": "text", "Amount": "money", "Reference": "text"},
+        (dt.date(2026, 1, 2), "K-001", D("1200.00"), "INV-1001"),
+        (None, None, None, None),
+        (None, "Total", D("1200.00"), None),
+    )
+    path = tmp_path / "totals.xlsx"
+    write_client_workbook(path, {**TABLES, "Payments": Table(payments.frame, payments.kinds, footer=2)}, "T")
+    sheet = openpyxl.load_workbook(path)["Payments"]
+    assert sheet.auto_filter.ref == "A1:D2"
+    assert [c.value for c in sheet[4]][1:3] == ["Total", 1200]
+
+
+def test_one_currency_shows_its_symbol_in_every_money_cell(tmp_path: Path) -> None:
+    dollars = Table(SUMMARY.frame.assign(Currency="USD"), SUMMARY.kinds)
+    path = tmp_path / "usd.xlsx"
+    tables = {**TABLES, "Summary": dollars}
+    write_client_workbook(path, tables, "USD", dashboard=client_dashboard("USD", tables))
+    book = openpyxl.load_workbook(path)
+    assert book["Activity"]["G2"].number_format == '"$"#,##0.00'
+    assert book["Statement"]["C5"].number_format == '"$"#,##0'  # the amount's own decimals
+    german = client_dashboard("EUR", tables, locale="de_DE")
+    assert german.money_format(2) == '#,##0.00 "$"'
+
+
 def test_no_chart_without_statement_rows(tmp_path: Path) -> None:
     path = tmp_path / "empty.xlsx"
-    write_client_workbook(path, {**TABLES, "Statement": table(dict(STATEMENT.kinds))}, "Empty")
+    tables = {**TABLES, "Statement": table(dict(STATEMENT.kinds))}
+    write_client_workbook(path, tables, "Empty")
     with zipfile.ZipFile(path) as archive:
         assert not [n for n in archive.namelist() if n.startswith("xl/charts/")]
-    assert len(summary_rows(path)) == 1 + len(SUMMARY.frame)  # no month table either
-
-
-def test_statement_must_be_grouped_by_contract() -> None:
-    assert contract_row_ranges(STATEMENT) == [(0, 2), (3, 4)]
-    shuffled = Table(STATEMENT.frame.iloc[[0, 3, 1]], STATEMENT.kinds)
-    with pytest.raises(ValueError, match="grouped"):
-        contract_row_ranges(shuffled)
+    assert client_dashboard("Empty", tables).chart is None
 
 
 def test_money_format_follows_the_exponent() -> None:
@@ -380,7 +437,7 @@ def test_rewrite_replaces_the_book_and_leaves_no_temp_file(book: Path) -> None:
     write_client_workbook(book, {"Payments": PAYMENTS}, "Second run")
     assert sorted(p.name for p in book.parent.iterdir()) == [book.name]
     workbook = CalamineWorkbook.from_path(book)
-    assert workbook.sheet_names == list(CLIENT_TABS)
+    assert workbook.sheet_names == ["Summary", "Activity", "Payments", "Statement"]  # no retainer: no Periods
     assert workbook.get_sheet_by_name("Statement").to_python() == [list(CLIENT_TABS["Statement"])]
 
 

@@ -43,9 +43,17 @@ def test_team_tabs(outputs, golden, tab):
     golden(tab.lower(), outputs.outputs[tab])
 
 
-@pytest.mark.parametrize("tab", ["Summary", "Activity", "Payments", "Statement", "Periods"])
+@pytest.mark.parametrize("tab", ["Summary", "Activity", "Payments", "Statement"])
 def test_client_summary_tabs(outputs, golden, tab):
     golden(f"client-C-1-{tab.lower()}", outputs.summaries["clients/C-1"][tab])
+
+
+def test_client_dashboard(outputs, golden):
+    golden("client-C-1-dashboard", outputs.dashboards["clients/C-1"].text())
+
+
+def test_a_client_without_a_retainer_has_no_periods_tab(outputs):
+    assert "Periods" not in outputs.summaries["clients/C-1"]
 
 
 def test_only_valid_clients_get_a_summary(outputs):
@@ -102,6 +110,23 @@ def test_periodic_team_tabs(periodic_outputs, golden, tab):
     golden(f"periodic-{tab.lower()}", periodic_outputs.outputs[tab])
 
 
-@pytest.mark.parametrize("tab", ["Summary", "Periods"])
+@pytest.mark.parametrize("tab", ["Summary", "Activity", "Statement", "Periods"])
 def test_periodic_client_summary_tabs(periodic_outputs, golden, tab):
     golden(f"periodic-client-P-1-{tab.lower()}", periodic_outputs.summaries["clients/P-1"][tab])
+
+
+def test_periodic_client_dashboard(periodic_outputs, golden):
+    golden("periodic-client-P-1-dashboard", periodic_outputs.dashboards["clients/P-1"].text())
+
+
+@pytest.mark.parametrize("client", ["clients/C-1", "clients/P-1"])
+def test_activity_adds_up_to_billed(outputs, periodic_outputs, client):
+    book = outputs if client == "clients/C-1" else periodic_outputs
+    tables = book.summaries[client]
+    activity, summary, statement = (tables[tab] for tab in ("Activity", "Summary", "Statement"))
+    assert activity.footer == statement.footer == 2  # a blank row, then one total (one currency)
+    data = activity.frame.iloc[: activity.data_rows]
+    billed = sum(summary.frame["Billed"])
+    assert sum(data["Amount"]) == billed == activity.frame["Amount"].iloc[-1]
+    assert statement.frame["Billed"].iloc[-1] == billed
+    assert tables["Payments"].frame["Amount"].iloc[-1] == sum(summary.frame["Paid"])

@@ -176,12 +176,12 @@ def run(path: Path) -> pipeline.RunResult:
 
 
 def summary_contracts(client_file: Path) -> list[str]:
-    """The Contract IDs of a client file's Summary table (it ends at the first blank row)."""
-    ids = []
-    for row in read_tabs(client_file)["Summary"][1:]:
+    """The Contract IDs of a client file's Statement (its rows end at the blank row above the totals)."""
+    ids: list[str] = []
+    for row in read_tabs(client_file)["Statement"][1:]:
         if row[0] == "":
             break
-        ids.append(row[0])
+        ids += [row[0]] if row[0] not in ids else []
     return ids
 
 
@@ -289,7 +289,7 @@ def test_formula_like_text_stays_text_everywhere(tmp_path):
     assert {task: tasks.get(task) for task in FORMULA_LIKE} == dict.fromkeys(FORMULA_LIKE, "s")
     client_parts = parts(client_file.read_bytes())
     worksheets = [name for name in client_parts if name.startswith("xl/worksheets/") and name.endswith(".xml")]
-    assert len(worksheets) == 5 and not any(has_formula(client_parts[name]) for name in worksheets)
+    assert len(worksheets) == 4 and not any(has_formula(client_parts[name]) for name in worksheets)  # no retainer
 
     errors = [row for row in errors_tab(team) if row[0] == "Payments"]
     assert [row[3] for row in errors] == FORMULA_LIKE

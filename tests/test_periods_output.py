@@ -201,7 +201,14 @@ def test_local_client_book_gets_a_periods_tab(tmp_path):
         ["K-1", dt.date(2026, 6, 1), dt.date(2026, 6, 30)],
     ]
     summary = read.get_sheet_by_name("Summary").to_python()
-    assert summary[1][8:13] == [10.0, 6.0, 17.5, -1.5, "ahead"]
+    assert figure_under(summary, "Hours left this period") == "0.00 of 16.00"  # 17.50 used: 1.50 over
+    assert figure_under(summary, "Period ends") == "30 Jun 2026"
+
+
+def figure_under(grid: list[list], label: str) -> object:
+    """On a Summary dashboard, the figure in the cell under `label`."""
+    ((row, col),) = [(r, c) for r, cells in enumerate(grid) for c, value in enumerate(cells) if value == label]
+    return grid[row + 1][col]
 
 
 def test_google_writes_the_periods_tabs(emulator):
@@ -220,7 +227,8 @@ def test_google_writes_the_periods_tabs(emulator):
     mine = emulator.values(acme, "Periods")
     assert [row[0] for row in mine] == ["Contract ID", "K-1", "K-1"]
     summary = emulator.values(acme, "Summary")
-    assert summary[0] == list(CLIENT_TABS["Summary"]) and summary[1][8:13] == [10, 6, 17.5, -1.5, "ahead"]
+    assert figure_under(summary, "Hours left this period") == "0.00 of 16.00"
+    assert figure_under(summary, "Period ends") == "30 Jun 2026"
 
 
 # --- through the whole sync -------------------------------------------------------------

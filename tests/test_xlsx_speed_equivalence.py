@@ -314,11 +314,11 @@ REALISTIC = {
 
 
 def client_tables(seed: int) -> dict[str, Table]:
-    """Summary, Activity, Payments and Periods of the kinds sync.report makes or of random kinds; a
-    Statement (whose months Summary charts) grouped by contract as it must be."""
+    """Activity, Payments and Periods of the kinds sync.report makes or of random kinds, and a
+    Statement (whose months the Summary charts); the Summary, a dashboard, is drawn from them."""
     rng = random.Random(seed)
     tables = {}
-    for name in ("Summary", "Activity", "Payments", "Periods"):
+    for name in ("Activity", "Payments", "Periods"):
         columns = list(CLIENT_TABS[name])
         kinds = [REALISTIC.get(c, "text") for c in columns] if seed % 3 == 0 else [rng.choice(KINDS) for _ in columns]
         table = random_table(seed * 7 + len(name), kinds=kinds, rows=rng.randint(0, 40))

@@ -28,6 +28,7 @@ from sync.notify import alerts
 from sync.notify.smtp import SmtpSettings
 from sync.rules.load import input_frames
 from sync.rules.validate import SUMMARY_SHEET_WARNING, problem_table, validate
+from sync.shape.dashboard import client_dashboard
 from sync.shape.report import client_tables, errors_table, team_tables
 from sync.shape.runlog import LogEntry, log_table
 from sync.shape.state import previous_state, state_table
@@ -139,6 +140,7 @@ class _Planned(NamedTuple):
     summary: ClientSummary
     row: int
     cell: str
+    name: str  # the client's
 
 
 class Plan(NamedTuple):
@@ -229,8 +231,15 @@ def _run(
     with stages("shape"):  # figures into the tables people read
         computed_at = computed_at or dt.datetime.now().replace(microsecond=0)
         result.tables = team_tables(ledger, result.problems, result.as_of, computed_at)
-        tables = dict(client_tables(ledger, result.tables["Balances"].frame, list(plan.planned)))
-        summaries = [planned.summary._replace(tables=tables[client_id]) for client_id, planned in plan.planned.items()]
+        balances, planned = result.tables["Balances"].frame, plan.planned
+        tables = dict(client_tables(ledger, balances, list(planned), config.locale))
+        summaries = [
+            p.summary._replace(
+                tables=tables[client_id],
+                dashboard=client_dashboard(p.name, tables[client_id], config.agency_name, config.locale),
+            )
+            for client_id, p in planned.items()
+        ]
     if dry_run:
         return
     state = {SYNC_STATE: state_table(result.alerts)} if smtp or recorded else {}
@@ -361,7 +370,7 @@ def summary_plan(backend: Backend, book: Book) -> Plan:
             continue
         taken[location] = client.row
         planned[client.client_id] = _Planned(
-            ClientSummary(location, client.client_id, title, {}), client.row, client.summary_sheet
+            ClientSummary(location, client.client_id, title, {}), client.row, client.summary_sheet, client.name
         )
         warnings += [(client.row, client.summary_sheet, finding) for finding in findings]
     return Plan(planned, _warnings(warnings), unwritten)

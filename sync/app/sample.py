@@ -16,6 +16,7 @@ from sync.backends.cells import DATE_FORMAT, WORKBOOK_OPTIONS
 from sync.model.schema import INPUT_TABS
 from sync.model.serials import EPOCH
 
+AGENCY = "Brightline Web Studio"  # the demo's agency_name (its contract-sync.toml)
 PEOPLE = ("Maya Chen", "Tom Okafor", "Priya Nair", "Luis Ortega")
 CLIENTS = (  # Summary Sheet left blank: the sync fills it in. Reserved .example domains: no real inboxes.
     ("C-001", "Crumb & Co Bakery", "hello@crumbandco.example", None),

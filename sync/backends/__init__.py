@@ -8,6 +8,7 @@ from typing import NamedTuple, Protocol
 
 from sync.model.raw import RawTab
 from sync.model.table import Table
+from sync.shape.dashboard import Dashboard, client_dashboard
 
 
 class ClientSummary(NamedTuple):
@@ -17,6 +18,11 @@ class ClientSummary(NamedTuple):
     client_id: str
     title: str
     tables: dict[str, Table]
+    dashboard: Dashboard | None = None  # the Summary tab; None: client_dashboard of the tables, named by the title
+
+    def board(self) -> Dashboard:
+        """The Summary tab to draw."""
+        return self.dashboard or client_dashboard(self.title, self.tables)
 
 
 def client_mark(client_id: str) -> str:

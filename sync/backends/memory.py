@@ -8,11 +8,12 @@ from sync.backends import ClientSummary
 from sync.model.raw import RawTab
 from sync.model.schema import find_tabs, tab_key
 from sync.model.table import Table
+from sync.shape.dashboard import Dashboard
 
 
 class MemoryBook:
     """A Backend whose book is a dict of tabs: what it reads are `tabs`, what it writes is kept in
-    `outputs`, `summaries` and `titles` for a test to look at."""
+    `outputs`, `summaries`, `dashboards` and `titles` for a test to look at."""
 
     name = "memory"
 
@@ -21,6 +22,7 @@ class MemoryBook:
         self.tabs = tabs
         self.outputs: dict[str, Table] = {}
         self.summaries: dict[str, dict[str, Table]] = {}
+        self.dashboards: dict[str, Dashboard] = {}
         self.titles: dict[str, str] = {}
 
     def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
@@ -68,5 +70,6 @@ class MemoryBook:
         """Keep each summary's tables and title by location; none fails."""
         for summary in summaries:
             self.summaries[summary.location] = summary.tables
+            self.dashboards[summary.location] = summary.board()
             self.titles[summary.location] = summary.title
         return {}

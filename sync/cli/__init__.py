@@ -21,7 +21,7 @@ from sync.app.books import open_book, open_google_sheet
 from sync.backends import Backend
 from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.cli.crash import save_traceback
-from sync.config import Config, load_config
+from sync.config import CONFIG_FILE_NAME, Config, load_config
 from sync.errors import ConfigError, InternalError, SyncError
 
 if TYPE_CHECKING:
@@ -410,12 +410,15 @@ def status(target: Target, runs: int, as_json: bool) -> None:
 @one_line_errors
 def demo(directory: Path, as_of: dt.datetime | None) -> None:
     """Write a realistic sample workbook to DIRECTORY/ledger.xlsx and run the sync on it."""
-    from sync.app.sample import write_sample_book
+    from sync.app.sample import AGENCY, write_sample_book
 
     book = directory / "ledger.xlsx"
     directory.mkdir(parents=True, exist_ok=True)
     book.unlink(missing_ok=True)
     write_sample_book(book, _day(as_of))
+    settings = directory / CONFIG_FILE_NAME
+    if not settings.exists():  # the agency's name heads each client's Summary
+        settings.write_text(f'agency_name = "{AGENCY}"\n', encoding="utf-8")
     click.echo(f"sample workbook written: {book} (a few rows are wrong on purpose)\n")
     result = pipeline.run(LocalWorkbook(book), load_config(None, book), _day(as_of))
     _report(result, book, as_json=False, dry_run=False)

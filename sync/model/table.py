@@ -25,6 +25,12 @@ class Table:
 
     frame: pd.DataFrame
     kinds: dict[str, Kind]
+    footer: int = 0  # the last rows are totals, not data: left out of a filter and a sort
+
+    @property
+    def data_rows(self) -> int:
+        """The rows above the footer."""
+        return len(self.frame) - self.footer
 
     def __post_init__(self) -> None:
         if list(self.frame.columns) != list(self.kinds):

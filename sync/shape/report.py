@@ -27,6 +27,7 @@ from sync.model.schema import (
     PERIODS_COLUMNS,
 )
 from sync.model.table import Kind, Table
+from sync.shape.dashboard import period_fee_text
 
 NA_KEY = np.iinfo(np.int64).min  # stands for a blank among int64 keys
 
@@ -227,9 +228,12 @@ def errors_table(problems: pd.DataFrame) -> Table:
 
 
 def client_tables(
-    ledger: Ledger, balances: pd.DataFrame, client_ids: list[str]
+    ledger: Ledger, balances: pd.DataFrame, client_ids: list[str], locale: str = "en_US"
 ) -> Iterator[tuple[str, dict[str, Table]]]:
-    """Each client's Summary, Activity, Payments, Statement and Periods: only their contracts, never Notes.
+    """Each client's Summary, Activity, Payments, Statement and (with a retainer) Periods: only their
+    contracts, never Notes. A retainer's fees are Activity lines of their own, dated the first day
+    of their period, so that Activity's amounts add up to Billed; Activity, Payments and Statement
+    end with a blank row and their totals (one per currency when the client has several).
 
     The tables are built once for every client together with their rows grouped by client,
     and each client's tables are slices of them (picking a million rows by position, client by
@@ -240,6 +244,8 @@ def client_tables(
     minor = contracts["minor"]
 
     time, expenses = ledger.time, ledger.expenses[ledger.expenses["billable"]]
+    fees = ledger.periods[ledger.periods["fee"] != 0]
+    period_of = contracts["period"]
     activity = pd.concat(
         [
             pd.DataFrame(
@@ -262,6 +268,20 @@ def client_tables(
                     "Hours": None,
                     "Billable": "Yes",
                     "Amount": money(expenses["amount"], _lookup(expenses["contract_id"], minor)),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "Date": fees["period_start"],
+                    "Contract ID": fees["contract_id"],
+                    "Task": [
+                        period_fee_text(str(period_of[cid]), start, end, locale)
+                        for cid, start, end in zip(fees["contract_id"], fees["period_start"], fees["period_end"])
+                    ],
+                    "Work Type": "fee",
+                    "Hours": None,
+                    "Billable": "Yes",
+                    "Amount": money(fees["fee"], fees["minor"]),
                 }
             ),
         ],
@@ -310,15 +330,48 @@ def client_tables(
         "Periods": tuple(PERIODS_KINDS.values()),
     }
     code_of = {client_id: code for code, client_id in enumerate(clients)}
+    retainer = contracts["periodic"].groupby(contracts["client_id"]).any()
+    currency_of = contracts["currency"]
     for client_id in client_ids:
         code = code_of.get(client_id, -1)
-        yield (
-            client_id,
-            {
-                name: Table(rows.of_client(code), dict(zip(CLIENT_TABS[name], kinds[name])))
-                for name, rows in grouped.items()
-            },
-        )
+        tables = {}
+        for name, rows in grouped.items():
+            if name == "Periods" and not retainer.get(client_id, False):
+                continue  # only what applies
+            frame = rows.of_client(code)
+            table = Table(frame, dict(zip(CLIENT_TABS[name], kinds[name])))
+            tables[name] = with_totals(name, table, currency_of) if name in TOTALS else table
+        yield client_id, tables
+
+
+# Each client tab with totals: the column that says "Total", and the columns summed.
+TOTALS = {
+    "Activity": ("Contract ID", ("Hours", "Amount")),
+    "Payments": ("Contract ID", ("Amount",)),
+    "Statement": ("Contract ID", ("Billed", "Paid")),
+}
+
+
+def with_totals(name: str, table: Table, currency_of: pd.Series) -> Table:
+    """The client tab `name` with a blank row and a totals row below it (TOTALS), one per currency
+    when its contracts have several (each "Total USD"); exact sums of the Decimals shown above."""
+    label, summed = TOTALS[name]
+    frame = table.frame
+    if not len(frame):
+        return table
+    currency = frame["Contract ID"].map(currency_of)
+    currencies = list(pd.unique(currency))
+    rows = [dict.fromkeys(table.columns)]
+    for code in currencies:
+        mine = frame[currency == code]
+        row: dict[str, object] = dict.fromkeys(table.columns)
+        row[label] = "Total" if len(currencies) == 1 else f"Total {code}"
+        for column in summed:
+            values = mine[column].dropna().tolist()
+            row[column] = sum(values[1:], values[0]) if values else None
+        rows.append(row)
+    footer = pd.DataFrame(rows, columns=table.columns, dtype=object)
+    return Table(pd.concat([frame.astype(object), footer], ignore_index=True), table.kinds, footer=len(rows))
 
 
 def summary_frame(balances: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:

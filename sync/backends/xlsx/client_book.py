@@ -8,14 +8,12 @@ import math
 import numbers
 import re
 from collections.abc import Callable
-from itertools import groupby, zip_longest
 from pathlib import Path
-from typing import IO, Any, NamedTuple, SupportsFloat
+from typing import IO, SupportsFloat
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.chart import Chart
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -45,13 +43,23 @@ from sync.backends.xlsx.sheet import (
 from sync.model.schema import CLIENT_TABS
 from sync.model.serials import EPOCH_MIDNIGHT
 from sync.model.table import Kind, Table
+from sync.shape.dashboard import (
+    CHART_ROWS,
+    CHART_TITLE,
+    COLUMNS,
+    STYLES,
+    WIDTHS,
+    Dashboard,
+    client_dashboard,
+    currency_format,
+)
+from sync.shape.dashboard import Chart as DashboardChart
 
 # A client may see whatever the team typed (WORKBOOK_OPTIONS); these leaders make Excel read typed text as
 # a formula, so such a text gets Excel's quote prefix too.
 FORMULA_LEADERS = ("=", "+", "-", "@")
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"  # a client reads minutes, not the team's seconds
 MIN_WIDTH, MAX_WIDTH = 8, 50
-CHART_TITLE = "Balance by month"
 # Read-only for the client, who can still select, filter and widen columns to read. Sort is allowed
 # as asked, but Excel will not sort locked cells on a protected sheet, and every cell here is locked.
 # No password: this guards against slips, not against anyone determined.
@@ -81,10 +89,13 @@ def write_client_workbook(
     encoded: dict[str, list[Column]] | None = None,
     mark: dict[str, str] | None = None,
     check: Callable[[], None] | None = None,
+    dashboard: Dashboard | None = None,
 ) -> None:
     """Write `tables` as the CLIENT_TABS of a new book at `path`, replacing any old one atomically.
 
-    A tab missing from `tables` is written as its header alone. A `cache` shared by the books of a
+    The Summary tab is `dashboard` (by default, client_dashboard of `tables`, named by `title`). A
+    tab missing from `tables` is written as its header alone, but for Periods, written only when
+    there. A `cache` shared by the books of a
     run makes each value they share into a cell once; `encoded` is the book's encode_fast_tabs().
     `mark` becomes the book's custom document properties (xlsx_marks); `check` runs just before the
     new file takes the old one's place, and stops the replacement by raising.
@@ -96,15 +107,19 @@ def write_client_workbook(
     path.parent.mkdir(parents=True, exist_ok=True)
     fast = encode_fast_tabs([tables], cache)[0] if encoded is None else encoded
     # Atomic, and an old summary's owner, group and mode are kept; a read-only one raises files.ReadOnly.
-    replace_file(path, lambda handle: _write_book(handle, tables, title, fast, mark or {}), check)
+    board = dashboard or client_dashboard(title, tables)
+    replace_file(path, lambda handle: _write_book(handle, tables, title, fast, mark or {}, board), check)
 
 
 def encode_fast_tabs(books: list[dict[str, Table]], cache: CellCache | None = None) -> list[dict[str, list[Column]]]:
     """The FAST_TABS of each book's tables as xlsx_sheet columns, encoded for all the books together."""
     encoded: list[dict[str, list[Column]]] = [{} for _ in books]
     for name in FAST_TABS:
-        tabs = encode_tables([_table(tables, name) for tables in books], lambda kind: _cells(kind, cache))
-        for book, columns in zip(encoded, tabs):
+        having = [book for book, tables in zip(encoded, books) if name in client_tabs(tables)]
+        tabs = encode_tables(
+            [_table(tables, name) for tables in books if name in client_tabs(tables)], lambda kind: _cells(kind, cache)
+        )
+        for book, columns in zip(having, tabs):
             book[name] = columns
     return encoded
 
@@ -131,38 +146,13 @@ class _Formats:
         return self._made[key]
 
 
-class BalanceByMonth(NamedTuple):
-    """Each contract's Closing on one shared month axis: what the Summary chart plots."""
-
-    month_kind: Kind
-    contract_ids: list[str]  # Statement order
-    rows: list[list[object]]  # [month, closing of each contract or None], months sorted
-
-
-def balance_by_month(statement: Table) -> BalanceByMonth:
-    """Pivot the Statement to one row per month (the union of all contracts' months) and one column per contract.
-
-    Every line chart series shares the first series' categories in Excel, so the months must be one column.
-    """
-    id_col, month_col, closing_col = (statement.columns.index(c) for c in ("Contract ID", "Month", "Closing"))
-    rows = plain_rows(statement)
-    ids = [str(rows[first][id_col]) for first, _ in _runs([row[id_col] for row in rows])]
-    closings: dict[tuple[str, Any], object] = {}  # (contract, month): months of one kind sort among themselves
-    for row in rows:
-        key = (str(row[id_col]), row[month_col])
-        if key[1] is None:
-            raise ValueError(f"Statement row of {key[0]} has no Month")
-        if key in closings:
-            raise ValueError(f"Statement has two rows for {key[0]} {key[1]}")
-        closings[key] = row[closing_col]
-    months = sorted({month for _, month in closings})
-    return BalanceByMonth(
-        statement.kinds["Month"], ids, [[month] + [closings.get((cid, month)) for cid in ids] for month in months]
-    )
-
-
 def _write_book(
-    handle: IO[bytes], tables: dict[str, Table], title: str, fast: dict[str, list[Column]], mark: dict[str, str]
+    handle: IO[bytes],
+    tables: dict[str, Table],
+    title: str,
+    fast: dict[str, list[Column]],
+    mark: dict[str, str],
+    board: Dashboard,
 ) -> None:
     book = io.BytesIO()
     workbook = xlsxwriter.Workbook(book, {**WORKBOOK_OPTIONS, "in_memory": True})
@@ -171,35 +161,159 @@ def _write_book(
         workbook.set_custom_property(name, value, "text")
     workbook.read_only_recommended()
     formats = _Formats(workbook)
-    statement = tables.get("Statement")
-    by_month = balance_by_month(statement) if statement is not None and len(statement.frame) else None
-    for name in CLIENT_TABS:
-        table = _table(tables, name)
+    fast = {name: _with_currency(columns, board) for name, columns in fast.items()}
+    for name in client_tabs(tables):
         sheet = workbook.add_worksheet(name)
+        _print_setup(sheet, board)
+        if name == "Summary":
+            _write_dashboard(workbook, sheet, board, formats)
+            sheet.protect("", PROTECTION)
+            continue
+        table = _table(tables, name)
         if name in fast:
             widths = _write_header(sheet, table, [column.width for column in fast[name]], formats)
         else:
             widths = _write_table(sheet, table, formats)
-        if name == "Summary" and by_month is not None:
-            heading_row = len(table.frame) + 2  # one blank row below the contracts
-            sheet.write_string(heading_row, 0, CHART_TITLE, formats(bold=True))
-            month_widths = _write_block(
-                sheet,
-                heading_row + 1,
-                ["Month", *by_month.contract_ids],
-                [by_month.month_kind] + ["money"] * len(by_month.contract_ids),
-                by_month.rows,
-                formats,
-            )
-            widths = [max(pair) for pair in zip_longest(widths, month_widths, fillvalue=0)]
-            chart = _balance_chart(workbook, by_month, sheet.name, heading_row + 1)
-            # Row 1 keeps the chart below the frozen header pane, one blank column right of both tables.
-            sheet.insert_chart(1, len(widths) + 1, chart)
         for col, width in enumerate(widths):
             sheet.set_column(col, col, min(MAX_WIDTH, max(MIN_WIDTH, width + 1)))
+        sheet.fit_to_pages(1, 0)  # the width of a page, as many pages down as it takes
+        sheet.repeat_rows(0)
         sheet.protect("", PROTECTION)
     workbook.close()
     handle.write(fill_sheets(book.getvalue(), fast))
+
+
+def client_tabs(tables: dict[str, Table]) -> list[str]:
+    """The tabs of a client's book: every CLIENT_TABS one, but Periods only for a client with a retainer."""
+    return [name for name in CLIENT_TABS if name != "Periods" or name in tables]
+
+
+def _with_currency(columns: list[Column], board: Dashboard) -> list[Column]:
+    """Money cells in the number format of the client's one currency ('"$"#,##0.00'), when they have one."""
+    if board.currency is None:
+        return columns
+    currency = {money_format(places): currency_format(board.currency, board.locale, places) for places in range(5)}
+    symbol = len(currency[money_format(0)]) - len(money_format(0)) - 2  # the symbol and its gap, unquoted
+    out = []
+    for column in columns:
+        styles = column.cells.styles
+        if not any(style is not None and style[0] in currency for style in styles):
+            out.append(column)
+            continue
+        out.append(
+            column._replace(
+                cells=column.cells._replace(
+                    styles=[
+                        (currency[style[0]], *style[1:]) if style is not None and style[0] in currency else style
+                        for style in styles
+                    ],
+                    widths=column.cells.widths + symbol,
+                )
+            )
+        )
+    return out
+
+
+def _print_setup(sheet: Worksheet, board: Dashboard) -> None:
+    """The paper of the client's country, the client's name and page numbers in every page's footer."""
+    sheet.set_paper(1 if board.paper == "Letter" else 9)
+    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+    sheet.set_footer(f"&L{_header_text(board.footer())}&C&A&RPage &P of &N", {"margin": 0.3})
+
+
+def _header_text(text: str) -> str:
+    """Text as a header or footer shows it: & starts a code there, so it is doubled."""
+    return text.replace("&", "&&")
+
+
+def _write_dashboard(workbook: Workbook, sheet: Worksheet, board: Dashboard, formats: _Formats) -> None:
+    """The Summary tab: the dashboard's cells, merges, widths and heights, its chart, printed on one page."""
+    for col, width in enumerate(WIDTHS):
+        sheet.set_column(col, col, width)
+    for row, height in board.heights.items():
+        sheet.set_row(row, height)
+    merged = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in board.merges}
+    for cell in board.cells:
+        look = formats(**_xlsx_look(STYLES[cell.style], cell.number_format))
+        if (cell.row, cell.col) in merged:
+            sheet.merge_range(cell.row, cell.col, *merged[cell.row, cell.col], "", look)
+        _write_value(sheet, cell.row, cell.col, cell.value, cell.kind, look)
+    if board.chart is not None:
+        _write_chart(workbook, sheet, board.chart, formats)
+    sheet.hide_gridlines(2)
+    sheet.set_portrait()
+    sheet.center_horizontally()
+    sheet.fit_to_pages(1, 1)
+    sheet.print_area(0, 0, max(0, board.rows - 1), COLUMNS - 1)
+
+
+def _xlsx_look(style: dict[str, object], number_format: str | None) -> dict[str, object]:
+    """A STYLES look as XlsxWriter format properties."""
+    names = {"bold": "bold", "italic": "italic", "size": "font_size", "color": "font_color", "fill": "bg_color"}
+    look: dict[str, object] = {names[key]: value for key, value in style.items() if key in names}
+    look["valign"] = "top" if style.get("wrap") else "vcenter"
+    if style.get("align"):
+        look["align"] = style["align"]
+    if style.get("wrap"):
+        look["text_wrap"] = True
+    if style.get("border"):
+        look["top"] = 1
+    if number_format:
+        look["num_format"] = number_format
+    return look
+
+
+def _write_value(sheet: Worksheet, row: int, col: int, value: object, kind: Kind, look: Format) -> None:
+    cell = cell_value(value, kind)
+    if cell is None:
+        return
+    if kind in ("money", "hours", "int"):
+        sheet.write_number(row, col, cell, look)
+    elif kind in ("date", "datetime"):
+        sheet.write_datetime(row, col, cell, look)
+    else:
+        sheet.write_string(row, col, str(cell), look)
+
+
+def _write_chart(workbook: Workbook, sheet: Worksheet, chart: DashboardChart, formats: _Formats) -> None:
+    """The balance chart over the dashboard's width, a line per contract named as the client knows it;
+    its figures beside the printed columns, headed so that someone who scrolls there knows what they are."""
+    top, left = chart.data_row, chart.data_col
+    sheet.write_string(top, left, CHART_TITLE, formats(bold=True))
+    names = ["Month", *chart.names]
+    for col, name in enumerate(names):
+        sheet.write_string(top + 1, left + col, name, formats(bold=True))
+    month_format = "yyyy-mm" if chart.month_kind in ("date", "datetime") else None
+    for i, row in enumerate(chart.rows, start=top + 2):
+        _write_value(
+            sheet, i, left, row[0], chart.month_kind, formats(**({"num_format": month_format} if month_format else {}))
+        )
+        for col, closing in enumerate(row[1:], start=left + 1):
+            _write_value(sheet, i, col, closing, "money", formats(num_format=chart.number_format))
+    for col in range(left, left + len(names)):
+        sheet.set_column(col, col, max(12, *(len(n) + 2 for n in names[1:])) if col > left else 10)
+    first, last = top + 2, top + 1 + len(chart.rows)
+    plot = workbook.add_chart({"type": "line"})
+    for col in range(left + 1, left + len(names)):
+        plot.add_series(
+            {
+                "name": [sheet.name, top + 1, col],  # a cell reference, so a name is never parsed as a formula
+                "categories": [sheet.name, first, left, last, left],  # one Month column shared by every series
+                "values": [sheet.name, first, col, last, col],
+                "marker": {"type": "circle"},
+            }
+        )
+    plot.set_title({"name": CHART_TITLE})
+    plot.set_y_axis({"num_format": chart.number_format})
+    plot.set_x_axis({"label_position": "low", **({"num_format": month_format} if month_format else {})})
+    plot.set_legend({"position": "bottom"})
+    plot.set_size({"width": sum(_pixels(width) for width in WIDTHS), "height": CHART_ROWS * 20})
+    sheet.insert_chart(chart.top, 0, plot, {"object_position": 3})
+
+
+def _pixels(width: float) -> int:
+    """A column's width in pixels, as Excel shows a width in characters (of 7-pixel digits)."""
+    return int(width * 7 + 5)
 
 
 def _write_table(sheet: Worksheet, table: Table, formats: _Formats) -> list[int]:
@@ -234,7 +348,7 @@ def _write_header(sheet: Worksheet, table: Table, value_widths: list[int], forma
 def _freeze_and_filter(sheet: Worksheet, table: Table) -> None:
     sheet.freeze_panes(1, 0)
     if table.columns:
-        sheet.autofilter(0, 0, len(table.frame), len(table.columns) - 1)
+        sheet.autofilter(0, 0, table.data_rows, len(table.columns) - 1)  # the totals below stay where they are
 
 
 def _write_block(
@@ -374,43 +488,3 @@ def _excel_serial(value: object) -> float:
     else:
         raise TypeError(f"a date cell must hold a date, not {type(value).__name__} {value!r}")
     return serial + 1 if serial > 59 else serial  # Excel's 29 Feb 1900, which never was
-
-
-def contract_row_ranges(statement: Table) -> list[tuple[int, int]]:
-    """(first, last) 0-based data row of each contract's run; each contract must be one run."""
-    return _runs([row[statement.columns.index("Contract ID")] for row in plain_rows(statement)])
-
-
-def _runs(ids: list) -> list[tuple[int, int]]:
-    """(first, last) position of each run of equal ids; each id must be one run."""
-    ranges, start = [], 0
-    for _, run in groupby(ids):
-        size = len(list(run))
-        ranges.append((start, start + size - 1))
-        start += size
-    if len(ranges) != len(set(ids)):
-        raise ValueError("Statement rows must be grouped by Contract ID")
-    return ranges
-
-
-def _balance_chart(workbook: Workbook, by_month: BalanceByMonth, sheet: str, header_row: int) -> Chart:
-    """A line per contract over the Balance by month table whose header is at `header_row` of `sheet`."""
-    first, last = header_row + 1, header_row + len(by_month.rows)
-    chart = workbook.add_chart({"type": "line"})
-    for col in range(1, len(by_month.contract_ids) + 1):
-        chart.add_series(
-            {
-                "name": [sheet, header_row, col],  # a cell reference, so an ID is never parsed as a formula
-                "categories": [sheet, first, 0, last, 0],  # one Month column shared by every series
-                "values": [sheet, first, col, last, col],
-                "marker": {"type": "circle"},
-            }
-        )
-    closings = [v for row in by_month.rows for v in row[1:] if v is not None]
-    places = max((money_places(v) for v in closings), default=2)
-    chart.set_title({"name": CHART_TITLE})
-    chart.set_y_axis({"num_format": money_format(places)})
-    if by_month.month_kind in ("date", "datetime"):
-        chart.set_x_axis({"num_format": "yyyy-mm"})
-    chart.set_size({"width": 640, "height": 320})
-    return chart

@@ -133,6 +133,7 @@ def write_batch(batch: list[ClientSummary], book_id: str, cells: CellCache) -> d
                 fast,
                 {MARK_CLIENT: client_mark(summary.client_id), MARK_BOOK: book_id},
                 check,
+                summary.board(),
             )
         except SummaryRefused as reason:
             failed[summary.location] = str(reason)
