@@ -21,6 +21,7 @@ from sync.model.schema import CLIENT_TABS, INPUT_TABS, OUTPUT_TABS, SYNC_LOG, SY
 from sync.model.table import Table
 from sync.rules.cells import parse_dates
 from sync.rules.load import input_frames
+from sync.shape import dashboard
 from sync.shape.report import client_tables
 from tests.books import CONTRACTS, RATES, TIME, small_book, validated
 
@@ -56,8 +57,12 @@ DOC_SECTIONS = sections(DOC.read_text(encoding="utf-8"), 2)
 
 
 def column_tables() -> list[tuple[str, list[list[list[str]]]]]:
-    """(heading, its tables of columns) for each section with one: a table whose header starts 'Column'."""
-    found = [(heading, [table for table in tables(body) if table[0][0] == "Column"]) for heading, body in DOC_SECTIONS]
+    """(heading, its tables of columns) for each section with one: a table whose header starts 'Column'
+    (or 'Part', the parts of the client's Summary dashboard)."""
+    found = [
+        (heading, [table for table in tables(body) if table[0][0] in ("Column", "Part")])
+        for heading, body in DOC_SECTIONS
+    ]
     return [(heading, candidates) for heading, candidates in found if candidates]
 
 
@@ -122,9 +127,23 @@ def test_sync_log_columns():
     assert column_names(SYNC_LOG, OUTPUT_HEADER) == list(SYNC_LOG_COLUMNS)
 
 
-@pytest.mark.parametrize("name", list(CLIENT_TABS))
+@pytest.mark.parametrize("name", [name for name in CLIENT_TABS if name != "Summary"])
 def test_client_summary_tab_columns(name):
     assert column_names(CLIENT_PREFIX + name, OUTPUT_HEADER) == list(CLIENT_TABS[name])
+
+
+def test_the_summary_dashboards_words_are_all_described():
+    """Every label, heading and sentence start a dashboard shows is in its section."""
+    section = dict(DOC_SECTIONS)[CLIENT_PREFIX + "Summary"]
+    assert COLUMN_TABLES[CLIENT_PREFIX + "Summary"][0] == ["Part", "What it shows", "Example"]
+    words = [
+        *dashboard.STATUS_SENTENCES.values(),
+        "Balance", "Paid", "Used", "Hours it still buys", "Lasts until about", "Hours left this period",
+        "Period ends", dashboard.CHART_TITLE, f"Work completed in the last {dashboard.RECENT_DAYS} days",
+        "Contract summary as of", "no contract yet", "At the recent pace, the balance lasts until about",
+        "see the Activity tab", "included", "No work was logged from",
+    ]  # fmt: skip
+    assert [word for word in words if word not in section] == []
 
 
 # --- the worked example is what the code computes ----------------------------------------------

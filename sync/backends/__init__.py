@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from typing import NamedTuple, Protocol
 
 from sync.model.raw import RawTab
+from sync.model.schema import CLIENT_TABS
 from sync.model.table import Table
 from sync.shape.dashboard import Dashboard, client_dashboard
 
@@ -23,6 +24,11 @@ class ClientSummary(NamedTuple):
     def board(self) -> Dashboard:
         """The Summary tab to draw."""
         return self.dashboard or client_dashboard(self.title, self.tables)
+
+
+def client_tabs(tables: dict[str, Table]) -> list[str]:
+    """The tabs of a client's book: every CLIENT_TABS one, but Periods only for a client with a retainer."""
+    return [name for name in CLIENT_TABS if name != "Periods" or name in tables]
 
 
 def client_mark(client_id: str) -> str:

@@ -84,6 +84,11 @@ class Cell(NamedTuple):
     number_format: str | None = None  # for numbers and dates
 
 
+def pixels(width: float) -> int:
+    """A column's width in pixels, as Excel and Google Sheets show a width in characters (of 7-pixel digits)."""
+    return int(width * 7 + 5)
+
+
 class Chart(NamedTuple):
     """The balance chart: the rows it covers from `top` under the figures, and its data: a table
     of Month and one column per contract (named for the legend), at (`data_row`, `data_col`)."""
@@ -95,6 +100,11 @@ class Chart(NamedTuple):
     month_kind: Kind
     rows: list[list[object]]
     number_format: str
+
+    @property
+    def widths(self) -> list[int]:
+        """The data's columns, in characters: Month, then each contract's."""
+        return [10] + [max([12, *(len(name) + 2 for name in self.names)])] * len(self.names)
 
 
 @dataclass

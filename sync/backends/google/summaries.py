@@ -20,15 +20,14 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sync.backends import ClientSummary, client_mark
+from sync.backends import ClientSummary, client_mark, client_tabs
 from sync.backends.cells import money_format
 from sync.backends.google.batch import Request, grow, prepare
 from sync.backends.google.cells import METADATA_FIELDS, a1, api_cell, cell_format, spreadsheet_id, tab_grid
 from sync.backends.google.http import GoogleUnavailable
-from sync.backends.xlsx.client_book import client_tabs
 from sync.errors import LockBusy, SummaryRefused, SyncError
 from sync.model.schema import CLIENT_TABS, find_tabs, tab_key
-from sync.shape.dashboard import CHART_ROWS, CHART_TITLE, COLUMNS, STYLES, WIDTHS, Chart, Dashboard
+from sync.shape.dashboard import CHART_ROWS, CHART_TITLE, COLUMNS, STYLES, WIDTHS, Chart, Dashboard, pixels
 
 MARK_CLIENT, MARK_TEAM = "contract-sync-client", "contract-sync-team"
 MARK_FIELDS = "properties.title,developerMetadata(metadataKey,metadataValue,location(locationType))"
@@ -295,7 +294,7 @@ def _dashboard(board: Dashboard, found: dict[str, Any] | None, requests: list[Re
     requests += [
         {"mergeCells": {"range": _range(sheet_id, *merge), "mergeType": "MERGE_ALL"}} for merge in board.merges
     ]
-    requests += [_size(sheet_id, "COLUMNS", col, _pixels(width)) for col, width in enumerate(WIDTHS)]
+    requests += [_size(sheet_id, "COLUMNS", col, pixels(width)) for col, width in enumerate(WIDTHS)]
     requests += [_size(sheet_id, "ROWS", row, round(points * 4 / 3)) for row, points in board.heights.items()]
     if chart is not None:
         requests += _chart_data(sheet_id, chart, grid)
@@ -323,9 +322,7 @@ def _chart_data(sheet_id: int, chart: Chart, grid: list[list[object]]) -> list[R
             requests.append(_formatted(_range(sheet_id, top + 2, left, last_row, left), month))
         closing = {"numberFormat": {"type": "NUMBER", "pattern": chart.number_format}}
         requests.append(_formatted(_range(sheet_id, top + 2, left + 1, last_row, last_col), closing))
-    width = max([12, *(len(name) + 2 for name in chart.names)])  # as the .xlsx book has them
-    requests += [_size(sheet_id, "COLUMNS", left, _pixels(10))]
-    requests += [_size(sheet_id, "COLUMNS", col, _pixels(width)) for col in range(left + 1, last_col + 1)]
+    requests += [_size(sheet_id, "COLUMNS", col, pixels(width)) for col, width in enumerate(chart.widths, start=left)]
     return requests
 
 
@@ -355,7 +352,7 @@ def _chart(sheet_id: int, chart: Chart) -> Request:
     }
     position = {
         "anchorCell": {"sheetId": sheet_id, "rowIndex": chart.top, "columnIndex": 0},
-        "widthPixels": sum(map(_pixels, WIDTHS)),
+        "widthPixels": sum(map(pixels, WIDTHS)),
         "heightPixels": CHART_ROWS * 20,
     }
     return {"addChart": {"chart": {"spec": spec, "position": {"overlayPosition": position}}}}
@@ -378,14 +375,9 @@ def _formatted(grid_range: dict[str, int], look: dict[str, Any]) -> Request:
     return {"repeatCell": {"range": grid_range, "cell": {"userEnteredFormat": look}, "fields": fields}}
 
 
-def _size(sheet_id: int, dimension: str, index: int | None, pixels: int) -> Request:
-    """Row `index` (or column) `pixels` high (or wide); with `index` None, every one of the tab."""
+def _size(sheet_id: int, dimension: str, index: int | None, size: int) -> Request:
+    """Row `index` (or column) `size` pixels high (or wide); with `index` None, every one of the tab."""
     span: dict[str, Any] = {"sheetId": sheet_id, "dimension": dimension}
     if index is not None:
         span.update(startIndex=index, endIndex=index + 1)
-    return {"updateDimensionProperties": {"range": span, "properties": {"pixelSize": pixels}, "fields": "pixelSize"}}
-
-
-def _pixels(width: float) -> int:
-    """A column's width in pixels for a width in characters, as the .xlsx book's columns are."""
-    return int(width * 7 + 5)
+    return {"updateDimensionProperties": {"range": span, "properties": {"pixelSize": size}, "fields": "pixelSize"}}

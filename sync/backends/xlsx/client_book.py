@@ -18,6 +18,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from sync.backends import client_tabs
 from sync.backends.cells import (
     DATE_FORMAT,
     HOURS_FORMAT,
@@ -52,6 +53,7 @@ from sync.shape.dashboard import (
     Dashboard,
     client_dashboard,
     currency_format,
+    pixels,
 )
 from sync.shape.dashboard import Chart as DashboardChart
 
@@ -183,11 +185,6 @@ def _write_book(
     handle.write(fill_sheets(book.getvalue(), fast))
 
 
-def client_tabs(tables: dict[str, Table]) -> list[str]:
-    """The tabs of a client's book: every CLIENT_TABS one, but Periods only for a client with a retainer."""
-    return [name for name in CLIENT_TABS if name != "Periods" or name in tables]
-
-
 def _with_currency(columns: list[Column], board: Dashboard) -> list[Column]:
     """Money cells in the number format of the client's one currency ('"$"#,##0.00'), when they have one."""
     if board.currency is None:
@@ -290,8 +287,8 @@ def _write_chart(workbook: Workbook, sheet: Worksheet, chart: DashboardChart, fo
         )
         for col, closing in enumerate(row[1:], start=left + 1):
             _write_value(sheet, i, col, closing, "money", formats(num_format=chart.number_format))
-    for col in range(left, left + len(names)):
-        sheet.set_column(col, col, max(12, *(len(n) + 2 for n in names[1:])) if col > left else 10)
+    for col, width in enumerate(chart.widths, start=left):
+        sheet.set_column(col, col, width)
     first, last = top + 2, top + 1 + len(chart.rows)
     plot = workbook.add_chart({"type": "line"})
     for col in range(left + 1, left + len(names)):
@@ -307,13 +304,8 @@ def _write_chart(workbook: Workbook, sheet: Worksheet, chart: DashboardChart, fo
     plot.set_y_axis({"num_format": chart.number_format})
     plot.set_x_axis({"label_position": "low", **({"num_format": month_format} if month_format else {})})
     plot.set_legend({"position": "bottom"})
-    plot.set_size({"width": sum(_pixels(width) for width in WIDTHS), "height": CHART_ROWS * 20})
+    plot.set_size({"width": sum(map(pixels, WIDTHS)), "height": CHART_ROWS * 20})
     sheet.insert_chart(chart.top, 0, plot, {"object_position": 3})
-
-
-def _pixels(width: float) -> int:
-    """A column's width in pixels, as Excel shows a width in characters (of 7-pixel digits)."""
-    return int(width * 7 + 5)
 
 
 def _write_table(sheet: Worksheet, table: Table, formats: _Formats) -> list[int]:
