@@ -42,6 +42,7 @@ class Config:
     lock_wait: int = 600  # seconds to wait for another sync of the same book to finish before giving up (exit 3)
     alert_from: str = ""  # sender of alert e-mails
     alert_to: str = ""  # the team's alert recipients (commas between addresses)
+    report_day: int = 1  # monthly reports go out on the first run on or after this day of the month
     # The SMTP server of alert e-mails (SYNC_SMTP_HOST, ...); a blank smtp_host turns alerts off
     smtp_host: str = ""
     smtp_port: int = 0  # 0: the usual port of smtp_security (SMTP_PORTS)
@@ -57,6 +58,8 @@ class Config:
         order = self.date_order.strip().upper()
         if order not in ("", "DMY", "MDY"):
             raise ConfigError(f"config: date_order '{self.date_order}' must be DMY, MDY or blank")
+        if not 1 <= self.report_day <= 28:
+            raise ConfigError(f"config: report_day '{self.report_day}' must be a day from 1 to 28")
         try:
             locale = str(Locale.parse(self.locale.strip().replace("-", "_")))
         except (ValueError, UnknownLocaleError):

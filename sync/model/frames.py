@@ -56,6 +56,7 @@ class ClientRow(NamedTuple):
     name: str
     email: str
     summary_sheet: str
+    monthly_report: bool
 
 
 def client_rows(clients: pd.DataFrame) -> list[ClientRow]:
@@ -72,6 +73,7 @@ class Ledger(NamedTuple):
     expenses: pd.DataFrame  # with `billed`: the amount when billable, else 0
     monthly: pd.DataFrame  # one row per contract and month
     periods: pd.DataFrame  # one row per periodic contract and period
+    requests: pd.DataFrame  # one row per valid client request, with the time logged against it
 
 
 _CONTRACT = """
@@ -106,6 +108,7 @@ client_id str
 name str
 email str addresses, as typed
 summary_sheet str as typed
+monthly_report bool Y: the client is e-mailed a monthly report
 """),
     "contracts": _columns(_CONTRACT),
     "rates": _columns("""
@@ -212,7 +215,30 @@ fee int64 minor units
 minor int64 minor units per major unit
 ran_out datetime NaT: did not run out
 """),
+    "requests": _columns("""
+row int64 sheet row of the Requests tab
+request_id str
+contract_id str
+client_id str
+title str
+requested datetime NaT: not typed
+requested_by str
+status str open, in progress, waiting on client, done or cancelled
+done datetime NaT: not done
+estimate_ms Int64 ms; NA: no estimate
+client_visible bool
+notes str never shown to the client
+hours_ms int64 ms of the valid time rows logged against it
+amount int64 minor units those rows bill
+minor int64 minor units per major unit
+"""),
 }
+
+
+def empty(declared: dict[str, Column]) -> pd.DataFrame:
+    """A frame of no rows with these declared columns and dtypes."""
+    dtypes = {"str": "object", "datetime": "datetime64[ns]"}
+    return pd.DataFrame({name: pd.Series(dtype=dtypes.get(c.dtype, c.dtype)) for name, c in declared.items()})
 
 
 def undeclared(frame: pd.DataFrame, declared: dict[str, Column]) -> list[str]:

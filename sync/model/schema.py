@@ -31,7 +31,7 @@ def _cols(spec: str) -> tuple[InputColumn, ...]:
 
 
 INPUT_TABS: tuple[InputTab, ...] = (
-    InputTab("Clients", _cols("*Client ID, *Name, Email, Summary Sheet")),
+    InputTab("Clients", _cols("*Client ID, *Name, Email, Summary Sheet, Monthly Report")),
     InputTab(
         "Contracts",
         _cols(

@@ -37,9 +37,10 @@ def did_you_mean(unknown: pd.Series, known: Iterable[str]) -> pd.Series:
     """'; did you mean X?' for each unknown value with one close known value, NA for the others."""
     by_fold: dict[str, list[str]] = {}
     for value in dict.fromkeys(known):
-        by_fold.setdefault(folded(value), []).append(value)
+        if isinstance(value, str):  # a blank ID (NA) of a row in error names nothing
+            by_fold.setdefault(folded(value), []).append(value)
     compare = len(unknown) * len(by_fold) <= MAX_COMPARISONS
-    found = [closest(value, by_fold, compare) for value in unknown]
+    found = [closest(value, by_fold, compare) if isinstance(value, str) else None for value in unknown]
     return pd.Series(
         [f"; did you mean {value}?" if value else pd.NA for value in found], index=unknown.index, dtype=object
     )

@@ -190,6 +190,15 @@ def summary_sheet(check: TabCheck, context: Context) -> None:
     check.text("Summary Sheet", "summary_sheet")
 
 
+@flags(("Monthly Report", cells.BILLABLE_KINDS))
+def monthly_report(check: TabCheck, context: Context) -> None:
+    """monthly_report (bool, blank = N); a bad flag is a warning, and the client gets no monthly report."""
+    parsed = cells.parse_billable(check.raw["Monthly Report"])
+    flag, problems = parsed
+    check.flag("Monthly Report", problems + "; the client gets no monthly report", parsed.kinds, severity="warning")
+    check.set("monthly_report", flag & problems.isna() & ~cells.blank_mask(check.raw["Monthly Report"]))
+
+
 @flags(("Client ID", [REPEATED]))
 def unique_client_id(check: TabCheck, context: Context) -> None:
     check.duplicates("Client ID", ["client_id"], "repeats the Client ID of", REPEATED)
@@ -577,7 +586,7 @@ def expense_texts(check: TabCheck, context: Context) -> None:
 # Each tab's rules, run in this order (the order of a row's problems on the Errors tab, and of the
 # Book's columns); the tabs in INPUT_TAB_NAMES order, each after those its rules refer to.
 RULES: dict[str, tuple[Rule, ...]] = {
-    "Clients": (client_id, client_name, client_email, summary_sheet, unique_client_id),
+    "Clients": (client_id, client_name, client_email, summary_sheet, monthly_report, unique_client_id),
     "Contracts": (
         contract_id,
         contract_client_id,
