@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
@@ -18,20 +19,24 @@ from sync.backends import Backend, ClientSummary
 from sync.compute.ledger import compute
 from sync.compute.thresholds import crossings
 from sync.config import Config
-from sync.errors import InternalError, LockBusy, SummaryRefused, SyncError
+from sync.errors import ConfigError, InternalError, LockBusy, SummaryRefused, SyncError
 from sync.model.alerts import AlertState
-from sync.model.frames import Book, Ledger, client_rows
+from sync.model.frames import Book, ClientRow, Ledger, client_rows
 from sync.model.raw import RawTab
 from sync.model.schema import INPUT_TAB_NAMES, SYNC_LOG, SYNC_STATE, addresses
 from sync.model.table import Table
 from sync.notify import alerts
+from sync.notify import report as reports
 from sync.notify.smtp import SmtpSettings
 from sync.rules.load import input_frames
+from sync.rules.suggest import did_you_mean
 from sync.rules.validate import SUMMARY_SHEET_WARNING, problem_table, validate
 from sync.shape.dashboard import client_dashboard
-from sync.shape.report import client_tables, errors_table, team_tables
+from sync.shape.report import balances_frame, client_tables, errors_table, team_tables
 from sync.shape.runlog import LogEntry, log_table
-from sync.shape.state import previous_state, state_table
+from sync.shape.state import previous_state, reports_due, split_reports, state_table
+
+GOOGLE_LINK = "https://docs.google.com/spreadsheets/d/{}/edit"  # a client summary's link in its report
 
 
 @dataclass
@@ -50,6 +55,9 @@ class RunResult:
     alerts: list[AlertState] = field(default_factory=list)  # the Sync State after this run
     alerts_sent: int = 0
     unsent: list[AlertState] = field(default_factory=list)  # alerts this run failed to e-mail, Note: why
+    reports: list[AlertState] = field(default_factory=list)  # the monthly reports' Sync State rows after this run
+    reports_sent: int = 0
+    reports_unsent: list[AlertState] = field(default_factory=list)  # reports this run failed to e-mail
     unwritten: list[str] = field(default_factory=list)  # Client IDs whose summary was not written
     late_error: str = ""  # a failure after the figures were written: it could not be put on record
     notices: list[str] = field(default_factory=list)  # what the team should know of the book (open in Excel)
@@ -69,7 +77,11 @@ class RunResult:
             parts.append(f"{count} client {'summary' if count == 1 else 'summaries'} not written")
         if self.unsent:
             parts.append(alerts.unsent_line(self.unsent))
+        if self.reports_unsent:
+            parts.append(reports.unsent_line(self.reports_unsent))
         parts = parts or ["ok"]
+        if self.reports_sent:
+            parts.append(f"{self.reports_sent} monthly report{'' if self.reports_sent == 1 else 's'} e-mailed")
         # not tried (yet): the first write comes before the e-mails, and a contract with an error waits
         waiting = self.alerts_pending - len(self.unsent)
         if waiting:
@@ -93,8 +105,9 @@ class RunResult:
     def exit_code(self) -> int:
         """0 when every row was used, every client summary written and every alert e-mailed; 1 when
         some rows were left out or some summaries not written (both on the Errors tab), some alerts
-        could not be e-mailed (pending in Sync State), or a failure came after the writes."""
-        return 1 if self.error_count or self.unwritten or self.unsent or self.late_error else 0
+        or monthly reports could not be e-mailed (pending in Sync State), or a failure came after the writes."""
+        failures = self.error_count or self.unwritten or self.unsent or self.reports_unsent or self.late_error
+        return 1 if failures else 0
 
 
 SUMMARY_SHEET_CODE = SUMMARY_SHEET_WARNING  # the code of every warning about a Summary Sheet cell
@@ -224,7 +237,13 @@ def _run(
     with stages("compute"):
         result.ledger = ledger = compute(read.book, result.as_of)
         recorded = previous_state(read.previous.get(SYNC_STATE))
-        result.alerts = crossings(ledger, recorded, result.as_of) if smtp else recorded
+        recorded_alerts, recorded_reports = split_reports(recorded)
+        result.alerts = crossings(ledger, recorded_alerts, result.as_of) if smtp else recorded_alerts
+        result.reports = (
+            reports_due(recorded_reports, read.book.clients, result.as_of, config.report_day)
+            if smtp
+            else recorded_reports
+        )
     with stages("plan"):  # where each summary goes, and whether it may be written there
         plan = summary_plan(backend, read.book)
     result.problems, result.unwritten = problem_table([result.problems, plan.warnings]), list(plan.unwritten)
@@ -242,7 +261,7 @@ def _run(
         ]
     if dry_run:
         return
-    state = {SYNC_STATE: state_table(result.alerts)} if smtp or recorded else {}
+    state = {SYNC_STATE: state_table(result.alerts + result.reports)} if smtp or recorded else {}
     with stages("write"):
         backend.write_tabs(
             result.tables | state | {SYNC_LOG: _log_table(backend, result, read.previous)}, hidden=frozenset(state)
@@ -262,12 +281,21 @@ def _run(
                 result.alerts, result.alerts_sent, result.unsent = alerts.deliver(
                     result.alerts, ledger, read.book, config, smtp, dt.datetime.now()
                 )
+        reporting = smtp is not None and any(r.status == "pending" for r in result.reports)
+        if reporting:
+            with stages("reports"):
+                backend.confirm_lock()
+                inputs = report_inputs(backend, ledger, read.book, balances, config, plan.planned)
+                result.reports, result.reports_sent, result.reports_unsent = reports.deliver(
+                    result.reports, inputs, config, smtp, dt.datetime.now()
+                )
+            sending = True
         if failed or sending:  # what changed since the first write, and the same Sync Log row
             again = {SYNC_LOG: _log_table(backend, result, read.previous)}
             if failed:
                 again["Errors"] = result.tables["Errors"]
             if sending:
-                again[SYNC_STATE] = state_table(result.alerts)
+                again[SYNC_STATE] = state_table(result.alerts + result.reports)
             with stages("write"):
                 backend.write_tabs(again, hidden=frozenset(again) & {SYNC_STATE})
     except InternalError:
@@ -374,3 +402,59 @@ def summary_plan(backend: Backend, book: Book) -> Plan:
         )
         warnings += [(client.row, client.summary_sheet, finding) for finding in findings]
     return Plan(planned, _warnings(warnings), unwritten)
+
+
+def report_inputs(
+    backend: Backend,
+    ledger: Ledger,
+    book: Book,
+    balances: pd.DataFrame,
+    config: Config,
+    planned: dict[str, _Planned],
+    client_ids: list[str] | None = None,
+) -> dict[str, reports.ReportInput]:
+    """What the monthly report of each client with Monthly Report Y (or of those named) is made
+    of: their tables as their summary holds them, their requests, and their summary's link (the
+    Google link, or the workbook's file name; blank when their summary is not written)."""
+    clients = {c.client_id: c for c in client_rows(book.clients)}
+    ids = client_ids if client_ids is not None else [cid for cid, c in clients.items() if c.monthly_report]
+    inputs = {}
+    for client_id, tables in client_tables(ledger, balances, ids, config.locale):
+        client = clients[client_id]
+        requests = ledger.requests[ledger.requests["client_id"] == client_id]
+        inputs[client_id] = reports.ReportInput(client, tables, requests, _summary_link(backend, client, planned))
+    return inputs
+
+
+def _summary_link(backend: Backend, client: ClientRow, planned: dict[str, _Planned]) -> str:
+    if client.client_id in planned:
+        location = planned[client.client_id].summary.location
+    else:
+        try:
+            location = backend.summary_location(client.client_id, client.summary_sheet)
+        except SummaryRefused:
+            return ""
+    return GOOGLE_LINK.format(location) if backend.name == "google" else Path(location).name
+
+
+def monthly_report(
+    backend: Backend, config: Config, as_of: dt.date, client_id: str, month: str
+) -> tuple[reports.ReportInput, list[str]]:
+    """One client's report for `month` ("2026-11", not after as_of's month) as the nightly run
+    would send it, and its recipients; a ConfigError for a client who is not on the Clients tab
+    (or whose row has an error) or a month not begun."""
+    if month > f"{as_of:%Y-%m}":
+        raise ConfigError(f"--month {month} has not begun on {as_of}: give {as_of:%Y-%m} or an earlier month")
+    read = read_and_validate(backend, config, as_of, _Stages(None))
+    known = read.book.clients["client_id"]
+    if client_id not in set(known):
+        hint = did_you_mean(pd.Series([client_id]), known).iloc[0]
+        errors = ((read.problems["Tab"] == "Clients") & (read.problems["Severity"] == "error")).any()
+        raise ConfigError(
+            f"no client {client_id} on the Clients tab{'' if pd.isna(hint) else hint}"
+            + (" (rows with an error are left out: `check` lists them)" if errors else "")
+        )
+    ledger = compute(read.book, as_of)
+    balances = balances_frame(ledger, as_of, dt.datetime.now().replace(microsecond=0))
+    report = report_inputs(backend, ledger, read.book, balances, config, {}, [client_id])[client_id]
+    return report, addresses(report.client.email)

@@ -6,10 +6,12 @@ import datetime as dt
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from decimal import Decimal
+from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -252,6 +254,10 @@ def sync_once(
         from sync.notify.alerts import unsent_line
 
         click.echo(f"error: {printable(unsent_line(result.unsent))}", err=True)
+    if result.reports_unsent:
+        from sync.notify.report import unsent_line as reports_unsent_line
+
+        click.echo(f"error: {printable(reports_unsent_line(result.reports_unsent))}", err=True)
     if result.late_error:
         click.echo(f"error: {result.late_error}", err=True)
     return result.exit_code
@@ -368,12 +374,14 @@ def status(target: Target, runs: int, as_json: bool) -> None:
     from sync.model.schema import SYNC_LOG, SYNC_LOG_COLUMNS, SYNC_STATE
     from sync.notify.smtp import smtp_settings
     from sync.shape.runlog import past_runs
-    from sync.shape.state import previous_state
+    from sync.shape.state import previous_state, report_month, split_reports
 
     alerts_on = smtp_settings(target.config()) is not None
     tabs = target.open(target.config()).read_tabs([SYNC_LOG, SYNC_STATE])
     log = pd.DataFrame(past_runs(tabs.get(SYNC_LOG))[:runs], columns=list(SYNC_LOG_COLUMNS), dtype=object)
-    pending = [state for state in previous_state(tabs.get(SYNC_STATE)) if state.status == "pending"]
+    recorded, reports = split_reports(previous_state(tabs.get(SYNC_STATE)))
+    pending = [state for state in recorded if state.status == "pending"]
+    pending_reports = [state for state in reports if state.status == "pending"]
     if as_json:
         click.echo(
             json.dumps(
@@ -381,6 +389,7 @@ def status(target: Target, runs: int, as_json: bool) -> None:
                     "runs": _records(log),
                     "alerts_on": alerts_on,
                     "pending_alerts": [state._asdict() for state in pending],
+                    "pending_reports": [state._asdict() for state in pending_reports],
                 },
                 default=_plain,
             )
@@ -402,6 +411,63 @@ def status(target: Target, runs: int, as_json: bool) -> None:
     for state in pending:
         note = f" - {state.note}" if state.note else ""
         click.echo(f"pending alert: {state.contract_id} {state.alert} (crossed {state.crossed}){note}")
+    for state in pending_reports:
+        note = f" - {state.note}" if state.note else ""
+        click.echo(f"pending monthly report: {state.contract_id} {report_month(state)} (due {state.crossed}){note}")
+
+
+@main.command()
+@target_options
+@click.option("--client", "client_id", required=True, help="The client's Client ID, e.g. C-001.")
+@click.option("--month", required=True, help="The month to report, YYYY-MM (e.g. 2026-11).")
+@click.option("--send", is_flag=True, help="E-mail it now to the client (a copy to alert_to), over SYNC_SMTP_HOST.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the e-mail's HTML to this file (default without --send: report-<client>-<month>.html).",
+)
+@AS_OF
+@one_line_errors
+def report(target: Target, client_id: str, month: str, send: bool, out: Path | None, as_of: dt.datetime | None) -> None:
+    """A client's monthly report e-mail, as the nightly run sends it: previewed (its HTML written to
+    a file to open in a browser) or, with --send, e-mailed now. Either way the Sync State tab is
+    left as it is: the nightly run still sends the reports it has not sent."""
+    from sync.notify.report import report_message
+    from sync.notify.smtp import send as send_messages
+    from sync.notify.smtp import smtp_settings
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month.strip()):
+        raise ConfigError(f"--month '{month}' is not a month: give YYYY-MM, such as 2026-11")
+    config = target.config()
+    smtp = smtp_settings(config)
+    if send and smtp is None:
+        raise ConfigError("report --send e-mails over SMTP: set SYNC_SMTP_HOST (and alert_from)")
+    if send and not config.alert_from.strip():
+        raise ConfigError("report --send needs a sender: set alert_from (or SYNC_ALERT_FROM)")
+    found, to = pipeline.monthly_report(target.open(config), config, _day(as_of), client_id.strip(), month.strip())
+    if send and not to:
+        raise ConfigError(f"client {found.client.client_id} has no Email on the Clients tab: nobody to send it to")
+    message = report_message(found, month.strip(), config, to, dt.datetime.now())
+    out = out or (
+        None
+        if send
+        else Path(f"report-{re.sub(r'[^A-Za-z0-9._-]+', '_', found.client.client_id)}-{month.strip()}.html")
+    )
+    if out:
+        body = message.get_body(("html",))
+        assert isinstance(body, EmailMessage)
+        out.write_text(body.get_content(), encoding="utf-8")
+        click.echo(
+            f"wrote {out}: {printable(str(message['Subject']))}, to {printable(str(message['To'] or 'nobody: no Email'))}"
+        )
+    if send:
+        assert smtp is not None
+        sent, failures = send_messages(smtp, {0: message})
+        if failures:
+            click.echo(f"error: report not e-mailed: {printable(failures[0])}", err=True)
+            sys.exit(1)
+        refused = f" (refused: {', '.join(sent[0])})" if sent[0] else ""
+        click.echo(f"e-mailed {printable(str(message['Subject']))} to {printable(str(message['To']))}{refused}")
 
 
 @main.command()
@@ -505,6 +571,11 @@ def _summary(result: pipeline.RunResult) -> dict[str, Any]:
         "alerts_pending": result.alerts_pending,
         "alerts_not_sent": [
             {"contract_id": state.contract_id, "alert": state.alert, "reason": state.note} for state in result.unsent
+        ],
+        "reports_sent": result.reports_sent,
+        "reports_not_sent": [
+            {"client_id": state.contract_id, "report": state.alert, "reason": state.note}
+            for state in result.reports_unsent
         ],
         "seconds": {stage: round(seconds, 3) for stage, seconds in result.timings.items()},
     }

@@ -10,6 +10,7 @@ when the smtp_host setting (SYNC_SMTP_HOST) is set.
 from __future__ import annotations
 
 import datetime as dt
+from email.message import EmailMessage
 
 import pandas as pd
 
@@ -37,7 +38,8 @@ def deliver(
     # The figures as the Balances tab holds them, so an e-mail never rounds differently from it.
     balances = report.balances_frame(ledger, now.date(), now).set_index("Contract ID", drop=False)
     emails = dict(zip(book.clients["client_id"], book.clients["email"]))
-    ready, failed = {}, {}
+    ready: dict[int, EmailMessage] = {}
+    failed: dict[int, str] = {}
     for i in due:
         contract = contracts[states[i].contract_id]
         to = list(
@@ -57,6 +59,19 @@ def deliver(
                 ready[i] = alert_message(states[i], contract, balance, config.alert_from, to, now)
             except ValueError as error:  # an address the e-mail headers cannot hold
                 failed[i] = reason(error)
+    return send_and_record(states, smtp, ready, failed, now)
+
+
+def send_and_record(
+    states: list[AlertState],
+    smtp: SmtpSettings,
+    ready: dict[int, EmailMessage],
+    failed: dict[int, str],
+    now: dt.datetime,
+) -> tuple[list[AlertState], int, list[AlertState]]:
+    """Send the messages `ready` (by position in `states`) and mark them sent; note why on the
+    others (`failed`, and those the server did not take). The new states, how many were sent,
+    and those left pending."""
     sent, not_sent = send(smtp, ready)
     for i, refused in sent.items():
         note = f"refused: {', '.join(refused)}" if refused else ""
@@ -77,10 +92,10 @@ def unsent_line(unsent: list[AlertState]) -> str:
         by_reason.setdefault(state.note, []).append(f"{state.contract_id} '{state.alert}'")
     count = len(unsent)
     return f"{count} alert{'' if count == 1 else 's'} not e-mailed, kept pending for the next run: " + "; ".join(
-        f"{_first_few(names)} ({why})" for why, names in by_reason.items()
+        f"{first_few(names)} ({why})" for why, names in by_reason.items()
     )
 
 
-def _first_few(names: list[str], few: int = 3) -> str:
+def first_few(names: list[str], few: int = 3) -> str:
     """A list for one line, however long: 'a, b, c and 7 more'."""
     return ", ".join(names[:few]) + (f" and {len(names) - few} more" if len(names) > few else "")

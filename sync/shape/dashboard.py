@@ -205,6 +205,13 @@ def client_dashboard(name: str, tables: dict[str, Table], agency: str = "", loca
     return board
 
 
+def status_sentences(tables: dict[str, Table], locale: str = "en_US") -> dict[str, str]:
+    """Each contract's status sentence as its client's Summary says it, by Contract ID (the monthly report's too)."""
+    periods = [_Period.of(row) for row in _records(tables.get("Periods"))]
+    contracts = [_Contract.of(row, periods) for row in _records(tables.get("Summary"))]
+    return {c.contract_id: _status_sentence(c, locale) for c in contracts}
+
+
 class _Drawing:
     """Cells laid out from the top, a row at a time."""
 

@@ -1,18 +1,22 @@
-"""The Sync State tab: the alerts recorded by earlier runs, read back from any backend's cells, and
-the tab this run writes (sheets_schema.md, "Alerts": one row per alert that is crossed now).
+"""The Sync State tab: the alerts and monthly reports recorded by earlier runs, read back from any
+backend's cells, and the tab this run writes (sheets_schema.md, "Alerts": one row per alert that is
+crossed now; "Monthly reports": one row per client and month, its Client ID under Contract ID and
+`monthly report 2026-11` under Alert).
 
-Which crossings were already e-mailed lives in the workbook itself, so a crossing is sent once
-wherever the job runs.
+Which crossings and reports were already e-mailed lives in the workbook itself, so each is sent
+once wherever the job runs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import pandas as pd
 
 from sync.model.alerts import PENDING, SENT, AlertState
+from sync.model.frames import client_rows
 from sync.model.raw import ColumnTab, RawTab
 from sync.model.schema import SYNC_STATE_COLUMNS, header_key
 from sync.model.table import Table
@@ -48,6 +52,50 @@ def state_table(states: list[AlertState]) -> Table:
     columns = list(zip(*states)) if states else [()] * len(SYNC_STATE_COLUMNS)
     frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in zip(SYNC_STATE_COLUMNS, columns)})
     return Table(frame, dict(zip(SYNC_STATE_COLUMNS, ("text", "text", "text", "date", "datetime", "text"))))
+
+
+REPORT = "monthly report"  # a report's row: the Client ID under Contract ID, "monthly report 2026-11" under Alert
+_REPORT_ROW = re.compile(rf"{REPORT} (\d{{4}}-\d{{2}})")
+
+
+def report_month(state: AlertState) -> str | None:
+    """The month ("2026-11") of a monthly report's Sync State row; None for an alert's row."""
+    found = _REPORT_ROW.fullmatch(state.alert)
+    return found.group(1) if found else None
+
+
+def split_reports(states: list[AlertState]) -> tuple[list[AlertState], list[AlertState]]:
+    """The Sync State's alert rows and its monthly report rows."""
+    return [s for s in states if report_month(s) is None], [s for s in states if report_month(s) is not None]
+
+
+def month_before(day: dt.date) -> str:
+    """The month before the one of `day`, as year-month text: 2026-12-05 -> "2026-11"."""
+    return f"{day.replace(day=1) - dt.timedelta(days=1):%Y-%m}"
+
+
+def reports_due(previous: list[AlertState], clients: pd.DataFrame, as_of: dt.date, report_day: int) -> list[AlertState]:
+    """The monthly report rows after this run (clients: Book.clients). From the report_day on, a
+    pending row for each client with Monthly Report Y that has none for the month before; a row kept
+    while it is pending or of that month (older sent rows can never be due again); a client now
+    without Y loses its rows (it asked for no more), one whose row has an error keeps them."""
+    rows = client_rows(clients)
+    wanted = {c.client_id for c in rows if c.monthly_report}
+    known = {c.client_id for c in rows}
+    month = month_before(as_of)
+    kept = [
+        s
+        for s in previous
+        if (s.contract_id in wanted or s.contract_id not in known)
+        and (s.status == PENDING or (report_month(s) or "") >= month)
+    ]
+    have = {(s.contract_id, report_month(s)) for s in kept}
+    new = [
+        AlertState(client_id, f"{REPORT} {month}", crossed=as_of)
+        for client_id in sorted(wanted)
+        if as_of.day >= report_day and (client_id, month) not in have
+    ]
+    return kept + new
 
 
 def _text(value: object) -> str:
