@@ -190,8 +190,13 @@ def chart_parts(path: Path) -> tuple[etree._Element, etree._Element, str]:
         )
 
 
-def test_tabs_and_headers_follow_the_schema(book: Path) -> None:
-    workbook = CalamineWorkbook.from_path(book)
+def test_tabs_and_headers_follow_the_schema(tmp_path: Path) -> None:
+    path = tmp_path / "with-requests.xlsx"
+    requests = Table(
+        pd.DataFrame(columns=list(CLIENT_TABS["Requests"])), dict.fromkeys(CLIENT_TABS["Requests"], "text")
+    )
+    write_client_workbook(path, {**TABLES, "Requests": requests}, "Acme Ltd - contract summary")
+    workbook = CalamineWorkbook.from_path(path)
     assert workbook.sheet_names == list(CLIENT_TABS)
     for name, columns in CLIENT_TABS.items():
         if name != "Summary":  # the dashboard, not a table

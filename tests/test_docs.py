@@ -141,7 +141,8 @@ def test_the_summary_dashboards_words_are_all_described():
         "Balance", "Paid", "Used", "Hours it still buys", "Lasts until about", "Hours left this period",
         "Period ends", dashboard.CHART_TITLE, f"Work completed in the last {dashboard.RECENT_DAYS} days",
         "Contract summary as of", "no contract yet", "At the recent pace, the balance lasts until about",
-        "see the Activity tab", "included", "No work was logged from",
+        "see the Activity tab", "included", "No work was logged from", "Requests", "Completed this month:",
+        "requests,", "hours", "Open:", "the oldest was requested", "days ago",
     ]  # fmt: skip
     assert [word for word in words if word not in section] == []
 
@@ -258,6 +259,43 @@ def test_period_example(title, body):
     assert [summary[name] for name in ("Period Included", "Period Carried", "Period Used")] == current[0]
 
 
+# --- the requests example is what the code computes ------------------------------------------------
+
+REQUESTS_EXAMPLE = "Worked example: requests"
+
+
+@pytest.fixture(scope="module")
+def requests_example():
+    body = section_body(REQUESTS_EXAMPLE)
+    parts = dict(sections(body, 3))
+    as_of = dt.date.fromisoformat(re.search(r"As Of date \*\*(\d{4}-\d{2}-\d{2})\*\*", body).group(1))
+    tabs = {name: tables(parts[name])[0] for name in ("Contracts", "Requests", "Time")}
+    book = MemoryBook({**tabs, "Clients": EXAMPLE_CLIENTS, "Payments": NO_PAYMENTS})
+    result = pipeline.run(book, Config(), as_of)
+    assert result.exit_code == 0 and result.problems.empty
+    return parts, result, book
+
+
+def test_requests_example_summary_tab(requests_example):
+    parts, result, _ = requests_example
+    summary = result.tables["Requests Summary"]
+    assert tables(parts["Result: Requests Summary"])[0] == [summary.columns, *shown(summary)]
+
+
+def test_requests_example_client_tabs(requests_example):
+    parts, _, book = requests_example
+    client = book.summaries["clients/C-1"]
+    for name in ("Requests", "Activity"):
+        assert tables(parts[f"Result: {name} of client C-1"])[0] == [client[name].columns, *shown(client[name])]
+
+
+def test_requests_example_dashboard_lines(requests_example):
+    parts, _, book = requests_example
+    printed = [line.strip() for line in parts["Result: the client's Summary"].splitlines() if line.strip()]
+    lines = book.dashboards["clients/C-1"].text().splitlines()
+    assert [line for line in printed if line in lines] == printed
+
+
 # --- every money column is checked against its contract's currency, as Cell formats lists them ----
 
 MONEY_TABLE = ["Tab", "Money columns"]
@@ -273,6 +311,7 @@ VALID_ROWS = {  # one valid row per tab, on the USD retainer K-1
         "Included Hours": "10",
     },
     "Rates": {"Contract ID": "K-1", "Rate": "100"},
+    "Requests": {"Request ID": "Q-1", "Contract ID": "K-1", "Title": "Fix"},
     "Time": {"Date": "2026-01-05", "Contract ID": "K-1", "Hours": "1"},
     "Payments": {"Date": "2026-01-05", "Contract ID": "K-1", "Amount": "100"},
     "Expenses": {"Date": "2026-01-05", "Contract ID": "K-1", "Amount": "10"},
@@ -289,7 +328,7 @@ def test_the_money_columns_listed_are_those_checked_against_the_contracts_curren
         rows = [[VALID_ROWS[tab.name].get(name, "") for name in names]]
         for i in range(len(names)):
             row = list(rows[0])
-            if tab.name in ("Clients", "Contracts"):
+            if tab.name in ("Clients", "Contracts", "Requests"):
                 row[0] = f"{row[0]}-{i}"  # a row of its own
             row[i] = "EUR 5"
             rows.append(row)

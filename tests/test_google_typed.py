@@ -75,7 +75,7 @@ def type_into(emulator, spreadsheet: str, tabs: dict[str, list[list[str]]]) -> N
     book = client.open_by_key(spreadsheet)
     for tab in INPUT_TABS:
         header = emulator.values(spreadsheet, tab.name)[0]
-        rows = tabs[tab.name]
+        rows = tabs.get(tab.name, [[]])  # a tab not typed: init's examples go, its header stays
         columns = [rows[0].index(name) if name in rows[0] else None for name in header]
         worksheet = book.worksheet(tab.name)
         worksheet.batch_clear([f"2:{worksheet.row_count}"])  # init's examples go; their formats stay

@@ -62,7 +62,7 @@ def test_share_right_after_init_on_google_creates_and_shares_nothing(emulator):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith(f"python -m sync check --sheet {spreadsheet}")
     titles = [p["title"] for p in emulator.sheet_properties(spreadsheet)]
-    assert titles[0] == INSTRUCTIONS and titles[-6:] == [tab.name for tab in INPUT_TABS]
+    assert titles[0] == INSTRUCTIONS and titles[-len(INPUT_TABS) :] == [tab.name for tab in INPUT_TABS]
     for tab in INPUT_TABS:  # a header and nothing else
         assert emulator.values(spreadsheet, tab.name) == [[column.name for column in tab.columns]]
     shown = emulator.values(spreadsheet, INSTRUCTIONS)

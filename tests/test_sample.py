@@ -115,7 +115,7 @@ def balances(book) -> dict[str, Fraction]:
     contracts = {row[0]: row for row in book["Contracts"][1:]}
     rates = book["Rates"][1:]
     balance = {cid: Fraction(0) for cid in contracts}
-    for when, _person, cid, _task, work_type, hours, billable, _note in book["Time"][1:]:
+    for when, _person, cid, _task, work_type, hours, billable, _note, *_request in book["Time"][1:]:
         when, hours, billable = _date(when), _hours(hours), str(billable).lower()
         if cid not in contracts or when is None or hours > 24 or billable not in YES | NO or billable in NO:
             continue

@@ -20,6 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from sync.backends.cells import DATE_FORMAT, WORKBOOK_OPTIONS, money_format
 from sync.errors import BookError
 from sync.model.schema import DATE_COLUMNS, INPUT_TABS, OUTPUT_TABS, SYNC_LOG
+from sync.rules.validate import REQUEST_STATUSES
 
 MONEY_COLUMNS = {"Rate", "Amount", "Low Balance"}
 VALIDATED_ROWS = (1, 9999)  # 0-based: sheet rows 2..10000
@@ -65,6 +66,20 @@ EXAMPLE_ROWS: dict[str, list[dict[str, object]]] = {
     "Rates": [
         {"Contract ID": "K-001", "Work Type": "Development", "Rate": 140, "From": dt.date(2026, 1, 1)},
     ],
+    "Requests": [
+        {
+            "Request ID": "REQ-1",
+            "Contract ID": "K-001",
+            "Title": "Fix contact form",
+            "Requested": dt.date(2026, 1, 7),
+            "Requested By": "Jo at Acme",
+            "Status": "done",
+            "Done": dt.date(2026, 1, 8),
+            "Estimate": 2,
+            "Client Visible": "Y",
+            "Notes": "They asked by phone",
+        },
+    ],
     "Time": [
         {
             "Date": dt.date(2026, 1, 6),
@@ -84,6 +99,7 @@ EXAMPLE_ROWS: dict[str, list[dict[str, object]]] = {
             "Hours": "1:30",
             "Billable": "Y",
             "Notes": "Reported by phone",
+            "Request ID": "REQ-1",
         },
     ],
     "Payments": [
@@ -111,6 +127,8 @@ TAB_PURPOSES = {
     "A Period (monthly, quarterly, yearly) makes it a retainer with Included Hours and a Fee.",
     "Rates": "Optional. A contract's rate from a date on, or for one Work Type; without a row here every hour is "
     "billed at the contract's Rate.",
+    "Requests": "Optional. One row per thing a client asked for; Time rows name it by its Request ID. The client "
+    "sees its Title, Status and hours when Client Visible is Y (or blank), never Requested By or Notes.",
     "Time": "One row per piece of work. The client sees Date, Task, Work Type and Hours, never Person or Notes.",
     "Payments": "One row per payment received: the prepaid money.",
     "Expenses": "Optional. One row per cost charged to a contract, such as a licence.",
@@ -185,8 +203,10 @@ def list_source(tab: str, column: str) -> str:
 
 
 def _validation(tab: str, column: str) -> dict[str, object] | None:
-    if column == "Billable":
+    if column in ("Billable", "Client Visible"):
         return {"validate": "list", "source": ["Y", "N"]}
+    if column == "Status" and tab == "Requests":
+        return {"validate": "list", "source": list(REQUEST_STATUSES)}
     if column == "Contract ID" and tab != "Contracts":
         return {
             "validate": "list",

@@ -39,6 +39,41 @@ CONTRACTS = (
 # hours beyond them billed at 135.00; paid each month, with 600.00 ahead for overage.
 RETAINER = ("R-001", "C-005", "Monthly care retainer", "USD", 120, 225, "monthly", 10, 1100, 5, 3, 135)
 RETAINER_ENTRIES, RETAINER_BUFFER = 50, 600
+# Client requests: Request ID, Contract ID, Title, requested (days before as_of), Requested By, Status,
+# done (days before as_of), Estimate, Client Visible, Notes. Time rows of the contract from the day
+# it was requested are logged against it (their own random stream: no other cell changes).
+REQUESTS = (
+    ("REQ-101", "K-001", "Add allergen labels to the menu page", 70, "Dana (owner)", "done", 55, "3", None, None),
+    (
+        "REQ-102",
+        "K-001",
+        "New photos for the seasonal menu",
+        25,
+        "Dana (owner)",
+        "In Progress",
+        None,
+        "2:30",
+        "Y",
+        None,
+    ),
+    (
+        "REQ-103",
+        "K-001",
+        "Check why the order form is slow",
+        12,
+        "Front desk",
+        "waiting on client",
+        None,
+        2,
+        "Y",
+        "need their hosting login",
+    ),
+    ("REQ-201", "K-004", "Holiday shipping banner", 40, "Ops team", "Done", 30, "1h", "Y", None),
+    ("REQ-202", "K-004", "Quote for a product filter", 18, "Ops team", "open", None, 6, "Y", "upsell: price it high"),
+    ("REQ-203", "K-004", "Internal: tidy staging site", 60, "Tom Okafor", "done", 45, None, "N", "not for the client"),
+    ("REQ-501", "R-001", "Online booking button on every page", 35, "Practice manager", "done", 20, 4, "Y", None),
+    ("REQ-502", "R-001", "Update dentist profiles", 8, "Practice manager", "open", None, "90m", None, None),
+)
 SPAN_DAYS = 425  # about 14 months, ending at as_of
 RATE_RISE_DAY = 220  # K-002 goes from 140 to 150 on this day
 TASKS = {
@@ -196,7 +231,8 @@ def write_sample_book(path: Path, as_of: dt.date, seed: int = 7) -> None:
             ago(20),
         ],
     ]
-    time_rows = [row[:-1] for row in sorted(time_rows, key=_sort_day(-1))]
+    request_of = _request_time(time_rows, as_of, random.Random(f"{seed}-requests"))
+    time_rows = [row[:-1] + request_of.get(id(row), []) for row in sorted(time_rows, key=_sort_day(-1))]
     copy_at = next(i for i, row in enumerate(time_rows) if row[2] == "K-001" and i > len(time_rows) // 2)
     time_rows.insert(copy_at + 1, list(time_rows[copy_at]))  # pasted twice: only a warning
     _write_book(
@@ -205,11 +241,28 @@ def write_sample_book(path: Path, as_of: dt.date, seed: int = 7) -> None:
             "Clients": CLIENTS,
             "Contracts": contracts,
             "Rates": rates,
+            "Requests": [
+                [rid, cid, title, ago(asked), by, status, None if done is None else ago(done), estimate, visible, note]
+                for rid, cid, title, asked, by, status, done, estimate, visible, note in REQUESTS
+            ],
             "Time": time_rows,
             "Payments": payment_rows,
             "Expenses": expenses,
         },
     )
+
+
+def _request_time(time_rows: list[list[object]], as_of: dt.date, rng: random.Random) -> dict[int, list[object]]:
+    """id(time row) -> [its Request ID]: a few of each request's contract's rows from the day it was
+    requested to the day it was done (or as_of)."""
+    tagged: dict[int, list[object]] = {}
+    for rid, cid, _title, asked, _by, _status, done, *_rest in REQUESTS:
+        first, last = as_of - dt.timedelta(days=asked), as_of - dt.timedelta(days=done or 0)
+        rows = [row for row in time_rows if row[2] == cid and first <= _sort_day(-1)(row) <= last]
+        rows = [row for row in rows if id(row) not in tagged]
+        for row in rng.sample(rows, min(len(rows), rng.randint(1, 3))):
+            tagged[id(row)] = [rid]
+    return tagged
 
 
 def _sort_day(at: int) -> Callable[[Sequence[object]], dt.date]:

@@ -26,9 +26,13 @@ class ClientSummary(NamedTuple):
         return self.dashboard or client_dashboard(self.title, self.tables)
 
 
+OPTIONAL_CLIENT_TABS = ("Periods", "Requests")  # only in the book of a client they apply to
+
+
 def client_tabs(tables: dict[str, Table]) -> list[str]:
-    """The tabs of a client's book: every CLIENT_TABS one, but Periods only for a client with a retainer."""
-    return [name for name in CLIENT_TABS if name != "Periods" or name in tables]
+    """The tabs of a client's book: every CLIENT_TABS one, but Periods only for a client with a retainer
+    and Requests only for one with requests they may see."""
+    return [name for name in CLIENT_TABS if name not in OPTIONAL_CLIENT_TABS or name in tables]
 
 
 def client_mark(client_id: str) -> str:

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from sync.compute.periods import current_period, draw_periods
+from sync.compute.requests import request_figures
 from sync.model.figures import MS_PER_HOUR, half_up_divide
-from sync.model.frames import LEDGER_COLUMNS, Book, Ledger, empty
+from sync.model.frames import Book, Ledger
 from sync.rules.cells import FIRST_DATE, MONEY_SCALE
 
 RUN_RATE_DAYS = 90  # Runs Out projects the average daily billing of this many days
@@ -54,7 +55,8 @@ def compute(book: Book, as_of: dt.date) -> Ledger:
     soon = totals["runs_out"].between(day, day + pd.Timedelta(days=RUNS_OUT_SOON_DAYS))
     totals["runs_out_soon"] = soon.to_numpy(dtype=bool)
     monthly = monthly_ledger(totals, time, payments, expenses, day, fees)
-    return Ledger(totals, time, payments, expenses, monthly, periods, empty(LEDGER_COLUMNS["requests"]))
+    requests = request_figures(book.requests, time, totals)
+    return Ledger(totals, time, payments, expenses, monthly, periods, requests)
 
 
 def positions(index: pd.Index, keys: pd.Series) -> np.ndarray:

@@ -43,6 +43,7 @@ class Book(NamedTuple):
     clients: pd.DataFrame
     contracts: pd.DataFrame
     rates: pd.DataFrame
+    requests: pd.DataFrame
     time: pd.DataFrame
     payments: pd.DataFrame
     expenses: pd.DataFrame
@@ -118,6 +119,19 @@ work_type str blank: every work type
 rate Int64 ten-thousandths per hour
 from datetime NaT: from the start
 """),
+    "requests": _columns("""
+row int64 sheet row
+request_id str
+contract_id str
+title str
+requested datetime NaT: not typed
+requested_by str
+status str open, in progress, waiting on client, done or cancelled
+done datetime NaT: not done
+estimate_ms Int64 ms; NA: no estimate
+client_visible bool
+notes str never shown to the client
+"""),
     "time": _columns("""
 row int64 sheet row
 date datetime
@@ -128,6 +142,7 @@ notes str
 work_type str
 ms Int64 ms worked
 billable bool
+request_id str blank: none, or not a valid request of its contract
 """),
     "payments": _columns("""
 row int64 sheet row

@@ -40,12 +40,19 @@ INPUT_TABS: tuple[InputTab, ...] = (
         ),
     ),
     InputTab("Rates", _cols("*Contract ID, Work Type, *Rate, From"), optional=True),
-    InputTab("Time", _cols("*Date, Person, *Contract ID, Task, Work Type, *Hours, Billable, Notes")),
+    InputTab(
+        "Requests",
+        _cols(
+            "*Request ID, *Contract ID, *Title, Requested, Requested By, Status, Done, Estimate, Client Visible, Notes"
+        ),
+        optional=True,
+    ),
+    InputTab("Time", _cols("*Date, Person, *Contract ID, Task, Work Type, *Hours, Billable, Notes, Request ID")),
     InputTab("Payments", _cols("*Date, *Contract ID, *Amount, Reference, Notes")),
     InputTab("Expenses", _cols("*Date, *Contract ID, Description, *Amount, Billable, Notes"), optional=True),
 )
 INPUT_TAB_NAMES = tuple(tab.name for tab in INPUT_TABS)
-DATE_COLUMNS = frozenset({"Date", "Start", "End", "From"})  # the input columns that hold dates
+DATE_COLUMNS = frozenset({"Date", "Start", "End", "From", "Requested", "Done"})  # the input columns that hold dates
 # The input columns read as numbers (hours, amounts, counts; Alert At's amounts): where a date or time
 # typed by mistake must not pass for a number.
 NUMBER_COLUMNS = frozenset(
@@ -61,6 +68,7 @@ NUMBER_COLUMNS = frozenset(
         "Rollover Expires",
         "Rounding Minutes",
         "Alert At",
+        "Estimate",
     }
 )
 
@@ -113,12 +121,30 @@ PERIODS_COLUMNS = (
     "Overage Amount",
     "Fee",
 )
+# One row per client request (the Requests tab), open ones first, oldest first.
+REQUESTS_SUMMARY = "Requests Summary"
+REQUESTS_SUMMARY_COLUMNS = (
+    "Request ID",
+    "Client ID",
+    "Contract ID",
+    "Title",
+    "Status",
+    "Requested",
+    "Requested By",
+    "Done",
+    "Hours",
+    "Amount",
+    "Estimate",
+    "Over Estimate",
+    "Days Open",
+)
 ERRORS_COLUMNS = ("Tab", "Row", "Column", "Value", "Problem", "Severity")
 OUTPUT_TABS = {
     "Dashboard": DASHBOARD_COLUMNS,
     "Balances": BALANCES_COLUMNS,
     "Monthly": MONTHLY_COLUMNS,
     "Periods": PERIODS_COLUMNS,
+    REQUESTS_SUMMARY: REQUESTS_SUMMARY_COLUMNS,
     "Errors": ERRORS_COLUMNS,
 }
 
@@ -166,6 +192,8 @@ CLIENT_TABS = {
     "Payments": ("Date", "Contract ID", "Amount", "Reference"),
     "Statement": ("Contract ID", "Month", "Opening", "Billed", "Paid", "Closing"),
     "Periods": PERIODS_COLUMNS,
+    # Only the client's requests marked Client Visible: never Notes or Requested By.
+    "Requests": ("Request ID", "Contract ID", "Title", "Status", "Requested", "Done", "Hours", "Estimate", "Amount"),
 }
 
 

@@ -67,6 +67,11 @@ NOT_HOURS_OR_ALL = "not-hours-or-all"  # Rollover Cap
 OUTSIDE_CONTRACT = "outside-contract"
 IN_FUTURE = "in-future"
 NOT_ON_RATES = "not-on-rates"  # a Work Type close to, but not, one of its contract's on the Rates tab
+REQUIRED_WHEN_DONE = "required-when-done"  # a done request's Done date
+BEFORE_REQUESTED = "before-requested"
+OTHER_CONTRACT = "other-contract"  # a time row's request is one of another contract
+# A request's Status, any capitals (blank: open); the first three are open, the last two closed.
+REQUEST_STATUSES = ("open", "in progress", "waiting on client", "done", "cancelled")
 # A Summary Sheet the run cannot use, or found something wrong with (sync.app.pipeline).
 SUMMARY_SHEET_WARNING = code("Clients", "Summary Sheet", "summary-warning")
 
@@ -570,6 +575,133 @@ def _rate_work_types(check: TabCheck) -> pd.DataFrame:
     return typed[~check.bad & (typed["key"] != "")].drop_duplicates(["contract_id", "key"])
 
 
+@flags(("Request ID", [NOT_FOUND, HAS_ERROR, OTHER_CONTRACT]))
+def time_request(check: TabCheck, context: Context) -> None:
+    """Request ID, blank or a valid request of the row's contract. Otherwise a warning: the time
+    counts as any other, toward no request (its request_id is made blank).
+
+    Worked out on the rows with a Request ID only: a million rows with a blank one cost one look."""
+    check.text("Request ID", "request_id")
+    ids, codes = check.by_value["request_id"], check.distinct("Request ID")[1]
+    named = np.flatnonzero((ids != "").to_numpy()[codes] & ~check.bad.to_numpy())
+    if not len(named):
+        return
+    request_id = pd.Series(ids.to_numpy()[codes[named]], index=check.raw.index[named], dtype=object)
+    contract_id = check.by_value["contract_id"].to_numpy()[check.distinct("Contract ID")[1][named]]
+    targets = context.targets("Requests", "request_id")
+    contract_of = context.valid["Requests"].set_index("request_id")["contract_id"]
+    found = request_id.isin(targets.index)
+    valid = request_id.isin(targets.index[targets["valid"].to_numpy(dtype=bool)])
+    theirs = request_id.map(contract_of)
+    other = valid & (theirs != contract_id)
+    hint = did_you_mean(pd.Series(request_id[~found].unique(), dtype=object), targets.index)
+    suggest = dict(zip(request_id[~found].unique(), hint.fillna("")))
+    check.where(
+        "Request ID",
+        ~found,
+        lambda at: "no request with this ID on the Requests tab" + request_id[at].map(suggest),
+        NOT_FOUND,
+        severity="warning",
+    )
+    check.where(
+        "Request ID",
+        found & ~valid,
+        lambda at: (
+            "request "
+            + request_id[at]
+            + " has an error (Requests row "
+            + request_id[at].map(targets["row"]).astype(str)
+            + ")"
+        ),
+        HAS_ERROR,
+        severity="warning",
+    )
+    check.where(
+        "Request ID",
+        other,
+        lambda at: (
+            "is a request of contract " + theirs[at] + ", not of " + pd.Series(contract_id, index=other.index)[at]
+        ),
+        OTHER_CONTRACT,
+        severity="warning",
+    )
+    if not valid.all() or other.any():
+        kept = check.rows("request_id").copy()
+        kept.loc[request_id.index[~valid | other]] = ""
+        check.set("request_id", kept)
+
+
+# --- Requests ---------------------------------------------------------------------------------------
+
+
+@flags(("Request ID", [REQUIRED]))
+def request_id(check: TabCheck, context: Context) -> None:
+    check.text("Request ID", "request_id", required=True)
+
+
+@flags(("Title", [REQUIRED]))
+def request_title(check: TabCheck, context: Context) -> None:
+    """Title, required: the client sees it."""
+    check.text("Title", "title", required=True)
+
+
+@flags(("Requested", cells.DATE_KINDS))
+def requested(check: TabCheck, context: Context) -> None:
+    check.parse_cells("Requested", "requested", _dates(context.config))
+
+
+def requested_by(check: TabCheck, context: Context) -> None:
+    check.text("Requested By", "requested_by")
+
+
+@flags(("Status", [UNKNOWN_STATUS]))
+def request_status(check: TabCheck, context: Context) -> None:
+    """Status, any capitals and spacing, blank = open; any other is an error."""
+    typed = cells.parse_text(check.raw["Status"]).str.casefold().str.split().str.join(" ").replace("", "open")
+    check.set("status", typed)
+    check.where(
+        "Status",
+        ~typed.isin(REQUEST_STATUSES),
+        "is not open, in progress, waiting on client, done or cancelled",
+        UNKNOWN_STATUS,
+    )
+
+
+@flags(("Done", [*cells.DATE_KINDS, REQUIRED_WHEN_DONE, BEFORE_REQUESTED]))
+def request_done(check: TabCheck, context: Context) -> None:
+    """Done: required on a done request, not before Requested."""
+    check.parse_cells("Done", "done", _dates(context.config))
+    done = check.rows("done")
+    blank = cells.blank_mask(check.raw["Done"])
+    check.where("Done", (check.rows("status") == "done") & blank, "is required when Status is done", REQUIRED_WHEN_DONE)
+    check.where("Done", done < check.rows("requested"), "is before Requested", BEFORE_REQUESTED)
+
+
+@flags(("Estimate", cells.ALLOWANCE_KINDS))
+def estimate(check: TabCheck, context: Context) -> None:
+    """Estimate, hours in any form (ms; NA when blank)."""
+    ms = check.parse("Estimate", "estimate_ms", cells.parse_allowance)
+    check.set("estimate_ms", ms.astype("Int64").mask(cells.blank_mask(check.raw["Estimate"])))
+
+
+@flags(("Client Visible", cells.BILLABLE_KINDS))
+def client_visible(check: TabCheck, context: Context) -> None:
+    """client_visible (bool, blank = Y); a bad flag is a warning, and the client is not shown the request."""
+    parsed = cells.parse_billable(check.raw["Client Visible"])
+    flag, problems = parsed
+    check.flag("Client Visible", problems + "; the client is not shown this request", parsed.kinds, severity="warning")
+    check.set("client_visible", flag & problems.isna())
+
+
+def request_notes(check: TabCheck, context: Context) -> None:
+    check.text("Notes", "notes")
+
+
+@flags(("Request ID", [REPEATED]))
+def unique_request_id(check: TabCheck, context: Context) -> None:
+    check.duplicates("Request ID", ["request_id"], "repeats the Request ID of", REPEATED)
+
+
 # --- Payments and Expenses --------------------------------------------------------------------------
 
 
@@ -611,6 +743,20 @@ RULES: dict[str, tuple[Rule, ...]] = {
         unique_contract_id,
     ),
     "Rates": (contract_id, rates_work_type, rates_rate, rates_from, contract_known, unique_rate),
+    "Requests": (
+        request_id,
+        contract_id,
+        contract_known,
+        request_title,
+        requested,
+        requested_by,
+        request_status,
+        request_done,
+        estimate,
+        client_visible,
+        request_notes,
+        unique_request_id,
+    ),
     "Time": (
         entry_date,
         contract_id,
@@ -622,6 +768,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
         date_not_in_future,
         time_repeats,
         work_type_on_rates,
+        time_request,
     ),
     "Payments": (entry_date, contract_id, contract_known, amount, payment_texts, date_not_in_future),
     "Expenses": (

@@ -22,6 +22,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, get_currency_symbol
 
+from sync.compute.requests import OPEN_STATUSES
 from sync.model.table import Kind, Table
 
 RECENT_DAYS = 30  # "Work completed in the last 30 days"
@@ -196,6 +197,9 @@ def client_dashboard(name: str, tables: dict[str, Table], agency: str = "", loca
     draw.skip()
     for contract in contracts:
         _contract_block(draw, contract, locale)
+    requests = _records(tables.get("Requests"))
+    if requests and as_of is not None:
+        _requests(draw, requests, as_of, locale)
     statement = tables.get("Statement")
     if statement is not None and statement.data_rows:
         _chart(draw, statement, {c.contract_id: c.name for c in contracts})
@@ -375,6 +379,27 @@ def _status_sentence(c: _Contract, locale: str) -> str:
         else:
             said.append("There is too little recent work to say when the balance runs out.")
     return " ".join(s for s in said if s)
+
+
+def _requests(draw: _Drawing, requests: list[dict[str, Any]], as_of: dt.date, locale: str) -> None:
+    """The client's requests (their Requests tab) in two lines: those done in As Of's month, and those open."""
+    done = [
+        r for r in requests
+        if r["Status"] == "done" and r["Done"] and (r["Done"].year, r["Done"].month) == (as_of.year, as_of.month)
+    ]  # fmt: skip
+    hours = sum((r["Hours"] for r in done if r["Hours"] is not None), Decimal("0.00"))
+    waiting = [r for r in requests if r["Status"] in OPEN_STATUSES]
+    asked = [r["Requested"] for r in waiting if r["Requested"] is not None]
+    draw.line("Requests", "section")
+    draw.line(f"Completed this month: {_count(len(done), 'request')}, {hours_words(hours, locale)} hours", "sentence")
+    oldest = f"; the oldest was requested {_count((as_of - min(asked)).days, 'day')} ago" if asked else ""
+    draw.line(f"Open: {_count(len(waiting), 'request')}{oldest}", "sentence")
+    draw.skip()
+
+
+def _count(n: int, word: str) -> str:
+    """1 request, 2 requests."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _chart(draw: _Drawing, statement: Table, names: dict[str, str]) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sync.compute.ledger import RUNS_OUT_SOON_DAYS, hours_remaining_hundredths
+from sync.compute.requests import OPEN_STATUSES, days_open, request_order
 from sync.model import figures
 from sync.model.figures import MS_PER_HOUR, half_up_divide
 from sync.model.frames import Ledger
@@ -25,6 +26,8 @@ from sync.model.schema import (
     ERRORS_COLUMNS,
     MONTHLY_COLUMNS,
     PERIODS_COLUMNS,
+    REQUESTS_SUMMARY,
+    REQUESTS_SUMMARY_COLUMNS,
 )
 from sync.model.table import Kind, Table
 from sync.shape.dashboard import period_fee_text
@@ -195,8 +198,58 @@ def dashboard_frame(ledger: Ledger, balances: pd.DataFrame) -> pd.DataFrame:
     return frame.take(order.index.to_numpy()).reset_index(drop=True)
 
 
+REQUESTS_SUMMARY_KINDS: tuple[Kind, ...] = ("text", "text", "text", "text", "text", "date", "text", "date", "hours", "money", "hours", "hours", "int")  # fmt: skip
+CLIENT_REQUESTS_KINDS: tuple[Kind, ...] = ("text", "text", "text", "text", "date", "date", "hours", "hours", "money")
+
+
+def requests_frame(ledger: Ledger, as_of: dt.date) -> pd.DataFrame:
+    """The Requests Summary tab: every request with its time, open ones first, oldest first."""
+    r = ledger.requests.take(request_order(ledger.requests)).reset_index(drop=True)
+    over = (r["hours_ms"] - r["estimate_ms"]).clip(lower=0)
+    return pd.DataFrame(
+        {
+            "Request ID": r["request_id"],
+            "Client ID": r["client_id"],
+            "Contract ID": r["contract_id"],
+            "Title": r["title"],
+            "Status": r["status"],
+            "Requested": dates(r["requested"]),
+            "Requested By": r["requested_by"],
+            "Done": dates(r["done"]),
+            "Hours": hours(r["hours_ms"]),
+            "Amount": money(r["amount"], r["minor"]),
+            "Estimate": hours(r["estimate_ms"]),
+            "Over Estimate": hours(over),
+            "Days Open": days_open(r, pd.Timestamp(as_of)).astype(object).where(lambda d: d.notna(), None),
+        },
+        columns=list(REQUESTS_SUMMARY_COLUMNS),
+    )
+
+
+def client_requests_frame(ledger: Ledger) -> pd.DataFrame:
+    """Every client's requests marked Client Visible, as their Requests tab shows them (no Notes, no
+    Requested By): open ones with their Estimate, closed ones with their Done date and Amount."""
+    r = ledger.requests[ledger.requests["client_visible"].to_numpy(dtype=bool)]
+    r = r.take(request_order(r)).reset_index(drop=True)
+    open_ = r["status"].isin(OPEN_STATUSES)
+    return pd.DataFrame(
+        {
+            "Request ID": r["request_id"],
+            "Contract ID": r["contract_id"],
+            "Title": r["title"],
+            "Status": r["status"],
+            "Requested": dates(r["requested"]),
+            "Done": dates(r["done"].where(~open_)),
+            "Hours": hours(r["hours_ms"]),
+            "Estimate": hours(r["estimate_ms"].where(open_)),
+            "Amount": money(r["amount"].where(~open_), r["minor"]),
+        },
+        columns=list(CLIENT_TABS["Requests"]),
+    )
+
+
 def team_tables(ledger: Ledger, problems: pd.DataFrame, as_of: dt.date, computed_at: dt.datetime) -> dict[str, Table]:
-    """Dashboard, Balances, Monthly, Periods and Errors, exactly as the team workbook shows them."""
+    """Dashboard, Balances, Monthly, Periods, Requests Summary and Errors, exactly as the team workbook shows them."""
     balances = balances_frame(ledger, as_of, computed_at)
     m = ledger.monthly
     monthly = pd.DataFrame(
@@ -215,6 +268,9 @@ def team_tables(ledger: Ledger, problems: pd.DataFrame, as_of: dt.date, computed
         "Balances": Table(balances, dict(zip(BALANCES_COLUMNS, BALANCES_KINDS))),
         "Monthly": Table(monthly, dict(zip(MONTHLY_COLUMNS, MONTHLY_KINDS))),
         "Periods": Table(periods_frame(ledger), PERIODS_KINDS),
+        REQUESTS_SUMMARY: Table(
+            requests_frame(ledger, as_of), dict(zip(REQUESTS_SUMMARY_COLUMNS, REQUESTS_SUMMARY_KINDS))
+        ),
         "Errors": errors_table(problems),
     }
 
@@ -230,8 +286,9 @@ def errors_table(problems: pd.DataFrame) -> Table:
 def client_tables(
     ledger: Ledger, balances: pd.DataFrame, client_ids: list[str], locale: str = "en_US"
 ) -> Iterator[tuple[str, dict[str, Table]]]:
-    """Each client's Summary, Activity, Payments, Statement and (with a retainer) Periods: only their
-    contracts, never Notes. A retainer's fees are Activity lines of their own, dated the first day
+    """Each client's Summary, Activity, Payments, Statement, (with a retainer) Periods and (with a
+    request marked Client Visible) Requests: only their contracts, never Notes. A time entry with a
+    blank Task shows the Title of its request when the client sees that request. A retainer's fees are Activity lines of their own, dated the first day
     of their period, so that Activity's amounts add up to Billed; Activity, Payments and Statement
     end with a blank row and their totals (one per currency when the client has several).
 
@@ -244,6 +301,11 @@ def client_tables(
     minor = contracts["minor"]
 
     time, expenses = ledger.time, ledger.expenses[ledger.expenses["billable"]]
+    requests = client_requests_frame(ledger)
+    task = time["task"]
+    if len(requests):  # a blank Task with a request the client sees: its Title stands in
+        title = _lookup(time["request_id"], requests.set_index("Request ID")["Title"])
+        task = task.mask((task == "") & title.notna(), title)
     fees = ledger.periods[ledger.periods["fee"] != 0]
     period_of = contracts["period"]
     activity = pd.concat(
@@ -252,7 +314,7 @@ def client_tables(
                 {
                     "Date": time["date"],
                     "Contract ID": time["contract_id"],
-                    "Task": time["task"],
+                    "Task": task,
                     "Work Type": time["work_type"],
                     "Hours": hours(time["billed_ms"].where(time["billable"], time["ms"])),
                     "Billable": np.where(time["billable"], "Yes", "No"),
@@ -319,6 +381,7 @@ def client_tables(
         "Payments": _ByClient.of(payments, client_codes(payments), payments["Date"], payments["Contract ID"]),
         "Statement": _ByClient.of(statement, client_codes(statement)),
         "Periods": _ByClient.of(periods, client_codes(periods)),
+        "Requests": _ByClient.of(requests, client_codes(requests)),
     }
     for name in ("Activity", "Payments"):
         grouped[name].frame["Date"] = dates(grouped[name].frame["Date"])
@@ -328,6 +391,7 @@ def client_tables(
         "Payments": ("date", "text", "money", "text"),
         "Statement": ("text", "text", "money", "money", "money", "money"),
         "Periods": tuple(PERIODS_KINDS.values()),
+        "Requests": CLIENT_REQUESTS_KINDS,
     }
     code_of = {client_id: code for code, client_id in enumerate(clients)}
     retainer = contracts["periodic"].groupby(contracts["client_id"]).any()
@@ -339,6 +403,8 @@ def client_tables(
             if name == "Periods" and not retainer.get(client_id, False):
                 continue  # only what applies
             frame = rows.of_client(code)
+            if name == "Requests" and frame.empty:
+                continue
             table = Table(frame, dict(zip(CLIENT_TABS[name], kinds[name])))
             tables[name] = with_totals(name, table, currency_of) if name in TOTALS else table
         yield client_id, tables

@@ -11,7 +11,8 @@ own spreadsheet - is never written, and no tab of it is ever deleted.
 
 What is written is what the .xlsx book holds: the Summary tab drawn as the client's dashboard
 (sync.shape.dashboard), its chart redrawn each run; then Activity, Payments, Statement and, for a
-client with a retainer, Periods (a marked summary's Periods goes when the retainer does).
+client with a retainer, Periods (a marked summary's Periods goes when the retainer does), and Requests
+likewise.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sync.backends import ClientSummary, client_mark, client_tabs
+from sync.backends import OPTIONAL_CLIENT_TABS, ClientSummary, client_mark, client_tabs
 from sync.backends.cells import money_format
 from sync.backends.google.batch import Request, grow, prepare
 from sync.backends.google.cells import METADATA_FIELDS, a1, api_cell, cell_format, spreadsheet_id, tab_grid
@@ -29,6 +30,8 @@ from sync.errors import LockBusy, SummaryRefused, SyncError
 from sync.model.schema import CLIENT_TABS, find_tabs, tab_key
 from sync.shape.dashboard import CHART_ROWS, CHART_TITLE, COLUMNS, STYLES, WIDTHS, Chart, Dashboard, pixels
 
+# The tabs of a summary written before summaries were marked: always these five (Requests came later).
+LEGACY_TABS = ("Summary", "Activity", "Payments", "Statement", "Periods")
 MARK_CLIENT, MARK_TEAM = "contract-sync-client", "contract-sync-team"
 MARK_FIELDS = "properties.title,developerMetadata(metadataKey,metadataValue,location(locationType))"
 _PUBLISHED = re.compile(r"/spreadsheets/d/e/|/pubhtml\b|/pub\?", re.IGNORECASE)
@@ -216,7 +219,7 @@ def _ownership(sheet: TeamSheet, meta: dict[str, Any], summary: ClientSummary) -
         return "ours"
     titles = [s["properties"]["title"] for s in meta.get("sheets", [])]
     if (
-        sorted(map(tab_key, titles)) == sorted(map(tab_key, CLIENT_TABS))
+        sorted(map(tab_key, titles)) == sorted(map(tab_key, LEGACY_TABS))
         and meta.get("properties", {}).get("title") == summary.title
     ):
         return "legacy"  # written by the sync before it marked its summaries: always all five tabs
@@ -239,8 +242,8 @@ def _write_tabs(
 ) -> None:
     """The client tabs of a summary spreadsheet whose tabs are `sheets` (keyed by tab_key), with the
     `extra` requests at the end of the same batchUpdate (after the tabs are added: a spreadsheet
-    cannot lose its last tab). A Periods tab of a client without a retainer (any more) goes, but
-    only from a spreadsheet marked as theirs (`claim` "ours"): any other never loses a tab."""
+    cannot lose its last tab). A Periods tab of a client without a retainer (any more) goes, and a
+    Requests tab of one without requests they may see, but only from a spreadsheet marked as theirs (`claim` "ours"): any other never loses a tab."""
     what = f"client spreadsheet {summary.location}"
     board = summary.board()
     tabs = client_tabs(summary.tables)
@@ -260,9 +263,10 @@ def _write_tabs(
             _, title, size = prepare(found, name, blocks, requests, money)
             data.append({"range": f"{a1(title)}!A1", "values": tab_grid(blocks, size)})
         requests.append({"updateSpreadsheetProperties": {"properties": {"title": summary.title}, "fields": "title"}})
-        stale = sheets.get(tab_key("Periods"))
-        if claim == "ours" and "Periods" not in tabs and stale is not None:
-            requests.append({"deleteSheet": {"sheetId": stale["properties"]["sheetId"]}})
+        for name in OPTIONAL_CLIENT_TABS:
+            stale = sheets.get(tab_key(name))
+            if claim == "ours" and name not in tabs and stale is not None:
+                requests.append({"deleteSheet": {"sheetId": stale["properties"]["sheetId"]}})
         return requests + extra, data
 
     sheet.apply(summary.location, what, sheets, build)
