@@ -67,7 +67,7 @@ def test_compute_tables_from_dataframes():
         Decimal("820.00"),
     ]
     assert balances.loc["K-2", "Billed"] == Decimal("181.00")  # 2 h at 90.50 EUR; its payment has no date
-    assert set(computed.tables) == {"Dashboard", "Balances", "Monthly", "Periods", "Errors"}
+    assert set(computed.tables) == {"Dashboard", "Balances", "Monthly", "Periods", "Requests Summary", "Errors"}
     problems = computed.problems.set_index(["Tab", "Row"])
     assert problems.loc[("Time", 4), "Column"] == "Contract ID"  # K-9 is on no Contracts row
     assert problems.loc[("Payments", 3), ["Column", "Severity"]].tolist() == ["Date", "error"]
