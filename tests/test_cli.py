@@ -12,12 +12,12 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from sync.model.schema import SYNC_LOG
+from sync.model.schema import INPUT_TAB_NAMES, SYNC_LOG
 from tests.books import CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, sheet
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-06-30"
-OUTPUT_TABS = ("Dashboard", "Balances", "Monthly", "Periods", "Errors")
+OUTPUT_TABS = ("Dashboard", "Balances", "Monthly", "Periods", "Requests Summary", "Errors")
 # Every cell is written as typed text, as in tests/books.py: nothing becomes a formula or a number.
 AS_TYPED = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 INPUT_TABS = {
@@ -119,7 +119,7 @@ def test_a_clean_book_runs_and_writes_every_output(clean):
     assert "Balances as of 2026-06-30" in done.stdout
     assert "Contract ID" in done.stdout and "329.01" in done.stdout and "Acme Ltd" in done.stdout
     assert "19 rows read, all used" in done.stdout
-    assert "wrote team.xlsx (tabs Dashboard, Balances, Monthly, Periods, Errors)" in done.stdout
+    assert "wrote team.xlsx (tabs Dashboard, Balances, Monthly, Periods, Requests Summary, Errors)" in done.stdout
     assert f"wrote {Path('clients') / 'C-1.xlsx'}" in done.stdout
     tabs = read_tabs(clean)
     assert list(tabs) == [*INPUT_TABS, *OUTPUT_TABS, SYNC_LOG]
@@ -365,8 +365,8 @@ def test_init_makes_a_book_whose_examples_are_never_rows(tmp_path):
         "in, then check them with: python -m sync check --book new.xlsx"
     )
     tabs = read_tabs(tmp_path / "new.xlsx")
-    assert list(tabs) == ["Instructions", *INPUT_TABS]
-    assert {name: len(tabs[name]) for name in INPUT_TABS} == dict.fromkeys(INPUT_TABS, 1)  # a header, no row
+    assert list(tabs) == ["Instructions", *INPUT_TAB_NAMES]
+    assert {name: len(tabs[name]) for name in INPUT_TAB_NAMES} == dict.fromkeys(INPUT_TAB_NAMES, 1)  # a header, no row
     checked = sync_cli("check", "--book", "new.xlsx", "--as-of", AS_OF, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.startswith(
@@ -399,7 +399,10 @@ def test_demo_writes_a_sample_and_runs_it(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Balances as of 2026-11-29" in done.stdout and "Contract ID" in done.stdout
     folder = Path("sample")
-    assert f"wrote {folder / 'ledger.xlsx'} (tabs Dashboard, Balances, Monthly, Periods, Errors)" in done.stdout
+    assert (
+        f"wrote {folder / 'ledger.xlsx'} (tabs Dashboard, Balances, Monthly, Periods, Requests Summary, Errors)"
+        in done.stdout
+    )
     clients = sorted((tmp_path / "sample" / "clients").iterdir())
     assert len(clients) == 5  # one of them on a monthly retainer
     for client in clients:

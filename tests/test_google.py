@@ -286,7 +286,7 @@ def test_output_tabs_are_protected_and_input_tabs_untouched(emulator):
     ids = {p["title"]: p["sheetId"] for p in emulator.sheet_properties(spreadsheet)}
     protected = emulator.protected_ranges(spreadsheet)
     assert sorted(p["range"]["sheetId"] for p in protected) == sorted(
-        ids[n] for n in ("Dashboard", "Balances", "Monthly", "Periods", "Errors", SYNC_LOG)
+        ids[n] for n in ("Dashboard", "Balances", "Monthly", "Periods", "Requests Summary", "Errors", SYNC_LOG)
     )
     assert all(p["editors"]["users"] == [ACCOUNT] and not p.get("warningOnly") for p in protected)
 
@@ -500,7 +500,7 @@ def test_init_adds_the_input_tabs_that_check_then_accepts(emulator):
     done = cli("init", "--sheet", spreadsheet, "--api-url", emulator.base_url)
     assert done.returncode == 0, done.stderr
     titles = [p["title"] for p in emulator.sheet_properties(spreadsheet)]
-    assert titles[-6:] == ["Clients", "Contracts", "Rates", "Time", "Payments", "Expenses"]
+    assert titles[-7:] == ["Clients", "Contracts", "Rates", "Requests", "Time", "Payments", "Expenses"]
     assert cli("check", "--sheet", spreadsheet, "--api-url", emulator.base_url).returncode == 0
     again = cli("init", "--sheet", spreadsheet, "--api-url", emulator.base_url)
     assert again.returncode == 2 and "already has a 'Clients' tab" in again.stderr
@@ -526,7 +526,7 @@ def test_a_lost_answer_to_an_applied_batch_update_is_recovered(emulator):
     assert emulator.counts[("POST", "/v4/spreadsheets/{id}:batchUpdate")] == 3 + 2
     titles = [p["title"] for p in emulator.sheet_properties(spreadsheet)]
     assert titles.count("Balances") == 1 and emulator.values(spreadsheet, "Balances")[1][2] == "K-1"
-    assert len(emulator.protected_ranges(spreadsheet)) == 6  # the 5 outputs and the Sync Log, not added twice
+    assert len(emulator.protected_ranges(spreadsheet)) == 7  # the 6 outputs and the Sync Log, not added twice
 
 
 def test_credentials_files_are_read_or_refused_in_one_line(tmp_path):

@@ -15,10 +15,10 @@ import pytest
 from sync.app import google_setup, pipeline
 from sync.backends import ClientSummary
 from sync.backends.google.http import connect
-from sync.backends.google.summaries import LEGACY_TABS, MARK_CLIENT, MARK_TEAM, mark_requests
+from sync.backends.google.summaries import MARK_CLIENT, MARK_TEAM, mark_requests
 from sync.backends.memory import MemoryBook
 from sync.config import Config
-from sync.model.schema import CLIENT_TABS, SYNC_LOG
+from sync.model.schema import CLIENT_TABS, LEGACY_CLIENT_TABS, SYNC_LOG
 from sync.shape.dashboard import CHART_ROWS, WIDTHS, Dashboard, client_dashboard
 from tests.books import AS_OF, CLIENTS, CONTRACTS, PAYMENTS, RATES, TIME
 from tests.test_google import cli, contract_ids, google, run, team_tabs
@@ -152,7 +152,7 @@ def test_a_summary_written_before_marks_is_taken_over_once(emulator):
     old_summary = [list(CLIENT_TABS["Summary"]), ["K-1", "Care plan", "USD", 1000, 670.99, 329.01]]
     acme = emulator.create_spreadsheet(
         "Acme Ltd - contract summary",
-        {name: old_summary if name == "Summary" else [list(CLIENT_TABS[name])] for name in LEGACY_TABS},
+        {name: old_summary if name == "Summary" else [list(CLIENT_TABS[name])] for name in LEGACY_CLIENT_TABS},
     )
     anchor = {"sheetId": 0, "rowIndex": 1, "columnIndex": 16}
     old_chart = {"spec": {"title": "Balance by month"}, "position": {"overlayPosition": {"anchorCell": anchor}}}
@@ -161,7 +161,7 @@ def test_a_summary_written_before_marks_is_taken_over_once(emulator):
     spreadsheet, _ = team(emulator, {"C-1": LINK + acme})
     assert run(google(emulator, spreadsheet)).exit_code == 0  # its five tabs and its title: the sync's
     assert marks(emulator, acme) == {MARK_CLIENT: "C-1", MARK_TEAM: spreadsheet}
-    assert [p["title"] for p in emulator.sheet_properties(acme)] == list(LEGACY_TABS)  # none lost
+    assert [p["title"] for p in emulator.sheet_properties(acme)] == list(LEGACY_CLIENT_TABS)  # none lost
     summary = emulator.values(acme, "Summary")
     assert summary[0][0] == "Acme Ltd"  # the dashboard, where the old table was
     assert not {"K-1", "USD", 670.99} & {value for row in summary for value in row}

@@ -29,7 +29,7 @@ from tests.test_xlsx_package import parts, tiny_png
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-OUTPUT_TABS = ("Dashboard", "Balances", "Monthly", "Periods", "Errors")
+OUTPUT_TABS = ("Dashboard", "Balances", "Monthly", "Periods", "Requests Summary", "Errors")
 SYNC_LOG = "Sync Log"
 # The first run also gives the book its `contract-sync book` property (the mark of its client summaries).
 MAY_CHANGE = {

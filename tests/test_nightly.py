@@ -154,7 +154,7 @@ def test_the_google_path_keeps_alert_state_in_the_spreadsheet(emulator, smtp):
         for _ in range(2):  # two runs, each with a backend of its own: "another machine"
             result = pipeline.run(google(emulator, spreadsheet), CONFIG, AS_OF, smtp=smtp)
             assert result.exit_code == 0
-            assert len(result.written) == 5 + 2  # the team tabs and both summaries
+            assert len(result.written) == 6 + 2  # the team tabs and both summaries
         assert len(inbox.messages) == 1
     sheets = {p["title"]: p for p in emulator.sheet_properties(spreadsheet)}
     assert sheets[SYNC_STATE].get("hidden") is True and not sheets[SYNC_LOG].get("hidden")

@@ -92,7 +92,9 @@ def printed(table: Table) -> list[list[str]]:
 
 def test_periods_is_written_after_monthly():
     assert (
-        list(tables_of(hand_ledger())) == list(OUTPUT_TABS) == ["Dashboard", "Balances", "Monthly", "Periods", "Errors"]
+        list(tables_of(hand_ledger()))
+        == list(OUTPUT_TABS)
+        == ["Dashboard", "Balances", "Monthly", "Periods", "Requests Summary", "Errors"]
     )
 
 
@@ -182,7 +184,7 @@ def test_local_team_book_gets_a_periods_tab(tmp_path):
     book.close()
     LocalWorkbook(path).write_tabs(tables_of(hand_ledger()))
     read = CalamineWorkbook.from_path(path)
-    assert read.sheet_names == ["Clients", "Dashboard", "Balances", "Monthly", "Periods", "Errors"]
+    assert read.sheet_names == ["Clients", "Dashboard", "Balances", "Monthly", "Periods", "Requests Summary", "Errors"]
     rows = read.get_sheet_by_name("Periods").to_python()
     assert rows[0] == list(PERIODS_COLUMNS)
     assert rows[2][:6] == ["K-1", dt.date(2026, 6, 1), dt.date(2026, 6, 30), 10.0, 6.0, 17.5]
@@ -193,7 +195,7 @@ def test_local_client_book_gets_a_periods_tab(tmp_path):
     path = tmp_path / "C-1.xlsx"
     write_client_workbook(path, client(hand_ledger(), "C-1"), "Acme Ltd - contract summary")
     read = CalamineWorkbook.from_path(path)
-    assert read.sheet_names == list(CLIENT_TABS)
+    assert read.sheet_names == ["Summary", "Activity", "Payments", "Statement", "Periods"]  # no requests
     rows = read.get_sheet_by_name("Periods").to_python()
     assert [row[:3] for row in rows] == [
         list(PERIODS_COLUMNS[:3]),

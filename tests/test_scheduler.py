@@ -303,7 +303,10 @@ def test_nightly_exits_with_the_sync_exit_code_and_logs_its_output(tmp_path):
     assert "with errors (left out)" in done.stdout  # --quiet still prints trouble, for cron to mail
     text = log.read_text()
     assert re.match(rf"{STAMP} sync started\n{STAMP} Balances as of ", text)
-    assert re.search(rf"\n{STAMP} wrote .*ledger.xlsx \(tabs Dashboard, Balances, Monthly, Periods, Errors\)\n", text)
+    assert re.search(
+        rf"\n{STAMP} wrote .*ledger.xlsx \(tabs Dashboard, Balances, Monthly, Periods, Requests Summary, Errors\)\n",
+        text,
+    )
     assert re.search(rf"\n{STAMP} sync finished: exit 1 in \d+ s\n$", text)
 
     (tmp_path / "ledger.xlsx").unlink()

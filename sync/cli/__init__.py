@@ -194,7 +194,7 @@ def main() -> None:
 
     Exit codes: 0 every row was used, every client summary written and every alert e-mailed; 1 some
     rows were left out or some client summaries not written (listed on the Errors tab), or some alerts
-    could not be e-mailed (one line on stderr; they stay pending and the next run retries them):
+    or monthly reports could not be e-mailed (one line on stderr; they stay pending and the next run retries them):
     everything else was written; 2 the sync could not run, nothing was written (message on stderr);
     3 another sync of the same book was running and did not finish within lock_wait seconds; 70 an
     internal error (a bug: the traceback is in the log file).

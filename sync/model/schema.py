@@ -170,6 +170,8 @@ SYNC_STATE_COLUMNS = ("Contract ID", "Alert", "Status", "Crossed", "Sent", "Note
 TEAM_TAB_NAMES = (*INPUT_TAB_NAMES, *OUTPUT_TABS, SYNC_LOG, SYNC_STATE)
 
 # One workbook per client; never a Notes column.
+# The tabs a client's summary had before the sync marked its summaries: such a summary is taken over once.
+LEGACY_CLIENT_TABS = ("Summary", "Activity", "Payments", "Statement", "Periods")
 CLIENT_TABS = {
     "Summary": (
         "Contract ID",

@@ -27,11 +27,10 @@ from sync.backends.google.batch import Request, grow, prepare
 from sync.backends.google.cells import METADATA_FIELDS, a1, api_cell, cell_format, spreadsheet_id, tab_grid
 from sync.backends.google.http import GoogleUnavailable
 from sync.errors import LockBusy, SummaryRefused, SyncError
-from sync.model.schema import CLIENT_TABS, find_tabs, tab_key
+from sync.model.schema import CLIENT_TABS, LEGACY_CLIENT_TABS, find_tabs, tab_key
 from sync.shape.dashboard import CHART_ROWS, CHART_TITLE, COLUMNS, STYLES, WIDTHS, Chart, Dashboard, pixels
 
 # The tabs of a summary written before summaries were marked: always these five (Requests came later).
-LEGACY_TABS = ("Summary", "Activity", "Payments", "Statement", "Periods")
 MARK_CLIENT, MARK_TEAM = "contract-sync-client", "contract-sync-team"
 MARK_FIELDS = "properties.title,developerMetadata(metadataKey,metadataValue,location(locationType))"
 _PUBLISHED = re.compile(r"/spreadsheets/d/e/|/pubhtml\b|/pub\?", re.IGNORECASE)
@@ -219,7 +218,7 @@ def _ownership(sheet: TeamSheet, meta: dict[str, Any], summary: ClientSummary) -
         return "ours"
     titles = [s["properties"]["title"] for s in meta.get("sheets", [])]
     if (
-        sorted(map(tab_key, titles)) == sorted(map(tab_key, LEGACY_TABS))
+        sorted(map(tab_key, titles)) == sorted(map(tab_key, LEGACY_CLIENT_TABS))
         and meta.get("properties", {}).get("title") == summary.title
     ):
         return "legacy"  # written by the sync before it marked its summaries: always all five tabs

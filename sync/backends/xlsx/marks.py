@@ -24,7 +24,7 @@ from lxml import etree
 from sync.backends import client_mark
 from sync.backends.xlsx.parts import MAIN, Parts
 from sync.errors import SummaryRefused
-from sync.model.schema import CLIENT_TABS
+from sync.model.schema import LEGACY_CLIENT_TABS
 
 MARK_CLIENT = "contract-sync client"
 MARK_BOOK = "contract-sync book"
@@ -107,7 +107,7 @@ def _check_package(package: zipfile.ZipFile, client_id: str, book_id: str, title
             )
         return
     sheets = _sheet_names(read)
-    if sheets == list(CLIENT_TABS) and _title(read) == title:
+    if sheets == list(LEGACY_CLIENT_TABS) and _title(read) == title:
         return  # written by the sync before it marked its summaries: taken over once
     if not _holds_values(package):
         return  # an empty workbook, made to receive the summary
