@@ -250,5 +250,13 @@ def test_the_report_command_previews_sends_and_says_mistakes_in_one_line(tmp_pat
     assert sent.stdout.startswith("e-mailed Acme Ltd: Monthly report for June 2026 to ops@acme.example")
     ((to, message),) = reports_of(inbox)
     assert to == ["ops@acme.example"] and "$250.00" in message.get_body(("plain",)).get_content()
-    assert SYNC_STATE not in read_tabs(book)  # on demand: the nightly run's record is left alone
+    state = read_tabs(book)[SYNC_STATE]  # recorded: the nightly run does not send it again
+    assert [row[:3] + row[5:] for row in state[1:]] == [
+        ["C-1", "monthly report 2026-06", "sent", "sent by report --send"]
+    ]
+    with smtp_server(smtp) as inbox:
+        team = {**env, "SYNC_ALERT_TO": "team@agency.example"}
+        nightly = sync_cli("run", "--book", str(book), "--as-of", "2026-07-02", "--json", cwd=tmp_path, env=team)
+    assert nightly.returncode == 0, nightly.stderr
+    assert reports_of(inbox) == []
     assert Path(tmp_path / "report-C-1-2026-06.html").exists() is False

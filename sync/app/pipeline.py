@@ -20,7 +20,7 @@ from sync.compute.ledger import compute
 from sync.compute.thresholds import crossings
 from sync.config import Config
 from sync.errors import ConfigError, InternalError, LockBusy, SummaryRefused, SyncError
-from sync.model.alerts import AlertState
+from sync.model.alerts import SENT, AlertState
 from sync.model.frames import Book, ClientRow, Ledger, client_rows
 from sync.model.raw import RawTab
 from sync.model.schema import INPUT_TAB_NAMES, SYNC_LOG, SYNC_STATE, addresses
@@ -34,7 +34,7 @@ from sync.rules.validate import SUMMARY_SHEET_WARNING, problem_table, validate
 from sync.shape.dashboard import client_dashboard
 from sync.shape.report import balances_frame, client_tables, errors_table, team_tables
 from sync.shape.runlog import LogEntry, log_table
-from sync.shape.state import previous_state, reports_due, split_reports, state_table
+from sync.shape.state import REPORT, previous_state, reports_due, split_reports, state_table
 
 GOOGLE_LINK = "https://docs.google.com/spreadsheets/d/{}/edit"  # a client summary's link in its report
 
@@ -458,3 +458,15 @@ def monthly_report(
     balances = balances_frame(ledger, as_of, dt.datetime.now().replace(microsecond=0))
     report = report_inputs(backend, ledger, read.book, balances, config, {}, [client_id])[client_id]
     return report, addresses(report.client.email)
+
+
+def record_report_sent(backend: Backend, client_id: str, month: str, sent_at: dt.datetime) -> None:
+    """Record in the Sync State tab that this client's report for `month` was e-mailed (by `report
+    --send`), so the nightly run never sends it again. The caller holds the book's lock."""
+    kept = [
+        s
+        for s in previous_state(backend.read_tabs([SYNC_STATE]).get(SYNC_STATE))
+        if (s.contract_id, s.alert) != (client_id, f"{REPORT} {month}")
+    ]
+    sent = AlertState(client_id, f"{REPORT} {month}", SENT, sent_at.date(), sent_at, "sent by report --send")
+    backend.write_tabs({SYNC_STATE: state_table([*kept, sent])}, hidden=frozenset({SYNC_STATE}))

@@ -430,8 +430,8 @@ def status(target: Target, runs: int, as_json: bool) -> None:
 @one_line_errors
 def report(target: Target, client_id: str, month: str, send: bool, out: Path | None, as_of: dt.datetime | None) -> None:
     """A client's monthly report e-mail, as the nightly run sends it: previewed (its HTML written to
-    a file to open in a browser) or, with --send, e-mailed now. Either way the Sync State tab is
-    left as it is: the nightly run still sends the reports it has not sent."""
+    a file to open in a browser) or, with --send, e-mailed now under the book's lock and recorded
+    as sent in the Sync State tab, so the nightly run never sends it again."""
     from sync.notify.report import report_message
     from sync.notify.smtp import send as send_messages
     from sync.notify.smtp import smtp_settings
@@ -444,7 +444,8 @@ def report(target: Target, client_id: str, month: str, send: bool, out: Path | N
         raise ConfigError("report --send e-mails over SMTP: set SYNC_SMTP_HOST (and alert_from)")
     if send and not config.alert_from.strip():
         raise ConfigError("report --send needs a sender: set alert_from (or SYNC_ALERT_FROM)")
-    found, to = pipeline.monthly_report(target.open(config), config, _day(as_of), client_id.strip(), month.strip())
+    backend = target.open(config)
+    found, to = pipeline.monthly_report(backend, config, _day(as_of), client_id.strip(), month.strip())
     if send and not to:
         raise ConfigError(f"client {found.client.client_id} has no Email on the Clients tab: nobody to send it to")
     message = report_message(found, month.strip(), config, to, dt.datetime.now())
@@ -462,10 +463,12 @@ def report(target: Target, client_id: str, month: str, send: bool, out: Path | N
         )
     if send:
         assert smtp is not None
-        sent, failures = send_messages(smtp, {0: message})
-        if failures:
-            click.echo(f"error: report not e-mailed: {printable(failures[0])}", err=True)
-            sys.exit(1)
+        with backend.lock(config.lock_wait):  # never at the same time as a nightly run sending it
+            sent, failures = send_messages(smtp, {0: message})
+            if failures:
+                click.echo(f"error: report not e-mailed: {printable(failures[0])}", err=True)
+                sys.exit(1)
+            pipeline.record_report_sent(backend, found.client.client_id, month.strip(), dt.datetime.now())
         refused = f" (refused: {', '.join(sent[0])})" if sent[0] else ""
         click.echo(f"e-mailed {printable(str(message['Subject']))} to {printable(str(message['To']))}{refused}")
 
