@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from sync.app import pipeline
@@ -130,3 +132,45 @@ def test_activity_adds_up_to_billed(outputs, periodic_outputs, client):
     assert sum(data["Amount"]) == billed == activity.frame["Amount"].iloc[-1]
     assert statement.frame["Billed"].iloc[-1] == billed
     assert tables["Payments"].frame["Amount"].iloc[-1] == sum(summary.frame["Paid"])
+
+
+def test_totals_per_currency_and_for_fees_alone():
+    """A client with contracts in two currencies gets a total for each; one whose Activity is only
+    fees (no time) still gets its total, with no hours."""
+    contracts = [row[:] for row in PERIODIC["Contracts"]]
+    contracts[3][1] = "P-1"  # R-2 (JPY) to Pine Partners, beside R-1 and K-9 (USD)
+    feeless = {**PERIODIC, "Contracts": contracts}
+    book = MemoryBook(feeless)
+    pipeline.run(book, Config(), AS_OF, computed_at=COMPUTED_AT)
+    activity = book.summaries["clients/P-1"]["Activity"]
+    totals = activity.frame.iloc[-activity.footer :]
+    assert activity.footer == 3 and totals.iloc[0].isna().all()  # a blank row, then one total per currency
+    assert list(totals["Contract ID"].iloc[1:]) == ["Total JPY", "Total USD"]
+    data = activity.frame.iloc[: activity.data_rows]
+    jpy = data["Contract ID"] == "R-2"
+    assert totals["Amount"].iloc[1] == sum(data["Amount"][jpy]) and str(totals["Amount"].iloc[1]).isdigit()
+
+    only_fees = {**PERIODIC, "Time": [row for row in PERIODIC["Time"] if row[2] != "R-2"]}
+    book = MemoryBook(only_fees)
+    pipeline.run(book, Config(), AS_OF, computed_at=COMPUTED_AT)
+    activity = book.summaries["clients/P-2"]["Activity"]
+    assert set(activity.frame["Work Type"].iloc[: activity.data_rows]) == {"fee"}
+    total = activity.frame.iloc[-1]
+    assert total["Contract ID"] == "Total" and pd.isna(total["Hours"])
+    assert total["Amount"] == sum(activity.frame["Amount"].iloc[: activity.data_rows])
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_totals_are_exact_sums_of_what_is_shown(big):
+    """Sums of the Decimals shown, in whole units of their last place (as doubles while exact, else as Python ints)."""
+    from decimal import Decimal
+
+    from sync.shape.report import _exact_sums
+
+    amounts = [Decimal("0.10"), Decimal("0.20"), None, Decimal("999999999999999.99" if big else "5.00"), Decimal("1")]
+    shared = {a: a for a in amounts if a is not None}  # one object per distinct figure, as money() makes them
+    values = pd.Series([shared.get(a) if a is not None else None for a in amounts], dtype=object)
+    group = np.array([0, 0, 0, 1, 2])
+    totals = _exact_sums(values, group, 4)
+    assert totals[:3] == [Decimal("0.30"), amounts[3], Decimal("1")] and totals[3] is None
+    assert str(totals[0]) == "0.30"

@@ -71,8 +71,13 @@ def hand_ledger(periods: list[list[str]] = PERIODS, current: dict = CURRENT) -> 
             period_left_ms=pd.array([pd.NA if h is None else ms(str(h)) for h in left], dtype="Int64"),
             pace=pd.Series([pd.NA if p is None else p for p in pace], index=contracts.index, dtype=object),
         ),
-        periods=ledger_periods(periods),
+        periods=with_positions(ledger_periods(periods), contracts),
     )
+
+
+def with_positions(periods: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
+    """Periods with `contract`, each row's position in Ledger.contracts, as the engine gives them."""
+    return periods.assign(contract=pd.Index(contracts["contract_id"]).get_indexer(periods["contract_id"]))
 
 
 def no_problems() -> pd.DataFrame:

@@ -126,11 +126,17 @@ def _columns(rows: list[list]) -> ColumnTab:
     if len(rows) < 2:
         return ColumnTab(list(rows[0]) if rows else [], [])
     width = max(map(len, rows))
-    if len(set(map(len, rows))) > 1:
-        rows = [row if len(row) == width else [*row, *[None] * (width - len(row))] for row in rows]
-    grid = np.empty((len(rows) - 1, width), dtype=object)
-    grid[:] = rows[1:]
-    return ColumnTab(list(rows[0]), list(grid.T))
+    body = rows[1:]
+    lengths = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
+    grid = np.full((len(body), width), None, dtype=object)
+    # Rows of each length together: a column of blanks at the end (a new Request ID, say) makes every row short.
+    for length in np.unique(lengths).tolist():
+        at = np.flatnonzero(lengths == length)
+        part = np.empty((len(at), length), dtype=object)
+        part[:] = body if len(at) == len(body) else [body[i] for i in at]
+        grid[at, :length] = part
+    header = list(rows[0])
+    return ColumnTab(header + [None] * (width - len(header)), list(grid.T))
 
 
 def column_letter(index: int) -> str:

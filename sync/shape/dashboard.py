@@ -12,6 +12,7 @@ each backend spells in its own terms (XlsxWriter formats, the Sheets API's CellF
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -155,6 +156,7 @@ def shown(cell: Cell) -> str:
     return str(cell.value)
 
 
+@functools.lru_cache(maxsize=256)  # a few currencies, asked for by every money cell of every dashboard
 def currency_format(currency: str, locale: str, places: int) -> str:
     """A number format with the currency's symbol where the locale puts it: '"$"#,##0.00', '#,##0.00 "€"'."""
     pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0]
@@ -204,7 +206,8 @@ def client_dashboard(name: str, tables: dict[str, Table], agency: str = "", loca
     if statement is not None and statement.data_rows:
         _chart(draw, statement, {c.contract_id: c.name for c in contracts})
     if as_of is not None:
-        _recent_work(draw, [_Entry.of(row) for row in _records(tables.get("Activity"))], contracts, as_of, locale)
+        recent = _records(tables.get("Activity"), _recent_rows(tables.get("Activity"), as_of))
+        _recent_work(draw, [_Entry.of(row) for row in recent], contracts, as_of, locale)
     board.rows = draw.row
     return board
 
@@ -245,15 +248,30 @@ class _Drawing:
         self.row += rows
 
 
-def _records(table: Table | None) -> list[dict[str, Any]]:
-    """The table's data rows (not its totals) as dicts, blanks as None."""
+def _records(table: Table | None, rows: pd.Series | None = None) -> list[dict[str, Any]]:
+    """The table's data rows (not its totals) as dicts, blanks as None; only those `rows` marks, if given."""
     if table is None:
         return []
     frame = table.frame.iloc[: table.data_rows]
-    return [
-        {str(k): v for k, v in row.items()}
-        for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
-    ]
+    if rows is not None:
+        frame = frame[rows.to_numpy(dtype=bool)]
+    columns = {str(name): [None if _blank(v) else v for v in values.tolist()] for name, values in frame.items()}
+    return [dict(zip(columns, row)) for row in zip(*columns.values())]
+
+
+def _blank(value: object) -> bool:
+    """None, NaN, NaT or NA: what pandas holds for a blank cell."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def _recent_rows(activity: Table | None, as_of: dt.date) -> pd.Series | None:
+    """Which Activity data rows are time entries of the last RECENT_DAYS days: a client's Activity
+    may hold a million rows, each made a dict only when it is shown."""
+    if activity is None:
+        return None
+    frame = activity.frame.iloc[: activity.data_rows]
+    days = {as_of - dt.timedelta(days=n) for n in range(RECENT_DAYS)}
+    return frame["Date"].isin(days) & frame["Hours"].notna()
 
 
 class _Period(NamedTuple):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -298,14 +299,22 @@ def client_tables(
     contracts = ledger.contracts.set_index("contract_id")
     clients = pd.Index(pd.unique(contracts["client_id"]))
     client_of = pd.Series(clients.get_indexer(pd.Index(contracts["client_id"])), index=contracts.index)
-    minor = contracts["minor"]
+    # Per contract position (each time, expense, fee and payment row carries its `contract`): lookups are numpy takes.
+    client_at = clients.get_indexer(pd.Index(ledger.contracts["client_id"]))
+    minor_at = ledger.contracts["minor"].to_numpy(dtype=np.int64)
+    currency_at = ledger.contracts["currency"].to_numpy(dtype=object)
+
+    def minor_of(frame: pd.DataFrame) -> pd.Series:
+        return pd.Series(minor_at[frame["contract"].to_numpy(dtype=np.int64)], index=frame.index)
 
     time, expenses = ledger.time, ledger.expenses[ledger.expenses["billable"]]
     requests = client_requests_frame(ledger)
     task = time["task"]
-    if len(requests):  # a blank Task with a request the client sees: its Title stands in
-        title = _lookup(time["request_id"], requests.set_index("Request ID")["Title"])
-        task = task.mask((task == "") & title.notna(), title)
+    wants = ((task == "") & (time["request_id"] != "")).to_numpy(dtype=bool) if len(requests) else None
+    if wants is not None and wants.any():  # a blank Task with a request the client sees: its Title stands in
+        title = _lookup(time["request_id"][wants], requests.set_index("Request ID")["Title"])
+        task = task.copy()
+        task[wants] = title.fillna("").to_numpy(dtype=object)
     fees = ledger.periods[ledger.periods["fee"] != 0]
     period_of = contracts["period"]
     activity = pd.concat(
@@ -318,7 +327,7 @@ def client_tables(
                     "Work Type": time["work_type"],
                     "Hours": hours(time["billed_ms"].where(time["billable"], time["ms"])),
                     "Billable": np.where(time["billable"], "Yes", "No"),
-                    "Amount": money(time["amount"], _lookup(time["contract_id"], minor)),
+                    "Amount": money(time["amount"], minor_of(time)),
                 }
             ),
             pd.DataFrame(
@@ -329,7 +338,7 @@ def client_tables(
                     "Work Type": "expense",
                     "Hours": None,
                     "Billable": "Yes",
-                    "Amount": money(expenses["amount"], _lookup(expenses["contract_id"], minor)),
+                    "Amount": money(expenses["amount"], minor_of(expenses)),
                 }
             ),
             pd.DataFrame(
@@ -349,11 +358,13 @@ def client_tables(
         ],
         ignore_index=True,
     )
+    activity_at = np.concatenate([frame["contract"].to_numpy(dtype=np.int64) for frame in (time, expenses, fees)])
+    payments_at = ledger.payments["contract"].to_numpy(dtype=np.int64)
     payments = pd.DataFrame(
         {
             "Date": ledger.payments["date"],
             "Contract ID": ledger.payments["contract_id"],
-            "Amount": money(ledger.payments["amount"], _lookup(ledger.payments["contract_id"], minor)),
+            "Amount": money(ledger.payments["amount"], minor_of(ledger.payments)),
             "Reference": ledger.payments["reference"],
         }
     )
@@ -377,14 +388,30 @@ def client_tables(
     grouped = {
         "Summary": _ByClient.of(summary_frame(balances, periods), clients.get_indexer(pd.Index(balances["Client ID"]))),
         # Activity and Payments read by date, then contract.
-        "Activity": _ByClient.of(activity, client_codes(activity), activity["Date"], activity["Contract ID"]),
-        "Payments": _ByClient.of(payments, client_codes(payments), payments["Date"], payments["Contract ID"]),
-        "Statement": _ByClient.of(statement, client_codes(statement)),
+        "Activity": _ByClient.of(
+            activity.assign(**{CURRENCY: currency_at[activity_at]}),
+            client_at[activity_at],
+            activity["Date"],
+            activity["Contract ID"],
+        ),
+        "Payments": _ByClient.of(
+            payments.assign(**{CURRENCY: currency_at[payments_at]}),
+            client_at[payments_at],
+            payments["Date"],
+            payments["Contract ID"],
+        ),
+        "Statement": _ByClient.of(
+            statement.assign(**{CURRENCY: currency_at[m["contract"].to_numpy(dtype=np.int64)]}),
+            client_at[m["contract"].to_numpy(dtype=np.int64)],
+        ),
         "Periods": _ByClient.of(periods, client_codes(periods)),
         "Requests": _ByClient.of(requests, client_codes(requests)),
     }
     for name in ("Activity", "Payments"):
         grouped[name].frame["Date"] = dates(grouped[name].frame["Date"])
+    footers: dict[str, dict[int, int]] = {}
+    for name in TOTALS:
+        grouped[name], footers[name] = with_totals(name, grouped[name])
     kinds: dict[str, tuple[Kind, ...]] = {
         "Summary": SUMMARY_KINDS,
         "Activity": ("date", "text", "text", "text", "hours", "text", "money"),
@@ -395,7 +422,6 @@ def client_tables(
     }
     code_of = {client_id: code for code, client_id in enumerate(clients)}
     retainer = contracts["periodic"].groupby(contracts["client_id"]).any()
-    currency_of = contracts["currency"]
     for client_id in client_ids:
         code = code_of.get(client_id, -1)
         tables = {}
@@ -405,8 +431,8 @@ def client_tables(
             frame = rows.of_client(code)
             if name == "Requests" and frame.empty:
                 continue
-            table = Table(frame, dict(zip(CLIENT_TABS[name], kinds[name])))
-            tables[name] = with_totals(name, table, currency_of) if name in TOTALS else table
+            footer = footers.get(name, {}).get(code, 0)
+            tables[name] = Table(frame, dict(zip(CLIENT_TABS[name], kinds[name])), footer=footer)
         yield client_id, tables
 
 
@@ -418,26 +444,84 @@ TOTALS = {
 }
 
 
-def with_totals(name: str, table: Table, currency_of: pd.Series) -> Table:
-    """The client tab `name` with a blank row and a totals row below it (TOTALS), one per currency
-    when its contracts have several (each "Total USD"); exact sums of the Decimals shown above."""
+CURRENCY = "_currency"  # each row's currency, beside a tab's columns until its totals are made
+
+
+def with_totals(name: str, rows: _ByClient) -> tuple[_ByClient, dict[int, int]]:
+    """Every client's rows of tab `name`, each client's followed by a blank row and a totals row
+    (TOTALS), one per currency when its contracts have several (each "Total USD"); and how many
+    such rows each client (by code) has. The sums are exact: the Decimals shown above, added as
+    integers of their last place, for all the clients in one pass. Each column keeps its dtype
+    (a million rows of text stay text for the writers)."""
     label, summed = TOTALS[name]
-    frame = table.frame
+    frame, client = rows.frame.drop(columns=CURRENCY), rows.client
     if not len(frame):
-        return table
-    currency = frame["Contract ID"].map(currency_of)
-    currencies = list(pd.unique(currency))
-    rows = [dict.fromkeys(table.columns)]
-    for code in currencies:
-        mine = frame[currency == code]
-        row: dict[str, object] = dict.fromkeys(table.columns)
-        row[label] = "Total" if len(currencies) == 1 else f"Total {code}"
-        for column in summed:
-            values = mine[column].dropna().tolist()
-            row[column] = sum(values[1:], values[0]) if values else None
-        rows.append(row)
-    footer = pd.DataFrame(rows, columns=table.columns, dtype=object)
-    return Table(pd.concat([frame.astype(object), footer], ignore_index=True), table.kinds, footer=len(rows))
+        return _ByClient(frame, client), {}
+    currency, currencies = pd.factorize(rows.frame[CURRENCY].to_numpy(dtype=object), sort=True)
+    group, keys = pd.factorize(client * max(1, len(currencies)) + currency, sort=True)  # by client, then currency
+    key_client, key_currency = keys // max(1, len(currencies)), keys % max(1, len(currencies))
+    sums = {column: _exact_sums(frame[column], group, len(keys)) for column in summed}
+    several = pd.Series(key_client).duplicated(keep=False).to_numpy()
+    footer_rows: list[dict[str, object]] = []
+    footer_client: list[int] = []
+    for at, (code, more) in enumerate(zip(key_client.tolist(), several)):
+        if not footer_client or footer_client[-1] != code:
+            footer_rows.append(dict.fromkeys(frame.columns))  # the blank row above a client's totals
+            footer_client.append(code)
+        row: dict[str, object] = dict.fromkeys(frame.columns)
+        row[label] = f"Total {currencies[key_currency[at]]}" if more else "Total"
+        row.update({column: sums[column][at] for column in summed})
+        footer_rows.append(row)
+        footer_client.append(code)
+    footer = pd.DataFrame(
+        {
+            column: pd.Series([row[column] for row in footer_rows], dtype=_holding_blanks(frame[column].dtype))
+            for column in frame.columns
+        }
+    )
+    together = pd.concat([frame, footer], ignore_index=True)
+    codes = np.concatenate([client, np.array(footer_client, dtype=np.int64)])
+    order = np.argsort(codes, kind="stable")  # each client's footer after its rows, in footer order
+    counts = {int(code): int(n) for code, n in zip(*np.unique(footer_client, return_counts=True))}
+    return _ByClient(together.take(order).reset_index(drop=True), codes[order]), counts
+
+
+def _exact_sums(values: pd.Series, group: np.ndarray, groups: int) -> list[Decimal | None]:
+    """Each group's sum of a column of Decimals (blanks left out; None for a group of blanks),
+    exactly: as integers of the smallest place, per distinct value (a million amounts hold a few
+    thousand), shown to the most places of the group's values."""
+    present = values.notna().to_numpy()
+    kept, group = values[present].tolist(), group[present]
+    # By identity: 0 yen and 0.000 dinar are equal Decimals, but not the same figure. (money() and
+    # hours() give each distinct figure one object.)
+    codes, _ = pd.factorize(np.fromiter(map(id, kept), dtype=np.int64, count=len(kept)))
+    uniques = [kept[i] for i in np.unique(codes, return_index=True)[1]]  # codes count up from 0 as first seen
+    places = np.array([max(0, -_exponent(d)) for d in uniques], dtype=np.int64)
+    scale = int(places.max(initial=0))
+    units = [int(d.scaleb(scale)) for d in uniques]
+    if max(map(abs, units), default=0) * max(1, len(kept)) < 2**53:  # a double holds every partial sum exactly
+        weights = np.array(units, dtype=np.float64)[codes]
+        summed: list[int] = [int(total) for total in np.bincount(group, weights, minlength=groups).tolist()]
+    else:
+        summed = [0] * groups
+        for at, code in zip(group.tolist(), codes.tolist()):
+            summed[at] += units[code]
+    shown = np.full(groups, -1, dtype=np.int64)
+    np.maximum.at(shown, group, places[codes])
+    return [
+        figures.money(total, scale).quantize(Decimal(1).scaleb(-int(p))) if p >= 0 else None
+        for total, p in zip(summed, shown.tolist())
+    ]
+
+
+def _exponent(amount: Decimal) -> int:
+    exponent = amount.as_tuple().exponent
+    return exponent if isinstance(exponent, int) else 0
+
+
+def _holding_blanks(dtype: Any) -> Any:
+    """`dtype` when a blank fits in it (text, objects), else object."""
+    return dtype if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype) else object
 
 
 def summary_frame(balances: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
