@@ -367,7 +367,7 @@ def share(target: Target) -> None:
 @JSON
 @one_line_errors
 def status(target: Target, runs: int, as_json: bool) -> None:
-    """The last runs (from the Sync Log tab) and the alerts still waiting to be e-mailed.
+    """The last runs (from the Sync Log tab) and the alerts and monthly reports still waiting to be e-mailed.
 
     Alerts are on when SYNC_SMTP_HOST is set here, as for run: without it, status says that alerts
     are off rather than that none is pending."""

@@ -230,19 +230,9 @@ fee int64 minor units
 minor int64 minor units per major unit
 ran_out datetime NaT: did not run out
 """),
-    "requests": _columns("""
-row int64 sheet row of the Requests tab
-request_id str
-contract_id str
+    "requests": BOOK_COLUMNS["requests"]
+    | _columns("""
 client_id str
-title str
-requested datetime NaT: not typed
-requested_by str
-status str open, in progress, waiting on client, done or cancelled
-done datetime NaT: not done
-estimate_ms Int64 ms; NA: no estimate
-client_visible bool
-notes str never shown to the client
 hours_ms int64 ms of the valid time rows logged against it
 amount int64 minor units those rows bill
 minor int64 minor units per major unit

@@ -10,6 +10,7 @@ when the smtp_host setting (SYNC_SMTP_HOST) is set.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from email.message import EmailMessage
 
 import pandas as pd
@@ -82,16 +83,16 @@ def send_and_record(
     return states, len(sent), [states[i] for i in sorted(failed)]
 
 
-def unsent_line(unsent: list[AlertState]) -> str:
-    """The alerts a run could not e-mail, in one line for stderr and the Sync Log: how many, which
-    and why. Each reason is said once, as a mail server that is down fails every alert alike:
-    `2 alerts not e-mailed, kept pending for the next run: K-1 '75% used', K-2 'overdrawn'
-    (SMTP server mail.example:587: [Errno 111] Connection refused)`."""
+def unsent_line(unsent: list[AlertState], what: str = "alert", name: Callable[[AlertState], str] | None = None) -> str:
+    """The alerts (or other `what`, each called `name(state)`) a run could not e-mail, in one line
+    for stderr and the Sync Log: how many, which and why. Each reason is said once, as a mail server
+    that is down fails every alert alike: `2 alerts not e-mailed, kept pending for the next run:
+    K-1 '75% used', K-2 'overdrawn' (SMTP server mail.example:587: [Errno 111] Connection refused)`."""
     by_reason: dict[str, list[str]] = {}
     for state in unsent:
-        by_reason.setdefault(state.note, []).append(f"{state.contract_id} '{state.alert}'")
+        by_reason.setdefault(state.note, []).append(name(state) if name else f"{state.contract_id} '{state.alert}'")
     count = len(unsent)
-    return f"{count} alert{'' if count == 1 else 's'} not e-mailed, kept pending for the next run: " + "; ".join(
+    return f"{count} {what}{'' if count == 1 else 's'} not e-mailed, kept pending for the next run: " + "; ".join(
         f"{first_few(names)} ({why})" for why, names in by_reason.items()
     )
 

@@ -21,18 +21,27 @@ from typing import NamedTuple
 import pandas as pd
 from babel.dates import format_date
 
+from sync.compute.requests import OPEN_STATUSES
 from sync.config import Config
 from sync.model.alerts import PENDING, AlertState
 from sync.model.figures import hours_of_ms
 from sync.model.frames import ClientRow
 from sync.model.schema import addresses
 from sync.model.table import Table
-from sync.notify.alerts import first_few, send_and_record
+from sync.notify import alerts
+from sync.notify.alerts import send_and_record
 from sync.notify.smtp import SmtpSettings, reason
-from sync.shape.dashboard import STATUS_SENTENCES, STYLES, date_words, hours_words, money_words, status_sentences
+from sync.shape.dashboard import (
+    STATUS_SENTENCES,
+    STYLES,
+    date_words,
+    hours_words,
+    money_words,
+    records,
+    status_sentences,
+)
 from sync.shape.state import report_month
 
-OPEN_REQUESTS = ("open", "in progress", "waiting on client")
 NAVY, GREY, LINE = STYLES["title"]["color"], STYLES["label"]["color"], "#D9D9D9"
 
 
@@ -68,21 +77,21 @@ def report_sections(report: ReportInput, month: str, locale: str) -> list[Sectio
     first = dt.date.fromisoformat(f"{month}-01")
     last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     sentences = status_sentences(report.tables, locale)
-    summary = _records(report.tables.get("Summary"))
+    summary = records(report.tables.get("Summary"))
     names = {str(row["Contract ID"]): str(row["Contract"] or row["Contract ID"]) for row in summary}
     currency = {str(row["Contract ID"]): str(row["Currency"]) for row in summary}
     status = {str(row["Contract ID"]): (str(row["Status"]), row["As Of"]) for row in summary}
-    retainer = {str(row["Contract ID"]) for row in _records(report.tables.get("Periods"))}
+    retainer = {str(row["Contract ID"]) for row in records(report.tables.get("Periods"))}
 
     def in_month(name: str, contract_id: str) -> list[dict]:
         return [
             row
-            for row in _records(report.tables.get(name))
+            for row in records(report.tables.get(name))
             if str(row["Contract ID"]) == contract_id and row["Date"] and first <= row["Date"] <= last
         ]
 
     sections = []
-    for row in _records(report.tables.get("Statement")):
+    for row in records(report.tables.get("Statement")):
         cid = str(row["Contract ID"])
         if row["Month"] != month or cid not in names:
             continue
@@ -105,7 +114,7 @@ def report_sections(report: ReportInput, month: str, locale: str) -> list[Sectio
                 status=status[cid][0],
             )
         )
-        for period in _records(report.tables.get("Periods")):
+        for period in records(report.tables.get("Periods")):
             if str(period["Contract ID"]) == cid and period["Period Start"] <= last and period["Period End"] >= first:
                 span = f"{date_words(period['Period Start'], locale)} to {date_words(period['Period End'], locale)}"
                 sections.append(
@@ -191,7 +200,7 @@ def _requests(requests: pd.DataFrame, first: dt.date, last: dt.date, locale: str
     done = visible["done"].dt.date
     finished = visible[(visible["status"] == "done") & (done >= first) & (done <= last)]
     requested = visible["requested"].dt.date
-    still_open = visible[visible["status"].isin(OPEN_REQUESTS) & (requested.isna() | (requested <= last))]
+    still_open = visible[visible["status"].isin(OPEN_STATUSES) & (requested.isna() | (requested <= last))]
 
     def hours(ms: int) -> str:
         return hours_words(hours_of_ms(int(ms)), locale)
@@ -368,18 +377,4 @@ def deliver(
 def unsent_line(unsent: list[AlertState]) -> str:
     """The reports a run could not e-mail, in one line: `1 monthly report not e-mailed, kept pending
     for the next run: C-1 2026-11 (SMTP server mail.example:587: [Errno 111] Connection refused)`."""
-    by_reason: dict[str, list[str]] = {}
-    for state in unsent:
-        by_reason.setdefault(state.note, []).append(f"{state.contract_id} {report_month(state)}")
-    count = len(unsent)
-    return f"{count} monthly report{'' if count == 1 else 's'} not e-mailed, kept pending for the next run: " + (
-        "; ".join(f"{first_few(names)} ({why})" for why, names in by_reason.items())
-    )
-
-
-def _records(table: Table | None) -> list[dict]:
-    """The table's data rows (not its totals) as dicts, blanks as None."""
-    if table is None:
-        return []
-    frame = table.frame.iloc[: table.data_rows]
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return alerts.unsent_line(unsent, "monthly report", lambda state: f"{state.contract_id} {report_month(state)}")

@@ -183,8 +183,8 @@ def hours_words(hours: Decimal, locale: str) -> str:
 
 def client_dashboard(name: str, tables: dict[str, Table], agency: str = "", locale: str = "en_US") -> Dashboard:
     """The dashboard of a client whose book holds these tables (sync.shape.report.client_tables)."""
-    periods = [_Period.of(row) for row in _records(tables.get("Periods"))]
-    contracts = [_Contract.of(row, periods) for row in _records(tables.get("Summary"))]
+    periods = [_Period.of(row) for row in records(tables.get("Periods"))]
+    contracts = [_Contract.of(row, periods) for row in records(tables.get("Summary"))]
     currencies = {c.currency for c in contracts}
     board = Dashboard(name, locale, currencies.pop() if len(currencies) == 1 else None)
     draw = _Drawing(board)
@@ -199,14 +199,14 @@ def client_dashboard(name: str, tables: dict[str, Table], agency: str = "", loca
     draw.skip()
     for contract in contracts:
         _contract_block(draw, contract, locale)
-    requests = _records(tables.get("Requests"))
+    requests = records(tables.get("Requests"))
     if requests and as_of is not None:
         _requests(draw, requests, as_of, locale)
     statement = tables.get("Statement")
     if statement is not None and statement.data_rows:
         _chart(draw, statement, {c.contract_id: c.name for c in contracts})
     if as_of is not None:
-        recent = _records(tables.get("Activity"), _recent_rows(tables.get("Activity"), as_of))
+        recent = records(tables.get("Activity"), _recent_rows(tables.get("Activity"), as_of))
         _recent_work(draw, [_Entry.of(row) for row in recent], contracts, as_of, locale)
     board.rows = draw.row
     return board
@@ -214,8 +214,8 @@ def client_dashboard(name: str, tables: dict[str, Table], agency: str = "", loca
 
 def status_sentences(tables: dict[str, Table], locale: str = "en_US") -> dict[str, str]:
     """Each contract's status sentence as its client's Summary says it, by Contract ID (the monthly report's too)."""
-    periods = [_Period.of(row) for row in _records(tables.get("Periods"))]
-    contracts = [_Contract.of(row, periods) for row in _records(tables.get("Summary"))]
+    periods = [_Period.of(row) for row in records(tables.get("Periods"))]
+    contracts = [_Contract.of(row, periods) for row in records(tables.get("Summary"))]
     return {c.contract_id: _status_sentence(c, locale) for c in contracts}
 
 
@@ -248,7 +248,7 @@ class _Drawing:
         self.row += rows
 
 
-def _records(table: Table | None, rows: pd.Series | None = None) -> list[dict[str, Any]]:
+def records(table: Table | None, rows: pd.Series | None = None) -> list[dict[str, Any]]:
     """The table's data rows (not its totals) as dicts, blanks as None; only those `rows` marks, if given."""
     if table is None:
         return []
@@ -522,7 +522,7 @@ def balance_by_month(statement: Table) -> BalanceByMonth:
     """
     ids: list[str] = []
     closings: dict[tuple[str, Any], object] = {}  # (contract, month): months of one kind sort among themselves
-    for row in _records(statement):
+    for row in records(statement):
         key: tuple[str, Any] = (str(row["Contract ID"]), row["Month"])
         if key[1] is None:
             raise ValueError(f"Statement row of {key[0]} has no Month")

@@ -231,10 +231,10 @@ def _write_dashboard(workbook: Workbook, sheet: Worksheet, board: Dashboard, for
         sheet.set_row(row, height)
     merged = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in board.merges}
     for cell in board.cells:
-        look = formats(**_xlsx_look(STYLES[cell.style], cell.number_format))
+        look = _xlsx_look(STYLES[cell.style], cell.number_format)
         if (cell.row, cell.col) in merged:
-            sheet.merge_range(cell.row, cell.col, *merged[cell.row, cell.col], "", look)
-        _write_value(sheet, cell.row, cell.col, cell.value, cell.kind, look)
+            sheet.merge_range(cell.row, cell.col, *merged[cell.row, cell.col], "", formats(**look))
+        _write_cell(sheet, cell.row, cell.col, cell.value, cell.kind, formats, **look)
     if board.chart is not None:
         _write_chart(workbook, sheet, board.chart, formats)
     sheet.hide_gridlines(2)
@@ -260,18 +260,6 @@ def _xlsx_look(style: dict[str, object], number_format: str | None) -> dict[str,
     return look
 
 
-def _write_value(sheet: Worksheet, row: int, col: int, value: object, kind: Kind, look: Format) -> None:
-    cell = cell_value(value, kind)
-    if cell is None:
-        return
-    if kind in ("money", "hours", "int"):
-        sheet.write_number(row, col, cell, look)
-    elif kind in ("date", "datetime"):
-        sheet.write_datetime(row, col, cell, look)
-    else:
-        sheet.write_string(row, col, str(cell), look)
-
-
 def _write_chart(workbook: Workbook, sheet: Worksheet, chart: DashboardChart, formats: _Formats) -> None:
     """The balance chart over the dashboard's width, a line per contract named as the client knows it;
     its figures beside the printed columns, headed so that someone who scrolls there knows what they are."""
@@ -282,11 +270,11 @@ def _write_chart(workbook: Workbook, sheet: Worksheet, chart: DashboardChart, fo
         sheet.write_string(top + 1, left + col, name, formats(bold=True))
     month_format = "yyyy-mm" if chart.month_kind in ("date", "datetime") else None
     for i, row in enumerate(chart.rows, start=top + 2):
-        _write_value(
-            sheet, i, left, row[0], chart.month_kind, formats(**({"num_format": month_format} if month_format else {}))
+        _write_cell(
+            sheet, i, left, row[0], chart.month_kind, formats, **({"num_format": month_format} if month_format else {})
         )
         for col, closing in enumerate(row[1:], start=left + 1):
-            _write_value(sheet, i, col, closing, "money", formats(num_format=chart.number_format))
+            _write_cell(sheet, i, col, closing, "money", formats, num_format=chart.number_format)
     for col, width in enumerate(chart.widths, start=left):
         sheet.set_column(col, col, width)
     first, last = top + 2, top + 1 + len(chart.rows)
@@ -361,28 +349,34 @@ def _write_block(
     ]
 
 
-def _write_cell(sheet: Worksheet, row: int, col: int, value: object, kind: Kind, formats: _Formats) -> None:
-    """One cell through XlsxWriter: what cell_value makes of the value, in the format of its kind."""
+KIND_FORMATS = {"hours": HOURS_FORMAT, "date": DATE_FORMAT, "datetime": DATETIME_FORMAT}  # money's: its decimals
+
+
+def _write_cell(
+    sheet: Worksheet, row: int, col: int, value: object, kind: Kind, formats: _Formats, **look: object
+) -> None:
+    """One cell through XlsxWriter: what cell_value makes of the value, in the format of its kind,
+    with `look` (a dashboard cell's font, fill, number format...) over it."""
     cell = cell_value(value, kind)  # a money value becomes a float there, and only there
     if cell is None:
         return
     if kind == "money":
-        sheet.write_number(row, col, cell, formats(num_format=money_format(money_places(value))))
-    elif kind == "hours":
-        sheet.write_number(row, col, cell, formats(num_format=HOURS_FORMAT))
-    elif kind == "int":
-        sheet.write_number(row, col, cell)
-    elif kind == "date":
-        sheet.write_datetime(row, col, cell, formats(num_format=DATE_FORMAT))
-    elif kind == "datetime":
-        sheet.write_datetime(row, col, cell, formats(num_format=DATETIME_FORMAT))
+        look = {"num_format": money_format(money_places(value)), **look}
+    elif kind in KIND_FORMATS:
+        look = {"num_format": KIND_FORMATS[kind], **look}
+    elif isinstance(cell, str) and cell.startswith(FORMULA_LEADERS):
+        # quote_prefix is what Excel itself stores for typed text like '=1+1: it stays text on edit.
+        look = {"quote_prefix": True, **look}
+    written = formats(**look) if look else None
+    if kind in ("money", "hours", "int"):
+        sheet.write_number(row, col, cell, written)
+    elif kind in ("date", "datetime"):
+        sheet.write_datetime(row, col, cell, written)
     elif kind == "bool":
-        sheet.write_boolean(row, col, cell)
+        sheet.write_boolean(row, col, cell, written)
     else:
         assert isinstance(cell, str)  # cell_value of any other kind is text
-        # quote_prefix is what Excel itself stores for typed text like '=1+1: it stays text on edit.
-        quoted = formats(quote_prefix=True) if cell.startswith(FORMULA_LEADERS) else None
-        sheet.write_string(row, col, cell, quoted)
+        sheet.write_string(row, col, cell, written)
 
 
 def _display_width(value: object, kind: Kind) -> int:
