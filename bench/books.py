@@ -33,8 +33,16 @@ def write_xlsx(tabs: dict[str, list[list]], path: Path) -> None:
     book.close()
 
 
+def book_paths(folder: Path, size: int, profile: str = "fixed") -> tuple[Path, Path]:
+    """Where a profile's book of `size` time rows and its journal go (the fixed profile's names
+    are the ones they always had)."""
+    stem = f"book-{size}" if profile == "fixed" else f"book-{size}-{profile}"
+    return folder / f"{stem}.xlsx", folder / f"{stem}.ledger"
+
+
 def write_journal(tabs: dict[str, list[list]], path: Path) -> None:
-    """The same book's valid time entries, priced by the sync, as a ledger-cli journal."""
+    """The same book's valid time entries, priced by the sync, as a ledger-cli journal; an entry's
+    Notes, when it has some, as the transaction's note (so ledger reads the same text)."""
     from sync.compute.ledger import compute
     from sync.config import Config
     from sync.rules.load import input_frames
@@ -61,4 +69,6 @@ def write_journal(tabs: dict[str, list[list]], path: Path) -> None:
         + time["contract_id"]
         + ":Prepaid\n"
     )
+    notes = time["notes"].fillna("")
+    lines = lines.where(notes == "", lines + "    ; " + notes.str.replace("\n", " ") + "\n")
     path.write_text("\n".join(lines), encoding="utf-8")

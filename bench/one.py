@@ -1,4 +1,4 @@
-"""One measured sync in a fresh process: `python -m bench.one --backend B --size N --dir D`.
+"""One measured sync in a fresh process: `python -m bench.one --backend B --size N --dir D [--profile P]`.
 
 Prints one JSON object: seconds and peak memory (RSS high-water mark, MiB) per stage, and for the
 Google path the API requests and bytes sent and received. Each stage's peak is measured on its
@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from bench.synthetic import PROFILES
 
 AS_OF = dt.date(2026, 11, 29)
 
@@ -54,7 +56,7 @@ class Stages:
         self.figures[name] = {"seconds": round(time.perf_counter() - start, 3), "peak_mib": round(peak_mib())}
 
 
-def run_core(size: int) -> dict[str, Any]:
+def run_core(size: int, profile: str) -> dict[str, Any]:
     """Parse + validate + compute from raw cell values as the Sheets API returns them."""
     from bench.synthetic import synthetic_book
     from sync.compute.ledger import compute
@@ -62,7 +64,7 @@ def run_core(size: int) -> dict[str, Any]:
     from sync.rules.load import input_frames
     from sync.rules.validate import validate
 
-    raw = synthetic_book(size)
+    raw = synthetic_book(size, profile=profile)
     stages = Stages()
     start = time.perf_counter()
     book, problems = stages("parse", lambda: validate(input_frames(raw), Config(), AS_OF))
@@ -92,16 +94,17 @@ def run_pipeline(backend: Any) -> dict[str, Any]:
     }
 
 
-def run_xlsx(size: int, folder: Path) -> dict[str, Any]:
+def run_xlsx(size: int, folder: Path, profile: str) -> dict[str, Any]:
+    from bench.books import book_paths
     from sync.backends.xlsx.workbook import LocalWorkbook
 
-    source = folder / f"book-{size}.xlsx"
-    work = folder / f"run-xlsx-{size}"
+    source, journal = book_paths(folder, size, profile)
+    work = folder / f"run-xlsx-{source.stem.removeprefix('book-')}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     shutil.copy(source, work / "team.xlsx")
     figures = run_pipeline(LocalWorkbook(work / "team.xlsx"))
-    figures["ledger_cli_seconds"] = ledger_cli(folder / f"book-{size}.ledger")
+    figures["ledger_cli_seconds"] = ledger_cli(journal)
     return figures
 
 
@@ -114,13 +117,13 @@ def ledger_cli(journal: Path) -> float | None:
     return round(time.perf_counter() - start, 3)
 
 
-def run_google(size: int) -> dict[str, Any]:
+def run_google(size: int, profile: str) -> dict[str, Any]:
     from bench.synthetic import synthetic_book
     from sync.backends.google.http import connect
     from sync.backends.google.sheet import GoogleSheet
     from tests.sheets_emulator.emulator import Emulator
 
-    tabs = synthetic_book(size)
+    tabs = synthetic_book(size, profile=profile)
     with Emulator() as emulator:
         for row in tabs["Clients"][1:]:
             row[3] = emulator.create_spreadsheet(row[1])
@@ -174,11 +177,14 @@ def main() -> None:
     parser.add_argument("--backend", choices=["core", "xlsx", "google"], required=True)
     parser.add_argument("--size", type=int, required=True)
     parser.add_argument("--dir", type=Path, required=True)
+    parser.add_argument(
+        "--profile", choices=PROFILES, default="fixed", help="the synthetic book's kind (bench.synthetic)"
+    )
     options = parser.parse_args()
     runs = {
-        "core": lambda: run_core(options.size),
-        "xlsx": lambda: run_xlsx(options.size, options.dir),
-        "google": lambda: run_google(options.size),
+        "core": lambda: run_core(options.size, options.profile),
+        "xlsx": lambda: run_xlsx(options.size, options.dir, options.profile),
+        "google": lambda: run_google(options.size, options.profile),
     }
     print(json.dumps(runs[options.backend]()))
 

@@ -1,6 +1,7 @@
 """scripts/bench: seeded synthetic books of several sizes, every stage timed, results in bench/results.md.
 
-For each size it writes the book as an .xlsx (and as a ledger-cli journal of the same priced
+For each profile (bench.synthetic: "fixed", a dozen Task strings and blank Notes; "free-text", a
+text of its own in every Task and Notes cell) and each size it writes the book as an .xlsx (and as a ledger-cli journal of the same priced
 entries), then runs, each in a fresh process (bench/one.py):
   core   - parse + validate + compute from raw cell values, as the Sheets API returns them;
   xlsx   - the whole sync on the local workbook (read, parse, compute, shape, write), and
@@ -21,27 +22,31 @@ import sys
 import time
 from pathlib import Path
 
+from bench.synthetic import PROFILES
+
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("read", "parse", "compute", "plan", "shape", "write")
 
 
-def prepare(size: int, folder: Path) -> float:
-    """Write book-N.xlsx and book-N.ledger unless they are there already; seconds taken."""
-    from bench.books import write_journal, write_xlsx
+def prepare(size: int, folder: Path, profile: str = "fixed") -> float:
+    """Write the profile's book and journal (bench.books.book_paths) unless they are there
+    already; seconds taken."""
+    from bench.books import book_paths, write_journal, write_xlsx
     from bench.synthetic import synthetic_book
 
-    book, journal = folder / f"book-{size}.xlsx", folder / f"book-{size}.ledger"
+    book, journal = book_paths(folder, size, profile)
     if book.exists() and journal.exists():
         return 0.0
     start = time.perf_counter()
-    tabs = synthetic_book(size)
+    tabs = synthetic_book(size, profile=profile)
     write_xlsx(tabs, book)
     write_journal(tabs, journal)
     return time.perf_counter() - start
 
 
-def measure(backend: str, size: int, folder: Path, timeout: float) -> dict:
+def measure(backend: str, size: int, folder: Path, timeout: float, profile: str = "fixed") -> dict:
     command = [sys.executable, "-m", "bench.one", "--backend", backend, "--size", str(size), "--dir", str(folder)]
+    command += ["--profile", profile]
     try:
         done = subprocess.run(
             command,
@@ -102,20 +107,22 @@ def cell(figures: dict, stage: str) -> str:
 
 def table(results: list[dict]) -> str:
     lines = [
-        "| size | path | " + " | ".join(STAGES) + " | total | peak | requests | sent / received | ledger-cli |",
-        "|" + "---|" * (len(STAGES) + 7),
+        "| profile | size | path | "
+        + " | ".join(STAGES)
+        + " | total | peak | requests | sent / received | ledger-cli |",
+        "|" + "---|" * (len(STAGES) + 8),
     ]
     for r in results:
-        f = r["figures"]
+        f, profile = r["figures"], r.get("profile", "fixed")
         if "error" in f:
-            lines.append(f"| {r['size']:,} | {r['backend']} | {f['error']} |" + " |" * (len(STAGES) + 5))
+            lines.append(f"| {profile} | {r['size']:,} | {r['backend']} | {f['error']} |" + " |" * (len(STAGES) + 5))
             continue
         traffic = f"{f['bytes_sent'] / 1e6:.1f} MB / {f['bytes_received'] / 1e6:.1f} MB" if "bytes_sent" in f else "-"
         ledger = "-"
         if f.get("ledger_cli_seconds"):
             ledger = f"{f['ledger_cli_seconds']:.2f} s (sync/ledger {f['total_seconds'] / f['ledger_cli_seconds']:.2f})"
         lines.append(
-            f"| {r['size']:,} | {r['backend']} | "
+            f"| {profile} | {r['size']:,} | {r['backend']} | "
             + " | ".join(cell(f, s) for s in STAGES)
             + f" | {f['total_seconds']:.2f} s | {f['peak_mib']} MiB | {f.get('requests', '-')} | "
             f"{traffic} | {ledger} |"
@@ -131,6 +138,11 @@ def main() -> None:
         help="time rows per book, comma-separated (default 10000,100000,1000000)",
     )
     parser.add_argument("--paths", default="core,xlsx,google", help="which runs (default core,xlsx,google)")
+    parser.add_argument(
+        "--profile",
+        default=",".join(PROFILES),
+        help=f"which synthetic books, comma-separated (default {','.join(PROFILES)}; bench.synthetic)",
+    )
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work", help="where the books go")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.md")
     parser.add_argument("--timeout", type=float, default=240, help="seconds allowed for one run")
@@ -138,19 +150,26 @@ def main() -> None:
     sizes = [int(size.replace("_", "")) for size in options.sizes.split(",")]
     options.work.mkdir(parents=True, exist_ok=True)
     started, results = time.perf_counter(), []
-    for size in sizes:
-        made = prepare(size, options.work)
-        print(f"{size:,} rows: books ready ({made:.1f} s)", flush=True)
-        for backend in options.paths.split(","):
-            figures = measure(backend, size, options.work, options.timeout)
-            results.append({"size": size, "backend": backend, "figures": figures})
-            print(f"  {backend}: {json.dumps(figures)}", flush=True)
+    profiles = options.profile.split(",")
+    if unknown := set(profiles) - set(PROFILES):
+        parser.error(f"unknown profile {', '.join(sorted(unknown))}: one of {', '.join(PROFILES)}")
+    for profile in profiles:
+        for size in sizes:
+            made = prepare(size, options.work, profile)
+            print(f"{profile}, {size:,} rows: books ready ({made:.1f} s)", flush=True)
+            for backend in options.paths.split(","):
+                figures = measure(backend, size, options.work, options.timeout, profile)
+                results.append({"profile": profile, "size": size, "backend": backend, "figures": figures})
+                print(f"  {backend}: {json.dumps(figures)}", flush=True)
     report = table(results)
     print("\n" + report)
     command = "scripts/bench " + " ".join(sys.argv[1:])
     options.out.write_text(
         f"# Benchmark results\n\nMeasured {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()}.\n\n"
         f"Command: `{command.strip()}` (whole run {time.perf_counter() - started:.0f} s, books included).\n\n"
+        "Profiles: `fixed` draws Task from a dozen strings and leaves Notes blank; `free-text` gives every "
+        "Task and Notes cell a text of its own (a third of Notes blank, some non-ASCII), Hours as numbers and "
+        "typed text, 2,000 contracts and 20 clients at 1,000,000 rows (bench/synthetic.py).\n\n"
         "Each cell: wall time / peak resident memory of the process during that stage. `core` is parse + "
         "validate + compute from raw cell values as the Sheets API returns them (no I/O); `xlsx` and `google` "
         "are whole syncs (client summaries included), `google` through unmodified gspread against the local "
