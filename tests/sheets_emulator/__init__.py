@@ -13,13 +13,17 @@ Answers are checked against 1821 recorded Google answers (tests/test_emulator_re
 from .client import RedirectAdapter, credentials, gspread_client, session_for
 from .emulator import DEFAULT_EMAIL, Emulator
 from .faults import Fault, Faults
+from .quota import FakeClock, Quota, ScaledClock
 
 __all__ = [
     "DEFAULT_EMAIL",
     "Emulator",
+    "FakeClock",
     "Fault",
     "Faults",
+    "Quota",
     "RedirectAdapter",
+    "ScaledClock",
     "credentials",
     "gspread_client",
     "session_for",

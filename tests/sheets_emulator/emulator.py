@@ -13,6 +13,7 @@ from .a1 import Rect
 from .faults import Faults
 from .grid import BLANK, PLAIN, numbers
 from .metadata import cell_json, protected_range_json, sheet_properties
+from .quota import Quota
 from .server import EmulatorServer
 from .state import SPREADSHEET_MIME, Sheet, Spreadsheet, Store, new_sheet
 
@@ -23,14 +24,22 @@ class Emulator:
     """Google Sheets v4 + Drive v3 (the subset contract-sync uses) on http://127.0.0.1:<port>.
 
     Every bearer token is accepted (or none); the caller is `service_account_email`, which owns
-    the files it creates and is listed as editor of the ranges it protects.
+    the files it creates and is listed as editor of the ranges it protects. With `quota`, Sheets
+    requests are counted against Google's per-minute limits and refused with its 429 past them
+    (quota.py); without it (the default) nothing is ever refused for quota.
     """
 
     def __init__(
-        self, port: int = 0, host: str = "127.0.0.1", service_account_email: str = DEFAULT_EMAIL, verbose: bool = False
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        service_account_email: str = DEFAULT_EMAIL,
+        verbose: bool = False,
+        quota: Quota | None = None,
     ) -> None:
         self.service_account_email = service_account_email
         self.verbose = verbose
+        self.quota = quota
         self.store = Store(service_account_email)
         self.faults = Faults()
         self.counts: Counter[tuple[str, str]] = Counter()

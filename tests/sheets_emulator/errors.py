@@ -99,27 +99,43 @@ QUOTA_LINK = {
 
 
 def resource_exhausted(read: bool) -> ApiError:
-    """The per-minute quota answer (429), as Google sends it today: ErrorInfo plus a Help link."""
+    """The per-minute quota answer (429) of a user's bucket, Google's default limit of 60."""
+    return quota_exceeded(read, per_user=True, limit=60)
+
+
+def quota_exceeded(read: bool, per_user: bool, limit: int) -> ApiError:
+    """The 429 Google sends past a per-minute quota of the Sheets API.
+
+    Taken from bodies quoted whole in public reports: the message and ErrorInfo's reason, domain,
+    quota_metric, quota_limit (`WriteRequestsPerMinutePerUser`) and service from
+    Sage-Bionetworks/data_curator#110; `errors` (reason rateLimitExceeded), quota_unit and
+    quota_location from flow-php/flow#2223 (2026); the per-project limit's name in the message
+    ('Read requests per minute') from benborgers/opensheet#22. The emulator's reading: the
+    per-project `quota_limit` name (`...PerMinutePerProject`), and the Help link."""
     kind, metric = ("Read", "read_requests") if read else ("Write", "write_requests")
+    limit_name = f"{kind} requests per minute" + (" per user" if per_user else "")
     message = (
-        f"Quota exceeded for quota metric '{kind} requests' and limit '{kind} requests per minute "
-        "per user' of service 'sheets.googleapis.com' for consumer 'project_number:000000000000'."
+        f"Quota exceeded for quota metric '{kind} requests' and limit '{limit_name}' of service "
+        "'sheets.googleapis.com' for consumer 'project_number:000000000000'."
     )
     info = {
         "@type": "type.googleapis.com/google.rpc.ErrorInfo",
         "reason": "RATE_LIMIT_EXCEEDED",
         "domain": "googleapis.com",
         "metadata": {
+            "quota_unit": "1/min/{project}/{user}" if per_user else "1/min/{project}",
             "quota_location": "global",
             "quota_metric": f"sheets.googleapis.com/{metric}",
-            "quota_limit": f"{kind}RequestsPerMinutePerUser",
-            "quota_limit_value": "60",
+            "quota_limit": f"{kind}RequestsPerMinutePer{'User' if per_user else 'Project'}",
+            "quota_limit_value": str(limit),
             "consumer": "projects/000000000000",
             "service": "sheets.googleapis.com",
         },
     }
     help_ = {"@type": "type.googleapis.com/google.rpc.Help", "links": [QUOTA_LINK]}
-    return sheets_error(429, "RESOURCE_EXHAUSTED", message, [info, help_])
+    error = sheets_error(429, "RESOURCE_EXHAUSTED", message, [info, help_])
+    error.body["error"]["errors"] = [{"message": message, "domain": "global", "reason": "rateLimitExceeded"}]
+    return error
 
 
 def service_disabled(drive: bool) -> ApiError:

@@ -82,6 +82,10 @@ class Handler(BaseHTTPRequestHandler):
         found = routes.match(self.command, url.path)
         template = found.template if found else url.path
         emulator.count(self.command, template)
+        if emulator.quota is not None:  # Google's front end refuses before anything is done
+            refusal = emulator.quota.take(self.command, template, self._user())
+            if refusal is not None:
+                return self._answer(refusal.code, refusal.body)
         fault = emulator.faults.take(self.command, template, url.path)
         if fault and fault.kind == "late":
             return self._land_late(fault, found, url.query, raw)
@@ -96,6 +100,11 @@ class Handler(BaseHTTPRequestHandler):
         if fault and fault.kind == "slow":
             time.sleep(fault.seconds)
         self._answer(status, body)
+
+    def _user(self) -> str:
+        """Who the quota counts the request against: its bearer token (or none)."""
+        words = (self.headers.get("Authorization") or "").split()
+        return words[-1] if words else ""
 
     def _land_late(self, fault: Fault, found: routes.Match | None, query: str, raw: bytes) -> None:
         """Do the request only after `fault.seconds` (this connection's thread waits; others go on)."""
