@@ -60,6 +60,10 @@ class Backend(Protocol):
         it runs. Waits up to `wait_seconds` for another holder, then raises LockBusy (exit 3). A
         lock whose holder died does not block: it is released (a file lock) or expires (a lease)."""
 
+    def fingerprint(self) -> str | None:
+        """What changes when someone edits the book, cheaply (no read of its tabs): a local file's
+        modification time and size, a Google spreadsheet's Drive modifiedTime; None when unknown."""
+
     @property
     def api_requests(self) -> int | None:
         """API requests made so far (None for a local file)."""

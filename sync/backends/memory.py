@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import AbstractContextManager, nullcontext
 
 from sync.backends import ClientSummary
@@ -24,6 +25,7 @@ class MemoryBook:
         self.summaries: dict[str, dict[str, Table]] = {}
         self.dashboards: dict[str, Dashboard] = {}
         self.titles: dict[str, str] = {}
+        self.writes = 0  # write_tabs calls, for fingerprint()
 
     def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
         """The named tabs that exist, an output written this run in place of the tab it matches."""
@@ -37,6 +39,7 @@ class MemoryBook:
             self.outputs = {old: table for old, table in self.outputs.items() if tab_key(old) != tab_key(name)}
         self.outputs.update(tables)
         self.hidden = set(hidden)
+        self.writes += 1
 
     def _titles(self) -> list[str]:
         """Every tab's name: each output written takes the place of the given tab it matches."""
@@ -48,6 +51,12 @@ class MemoryBook:
         if title in self.outputs:
             return [list(self.outputs[title].columns), *self.outputs[title].rows()]
         return [list(row) for row in self.tabs[title]]
+
+    def fingerprint(self) -> str | None:
+        """How many times output tabs were written, and a digest of the input tabs' cells: a test's
+        edit of `tabs` changes it, as a write does."""
+        cells = repr(sorted((name, [list(row) for row in rows]) for name, rows in self.tabs.items()))
+        return f"{self.writes}:{hashlib.sha256(cells.encode()).hexdigest()[:16]}"
 
     def lock(self, wait_seconds: float) -> AbstractContextManager[None]:
         """No lock: one process holds the book."""

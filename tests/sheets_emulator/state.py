@@ -31,6 +31,15 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def later(stamp: str, previous: str) -> str:
+    """`stamp`, or a millisecond after `previous` when it is not later (two changes in one millisecond,
+    or a test's frozen clock): a file's modifiedTime moves on every change."""
+    if stamp > previous:  # same format, so text order is time order
+        return stamp
+    moment = dt.datetime.strptime(previous, "%Y-%m-%dT%H:%M:%S.%fZ") + dt.timedelta(milliseconds=1)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def new_file_id() -> str:
     """44 characters starting with 1, like the IDs of Google-native files."""
     return "1" + "".join(secrets.choice(ID_CHARS) for _ in range(43))
@@ -224,4 +233,4 @@ class Store:
         file = self.files.get(book.id)
         if file:
             file.name = book.properties["title"]
-            file.modified = now()
+            file.modified = later(now(), file.modified)

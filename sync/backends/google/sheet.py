@@ -18,6 +18,8 @@ Request budget of a run (constant in contracts; it grows with rows only by read 
   1 values:batchUpdate, and the first time one without the sync's mark is written, 1 values:batchGet
   (summaries.py);
   the lock (GoogleSheet.lock, lease.py): 2 to take the lease (read, replace) and 1 to let it go.
+  run --when-changed and schedule --when-changed (fingerprint): 1 Drive files.get per check, and 1
+  after a run to keep what it left.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from sync.backends.google import reads
 from sync.backends.google import summaries as google_summaries
 from sync.backends.google.batch import Request, output_tabs, protection, sheets_after
 from sync.backends.google.cells import spreadsheet_id
-from sync.backends.google.http import API_ERRORS, explain
+from sync.backends.google.http import API_ERRORS, DRIVE_FILES, explain
 from sync.backends.google.lease import Lease
 from sync.errors import GoogleAccessError, SyncError
 from sync.model.raw import RawTab
@@ -134,6 +136,19 @@ class GoogleSheet:
         if not found:
             return {}
         return reads.read_tabs(self.call, self.id, found)
+
+    def fingerprint(self) -> str | None:
+        """The spreadsheet's Drive modifiedTime (RFC 3339, to the millisecond), which every change
+        moves, the sync's own writes and lease included: 1 Drive files.get, outside the Sheets quota.
+        GoogleAccessError when Drive cannot be asked (GoogleUnavailable when it cannot be reached)."""
+        url = f"{DRIVE_FILES}/{self.id}"
+        params = {"fields": "modifiedTime", "supportsAllDrives": "true"}
+        what = f"spreadsheet {self.id}"
+        response = self.call(what, "request", "get", url, params=params)
+        try:
+            return response.json().get("modifiedTime") or None
+        except API_ERRORS as error:  # an answer cut short or garbled
+            raise explain(error, what, self.account) from None
 
     def write_tabs(self, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> None:
         """One batchUpdate (tabs, sizes, formats, protection), then one values:batchUpdate of them all.

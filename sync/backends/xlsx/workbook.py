@@ -139,6 +139,15 @@ class LocalWorkbook:
 
         replace_file(self.path, lambda handle: handle.write(new), unchanged)
 
+    def fingerprint(self) -> str | None:
+        """The workbook's modification time (ns) and size, `mtime_ns:size`, from os.stat alone (the
+        file a symlink points to); None when it cannot be looked at (missing: the run says so)."""
+        try:
+            found = os.stat(self.path)
+        except OSError:
+            return None
+        return f"{found.st_mtime_ns}:{found.st_size}"
+
     def confirm_lock(self) -> None:
         """Nothing to confirm: the lock of a local file cannot be lost."""
         # the kernel holds an OS lock for as long as its holder lives: it cannot be lost
