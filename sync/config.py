@@ -1,7 +1,7 @@
 """Settings: defaults, then an optional TOML file, then SYNC_* environment variables.
 
 The one place the sync reads its environment: Config's settings (SYNC_<SETTING>), the log file
-(log_file) and the Google credentials (credentials_file). The command line's own options
+(log_file), the state folder (state_dir) and the Google credentials (credentials_file). The command line's own options
 (--book as SYNC_BOOK, ...) are click's, declared with each option."""
 
 from __future__ import annotations
@@ -133,11 +133,19 @@ LOG_NAME = "contract-sync.log"
 
 def log_file() -> Path:
     """Where an internal error's traceback goes: SYNC_LOG_FILE (the nightly script's log), else
-    contract-sync.log in the user's state folder ($XDG_STATE_HOME, default ~/.local/state/contract-sync)."""
+    contract-sync.log in the state folder (state_dir)."""
     if os.environ.get("SYNC_LOG_FILE"):
         return Path(os.environ["SYNC_LOG_FILE"])
+    return state_dir() / LOG_NAME
+
+
+def state_dir() -> Path:
+    """The sync's own folder on this machine (what the last --when-changed run left, the log): SYNC_STATE_DIR,
+    else contract-sync in the user's state folder ($XDG_STATE_HOME, default ~/.local/state/contract-sync)."""
+    if os.environ.get("SYNC_STATE_DIR"):
+        return Path(os.environ["SYNC_STATE_DIR"]).expanduser()
     state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(state) / "contract-sync" / LOG_NAME
+    return Path(state) / "contract-sync"
 
 
 def credentials_file(given: Path | None) -> Path | None:

@@ -153,13 +153,22 @@ def test_a_set_event_stops_an_idle_serve_promptly():
             "error: --tz: unknown time zone 'Europe/Lundon' (use a name such as Europe/London or UTC)",
         ),
         (["--at", "02:00", "--book", "missing.xlsx"], "error: workbook not found: missing.xlsx"),
+        (
+            ["--at", "02:00", "--every", "30s"],
+            "error: --every must be a number of minutes or hours, such as 10m or 1h, not '30s'",
+        ),
+        (
+            ["--at", "02:00", "--when-changed"],
+            "error: --when-changed looks for changes between the daily runs: give --every too, such as "
+            "--every 10m (the run at --at always runs)",
+        ),
     ],
 )
 def test_a_mistake_is_one_line_and_exit_2(tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
     create_template(tmp_path / "team.xlsx")
     args = args if "--book" in args else [*args, "--book", "team.xlsx"]
-    done = CliRunner().invoke(main, ["schedule", *args], env={"SYNC_TZ": None, "SYNC_AT": None})
+    done = CliRunner().invoke(main, ["schedule", *args], env={"SYNC_TZ": None, "SYNC_AT": None, "SYNC_EVERY": None})
     assert done.exit_code == 2
     assert done.stderr.splitlines() == [message] and done.stdout == ""
 
@@ -317,6 +326,34 @@ def test_nightly_exits_with_the_sync_exit_code_and_logs_its_output(tmp_path):
     assert re.search(
         rf"\n{STAMP} error: workbook not found: .*\n{STAMP} sync finished: exit 2 in \d+ s\n$", log.read_text()
     )
+
+
+@needs_venv
+def test_nightly_when_changed_syncs_and_logs_only_when_the_book_changed(tmp_path):
+    book = tmp_path / "team.xlsx"
+    create_template(book)
+    log = tmp_path / "nightly.log"
+    (tmp_path / "sync.env").write_text(f"SYNC_BOOK={book}\nSYNC_LOG_FILE={log}\nSYNC_STATE_DIR={tmp_path / 'state'}\n")
+    first = nightly("--when-changed", str(tmp_path / "sync.env"))
+    assert (first.returncode, first.stdout, first.stderr) == (0, "", "")  # no run on record: a run, quiet
+    assert re.fullmatch(rf"{STAMP} sync started\n{STAMP} sync finished: exit 0 in \d+ s\n", log.read_text())
+    written, logged = book.read_bytes(), log.read_text()
+
+    for args in (["--when-changed", str(tmp_path / "sync.env")], [str(tmp_path / "sync.env"), "--when-changed"]):
+        look = nightly(*args)
+        assert (look.returncode, look.stdout, look.stderr) == (0, "", "")
+    assert log.read_text() == logged and book.read_bytes() == written  # a look that finds nothing leaves nothing
+
+    assert nightly(str(tmp_path / "sync.env")).returncode == 0  # the nightly line: a run, whatever changed
+    assert log.read_text().count("sync started") == 2
+    assert nightly("--when-changed", str(tmp_path / "sync.env")).stdout == ""
+    assert log.read_text().count("sync started") == 2  # the nightly run's own write is no change
+
+    book.write_bytes(book.read_bytes())  # saved again: a new modification time
+    os.utime(book, ns=(book.stat().st_atime_ns, book.stat().st_mtime_ns + 1_000_000_000))
+    again = nightly("--when-changed", str(tmp_path / "sync.env"))
+    assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
+    assert log.read_text().count("sync started") == 3
 
 
 def test_nightly_refuses_a_missing_env_file(tmp_path):

@@ -70,6 +70,16 @@ class Target:
 
         return f"--sheet {spreadsheet_id(self.sheet or '') or self.sheet}"
 
+    @property
+    def key(self) -> str:
+        """The book as this machine's record of its last run names it: the workbook's full path, or
+        the spreadsheet's ID."""
+        if self.book:
+            return str(self.book.resolve())
+        from sync.backends.google.cells import spreadsheet_id
+
+        return spreadsheet_id(self.sheet or "") or self.sheet or ""
+
     def notices(self) -> list[str]:
         """What a run's writes are up against: the workbook open in Excel or LibreOffice."""
         from sync.backends.xlsx.file import open_elsewhere
@@ -210,24 +220,50 @@ QUIET = click.option(
 )
 
 
+WHEN_CHANGED = click.option(
+    "--when-changed",
+    is_flag=True,
+    help="Sync only if the book changed since the last run (the workbook's modification time and size, "
+    "or the spreadsheet's Drive modifiedTime: one Drive request), as this machine's record of that "
+    "run says; else print 'unchanged since the last run at ...; not synced' and exit 0. The sync's own "
+    "writes are not a change. Records are kept in SYNC_STATE_DIR (default ~/.local/state/contract-sync).",
+)
+
+
 @main.command()
 @target_options
 @AS_OF
 @click.option("--dry-run", is_flag=True, help="Compute and print, but write nothing.")
+@WHEN_CHANGED
 @JSON
 @QUIET
-def run(target: Target, as_of: dt.datetime | None, dry_run: bool, as_json: bool, quiet: bool) -> None:
+def run(
+    target: Target, as_of: dt.datetime | None, dry_run: bool, when_changed: bool, as_json: bool, quiet: bool
+) -> None:
     """Read the input tabs, compute, write Dashboard, Balances, Monthly, Periods, Errors, the Sync Log and the client summaries; e-mail alerts."""
-    sys.exit(sync_once(target, as_of, dry_run, as_json, quiet))
+    sys.exit(sync_once(target, as_of, dry_run, as_json, quiet, when_changed=when_changed))
 
 
 def sync_once(
-    target: Target, as_of: dt.datetime | None, dry_run: bool = False, as_json: bool = False, quiet: bool = False
+    target: Target,
+    as_of: dt.datetime | None,
+    dry_run: bool = False,
+    as_json: bool = False,
+    quiet: bool = False,
+    *,
+    when_changed: bool = False,
+    record: bool = False,
 ) -> int:
     """One sync of the target's book, holding its lock; prints its report (when `quiet`, only when
     the exit code is not 0) and returns the exit code. Alerts it could not e-mail are one line on
     stderr, quiet or not. A SyncError is one line on stderr, never raised; any other exception is
-    an internal error (see `failed`)."""
+    an internal error (see `failed`).
+
+    When `when_changed`, first only a look at the book's fingerprint: unchanged since the last run
+    on record (changes.py), it prints so (not when `quiet`) and returns 0. The fingerprint after a
+    run is recorded when `when_changed` or `record`, or when the book has a record already; a run
+    that leaves something to retry (alerts or summaries not sent, a failure) drops the record."""
+    from sync.cli import changes
     from sync.notify.smtp import smtp_settings
 
     stage = "start"
@@ -235,12 +271,26 @@ def sync_once(
         config = target.config()
         smtp = smtp_settings(config)
         backend = target.open(config)
+        if when_changed and not changes.change_since(target.key, backend.fingerprint()):
+            last = changes.last_run(target.key)
+            assert last is not None  # change_since found it
+            if as_json:
+                click.echo(json.dumps({"synced": False, "unchanged_since": last.finished.isoformat()}))
+            elif not quiet:
+                click.echo(f"unchanged since the last run at {changes.shown(last.finished)}; not synced")
+            return 0
+        keep = not dry_run and (when_changed or record or changes.has_record(target.key))
+        if keep:
+            changes.forget(target.key)  # until this run has written all it had to
         notices = _warn_of(target)
         stage = "lock"
         with backend.lock(config.lock_wait):
             stage = "run"
             result = pipeline.run(backend, config, _day(as_of), dry_run=dry_run, smtp=smtp, notices=notices)
             stage = "lock"
+        stage = "record"
+        if keep and not (result.unsent or result.reports_unsent or result.unwritten or result.late_error):
+            _remember(target, backend)
         stage = "report"
         if as_json:
             _report(result, target.shown, True, dry_run)
@@ -261,6 +311,25 @@ def sync_once(
     if result.late_error:
         click.echo(f"error: {result.late_error}", err=True)
     return result.exit_code
+
+
+def _remember(target: Target, backend: Backend) -> None:
+    """Record what this run left (changes.py): its book's fingerprint, taken after the lock is let go,
+    as letting go of a lease is a write too. Google not answering or a state folder that cannot be
+    written is a warning: the run is done, and the next --when-changed check runs again."""
+    from sync.cli import changes
+
+    try:
+        fingerprint = backend.fingerprint()
+        if fingerprint is not None:
+            changes.remember(target.key, fingerprint, dt.datetime.now().replace(microsecond=0))
+    except (SyncError, OSError) as error:
+        reason = error.strerror or error if isinstance(error, OSError) else error
+        click.echo(
+            f"warning: the run is done, but what it left could not be recorded for --when-changed ({reason}); "
+            "the next check syncs again",
+            err=True,
+        )
 
 
 @main.command()
@@ -612,28 +681,77 @@ def _plain(value: Any) -> Any:
     help="Time zone of --at and of each run's date, e.g. Europe/London (default: this machine's). Env: SYNC_TZ.",
 )
 @click.option("--once-now", is_flag=True, help="Also sync once straight away.")
+@click.option(
+    "--every",
+    envvar="SYNC_EVERY",
+    help="Also sync this often in between, e.g. 10m or 1h; with --when-changed only look, and sync only "
+    "when the book changed. Env: SYNC_EVERY.",
+)
+@click.option(
+    "--when-changed",
+    is_flag=True,
+    help="With --every: every --every, look whether the book changed since the last run (the workbook's "
+    "modification time and size, or the spreadsheet's Drive modifiedTime: one Drive request, outside the "
+    "Sheets quota) and sync only then; the sync's own writes are not a change. The daily run at --at "
+    "always runs, so that as-of dates and run-out figures move every day.",
+)
 @JSON
 @QUIET
 @one_line_errors
-def schedule_command(target: Target, at: str, tz: str | None, once_now: bool, as_json: bool, quiet: bool) -> None:
-    """Keep running and sync every day at --at, as `run` does, as of that day's date.
+def schedule_command(
+    target: Target,
+    at: str,
+    tz: str | None,
+    once_now: bool,
+    every: str | None,
+    when_changed: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Keep running and sync every day at --at, as `run` does, as of that day's date; with --every
+    also in between, and with --when-changed then only when the book changed.
 
-    Each run is logged on stderr (started, finished with its exit code, next run); a failed run
-    does not stop the next. SIGINT or SIGTERM stops it: a run in progress finishes, including its
-    writes, then it exits 0."""
+    Each run is logged on stderr (started, finished with its exit code, next daily run; with
+    --when-changed, why it runs); a failed run does not stop the next, and a check that cannot reach
+    Google is one line, the next check tries again. SIGINT or SIGTERM stops it: a run in progress
+    finishes, including its writes, then it exits 0."""
     import signal
 
-    from sync.cli.scheduler import SignalStop, serve, time_of_day, time_zone
+    from sync.cli.scheduler import SignalStop, interval, serve, time_of_day, time_zone
 
     time_of_day(at), time_zone(tz)  # a mistake is reported before anything else
+    seconds = interval(every) if every else None
+    if when_changed and not seconds:
+        raise ConfigError(
+            "--when-changed looks for changes between the daily runs: give --every too, such as --every 10m "
+            "(the run at --at always runs)"
+        )
     target.config()
     if target.book:  # missing, or not an .xlsx package: said at start-up, not every night
         from sync.backends.xlsx.file import refuse_other_formats
 
         refuse_other_formats(target.book)
+    sync_day, changed = scheduled(target, as_json, quiet, when_changed)
+    with SignalStop(signal.SIGINT, signal.SIGTERM) as stop:
+        serve(sync_day, at, tz, once_now, stop, every=seconds, changed=changed)
+
+
+def scheduled(
+    target: Target, as_json: bool, quiet: bool, when_changed: bool
+) -> tuple[Callable[[dt.date], int], Callable[[], str | None] | None]:
+    """What `schedule` gives serve(): a run as of a day (keeping what it left when `when_changed`),
+    and with `when_changed` the check between runs (changes.py): why a run is due, or None."""
+    from sync.cli import changes
 
     def sync_day(day: dt.date) -> int:
-        return sync_once(target, dt.datetime.combine(day, dt.time()), as_json=as_json, quiet=quiet)
+        as_of = dt.datetime.combine(day, dt.time())
+        return sync_once(target, as_of, as_json=as_json, quiet=quiet, record=when_changed)
 
-    with SignalStop(signal.SIGINT, signal.SIGTERM) as stop:
-        serve(sync_day, at, tz, once_now, stop)
+    looked_at: list[Backend] = []  # the backend the checks look through, opened at the first
+
+    def changed() -> str | None:
+        if not looked_at:
+            looked_at.append(target.open(target.config()))
+        return changes.change_since(target.key, looked_at[0].fingerprint())
+
+    return sync_day, changed if when_changed else None

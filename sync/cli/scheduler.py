@@ -1,4 +1,5 @@
-"""`python -m sync schedule`: run the sync every day at a set time, until SIGINT or SIGTERM."""
+"""`python -m sync schedule`: run the sync every day at a set time, and with --every in between
+(with --when-changed only when the book changed), until SIGINT or SIGTERM."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Protocol
 import pytz
 import schedule
 
-from sync.errors import ConfigError
+from sync.errors import ConfigError, SyncError
 
 LONGEST_WAIT = 60.0  # seconds: a clock change, DST or a suspended machine is noticed within this
 
@@ -39,28 +40,53 @@ def serve(
     once_now: bool,
     stop: Stop,
     log: Callable[[str], None] | None = None,
+    every: int | None = None,
+    changed: Callable[[], str | None] | None = None,
 ) -> None:
     """Call job(today) every day at `at` (HH:MM[:SS]) in time zone `tz` (default: this machine's),
     `today` being that day's date there; first once straight away when `once_now`. Returns once
     `stop` is set, after any run in progress. A run that fails (an exit code, even an exception)
-    is logged and the next one runs anyway. Raises SyncError for a bad `at` or `tz`."""
+    is logged and the next one runs anyway. Raises SyncError for a bad `at` or `tz`.
+
+    With `every` (seconds), also every `every` seconds in between: a run, or with `changed` a check
+    first, changed() saying why a run is due (logged before it) or None (nothing logged, no run). A
+    check that fails (SyncError: Google out of reach) is one line in the log; the next one is tried."""
     log = log or _to_stderr
     at, zone = time_of_day(at), time_zone(tz)
     scheduler = schedule.Scheduler()  # not the module's global one: a second serve() would share it
-    scheduler.every().day.at(at, zone).do(_run_logged, job, zone, log)
-    log(f"{_stamp(zone)} sync scheduled every day at {at} ({tz or _now(zone).tzname()})")
+    daily = scheduler.every().day.at(at, zone).do(_run_logged, job, zone, log)
+    also = ""
+    if every:
+        scheduler.every(every).seconds.do(_check_logged, job, changed, zone, log)
+        also = f", and every {shown_interval(every)}{' if the book changed' if changed else ''}"
+    log(f"{_stamp(zone)} sync scheduled every day at {at} ({tz or _now(zone).tzname()}){also}")
     if once_now and not stop.is_set():
         _run_logged(job, zone, log)
     announced = None
     while not stop.is_set():
-        if scheduler.next_run != announced:
-            announced = scheduler.next_run
+        if daily.next_run != announced:
+            announced = daily.next_run
+            assert announced is not None  # a job has its next run once scheduled
             log(f"{_stamp(zone)} next run at {_shown(announced.astimezone(zone))}")
         # idle_seconds is counted on the wall clock, a wait on the monotonic one: short waits keep them together.
         stop.wait(min(max(scheduler.idle_seconds or 0.0, 0.0), LONGEST_WAIT))
         if not stop.is_set():
             scheduler.run_pending()
     log(f"{_stamp(zone)} stopped")
+
+
+def interval(text: str) -> int:
+    """'10m' -> 600, '1h' -> 3600 (seconds); SyncError unless it is a whole number of minutes or hours."""
+    found = re.fullmatch(r"\s*(\d{1,4})\s*(m|min|h)\s*", text or "")
+    if not found or int(found[1]) == 0:
+        raise ConfigError(f"--every must be a number of minutes or hours, such as 10m or 1h, not '{text}'")
+    return int(found[1]) * (3600 if found[2] == "h" else 60)
+
+
+def shown_interval(seconds: int) -> str:
+    """600 -> '10 minutes', 3600 -> '1 hour'."""
+    count, unit = (seconds // 3600, "hour") if seconds % 3600 == 0 else (seconds // 60, "minute")
+    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 def time_of_day(text: str) -> str:
@@ -140,6 +166,30 @@ def _run_logged(job: Callable[[dt.date], int], zone: dt.tzinfo | None, log: Call
         log(traceback.format_exc().rstrip())
         return
     log(f"{_stamp(zone)} sync finished: exit {code} in {time.monotonic() - start:.1f} s")
+
+
+def _check_logged(
+    job: Callable[[dt.date], int],
+    changed: Callable[[], str | None] | None,
+    zone: dt.tzinfo | None,
+    log: Callable[[str], None],
+) -> None:
+    """A run between the daily ones: straight away without `changed`, else only when it says why;
+    never raises, as _run_logged."""
+    if changed is not None:
+        try:
+            why = changed()
+        except SyncError as error:  # Google out of reach, say: the next check will tell
+            log(f"{_stamp(zone)} check for changes failed: {error}")
+            return
+        except Exception as error:  # a bug, as in _run_logged
+            log(f"{_stamp(zone)} check for changes crashed: {type(error).__name__}: {error} (a bug; traceback follows)")
+            log(traceback.format_exc().rstrip())
+            return
+        if why is None:
+            return
+        log(f"{_stamp(zone)} {why}")
+    _run_logged(job, zone, log)
 
 
 def _now(zone: dt.tzinfo | None) -> dt.datetime:
