@@ -690,7 +690,7 @@ def _plain(value: Any) -> Any:
 @click.option(
     "--when-changed",
     is_flag=True,
-    help="With --every: every --every, look whether the book changed since the last run (the workbook's "
+    help="Needs --every: every --every, look whether the book changed since the last run (the workbook's "
     "modification time and size, or the spreadsheet's Drive modifiedTime: one Drive request, outside the "
     "Sheets quota) and sync only then; the sync's own writes are not a change. The daily run at --at "
     "always runs, so that as-of dates and run-out figures move every day.",
