@@ -17,10 +17,13 @@ import pytest
 
 from sync import cli
 from sync.backends.google.cells import new_sheet_id
+from sync.backends.google.http import Pace
 from sync.backends.google.lease import LOCK_NOTE, LOCK_TAB
 from sync.backends.google.sheet import GoogleSheet
 from sync.errors import LockBusy
-from tests.test_google import google, team_tabs
+from tests.books import CLIENTS
+from tests.sheets_emulator import Emulator, FakeClock, Quota
+from tests.test_google import google, run, team_tabs
 
 LOOK = ("GET", "/v4/spreadsheets/{id}")
 REPLACE = ("POST", "/v4/spreadsheets/{id}:batchUpdate")
@@ -28,6 +31,11 @@ REPLACE = ("POST", "/v4/spreadsheets/{id}:batchUpdate")
 
 def quick(backend: GoogleSheet) -> GoogleSheet:
     backend.lease_poll_seconds = 0.05
+    return backend
+
+
+def on_clock(backend: GoogleSheet, clock: FakeClock) -> GoogleSheet:
+    backend.http.use_clock(clock)
     return backend
 
 
@@ -351,3 +359,42 @@ def test_syncs_taking_turns_through_late_lost_and_retried_writes_never_hold_toge
     for fault in faults[:2]:
         assert fault.landed.wait(10)
     assert len(lock_tabs(emulator, spreadsheet)) == 1 and row(emulator, spreadsheet) == []
+
+
+def test_a_run_longer_than_its_lease_under_the_quota_keeps_the_lock_and_no_other_sync_gets_it():
+    """Paced at a read and a write a minute on a fake clock, a run for 8 clients takes about twice
+    its 8-minute lease (as a thousand clients' first run would take its 30 minutes: more than once
+    the lease, with a minute at most of waiting per request). confirm_lock renews it before writes,
+    and another sync that tries whenever this one waits on the quota is refused every time."""
+    clock = FakeClock()
+    clients = CLIENTS + [[f"C-{i}", f"Client {i}", f"c{i}@example.com", ""] for i in range(3, 9)]
+    with Emulator(quota=Quota(clock)) as emulator:
+        spreadsheet = emulator.create_spreadsheet("Team", team_tabs(emulator, clients))
+        run_a, other = on_clock(google(emulator, spreadsheet), clock), on_clock(google(emulator, spreadsheet), clock)
+        run_a.http.pace = Pace({"read": 1, "write": 1})
+        run_a.lease_seconds, run_a.lease_margin_seconds = 8 * 60, 5 * 60
+        refused, taken = [], []
+
+        def try_the_lock() -> None:
+            try:
+                with other.lock(0):
+                    taken.append(clock.now())
+            except LockBusy as busy:
+                refused.append(str(busy))
+
+        def waiting(seconds: float) -> None:
+            clock.sleep(seconds)
+            try_the_lock()
+
+        run_a.http.sleep = waiting
+        with run_a.lock(0):
+            result = run(run_a)
+            versions = set(run_a.lease.versions)
+        assert clock.monotonic() > 1.5 * run_a.lease_seconds  # the run outlasted its first lease
+        assert result.outcome == "ok" and run_a.http.quota_wait_seconds > run_a.lease_seconds
+        assert len(versions) >= 3  # renewed again and again while it ran
+        assert taken == [] and len(refused) >= 5
+        assert all("another sync (pid " in reason for reason in refused)
+        assert emulator.quota.refused == {} and run_a.http.quota_refusals == 0  # paced: never a 429
+        try_the_lock()  # once it let go, the other sync takes it
+        assert len(taken) == 1

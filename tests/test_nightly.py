@@ -183,12 +183,12 @@ def test_the_log_keeps_the_last_runs_newest_first_and_reads_back_every_backends_
     ]
     table = log_table([list(SYNC_LOG_COLUMNS), *older], entry)
     assert len(table.frame) == SYNC_LOG_RUNS
-    assert table.frame.iloc[0].tolist() == [STARTED, Decimal("1.23"), "xlsx", 10, 1, 2, 0, None, "ok"]
+    assert table.frame.iloc[0].tolist() == [STARTED, Decimal("1.23"), "xlsx", 10, 1, 2, 0, None, "ok", None]
     assert table.frame.iloc[1]["Started"] == STARTED - dt.timedelta(days=1)
     # Google answers with serial numbers for datetimes and numbers for counts
     serial = (STARTED - dt.datetime(1899, 12, 30)).total_seconds() / 86400
     google_rows = [list(SYNC_LOG_COLUMNS), [serial, 1.5, "google", 10.0, 0, 0, 1, 37, "ok"]]
-    assert past_runs(google_rows) == [[STARTED, Decimal("1.50"), "google", 10, 0, 0, 1, 37, "ok"]]
+    assert past_runs(google_rows) == [[STARTED, Decimal("1.50"), "google", 10, 0, 0, 1, 37, "ok", None]]
 
 
 def test_a_failed_run_on_a_readable_book_is_logged_and_a_dry_run_writes_nothing(tmp_path):

@@ -160,6 +160,7 @@ SYNC_LOG_COLUMNS = (
     "Alerts Sent",
     "API Requests",
     "Result",
+    "Quota Wait (s)",  # last: a Sync Log written before it was added is read by position
 )
 SYNC_LOG_RUNS = 200
 # Hidden and protected: the alerts crossed so far, so that each crossing is e-mailed once

@@ -14,7 +14,7 @@ from sync.model.serials import EPOCH_MIDNIGHT
 from sync.model.table import Kind, Table
 
 KINDS: dict[str, Kind] = dict(
-    zip(SYNC_LOG_COLUMNS, ("datetime", "hours", "text", "int", "int", "int", "int", "int", "text"))
+    zip(SYNC_LOG_COLUMNS, ("datetime", "hours", "text", "int", "int", "int", "int", "int", "text", "hours"))
 )
 
 
@@ -30,10 +30,11 @@ class LogEntry(NamedTuple):
     alerts_sent: int
     api_requests: int | None
     result: str
+    quota_wait: float | None = None  # seconds the run waited to stay under Google's quota; None for a file
 
     def row(self) -> list[Any]:
-        """The Sync Log row: the start to the second, the seconds as a two-place Decimal, the rest as is."""
-        return [self.started.replace(microsecond=0), Decimal(f"{self.seconds:.2f}"), *self[2:]]
+        """The Sync Log row: the start to the second, the seconds as two-place Decimals, the rest as is."""
+        return [self.started.replace(microsecond=0), _seconds(self.seconds), *self[2:-1], _seconds(self.quota_wait)]
 
 
 def log_table(previous: RawTab | None, entry: LogEntry) -> Table:
@@ -53,6 +54,10 @@ def past_runs(raw: RawTab | None) -> list[list[Any]]:
             continue
         runs.append([_typed(cell, kind) for cell, kind in zip(cells, KINDS.values())])
     return runs
+
+
+def _seconds(seconds: float | None) -> Decimal | None:
+    return None if seconds is None else Decimal(f"{seconds:.2f}")
 
 
 def _typed(cell: Any, kind: Kind) -> Any:

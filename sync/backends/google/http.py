@@ -3,14 +3,24 @@
 gspread sends every request through `HTTPClient.request`; this subclass adds what a
 nightly job needs and gspread leaves out: request timeouts (its default is none), retries
 of 408/429/5xx and dropped connections with truncated exponential backoff and full jitter,
-bounded in total time, and never a retry of an answer that will not change (403, 404, 400).
+bounded in total time, and never a retry of an answer that will not change (403, 404, 400);
+and pacing under Google's per-minute quota, so that a long run waits its turn instead of
+learning the quota from 429 answers.
+
+Google's quota (https://developers.google.com/workspace/sheets/api/limits): 60 read and 60 write
+requests a minute per user (a service account is one) per project, and 300 of each a minute per
+project. Reads are calls that retrieve (get, values get/batchGet, developerMetadata search),
+writes those that change (batchUpdate, values update/batchUpdate/append/clear); a batchUpdate
+counts once however many requests it holds. Drive API calls are another service's quota.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import time
+from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -37,33 +47,107 @@ RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 # them). Only these are explained in one line (explain); anything else is a bug in the sync and
 # must surface as one (InternalError, exit 70), so no `except Exception` around Google's calls.
 API_ERRORS: tuple[type[Exception], ...] = (APIError, requests.RequestException, GoogleAuthError)
+SHEETS_API = "https://sheets.googleapis.com/"
+# POST methods that retrieve rather than change: Google counts them as reads ("such as get or search").
+READ_POSTS = (":search", ":getByDataFilter", ":batchGetByDataFilter")
+QUOTA_WINDOW_SECONDS = 60.0
+
+
+class Clock:
+    """The time the HTTP client paces itself by and the lease is written in: the machine's. Tests
+    and the bench give an object with the same three methods (tests.sheets_emulator.FakeClock),
+    whose sleep moves its time on, so that minutes of quota pass at once."""
+
+    @staticmethod
+    def monotonic() -> float:
+        """Seconds, for intervals."""
+        return time.monotonic()
+
+    @staticmethod
+    def now() -> dt.datetime:
+        """The wall clock, in UTC."""
+        return dt.datetime.now(dt.UTC)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        """Wait `seconds`."""
+        time.sleep(seconds)
+
+
+def quota_kind(method: str, url: str) -> str | None:
+    """'read' or 'write': which per-minute quota of the Sheets API a request counts in; None for
+    Drive's requests, which do not."""
+    if not url.startswith(SHEETS_API):
+        return None
+    return "read" if method.upper() == "GET" or url.split("?")[0].endswith(READ_POSTS) else "write"
+
+
+class Pace:
+    """At most `per_minute[kind]` requests of a kind in any 60 seconds, on this side of the wire.
+
+    A window that slides keeps under Google's limit however Google's minutes fall. Each request is
+    booked at the time it may go, so a sleep that does not wait (a test's) never loops."""
+
+    def __init__(self, per_minute: Mapping[str, int]) -> None:
+        """Limits by kind ('read', 'write'); a kind left out, or 0, is not paced."""
+        self.per_minute = {kind: limit for kind, limit in per_minute.items() if limit > 0}
+        self.booked: dict[str, deque[float]] = {kind: deque() for kind in self.per_minute}
+
+    def book(self, kind: str | None, now: float) -> float:
+        """Book a request of `kind` sent at `now` or later: the seconds it must wait first."""
+        if kind not in self.per_minute:
+            return 0.0
+        booked, limit = self.booked[kind], self.per_minute[kind]
+        while booked and booked[0] <= now - QUOTA_WINDOW_SECONDS:
+            booked.popleft()
+        at = now if len(booked) < limit else max(now, booked[-limit] + QUOTA_WINDOW_SECONDS)
+        booked.append(at)
+        return at - now
 
 
 class RetryingHTTPClient(gspread.http_client.HTTPClient):
-    """gspread's client with timeouts and bounded, jittered retries; counts its requests."""
+    """gspread's client with timeouts, bounded and jittered retries, and pacing under Google's
+    per-minute quota; counts its requests, its 429 answers and the seconds it waited on quota."""
 
     timeout_seconds = (10.0, 120.0)  # connect, read
     retry_budget_seconds = 120.0  # total time spent waiting between attempts, at most
     first_wait, longest_wait = 1.0, 32.0
+    # A little under Google's 60 a minute per user: room for a request that Google sees later
+    # than it was sent (so in a later minute of its own) and for another tool on the same account.
+    reads_per_minute, writes_per_minute = 55, 55
 
     def __init__(self, auth: Credentials, session: requests.Session | None = None) -> None:
         """gspread's client for `auth` (and `session`), with the timeouts set and no request made yet."""
         super().__init__(auth, session)
         self.timeout = self.timeout_seconds
         self.requests_made = 0
+        self.quota_refusals = 0  # 429 answers (each retried)
+        self.quota_wait_seconds = 0.0  # waited before sending, to stay under the quota
+        self.pace = Pace({"read": self.reads_per_minute, "write": self.writes_per_minute})
+        self.clock: Any = Clock()
         self.sleep = time.sleep  # tests replace it to keep retries instant
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
-        """gspread's request, retried on 408/429/5xx, rate limits and dropped connections until the
-        retry budget is spent; each attempt is counted in `requests_made`."""
+    def use_clock(self, clock: Any) -> None:
+        """Go by `clock` (monotonic, now, sleep) for pacing, retries and the lease: a test's fake one."""
+        self.clock, self.sleep = clock, clock.sleep
+
+    def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
+        """gspread's request, paced under the quota, retried on 408/429/5xx, rate limits and dropped
+        connections until the retry budget is spent; each attempt is counted in `requests_made`."""
+        kind = quota_kind(method, endpoint)
         waited, attempt = 0.0, 0
         while True:
+            pause = self.pace.book(kind, self.clock.monotonic())
+            if pause > 0:
+                self.sleep(pause)
+                self.quota_wait_seconds += pause
             self.requests_made += 1
             try:
-                return super().request(*args, **kwargs)
+                return super().request(method, endpoint, *args, **kwargs)
             except APIError as error:
                 if error.code not in RETRY_STATUSES and not _rate_limited(error):
                     raise
+                self.quota_refusals += error.code == 429
                 failure: Exception = error
             except (requests.ConnectionError, requests.Timeout) as error:
                 failure = error
