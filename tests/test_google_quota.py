@@ -5,9 +5,14 @@ clock on, so minutes of quota pass at once."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 
 from sync.backends.google.http import Pace, connect, quota_kind
+from sync.model.schema import SYNC_LOG_COLUMNS
+from sync.shape.runlog import LogEntry, log_table, past_runs
 from tests.sheets_emulator import Emulator, FakeClock, Quota
 
 SHEETS = "https://sheets.googleapis.com/v4/spreadsheets/abc"
@@ -89,3 +94,26 @@ def test_drive_requests_are_never_paced():
         for _ in range(5):
             http.list_permissions(book)
         assert http.quota_wait_seconds == 0 and clock.monotonic() == 0
+
+
+def test_the_sync_log_row_ends_with_the_quota_wait_and_reads_back():
+    started = dt.datetime(2026, 12, 1, 2, 0, 1)
+    google = LogEntry(started, 612.5, "google", 1000, 0, 0, 0, 1258, "ok", quota_wait=541.256)
+    local = LogEntry(started, 1.5, "xlsx", 1000, 0, 0, 0, None, "ok")
+    assert SYNC_LOG_COLUMNS[-1] == "Quota Wait (s)"
+    assert google.row()[-2:] == ["ok", Decimal("541.26")] and local.row()[-1] is None
+    table = log_table([list(SYNC_LOG_COLUMNS), local.row()], google)
+    assert table.frame["Quota Wait (s)"].tolist() == [Decimal("541.26"), None]
+    older = [started, 1.5, "google", 10, 0, 0, 0, 37, "ok"]  # a row written before the column was added
+    assert past_runs([list(SYNC_LOG_COLUMNS[:-1]), older])[0][-2:] == ["ok", None]
+
+
+def test_a_first_run_of_many_clients_under_the_quota_gets_no_429(capsys):
+    """bench.quota at a small size: 40 clients need about 80 writes, more than a minute's worth."""
+    from bench import quota
+
+    assert quota.main(["--clients", "40", "--changed", "2"]) == 0
+    rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines() if line.startswith("| first run")]
+    [[_, _, _, writes, drive, refused, quota_time, *_]] = rows
+    assert int(writes) > 60 and int(drive) == 40 and refused == "0"
+    assert 1.0 <= float(quota_time.split()[0]) < 2.0
