@@ -21,7 +21,10 @@ tab as a table of typed columns, which differs from the cells in four ways:
   time a date or datetime, or a time of day below one day.
 
 The last two are undone here on each column's distinct values (a few thousand, whatever the
-size of the tab): renderings become dates, datetimes, durations, booleans and numbers again.
+size of the tab, bar free text): renderings become dates, datetimes, durations, booleans and
+numbers again. Only a value made of digits, signs, colons, dots and spaces, or "true" or "false",
+can be one, so the rest (free text: a million distinct Task and Notes cells) are picked out by one
+Arrow regex and stay text untouched.
 A rendering on 1899-12-31 is a time or a duration under a day (the same hours either way), one
 from 1970 on a date or datetime; any other (before 1970, or beyond year 9999) could be a date as
 well as a duration of a day or more, and only calamine can tell, so a tab holding one is read with
@@ -58,6 +61,7 @@ _BOOLEANS = {"true": True, "false": False}
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _FIRST_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _RENAMED = re.compile(r"(.*)_(\d+)")
+_MAYBE_RENDERED = r"[-+0-9:. ]+|true|false"  # a superset of what _cell turns into another value (RE2)
 
 
 def read_tabs(data: bytes, names: list[str], book: str = "the workbook") -> dict[str, RawTab]:
@@ -118,6 +122,7 @@ def _fast_tab(reader: Any, name: str) -> ColumnTab | None:
         seen.add(info.name)
         header.append("" if info.column_name_from == "generated" else info.name)
     batch = sheet.to_arrow()
+    del sheet  # calamine's cells, as large as the Arrow columns: gone before those become Python objects
     columns: list[np.ndarray] = []
     for i in range(batch.num_columns):
         column = _cells(batch.column(i))
@@ -131,8 +136,11 @@ def _cells(column: pa.Array) -> np.ndarray | None:
     """A column of rendered cells as an object array of the cells calamine would give; None when
     one of them could be a date as well as a duration (_cell)."""
     encoded = pc.dictionary_encode(column)
-    values = np.array([*map(_cell, encoded.dictionary.to_pylist()), None], dtype=object)
-    if any(value is _AMBIGUOUS for value in values):
+    values = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
+    maybe = pc.match_substring_regex(encoded.dictionary, f"^(?:{_MAYBE_RENDERED})$")
+    at = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+    values[at] = found = np.fromiter(map(_cell, values[at].tolist()), dtype=object, count=len(at))
+    if any(value is _AMBIGUOUS for value in found.tolist()):
         return None
     return values[encoded.indices.fill_null(len(values) - 1).to_numpy(zero_copy_only=False)]
 
