@@ -275,3 +275,28 @@ def test_a_failed_run_or_an_unreadable_record_means_the_next_look_runs(tmp_path,
     assert busy.returncode == 3, busy.stderr
     assert not record.exists()
     assert "wrote team.xlsx" in run_when_changed(tmp_path, state_dir).stdout  # the book is unchanged, yet it runs
+
+
+def test_run_when_changed_on_a_spreadsheet_across_processes(emulator, gspread_client, state_dir):
+    spreadsheet = emulator.create_spreadsheet("Team", team_tabs(emulator))
+    env = {"SYNC_STATE_DIR": str(state_dir), "SYNC_GOOGLE_API_URL": emulator.base_url, "SYNC_RETRY_SECONDS": "0"}
+
+    def look(*args: str):
+        return sync_cli("run", "--sheet", spreadsheet, "--when-changed", *args, cwd=state_dir.parent, env=env)
+
+    assert f"wrote spreadsheet {spreadsheet}" in look().stdout
+    emulator.reset_counts()
+    unchanged = look()
+    assert (unchanged.returncode, unchanged.stderr) == (0, "")
+    assert unchanged.stdout.startswith("unchanged since the last run at ")
+    assert emulator.counts == Counter({DRIVE_GET: 1})  # a look is one Drive request, no Sheets request
+
+    gspread_client.open_by_key(spreadsheet).worksheet("Time").update_acell("F2", "3")
+    assert "Balances" in json.loads(look("--json").stdout)["written"]  # changed: a run
+    assert "not synced" in look().stdout
+
+    emulator.faults.fail(status=503, times=100, route="/drive/v3/files/{id}")
+    failed = look()
+    assert failed.returncode == 2 and failed.stdout == ""
+    assert failed.stderr.startswith(f"error: Google answered 503 for spreadsheet {spreadsheet}")
+    assert failed.stderr.count("\n") == 1
