@@ -271,9 +271,7 @@ def sync_once(
         config = target.config()
         smtp = smtp_settings(config)
         backend = target.open(config)
-        if when_changed and not changes.change_since(target.key, backend.fingerprint()):
-            last = changes.last_run(target.key)
-            assert last is not None  # change_since found it
+        if when_changed and (last := changes.unchanged(target.key, backend.fingerprint())):
             if as_json:
                 click.echo(json.dumps({"synced": False, "unchanged_since": last.finished.isoformat()}))
             elif not quiet:

@@ -73,15 +73,19 @@ def forget(book: str) -> None:
         ) from None
 
 
+def unchanged(book: str, fingerprint: str | None) -> LastRun | None:
+    """The last run on record when `book` is as that run left it; None when a run is due."""
+    last = last_run(book)
+    return last if last is not None and fingerprint is not None and fingerprint == last.fingerprint else None
+
+
 def change_since(book: str, fingerprint: str | None) -> str | None:
     """Why a run is due, one line (no run on record, the book changed since the last one); None when
     the book is as the last run left it."""
+    if unchanged(book, fingerprint):
+        return None
     last = last_run(book)
-    if last is None:
-        return "no earlier run on record here"
-    if fingerprint is None or fingerprint != last.fingerprint:
-        return f"changed since the last run at {shown(last.finished)}"
-    return None
+    return f"changed since the last run at {shown(last.finished)}" if last else "no earlier run on record here"
 
 
 def shown(moment: dt.datetime) -> str:
