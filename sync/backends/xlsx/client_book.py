@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import math
 import numbers
+import pickle
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, SupportsFloat
+from typing import IO, NamedTuple, SupportsFloat
 
 import numpy as np
 import pandas as pd
@@ -29,7 +32,18 @@ from sync.backends.cells import (
     money_places,
 )
 from sync.backends.files import replace_file
-from sync.backends.xlsx.package import fill_sheets
+from sync.backends.xlsx.marks import (
+    MARK_BOOK,
+    MARK_CLIENT,
+    MARK_DIGEST,
+    MARK_PARTS,
+    TAB_DIGEST,
+    add_custom_properties,
+    parts_fingerprint,
+    sheet_names,
+    written_record,
+)
+from sync.backends.xlsx.package import Package
 from sync.backends.xlsx.sheet import (
     CellCache,
     Cells,
@@ -39,11 +53,13 @@ from sync.backends.xlsx.sheet import (
     encode_tables,
     inline_strings,
     per_value,
+    rows_xml,
     texts_with,
 )
 from sync.model.schema import CLIENT_TABS
 from sync.model.serials import EPOCH_MIDNIGHT
 from sync.model.table import Kind, Table
+from sync.rules.load import column_letter
 from sync.shape.dashboard import (
     CHART_ROWS,
     CHART_TITLE,
@@ -77,6 +93,11 @@ PROTECTION = {
 # would have had XlsxWriter write it. Summary, with its month table and chart, stays with XlsxWriter.
 FAST_TABS = ("Activity", "Payments", "Statement", "Periods")
 QUOTED = ("General", False, True)  # the xlsx_sheet style of formats(quote_prefix=True)
+HEADER, QUOTED_HEADER = ("General", True, False), ("General", True, True)
+# A tab's part is kept from the last run's file only when this run would write the same bytes, so
+# its digest covers all that decides them: its table, its place, the client's money and paper, and
+# this layout (name it anew when what a tab's XML holds changes) with the XlsxWriter that writes it.
+LAYOUT = f"client book 2; XlsxWriter {xlsxwriter.__version__}; Python {sys.version_info[:2]}"
 LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")  # where str.splitlines() splits
 # XlsxWriter counts days from 1899-12-31, the day after the epoch, then adds Excel's 29 Feb 1900 from serial 60 on.
 XLSXWRITER_DAY_ZERO = EPOCH_MIDNIGHT + dt.timedelta(days=1)
@@ -92,34 +113,104 @@ def write_client_workbook(
     mark: dict[str, str] | None = None,
     check: Callable[[], None] | None = None,
     dashboard: Dashboard | None = None,
-) -> None:
-    """Write `tables` as the CLIENT_TABS of a new book at `path`, replacing any old one atomically.
+    plan: Plan | None = None,
+) -> bool:
+    """Write `tables` as the CLIENT_TABS of a new book at `path`, replacing any old one atomically;
+    False when the file there already holds this very book, which is then left as it is.
 
     The Summary tab is `dashboard` (by default, client_dashboard of `tables`, named by `title`). A
     tab missing from `tables` is written as its header alone, but for Periods, written only when
-    there. A `cache` shared by the books of a
-    run makes each value they share into a cell once; `encoded` is the book's encode_fast_tabs().
-    `mark` becomes the book's custom document properties (xlsx_marks); `check` runs just before the
-    new file takes the old one's place, and stops the replacement by raising.
+    there. A `cache` shared by the books of a run makes each value they share into a cell once;
+    `encoded` is the book's encode_fast_tabs(). `mark` becomes the book's custom document properties
+    (xlsx_marks); `check` runs just before the new file takes the old one's place, and stops the
+    replacement by raising. `plan` is plan_book() of the same arguments, made here when not given.
     """
     unknown = sorted(set(tables) - set(CLIENT_TABS))
     if unknown:
         raise ValueError(f"not client tabs: {unknown}")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fast = encode_fast_tabs([tables], cache)[0] if encoded is None else encoded
-    # Atomic, and an old summary's owner, group and mode are kept; a read-only one raises files.ReadOnly.
     board = dashboard or client_dashboard(title, tables)
-    replace_file(path, lambda handle: _write_book(handle, tables, title, fast, mark or {}, board), check)
+    plan = plan or plan_book(path, tables, title, board, mark or {})
+    if plan.unchanged:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fast = encode_fast_tabs([tables], cache, [plan.kept])[0] if encoded is None else encoded
+    # Atomic, and an old summary's owner, group and mode are kept; a read-only one raises files.ReadOnly.
+    replace_file(path, lambda handle: _write_book(handle, tables, title, fast, mark or {}, board, plan), check)
+    return True
 
 
-def encode_fast_tabs(books: list[dict[str, Table]], cache: CellCache | None = None) -> list[dict[str, list[Column]]]:
-    """The FAST_TABS of each book's tables as xlsx_sheet columns, encoded for all the books together."""
+class Plan(NamedTuple):
+    """How a client's book is written this run: what it records of its content, and what of the
+    file in its place it keeps."""
+
+    digests: dict[str, str]  # custom properties: the whole book's digest and each FAST_TABS tab's
+    unchanged: bool = False  # the file there holds this very book: it is not written at all
+    old: bytes = b""  # the file there, when tabs of it are kept
+    kept: frozenset[str] = frozenset()  # FAST_TABS tabs whose parts are kept from `old` byte for byte
+
+
+def plan_book(path: Path, tables: dict[str, Table], title: str, board: Dashboard, mark: dict[str, str]) -> Plan:
+    """What the book of `tables` keeps of the file at `path`: nothing, unless that file is the sync's
+    own summary for the same `mark`, its parts still as the sync wrote them (xlsx_marks.written_record);
+    then all of it when its digests are this book's, else each tab whose digest is the same.
+
+    Digests are made of the tables, not of their cells: a tab is encoded only when it changed."""
+    names = client_tabs(tables)
+    tabs = {
+        name: _digest(LAYOUT, name, names.index(name), board.currency, board.locale, board.paper, board.footer(), table)
+        for name in FAST_TABS
+        if name in names
+        for table in [_table(tables, name)]
+    }
+    others = [(name, _table(tables, name)) for name in names if name not in tabs]
+    book = _digest(LAYOUT, title, sorted(mark.items()), names, repr(board), sorted(tabs.items()), *others)
+    plan = Plan({MARK_DIGEST: book, **{TAB_DIGEST + name: digest for name, digest in tabs.items()}})
+    try:
+        old = path.read_bytes()
+    except OSError:  # none there, or not a file: check_summary_path says what to make of it
+        return plan
+    recorded = written_record(old)
+    if any(recorded.get(key) != mark.get(key) for key in (MARK_CLIENT, MARK_BOOK)) or MARK_DIGEST not in recorded:
+        return plan  # not this client's summary as the sync wrote it: nothing of it is kept
+    if recorded[MARK_DIGEST] == book:
+        return plan._replace(unchanged=True)
+    kept = frozenset(name for name, digest in tabs.items() if recorded.get(TAB_DIGEST + name) == digest)
+    return plan._replace(old=old, kept=kept) if kept else plan
+
+
+def _digest(*parts: object) -> str:
+    """A digest of tables and of other values by their repr."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        if isinstance(part, Table):
+            digest.update(repr((part.kinds, part.footer, list(part.frame.dtypes), len(part.frame))).encode())
+            for _, column in part.frame.items():
+                values = column.to_numpy()
+                # pickle tells apart values that are equal but written differently: 1 and True, Decimal 1.5 and 1.50
+                digest.update(pickle.dumps(values.tolist(), 5) if values.dtype == object else values.tobytes())
+        else:
+            digest.update(repr(part).encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def encode_fast_tabs(
+    books: list[dict[str, Table]], cache: CellCache | None = None, kept: list[frozenset[str]] | None = None
+) -> list[dict[str, list[Column]]]:
+    """The FAST_TABS of each book's tables as xlsx_sheet columns, encoded for all the books together;
+    a book's `kept` tabs (Plan.kept) are left out."""
+    kept = kept or [frozenset()] * len(books)
+    wanted = [
+        [name for name in FAST_TABS if name in client_tabs(tables) and name not in keep]
+        for tables, keep in zip(books, kept)
+    ]
     encoded: list[dict[str, list[Column]]] = [{} for _ in books]
     for name in FAST_TABS:
-        having = [book for book, tables in zip(encoded, books) if name in client_tabs(tables)]
+        having = [book for book, names in zip(encoded, wanted) if name in names]
         tabs = encode_tables(
-            [_table(tables, name) for tables in books if name in client_tabs(tables)], lambda kind: _cells(kind, cache)
+            [_table(tables, name) for tables, names in zip(books, wanted) if name in names],
+            lambda kind: _cells(kind, cache),
         )
         for book, columns in zip(having, tabs):
             book[name] = columns
@@ -147,6 +238,15 @@ class _Formats:
             self._made[key] = self._workbook.add_format(properties)
         return self._made[key]
 
+    def index(self, style: StyleKey) -> int:
+        """The style index of an xlsx_sheet style, given now: XlsxWriter numbers styles in the order
+        first asked for, so those asked for first have the same index in every book."""
+        code, bold, quote = style
+        look: dict[str, object] = {"num_format": code} if code != "General" else {}
+        look |= {"bold": True} if bold else {}
+        look |= {"quote_prefix": True} if quote else {}
+        return self(**look)._get_xf_index()  # private, but public in effect: it is how XlsxWriter numbers styles
+
 
 def _write_book(
     handle: IO[bytes],
@@ -155,15 +255,29 @@ def _write_book(
     fast: dict[str, list[Column]],
     mark: dict[str, str],
     board: Dashboard,
+    plan: Plan,
 ) -> None:
+    """The book by XlsxWriter, but for the rows of the FAST_TABS tabs: their parts are made here
+    (fill_tab), or kept as they are in the file there (plan.kept)."""
     book = io.BytesIO()
     workbook = xlsxwriter.Workbook(book, {**WORKBOOK_OPTIONS, "in_memory": True})
     workbook.set_properties({"title": title})
-    for name, value in mark.items():
-        workbook.set_custom_property(name, value, "text")
-    workbook.read_only_recommended()
-    formats = _Formats(workbook)
     fast = {name: _with_currency(columns, board) for name, columns in fast.items()}
+    kept = plan.kept - set(fast)
+    # Each tab's looks by the same index in every book, those of money of more places after them;
+    # a tab with those is never kept (its digest is not recorded), as their index may change.
+    usual = _tab_styles(board)
+    rare = {
+        name: {s for column in columns for s in column.cells.styles if s is not None} - set(usual)
+        for name, columns in fast.items()
+    }
+    formats = _Formats(workbook)
+    index = {style: formats.index(style) for style in [*usual, *sorted(set().union(*rare.values()))]}
+    unkept = {TAB_DIGEST + name for name, styles in rare.items() if styles}
+    for name, value in {**mark, **plan.digests}.items():
+        if name not in unkept:
+            workbook.set_custom_property(name, value, "text")
+    workbook.read_only_recommended()
     for name in client_tabs(tables):
         sheet = workbook.add_worksheet(name)
         _print_setup(sheet, board)
@@ -172,8 +286,11 @@ def _write_book(
             sheet.protect("", PROTECTION)
             continue
         table = _table(tables, name)
-        if name in fast:
-            widths = _write_header(sheet, table, [column.width for column in fast[name]], formats)
+        if name in fast or name in kept:  # its part is made or kept below
+            widths = _header_widths(table)
+            if name in fast:
+                widths = [max(pair) for pair in zip(widths, [column.width for column in fast[name]])]
+            _freeze_and_filter(sheet, table)
         else:
             widths = _write_table(sheet, table, formats)
         for col, width in enumerate(widths):
@@ -182,7 +299,89 @@ def _write_book(
         sheet.repeat_rows(0)
         sheet.protect("", PROTECTION)
     workbook.close()
-    handle.write(fill_sheets(book.getvalue(), fast))
+    new = Package(book.getvalue())
+    parts = _sheet_parts(new)
+    filled = {
+        parts[name]: fill_tab(new.read(parts[name]), _table(tables, name), columns, index)
+        for name, columns in fast.items()
+    }
+    if kept:
+        package = Package(plan.old)
+        old_parts = _sheet_parts(package)
+        assert all(old_parts[name] == parts[name] for name in kept), "a kept tab's digest includes its place"
+        for name in list(package.infos):
+            if new.find(name) is None:
+                package.delete(name)
+        for name in new.infos:
+            if name not in {parts[tab] for tab in kept}:
+                package.put(name, filled.get(name) or new.read(name))
+    else:
+        package = new
+        for part, xml in filled.items():
+            package.put(part, xml)
+    # The record of what was written is the last part made: it names every other part's CRC.
+    written = Package(package.to_bytes())
+    add_custom_properties(written, {MARK_PARTS: parts_fingerprint(written.infos.values())})
+    handle.write(written.to_bytes())
+
+
+def _tab_styles(board: Dashboard) -> list[StyleKey]:
+    """Every look of a FAST_TABS cell but money of over four decimal places: each book makes these
+    first, in this order, so that each has the same index in any book of the client."""
+    money = [(board.money_format(places) or money_format(places), False, False) for places in range(5)]
+    return [
+        HEADER,
+        QUOTED_HEADER,
+        QUOTED,
+        (HOURS_FORMAT, False, False),
+        (DATE_FORMAT, False, False),
+        (DATETIME_FORMAT, False, False),
+        *money,
+    ]
+
+
+def _sheet_parts(package: Package) -> dict[str, str]:
+    """Tab name -> its worksheet part."""
+    book = package.target_of("", "/officeDocument")
+    assert book is not None, "XlsxWriter writes a workbook part"
+    rels = {rel.get("Id"): package.resolve(book, rel.get("Target", "")) for rel in package.rels(book)}
+    return {name: rels[rid] for name, rid in sheet_names(package.xml(book))}
+
+
+def fill_tab(xml: bytes, table: Table, columns: list[Column], index: dict[StyleKey, int]) -> bytes:
+    """A tab's part as XlsxWriter wrote it without cells (`xml`), given its header and `columns` as
+    rows, as xlsx_sheet writes them: inline text, so that the part stands alone, and each style by
+    `index`."""
+    if b'<dimension ref="A1"/>' not in xml or b"<sheetData/>" not in xml:
+        raise ValueError(f"tab must have no cells: {xml[:200]!r}")
+    header, _ = rows_xml(_header(table), lambda *style: index[style], first_row=1)
+    rows, last_row = rows_xml(columns, lambda *style: index[style], first_row=2)
+    if table.columns:
+        xml = xml.replace(
+            b'<dimension ref="A1"/>',
+            f'<dimension ref="A1:{column_letter(len(table.columns) - 1)}{max(last_row, 1)}"/>'.encode(),
+            1,
+        )
+    start = xml.index(b"<sheetData/>")
+    return b"".join([xml[:start], b"<sheetData>", *header, *rows, b"</sheetData>", xml[start + len(b"<sheetData/>") :]])
+
+
+def _header(table: Table) -> list[Column]:
+    """The header row as one-row xlsx_sheet columns: bold, with Excel's quote prefix on text that would read as a formula."""
+    names = [str(name) for name in table.columns]
+    bodies, _ = inline_strings(names, excel_escapes=True)
+    return [
+        Column(
+            np.zeros(1, dtype=np.intp),
+            Cells([QUOTED_HEADER if name.startswith(FORMULA_LEADERS) else HEADER], [body], np.zeros(1, dtype=np.int64)),
+        )
+        for name, body in zip(names, bodies)
+    ]
+
+
+def _header_widths(table: Table) -> list[int]:
+    """Each header's display width: +3 leaves room for the autofilter button beside its text."""
+    return [len(str(name)) + 3 for name in table.columns]
 
 
 def _with_currency(columns: list[Column], board: Dashboard) -> list[Column]:
@@ -316,13 +515,6 @@ def plain_rows(table: Table) -> list[list[object]]:
             for values in columns
         ]
     ).tolist()
-
-
-def _write_header(sheet: Worksheet, table: Table, value_widths: list[int], formats: _Formats) -> list[int]:
-    """The tab's header alone, frozen and filtered as if its rows were there; returns each column's display width."""
-    widths = _write_block(sheet, 0, table.columns, list(table.kinds.values()), [], formats)
-    _freeze_and_filter(sheet, table)
-    return [max(pair) for pair in zip(widths, value_widths)]
 
 
 def _freeze_and_filter(sheet: Worksheet, table: Table) -> None:

@@ -7,27 +7,37 @@ sync's mark for the same client of the same team workbook: the custom document p
 survives a move or rename; LocalWorkbook.book_id). Excel and LibreOffice keep custom properties when a file is saved, and
 show them under File > Properties.
 
+A summary also records what it holds (plan_book in client_book.py): a digest of the whole book
+(`contract-sync digest`), one of each table tab's content (`contract-sync tab <Tab>`), and the CRC
+of every part as written (`contract-sync parts`). When the parts are still as written, a run whose
+digests are the same leaves the file alone, and one whose tabs are partly the same keeps their parts.
+
 A summary written before marks existed has none: it is taken over once when it is exactly what the
 sync writes for that client - the five client tabs and nothing else, titled "<Name> - contract summary".
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from lxml import etree
 
 from sync.backends import client_mark
-from sync.backends.xlsx.parts import MAIN, Parts
+from sync.backends.xlsx.parts import MAIN, REL, Parts
 from sync.errors import SummaryRefused
 from sync.model.schema import LEGACY_CLIENT_TABS
 
 MARK_CLIENT = "contract-sync client"
 MARK_BOOK = "contract-sync book"
+MARK_DIGEST = "contract-sync digest"
+MARK_PARTS = "contract-sync parts"
+TAB_DIGEST = "contract-sync tab "  # + the tab's name
 CUSTOM_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
 CUSTOM_CONTENT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
@@ -81,7 +91,31 @@ def check_summary_file(path: Path, client_id: str, book_id: str, title: str) -> 
         ) from None
 
 
-def _check_package(package: zipfile.ZipFile, client_id: str, book_id: str, title: str) -> None:
+def written_record(data: bytes) -> dict[str, str]:
+    """The custom properties of the summary package `data` when every part is still as the sync wrote
+    it (the CRCs its `contract-sync parts` names); {} otherwise, or when it is no such package."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            properties = custom_properties(_reader(package))
+            if properties.get(MARK_PARTS) != parts_fingerprint(package.infolist()):
+                return {}
+            return properties
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, NotImplementedError, EOFError, zlib.error, ValueError):
+        return {}
+
+
+def parts_fingerprint(infos: Iterable[zipfile.ZipInfo]) -> str:
+    """A digest of the name, CRC and size of every part but the document's properties: they hold
+    this digest, and the time the book was made."""
+    digest = hashlib.blake2b(digest_size=16)
+    for info in infos:
+        if not info.filename.startswith("docProps/"):
+            digest.update(f"{info.filename}\x00{info.CRC}\x00{info.file_size}\x00".encode())
+    return digest.hexdigest()
+
+
+def _reader(package: zipfile.ZipFile) -> Callable[[str], bytes | None]:
+    """A reader of the package's parts by name (any case), each no further than LARGEST_PART (None past it)."""
     infos = {info.filename.lower(): info for info in package.infolist()}
 
     def read(name: str) -> bytes | None:
@@ -92,6 +126,11 @@ def _check_package(package: zipfile.ZipFile, client_id: str, book_id: str, title
             data = part.read(LARGEST_PART + 1)
         return data if len(data) <= LARGEST_PART else None
 
+    return read
+
+
+def _check_package(package: zipfile.ZipFile, client_id: str, book_id: str, title: str) -> None:
+    read = _reader(package)
     marks = custom_properties(read)
     if MARK_CLIENT in marks:
         if marks.get(MARK_BOOK) != book_id:
@@ -121,8 +160,13 @@ def _sheet_names(read: Callable[[str], bytes | None]) -> list[str]:
     xml = read("xl/workbook.xml")
     if xml is None:
         return []
-    sheets = etree.fromstring(xml, _PARSER).find(f"{{{MAIN}}}sheets")
-    return [] if sheets is None else [str(sheet.get("name")) for sheet in sheets]
+    return [name for name, _ in sheet_names(etree.fromstring(xml, _PARSER))]
+
+
+def sheet_names(workbook: etree._Element) -> list[tuple[str, str]]:
+    """Each tab's name and relationship ID, in order, from a parsed workbook part."""
+    sheets = workbook.find(f"{{{MAIN}}}sheets")
+    return [] if sheets is None else [(str(sheet.get("name")), str(sheet.get(f"{{{REL}}}id"))) for sheet in sheets]
 
 
 def _title(read: Callable[[str], bytes | None]) -> str | None:

@@ -5,6 +5,9 @@ folder (or the `summary_folder` setting's); it is never the team workbook itself
 there is only replaced when it is the sync's own summary of that client of this team workbook, or
 new (xlsx_marks): checked when the run plans its writes, and again just before each write.
 
+A summary already holding what a run would write is not written again, and one that changed keeps
+the parts of its tabs that did not (client_book.plan_book).
+
 A thousand summaries take seconds to write, so a big run shares them out with worker processes.
 They are started fresh (spawn), never forked: a fork copies a process whose other threads (numpy's,
 pyarrow's) may hold locks the child then waits on forever. Fresh processes also inherit no open
@@ -27,7 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from sync.backends import ClientSummary, client_mark
-from sync.backends.xlsx.client_book import encode_fast_tabs, write_client_workbook
+from sync.backends.xlsx.client_book import encode_fast_tabs, plan_book, write_client_workbook
 from sync.backends.xlsx.marks import MARK_BOOK, MARK_CLIENT, check_summary_file
 from sync.backends.xlsx.sheet import CellCache
 from sync.errors import SummaryRefused
@@ -116,24 +119,27 @@ def write_summaries(summaries: list[ClientSummary], book_id: str, cells: CellCac
 
 
 def write_batch(batch: list[ClientSummary], book_id: str, cells: CellCache) -> dict[str, str]:
-    """Write a few summaries whose tabs are encoded together; location -> why, for each one not written."""
+    """Write a few summaries whose tabs are encoded together; location -> why, for each one not written.
+
+    A summary whose file already holds it is left as it is, and only the tabs that changed are
+    encoded (client_book.plan_book)."""
     failed = {}
-    for summary, fast in zip(batch, encode_fast_tabs([summary.tables for summary in batch], cells)):
-        path = Path(summary.location)
+    todo = []
+    for summary in batch:
+        mark = {MARK_CLIENT: client_mark(summary.client_id), MARK_BOOK: book_id}
+        board = summary.board()
+        plan = plan_book(Path(summary.location), summary.tables, summary.title, board, mark)
+        if not plan.unchanged:
+            todo.append((summary, mark, board, plan))
+    encoded = encode_fast_tabs([s.tables for s, *_ in todo], cells, [plan.kept for *_, plan in todo])
+    for (summary, mark, board, plan), fast in zip(todo, encoded):
 
         def check(summary: ClientSummary = summary) -> None:
             check_summary_path(Path(summary.location), summary.client_id, book_id, summary.title)
 
         try:
             write_client_workbook(
-                path,
-                summary.tables,
-                summary.title,
-                cells,
-                fast,
-                {MARK_CLIENT: client_mark(summary.client_id), MARK_BOOK: book_id},
-                check,
-                summary.board(),
+                Path(summary.location), summary.tables, summary.title, cells, fast, mark, check, board, plan
             )
         except SummaryRefused as reason:
             failed[summary.location] = str(reason)
