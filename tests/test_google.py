@@ -21,7 +21,7 @@ from sync.backends.memory import MemoryBook
 from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.config import Config
 from sync.errors import SyncError
-from sync.model.schema import INPUT_TAB_NAMES, NUMBER_COLUMNS, SYNC_LOG
+from sync.model.schema import INPUT_TAB_NAMES, NUMBER_COLUMNS, SYNC_LOG, SYNC_STATE
 from tests.books import AS_OF, CLIENTS, CONTRACTS, EXPENSES, PAYMENTS, RATES, TIME, sheet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,13 +146,14 @@ def test_the_request_budget_grows_only_with_read_blocks(emulator, rows, reads):
     assert result.exit_code == 0
     clients = len(tabs["Clients"]) - 1
     # team: metadata, the read blocks, batchUpdate, values:batchUpdate; per client: audit, metadata, 2 writes,
-    # and the first time, as the spreadsheet has no mark yet, a values:batchGet to see that it is empty
-    assert total(emulator) == 3 + reads + 5 * clients, dict(emulator.counts)
+    # and the first time, as the spreadsheet has no mark yet, a values:batchGet to see that it is empty;
+    # then Sync State again with what each summary's write left (2 writes)
+    assert total(emulator) == 3 + reads + 5 * clients + 2, dict(emulator.counts)
     assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == reads + clients
-    assert emulator.counts[("POST", "/v4/spreadsheets/{id}:batchUpdate")] == 1 + clients
+    assert emulator.counts[("POST", "/v4/spreadsheets/{id}:batchUpdate")] == 1 + clients + 1
     emulator.reset_counts()
-    run(google(emulator, spreadsheet))  # a second run: tabs, charts and marks exist
-    assert total(emulator) == 3 + reads + 4 * clients
+    run(google(emulator, spreadsheet))  # a second run, nothing changed: each summary only audited
+    assert total(emulator) == 3 + reads + clients
     assert emulator.counts[("GET", "/v4/spreadsheets/{id}/values:batchGet")] == reads
 
 
@@ -166,10 +167,10 @@ def test_the_request_budget_does_not_grow_with_contracts(emulator):
     spreadsheet = emulator.create_spreadsheet("Team", tabs)
     emulator.reset_counts()
     assert run(google(emulator, spreadsheet)).exit_code == 0
-    assert total(emulator) == 3 + read_blocks(emulator, spreadsheet) + 5 * 30, dict(emulator.counts)  # see above
+    assert total(emulator) == 3 + read_blocks(emulator, spreadsheet) + 5 * 30 + 2, dict(emulator.counts)  # see above
     emulator.reset_counts()
     assert run(google(emulator, spreadsheet)).exit_code == 0
-    assert total(emulator) == 3 + read_blocks(emulator, spreadsheet) + 4 * 30, dict(emulator.counts)
+    assert total(emulator) == 3 + read_blocks(emulator, spreadsheet) + 30, dict(emulator.counts)
 
 
 def test_duration_cells_cost_one_more_read_and_are_read_as_hours(emulator):
@@ -286,7 +287,8 @@ def test_output_tabs_are_protected_and_input_tabs_untouched(emulator):
     ids = {p["title"]: p["sheetId"] for p in emulator.sheet_properties(spreadsheet)}
     protected = emulator.protected_ranges(spreadsheet)
     assert sorted(p["range"]["sheetId"] for p in protected) == sorted(
-        ids[n] for n in ("Dashboard", "Balances", "Monthly", "Periods", "Requests Summary", "Errors", SYNC_LOG)
+        ids[n]
+        for n in ("Dashboard", "Balances", "Monthly", "Periods", "Requests Summary", "Errors", SYNC_LOG, SYNC_STATE)
     )
     assert all(p["editors"]["users"] == [ACCOUNT] and not p.get("warningOnly") for p in protected)
 
@@ -522,11 +524,12 @@ def test_a_lost_answer_to_an_applied_batch_update_is_recovered(emulator):
     emulator.reset_counts()
     result = run(google(emulator, spreadsheet))
     assert result.exit_code == 0
-    # applied but unanswered, retried and refused, then sent again as it now stands; then 2 clients
-    assert emulator.counts[("POST", "/v4/spreadsheets/{id}:batchUpdate")] == 3 + 2
+    # applied but unanswered, retried and refused, then sent again as it now stands; then 2 clients; then
+    # Sync State again with what their writes left
+    assert emulator.counts[("POST", "/v4/spreadsheets/{id}:batchUpdate")] == 3 + 2 + 1
     titles = [p["title"] for p in emulator.sheet_properties(spreadsheet)]
     assert titles.count("Balances") == 1 and emulator.values(spreadsheet, "Balances")[1][2] == "K-1"
-    assert len(emulator.protected_ranges(spreadsheet)) == 7  # the 6 outputs and the Sync Log, not added twice
+    assert len(emulator.protected_ranges(spreadsheet)) == 8  # the 6 outputs, Sync Log and Sync State, not added twice
 
 
 def test_credentials_files_are_read_or_refused_in_one_line(tmp_path):

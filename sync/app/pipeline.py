@@ -34,7 +34,15 @@ from sync.rules.validate import SUMMARY_SHEET_WARNING, problem_table, validate
 from sync.shape.dashboard import client_dashboard
 from sync.shape.report import balances_frame, client_tables, errors_table, team_tables
 from sync.shape.runlog import LogEntry, log_table
-from sync.shape.state import REPORT, previous_state, reports_due, split_reports, state_table
+from sync.shape.state import (
+    REPORT,
+    previous_state,
+    reports_due,
+    split_reports,
+    state_table,
+    summaries_after,
+    summary_records,
+)
 
 GOOGLE_LINK = "https://docs.google.com/spreadsheets/d/{}/edit"  # a client summary's link in its report
 
@@ -58,6 +66,7 @@ class RunResult:
     reports: list[AlertState] = field(default_factory=list)  # the monthly reports' Sync State rows after this run
     reports_sent: int = 0
     reports_unsent: list[AlertState] = field(default_factory=list)  # reports this run failed to e-mail
+    summary_records: list[AlertState] = field(default_factory=list)  # client summaries' Sync State rows after this run
     unwritten: list[str] = field(default_factory=list)  # Client IDs whose summary was not written
     late_error: str = ""  # a failure after the figures were written: it could not be put on record
     notices: list[str] = field(default_factory=list)  # what the team should know of the book (open in Excel)
@@ -199,8 +208,9 @@ def run(
 
     The team's tabs are written first, with the Sync Log's row; then the client summaries, each on
     its own (one that cannot be written is a warning on Errors, and the others go ahead); then the
-    alerts. When a summary was not written or alerts were e-mailed, Errors, Sync State and the same
-    Sync Log row are written once more. Alerts are recorded as pending in the Sync State tab in the
+    alerts. When a summary was not written, alerts were e-mailed or what a backend recorded of a
+    summary's write changed (its Sync State row: the next write sends only what changed), Errors,
+    Sync State and the same Sync Log row are written once more. Alerts are recorded as pending in the Sync State tab in the
     same write as the figures, then sent, then marked sent: a crossing is never e-mailed before it
     is on record, and one whose record failed to be written is not lost. A run that stops puts one
     `failed: ...` row in the Sync Log, never a second row for the same run. `notices` (the workbook
@@ -238,6 +248,8 @@ def _run(
         result.ledger = ledger = compute(read.book, result.as_of)
         recorded = previous_state(read.previous.get(SYNC_STATE))
         recorded_alerts, recorded_reports = split_reports(recorded)
+        recorded_summaries = summary_records(recorded)
+        result.summary_records = list(recorded_summaries.values())
         result.alerts = crossings(ledger, recorded_alerts, result.as_of) if smtp else recorded_alerts
         result.reports = (
             reports_due(recorded_reports, read.book.clients, result.as_of, config.report_day)
@@ -256,12 +268,14 @@ def _run(
             p.summary._replace(
                 tables=tables[client_id],
                 dashboard=client_dashboard(p.name, tables[client_id], config.agency_name, config.locale),
+                recorded=recorded_summaries[client_id].note if client_id in recorded_summaries else "",
             )
             for client_id, p in planned.items()
         ]
     if dry_run:
         return
-    state = {SYNC_STATE: state_table(result.alerts + result.reports)} if smtp or recorded else {}
+    keeps_records = hasattr(backend, "summary_states")  # of its summaries' writes: Sync State from the first write
+    state = {SYNC_STATE: _state_table(result)} if smtp or recorded or keeps_records else {}
     with stages("write"):
         backend.write_tabs(
             result.tables | state | {SYNC_LOG: _log_table(backend, result, read.previous)}, hidden=frozenset(state)
@@ -271,6 +285,15 @@ def _run(
         with stages("write"):
             failed = backend.write_client_summaries(summaries)
             result.written += [summary.location for summary in summaries if summary.location not in failed]
+            reported = getattr(backend, "summary_states", {})
+            after = summaries_after(
+                recorded_summaries,
+                {s.client_id: reported[s.client_id] for s in summaries if s.client_id in reported},
+                result.as_of,
+                dt.datetime.now().replace(microsecond=0),
+            )
+            records_changed = after != recorded_summaries
+            result.summary_records = list(after.values())
         _summaries_not_written(
             result, [(plan.planned[s.client_id], failed[s.location]) for s in summaries if s.location in failed]
         )
@@ -290,18 +313,23 @@ def _run(
                     result.reports, inputs, config, smtp, dt.datetime.now()
                 )
             sending = True
-        if failed or sending:  # what changed since the first write, and the same Sync Log row
+        if failed or sending or records_changed:  # what changed since the first write, and the same Sync Log row
             again = {SYNC_LOG: _log_table(backend, result, read.previous)}
             if failed:
                 again["Errors"] = result.tables["Errors"]
-            if sending:
-                again[SYNC_STATE] = state_table(result.alerts + result.reports)
+            if sending or records_changed:
+                again[SYNC_STATE] = _state_table(result)
             with stages("write"):
                 backend.write_tabs(again, hidden=frozenset(again) & {SYNC_STATE})
     except InternalError:
         raise
     except SyncError as error:
         result.late_error = f"{error} (the figures were written before it)"
+
+
+def _state_table(result: RunResult) -> Table:
+    """The Sync State tab as this run leaves it: alerts, monthly reports, client summaries' records."""
+    return state_table(result.alerts + result.reports + result.summary_records)
 
 
 def _summaries_not_written(result: RunResult, failed: list[tuple[_Planned, str]]) -> None:

@@ -20,6 +20,7 @@ class ClientSummary(NamedTuple):
     title: str
     tables: dict[str, Table]
     dashboard: Dashboard | None = None  # the Summary tab; None: client_dashboard of the tables, named by the title
+    recorded: str = ""  # what the backend reported of its last write here (the Sync State row's Note); "": nothing
 
     def board(self) -> Dashboard:
         """The Summary tab to draw."""

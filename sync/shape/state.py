@@ -1,7 +1,8 @@
 """The Sync State tab: the alerts and monthly reports recorded by earlier runs, read back from any
 backend's cells, and the tab this run writes (sheets_schema.md, "Alerts": one row per alert that is
 crossed now; "Monthly reports": one row per client and month, its Client ID under Contract ID and
-`monthly report 2026-11` under Alert).
+`monthly report 2026-11` under Alert; "Sync State": a row per client summary a backend recorded,
+its Client ID under Contract ID, `summary` under Alert and the backend's record in Note).
 
 Which crossings and reports were already e-mailed lives in the workbook itself, so each is sent
 once wherever the job runs.
@@ -65,8 +66,32 @@ def report_month(state: AlertState) -> str | None:
 
 
 def split_reports(states: list[AlertState]) -> tuple[list[AlertState], list[AlertState]]:
-    """The Sync State's alert rows and its monthly report rows."""
-    return [s for s in states if report_month(s) is None], [s for s in states if report_month(s) is not None]
+    """The Sync State's alert rows and its monthly report rows (its summary rows in neither)."""
+    alerts = [s for s in states if report_month(s) is None and s.alert != SUMMARY]
+    return alerts, [s for s in states if report_month(s) is not None]
+
+
+SUMMARY = "summary"  # a client summary's row: the Client ID under Contract ID, "summary" under Alert
+
+
+def summary_records(states: list[AlertState]) -> dict[str, AlertState]:
+    """The Sync State's client summary rows, by Client ID."""
+    return {s.contract_id: s for s in states if s.alert == SUMMARY}
+
+
+def summaries_after(
+    before: dict[str, AlertState], reported: dict[str, str], as_of: dt.date, now: dt.datetime
+) -> dict[str, AlertState]:
+    """The summary rows after a write whose backend `reported` Client ID -> its record (""
+    when the write failed, so that the next run starts afresh): a row whose record is the same
+    is kept as it was (the date it was last written)."""
+    after = dict(before)
+    for client_id, note in reported.items():
+        if not note:
+            after.pop(client_id, None)
+        elif client_id not in before or before[client_id].note != note:
+            after[client_id] = AlertState(client_id, SUMMARY, SENT, as_of, now, note)
+    return after
 
 
 def month_before(day: dt.date) -> str:

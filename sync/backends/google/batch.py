@@ -5,21 +5,36 @@ format its tables, hide or show it, protect it, and the values to write, for the
 that follows), so that GoogleSheet.apply can send them, and build them again from a fresh look at
 the spreadsheet when a batch was refused. `sheets_after` then tells from a batchUpdate's replies
 what the spreadsheet holds now, with no read.
+
+What a write left can be kept and compared the next time, with no read either: the tabs as a
+compact record (`tabs_record`, `tabs_of`), a digest of a batch's requests (`digest`) and of each
+row block of the values written (`value_digests`, `changed_ranges`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from itertools import groupby
 from typing import Any
 
 from sync.backends.cells import money_format
 from sync.backends.google.cells import a1, format_requests, new_sheet_id, tab_grid
+from sync.errors import GoogleAccessError
 from sync.model.schema import tab_key
 from sync.model.table import Table
 
 OUTPUT_NOTE = "contract-sync output: rewritten by every run; type in the input tabs instead"
 
 Request = dict[str, Any]
+BLOCK_ROWS, MAX_BLOCKS = 16, 512  # values are compared in row blocks: at most MAX_BLOCKS digests a tab
+
+
+class Refused(GoogleAccessError):
+    """Google answered 400: the request names what is not there (a tab or chart deleted, a row
+    beyond the grid), so it was not done at all."""
 
 
 def protection(sheet_id: int, account: str, warning_only: bool) -> Request:
@@ -163,4 +178,69 @@ def _masked(old: dict[str, Any], new: dict[str, Any], fields: str) -> dict[str, 
             into[last] = source[last]
         else:
             into.pop(last, None)
+    return out
+
+
+def tabs_record(sheets: dict[str, dict[str, Any]]) -> dict[str, list[Any]]:
+    """The tabs as compact JSON: title -> [sheetId, rowCount, columnCount, [chartId...]]."""
+    out = {}
+    for sheet in sheets.values():
+        props = sheet["properties"]
+        grid = props.get("gridProperties", {})
+        charts = [chart["chartId"] for chart in sheet.get("charts", []) if "chartId" in chart]
+        out[props["title"]] = [props["sheetId"], grid.get("rowCount", 0), grid.get("columnCount", 0), charts]
+    return out
+
+
+def tabs_of(record: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    """The sheets (tab_key -> resource, as METADATA_FIELDS reads them) a tabs_record holds."""
+    return {
+        tab_key(title): {
+            "properties": {
+                "sheetId": sheet_id,
+                "title": title,
+                "gridProperties": {"rowCount": rows, "columnCount": cols},
+            },
+            "charts": [{"chartId": chart} for chart in charts],
+        }
+        for title, (sheet_id, rows, cols, charts) in record.items()
+    }
+
+
+def digest(value: object, size: int = 9) -> str:
+    """A short digest of anything JSON can write (base64, 4 characters per 3 bytes of `size`)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return base64.urlsafe_b64encode(hashlib.blake2b(text.encode("utf-8"), digest_size=size).digest()).decode()
+
+
+def value_digests(data: list[Request]) -> dict[str, list[Any]]:
+    """Each range of a values:batchUpdate's `data` (all at A1 of a tab), in row blocks: range ->
+    [rows a block, the blocks' digests run together, 8 characters each]. Blocks are BLOCK_ROWS
+    rows, doubled as often as a big tab needs to keep to MAX_BLOCKS."""
+    out = {}
+    for entry in data:
+        rows: Sequence[Any] = entry["values"]
+        size = BLOCK_ROWS
+        while len(rows) > size * MAX_BLOCKS:
+            size *= 2
+        out[entry["range"]] = [size, "".join(digest(rows[i : i + size], 6) for i in range(0, len(rows), size))]
+    return out
+
+
+def changed_ranges(data: list[Request], digests: dict[str, list[Any]], before: dict[str, list[Any]]) -> list[Request]:
+    """The part of `data` whose row blocks' `digests` differ from those `before` (value_digests of
+    what was written last), and each range's first block too: one range per run of blocks, from
+    its first row. So a write names every tab, and Google refuses it (Refused) when one is gone."""
+    out = []
+    for entry in data:
+        size, now = digests[entry["range"]]
+        then_size, then = before.get(entry["range"], [size, ""])
+        if then_size != size:
+            then = ""
+        changed = [n for n in range(len(now) // 8) if n == 0 or now[8 * n : 8 * n + 8] != then[8 * n : 8 * n + 8]]
+        title = entry["range"].rsplit("!", 1)[0]
+        for _, run in groupby(enumerate(changed), lambda pair: pair[1] - pair[0]):  # consecutive blocks
+            blocks = [n for _, n in run]
+            first, end = blocks[0] * size, (blocks[-1] + 1) * size
+            out.append({"range": f"{title}!A{first + 1}", "values": entry["values"][first:end]})
     return out

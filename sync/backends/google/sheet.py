@@ -16,7 +16,10 @@ Request budget of a run (constant in contracts; it grows with rows only by read 
   size output tabs, formats, protection), 1 values:batchUpdate with every output tab;
   each client spreadsheet: 1 Drive permissions.list (the audit), 1 metadata GET, 1 batchUpdate,
   1 values:batchUpdate, and the first time one without the sync's mark is written, 1 values:batchGet
-  (summaries.py);
+  (summaries.py); once its write is recorded in Sync State, no metadata GET, a batchUpdate only
+  when its layout changed and a values:batchUpdate only when some values did: nothing for a
+  summary that did not change; then Sync State again (1 batchUpdate, 1 values:batchUpdate) when
+  some summary's record changed;
   the lock (GoogleSheet.lock, lease.py): 2 to take the lease (read, replace) and 1 to let it go.
   run --when-changed and schedule --when-changed (fingerprint): 1 Drive files.get per check, and 1
   after a run to keep what it left.
@@ -29,11 +32,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import gspread
+from gspread.exceptions import APIError
 
 from sync.backends import ClientSummary
 from sync.backends.google import reads
 from sync.backends.google import summaries as google_summaries
-from sync.backends.google.batch import Request, output_tabs, protection, sheets_after
+from sync.backends.google.batch import Refused, Request, output_tabs, protection, sheets_after
 from sync.backends.google.cells import spreadsheet_id
 from sync.backends.google.http import API_ERRORS, DRIVE_FILES, explain
 from sync.backends.google.lease import Lease
@@ -70,6 +74,7 @@ class GoogleSheet:
         self.sheets: dict[str, dict[str, Any]] = {}  # key -> sheet resource, from the last metadata call
         self.lease: Lease | None = None  # while this run holds the lock
         self.outage = google_summaries.Outage()  # Google failing one client summary after another
+        self.summary_states: dict[str, str] = {}  # Client ID -> what its summary's write left (summaries.py)
 
     @property
     def api_requests(self) -> int | None:
@@ -120,7 +125,10 @@ class GoogleSheet:
         try:
             return getattr(self.http, method)(*args, **kwargs)
         except API_ERRORS as error:
-            raise explain(error, what, self.account) from None
+            explained = explain(error, what, self.account)
+            if isinstance(error, APIError) and error.code == 400:
+                raise Refused(str(explained)) from None  # the request names what is not there
+            raise explained from None
 
     def metadata(self, spreadsheet: str, what: str, names: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
         """tab_key(title) -> sheet resource. Refuses (SyncError) a spreadsheet where two tabs match

@@ -13,17 +13,40 @@ What is written is what the .xlsx book holds: the Summary tab drawn as the clien
 (sync.shape.dashboard), its chart redrawn each run; then Activity, Payments, Statement and, for a
 client with a retainer, Periods (a marked summary's Periods goes when the retainer does), and Requests
 likewise.
+
+A write costs only what changed since the last one. What a write left (`Recorded`: the tabs' IDs,
+sizes and charts, a digest of the layout drawn and one per row block of values) goes into the
+client's Sync State row; the next run, for the same spreadsheet, client and team, reads nothing:
+its batchUpdate is sent only when the layout's digest changed, and its values:batchUpdate holds
+only the row blocks whose digest changed (nothing at all when none did). The mark is not read
+again then: it was checked by the write that recorded the row, a spreadsheet keeps its ID, and no
+one can change its developer metadata from the Sheets screen. A Summary Sheet cell that now names
+another spreadsheet, a team spreadsheet copied (another ID), or a row that cannot be parsed all
+mean the metadata read and the check, as on a first write. A tab deleted or shrunk since is
+Google's 400 (`Refused`): the read and a full write follow at once, for that client.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sync.backends import OPTIONAL_CLIENT_TABS, ClientSummary, client_mark, client_tabs
 from sync.backends.cells import money_format
-from sync.backends.google.batch import Request, grow, prepare
+from sync.backends.google.batch import (
+    Refused,
+    Request,
+    changed_ranges,
+    digest,
+    grow,
+    prepare,
+    sheets_after,
+    tabs_of,
+    tabs_record,
+    value_digests,
+)
 from sync.backends.google.cells import METADATA_FIELDS, a1, api_cell, cell_format, spreadsheet_id, tab_grid
 from sync.backends.google.http import GoogleUnavailable
 from sync.errors import LockBusy, SummaryRefused, SyncError
@@ -38,6 +61,7 @@ DEFAULT_ROW_PIXELS, DEFAULT_COLUMN_PIXELS = 21, 100  # a new tab's, in Sheets
 MONTH_FORMAT = "yyyy-mm"  # the chart's months, when they are dates
 NEW_SHEET_TITLE = "Sheet1"  # the one tab a new spreadsheet has (in an English-speaking account)
 OUTAGE_CLIENTS = 2  # Google unavailable for this many clients in a row: the others are not tried
+Build = Callable[[dict[str, dict[str, Any]]], tuple[list[Request], list[Request]]]  # tabs -> requests, data
 
 
 class TeamSheet(Protocol):
@@ -48,6 +72,7 @@ class TeamSheet(Protocol):
     account: str
     team_domain: str
     outage: Outage
+    summary_states: dict[str, str]  # Client ID -> Recorded.note() after this run's write ("": not written)
 
     def call(self, what: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """The HTTP client's `method`; an API or network failure as one line (GoogleAccessError)."""
@@ -60,7 +85,7 @@ class TeamSheet(Protocol):
         spreadsheet: str,
         what: str,
         sheets: dict[str, dict[str, Any]],
-        build: Callable[[dict[str, dict[str, Any]]], tuple[list[Request], list[Request]]],
+        build: Build,
     ) -> dict[str, dict[str, Any]]:
         """Send build(sheets) as one batchUpdate, then one values:batchUpdate."""
 
@@ -138,12 +163,14 @@ def _unreachable(sheet: TeamSheet, error: SyncError) -> str:
 
 
 def write_summaries(sheet: TeamSheet, summaries: list[ClientSummary]) -> dict[str, str]:
-    """Write each client's spreadsheet; location -> why, for each one not written."""
+    """Write each client's spreadsheet; location -> why, for each one not written. What each write
+    left goes into sheet.summary_states ("" for one that failed: the next run reads it first)."""
     failed = {}
     for summary in summaries:
+        sheet.summary_states[summary.client_id] = ""
         try:
             sheet.outage.check()
-            write_summary(sheet, summary)
+            sheet.summary_states[summary.client_id] = write_summary(sheet, summary)
         except LockBusy:
             raise  # the lock was lost: no more writes at all
         except SyncError as error:
@@ -156,7 +183,64 @@ def write_summaries(sheet: TeamSheet, summaries: list[ClientSummary]) -> dict[st
     return failed
 
 
-def write_summary(sheet: TeamSheet, summary: ClientSummary) -> None:
+class Recorded(NamedTuple):
+    """What a write of a client's summary left, kept as JSON in its Sync State row's Note."""
+
+    spreadsheet: str  # the summary's ID
+    team: str  # the team spreadsheet's ID
+    tabs: dict[str, list[Any]]  # batch.tabs_record: title -> [sheetId, rows, columns, [chartId...]]
+    layout: str  # the digest of the batchUpdate's requests as drawn on bare tabs (_layout)
+    values: dict[str, list[Any]]  # batch.value_digests of the values written
+
+    def note(self) -> str:
+        """As the Sync State's Note holds it."""
+        return json.dumps(self._asdict(), separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def of(cls, note: str, spreadsheet: str, team: str) -> Recorded | None:
+        """The record a Note holds, if it is one of this spreadsheet written for this team; else None."""
+        try:
+            found = cls(**json.loads(note))
+            tabs_of(found.tabs)  # each tab as the record has them
+        except (ValueError, TypeError, KeyError):
+            return None
+        return found if (found.spreadsheet, found.team) == (spreadsheet, team) else None
+
+
+def write_summary(sheet: TeamSheet, summary: ClientSummary) -> str:
+    """Write the summary (from what its last write recorded when that is known, else after a
+    metadata read); what this write left, as a Sync State Note."""
+    known = Recorded.of(summary.recorded, summary.location, sheet.id)
+    if known is not None:
+        try:
+            return _write_known(sheet, summary, known).note()
+        except Refused:
+            pass  # a tab or chart gone, rows deleted: look at the spreadsheet, then write it whole
+    return _write_read(sheet, summary).note()
+
+
+def _write_known(sheet: TeamSheet, summary: ClientSummary, known: Recorded) -> Recorded:
+    """No read: a batchUpdate only when the layout changed, a values:batchUpdate only when values
+    did, of the changed row blocks (and each tab's first). Refused when a tab or chart is gone."""
+    what = f"client spreadsheet {summary.location}"
+    build = _builder(summary, "ours")
+    sheets = tabs_of(known.tabs)
+    layout = _layout(build, sheets)
+    if layout != known.layout:
+        sheet.confirm_lock()
+        requests, _ = build(sheets)
+        answer = sheet.call(what, "batch_update", summary.location, {"requests": requests})
+        sheets = sheets_after(sheets, requests, answer.get("replies", []))
+    data = build(sheets)[1]
+    digests = value_digests(data)
+    if digests != known.values:
+        sheet.confirm_lock()
+        changed = changed_ranges(data, digests, known.values)
+        sheet.call(what, "values_batch_update", summary.location, {"valueInputOption": "RAW", "data": changed})
+    return Recorded(summary.location, sheet.id, tabs_record(sheets), layout, digests)
+
+
+def _write_read(sheet: TeamSheet, summary: ClientSummary) -> Recorded:
     """One metadata read (tabs, charts, the mark), then one batchUpdate and one values:batchUpdate.
 
     The tab a new spreadsheet comes with (Sheet1) is deleted once it is found empty (one more read,
@@ -177,7 +261,25 @@ def write_summary(sheet: TeamSheet, summary: ClientSummary) -> None:
     stray = sheets.get(tab_key(NEW_SHEET_TITLE))
     if stray is not None and (claim == "empty" or _empty(sheet, summary.location, [stray["properties"]["title"]])):
         extra.append({"deleteSheet": {"sheetId": stray["properties"]["sheetId"]}})  # empty: nothing lost
-    _write_tabs(sheet, summary, claim, sheets, extra)
+    build = _builder(summary, claim)
+
+    def with_extra(sheets: dict[str, dict[str, Any]]) -> tuple[list[Request], list[Request]]:
+        # after the tabs are added: a spreadsheet cannot lose its last tab
+        requests, data = build(sheets)
+        return requests + extra, data
+
+    after = sheet.apply(summary.location, what, sheets, with_extra)
+    # the layout as drawn for this claim: a tab kept now, marked "ours" from now on, goes next time
+    return Recorded(
+        summary.location, sheet.id, tabs_record(after), _layout(build, after), value_digests(build(after)[1])
+    )
+
+
+def _layout(build: Build, sheets: dict[str, dict[str, Any]]) -> str:
+    """The digest of the layout `build` draws on these tabs, taken as new (no size, no chart), so
+    that it changes with what is drawn and not with what the last write left."""
+    bare = {key: {"properties": {k: s["properties"][k] for k in ("sheetId", "title")}} for key, s in sheets.items()}
+    return digest(build(bare)[0])
 
 
 def mark_requests(client_id: str, team: str) -> list[dict[str, Any]]:
@@ -236,22 +338,19 @@ def _empty(sheet: TeamSheet, location: str, titles: list[str]) -> bool:
     return not any(found.get("values") for found in answer.get("valueRanges", []))
 
 
-def _write_tabs(
-    sheet: TeamSheet, summary: ClientSummary, claim: str, sheets: dict[str, dict[str, Any]], extra: list[dict[str, Any]]
-) -> None:
-    """The client tabs of a summary spreadsheet whose tabs are `sheets` (keyed by tab_key), with the
-    `extra` requests at the end of the same batchUpdate (after the tabs are added: a spreadsheet
-    cannot lose its last tab). A Periods tab of a client without a retainer (any more) goes, and a
-    Requests tab of one without requests they may see, but only from a spreadsheet marked as theirs (`claim` "ours"): any other never loses a tab."""
-    what = f"client spreadsheet {summary.location}"
+def _builder(summary: ClientSummary, claim: str) -> Build:
+    """What writes the client tabs of a summary spreadsheet whose tabs are `sheets` (keyed by
+    tab_key): the batchUpdate's requests and the values:batchUpdate's data. A Periods tab of a
+    client without a retainer (any more) goes, and a Requests tab of one without requests they may
+    see, but only from a spreadsheet marked as theirs (`claim` "ours"): any other never loses a tab."""
     board = summary.board()
     tabs = client_tabs(summary.tables)
 
     def money(places: int) -> str:
         return board.money_format(places) or money_format(places)
 
-    def build(sheets: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        requests: list[dict[str, Any]] = []
+    def build(sheets: dict[str, dict[str, Any]]) -> tuple[list[Request], list[Request]]:
+        requests: list[Request] = []
         data = []
         for name in tabs:
             found = sheets.get(tab_key(name))
@@ -266,9 +365,9 @@ def _write_tabs(
             stale = sheets.get(tab_key(name))
             if claim == "ours" and name not in tabs and stale is not None:
                 requests.append({"deleteSheet": {"sheetId": stale["properties"]["sheetId"]}})
-        return requests + extra, data
+        return requests, data
 
-    sheet.apply(summary.location, what, sheets, build)
+    return build
 
 
 def _dashboard(board: Dashboard, found: dict[str, Any] | None, requests: list[Request]) -> dict[str, Any]:
