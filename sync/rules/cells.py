@@ -25,6 +25,7 @@ import functools
 import math
 import re
 import unicodedata
+import weakref
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -103,8 +104,14 @@ def distinct(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
         values = pd.concat([values, pd.Series([None], dtype=object)], ignore_index=True)
     mergeable = values.isin([0, 1]).to_numpy()  # see _split_by_type
     if mergeable.any():
-        return _split_by_type(cells, values, codes, mergeable)
+        values, codes = _split_by_type(cells, values, codes, mergeable)
+    _made_distinct[id(values)] = values
     return values, codes
+
+
+# The distinct cells distinct() gave, which on_distinct parses as they are: finding a million
+# distinct texts distinct again took as long as parsing them.
+_made_distinct: weakref.WeakValueDictionary[int, pd.Series] = weakref.WeakValueDictionary()
 
 
 def _split_by_type(
@@ -144,6 +151,8 @@ def on_distinct(parse: Callable) -> Callable:
 
     @functools.wraps(parse)
     def wrapper(raw: pd.Series, *args: object) -> object:
+        if _made_distinct.get(id(raw)) is raw:  # distinct cells already, as TabCheck passes them
+            return _text_safe(parse, raw, *args)
         values, codes = distinct(raw)
         if len(values) * 2 > len(raw):  # nothing to win
             return _text_safe(parse, pd.Series(values.array.take(codes), index=raw.index, dtype=object), *args)
@@ -547,7 +556,17 @@ def parse_text(raw: pd.Series) -> pd.Series:
     """Any cell as trimmed text; whole-number cells lose their '.0' (an ID typed as 1001)."""
     if pd.api.types.infer_dtype(raw, skipna=False) == "string":  # text cells only: nothing to convert
         return raw.astype(str).str.strip()
-    return raw.map(_cell_text).str.strip()
+    text = np.fromiter(map(_is_str, raw.to_numpy(dtype=object)), dtype=bool, count=len(raw))
+    if text.sum() * 2 < len(raw):
+        return raw.map(_cell_text).str.strip()
+    # Mostly text, as free text with blanks is: the rest one by one, the text converted in one go.
+    cells = raw.to_numpy(dtype=object, copy=True)
+    cells[~text] = [_cell_text(value) for value in cells[~text].tolist()]
+    return pd.Series(cells, index=raw.index, dtype=object).astype(str).str.strip()
+
+
+def _is_str(value: object) -> bool:
+    return type(value) is str
 
 
 def _cell_text(value: object) -> str:
