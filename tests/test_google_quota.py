@@ -100,12 +100,15 @@ def test_the_sync_log_row_ends_with_the_quota_wait_and_reads_back():
     started = dt.datetime(2026, 12, 1, 2, 0, 1)
     google = LogEntry(started, 612.5, "google", 1000, 0, 0, 0, 1258, "ok", quota_wait=541.256)
     local = LogEntry(started, 1.5, "xlsx", 1000, 0, 0, 0, None, "ok")
-    assert SYNC_LOG_COLUMNS[-1] == "Quota Wait (s)"
-    assert google.row()[-2:] == ["ok", Decimal("541.26")] and local.row()[-1] is None
+    assert SYNC_LOG_COLUMNS[-3:] == ("API Requests", "Quota Wait (s)", "Result")  # Result stays last
+    assert google.row()[-3:] == [1258, Decimal("541.26"), "ok"] and local.row()[-3:] == [None, None, "ok"]
     table = log_table([list(SYNC_LOG_COLUMNS), local.row()], google)
     assert table.frame["Quota Wait (s)"].tolist() == [Decimal("541.26"), None]
-    older = [started, 1.5, "google", 10, 0, 0, 0, 37, "ok"]  # a row written before the column was added
-    assert past_runs([list(SYNC_LOG_COLUMNS[:-1]), older])[0][-2:] == ["ok", None]
+    # a Sync Log written before the column was added: read by its header, the new column blank
+    before = [column for column in SYNC_LOG_COLUMNS if column != "Quota Wait (s)"]
+    older = [started, 1.5, "google", 10, 0, 0, 0, 37, "ok"]
+    assert past_runs([before, older]) == [[started, Decimal("1.50"), "google", 10, 0, 0, 0, 37, None, "ok"]]
+    assert log_table([before, older], google).frame["Result"].tolist() == ["ok", "ok"]
 
 
 def test_a_first_run_of_many_clients_under_the_quota_gets_no_429(capsys):

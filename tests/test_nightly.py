@@ -178,17 +178,17 @@ def test_no_smtp_no_state_tab_and_the_log_still_grows():
 def test_the_log_keeps_the_last_runs_newest_first_and_reads_back_every_backends_cells():
     entry = LogEntry(STARTED, 1.234, "xlsx", 10, 1, 2, 0, None, "ok")
     older = [
-        [STARTED - dt.timedelta(days=n), Decimal("1.00"), "xlsx", 10, 0, 0, 0, None, "ok"]
+        [STARTED - dt.timedelta(days=n), Decimal("1.00"), "xlsx", 10, 0, 0, 0, None, None, "ok"]
         for n in range(1, SYNC_LOG_RUNS + 50)
     ]
     table = log_table([list(SYNC_LOG_COLUMNS), *older], entry)
     assert len(table.frame) == SYNC_LOG_RUNS
-    assert table.frame.iloc[0].tolist() == [STARTED, Decimal("1.23"), "xlsx", 10, 1, 2, 0, None, "ok", None]
+    assert table.frame.iloc[0].tolist() == [STARTED, Decimal("1.23"), "xlsx", 10, 1, 2, 0, None, None, "ok"]
     assert table.frame.iloc[1]["Started"] == STARTED - dt.timedelta(days=1)
     # Google answers with serial numbers for datetimes and numbers for counts
     serial = (STARTED - dt.datetime(1899, 12, 30)).total_seconds() / 86400
-    google_rows = [list(SYNC_LOG_COLUMNS), [serial, 1.5, "google", 10.0, 0, 0, 1, 37, "ok"]]
-    assert past_runs(google_rows) == [[STARTED, Decimal("1.50"), "google", 10, 0, 0, 1, 37, "ok", None]]
+    google_rows = [list(SYNC_LOG_COLUMNS), [serial, 1.5, "google", 10.0, 0, 0, 1, 37, 12.5, "ok"]]
+    assert past_runs(google_rows) == [[STARTED, Decimal("1.50"), "google", 10, 0, 0, 1, 37, Decimal("12.50"), "ok"]]
 
 
 def test_a_failed_run_on_a_readable_book_is_logged_and_a_dry_run_writes_nothing(tmp_path):

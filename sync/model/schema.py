@@ -159,8 +159,8 @@ SYNC_LOG_COLUMNS = (
     "Warnings",
     "Alerts Sent",
     "API Requests",
+    "Quota Wait (s)",
     "Result",
-    "Quota Wait (s)",  # last: a Sync Log written before it was added is read by position
 )
 SYNC_LOG_RUNS = 200
 # Hidden and protected: the alerts crossed so far, so that each crossing is e-mailed once

@@ -14,7 +14,7 @@ from sync.model.serials import EPOCH_MIDNIGHT
 from sync.model.table import Kind, Table
 
 KINDS: dict[str, Kind] = dict(
-    zip(SYNC_LOG_COLUMNS, ("datetime", "hours", "text", "int", "int", "int", "int", "int", "text", "hours"))
+    zip(SYNC_LOG_COLUMNS, ("datetime", "hours", "text", "int", "int", "int", "int", "int", "hours", "text"))
 )
 
 
@@ -30,11 +30,14 @@ class LogEntry(NamedTuple):
     alerts_sent: int
     api_requests: int | None
     result: str
-    quota_wait: float | None = None  # seconds the run waited to stay under Google's quota; None for a file
+    quota_wait: float | None = None  # seconds waited to stay under Google's quota (None: a local book)
 
     def row(self) -> list[Any]:
-        """The Sync Log row: the start to the second, the seconds as two-place Decimals, the rest as is."""
-        return [self.started.replace(microsecond=0), _seconds(self.seconds), *self[2:-1], _seconds(self.quota_wait)]
+        """The Sync Log row, in SYNC_LOG_COLUMNS' order: the start to the second, the seconds as
+        two-place Decimals, the rest as is."""
+        counts = [self.backend, self.rows_read, self.rows_in_error, self.warnings, self.alerts_sent, self.api_requests]
+        started = self.started.replace(microsecond=0)
+        return [started, _seconds(self.seconds), *counts, _seconds(self.quota_wait), self.result]
 
 
 def log_table(previous: RawTab | None, entry: LogEntry) -> Table:
@@ -47,13 +50,24 @@ def past_runs(raw: RawTab | None) -> list[list[Any]]:
     """The rows of a Sync Log tab as read back (header skipped), typed as the tab writes them.
     Rows someone mangled are kept as far as they can be read: the log is for people."""
     rows = raw.rows() if isinstance(raw, ColumnTab) else (raw or [])
+    at = _positions(rows[0] if rows else [])
     runs = []
     for row in rows[1:]:
-        cells = [*row, *[None] * len(SYNC_LOG_COLUMNS)][: len(SYNC_LOG_COLUMNS)]
+        cells = [row[i] if i is not None and i < len(row) else None for i in at]
         if all(cell in (None, "") for cell in cells):
             continue
         runs.append([_typed(cell, kind) for cell, kind in zip(cells, KINDS.values())])
     return runs
+
+
+def _positions(header: list[Any]) -> list[int | None]:
+    """Where each Sync Log column is in a tab as read: found by its header, so that a log written
+    before a column was added (Quota Wait) reads with that column blank; by position when the
+    header names none of them."""
+    names = [str(cell).strip() if cell is not None else "" for cell in header]
+    if not set(names) & set(SYNC_LOG_COLUMNS):
+        return list(range(len(SYNC_LOG_COLUMNS)))
+    return [names.index(column) if column in names else None for column in SYNC_LOG_COLUMNS]
 
 
 def _seconds(seconds: float | None) -> Decimal | None:
