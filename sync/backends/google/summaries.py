@@ -349,6 +349,8 @@ def _builder(summary: ClientSummary, claim: str) -> Build:
     def money(places: int) -> str:
         return board.money_format(places) or money_format(places)
 
+    grids: dict[tuple[str, tuple[int, int]], list[Any]] = {}  # a tab's grid of a size, made once a write
+
     def build(sheets: dict[str, dict[str, Any]]) -> tuple[list[Request], list[Request]]:
         requests: list[Request] = []
         data = []
@@ -359,7 +361,9 @@ def _builder(summary: ClientSummary, claim: str) -> Build:
                 continue
             blocks = [(0, summary.tables[name])]
             _, title, size = prepare(found, name, blocks, requests, money)
-            data.append({"range": f"{a1(title)}!A1", "values": tab_grid(blocks, size)})
+            if (name, size) not in grids:
+                grids[name, size] = tab_grid(blocks, size)
+            data.append({"range": f"{a1(title)}!A1", "values": grids[name, size]})
         requests.append({"updateSpreadsheetProperties": {"properties": {"title": summary.title}, "fields": "title"}})
         for name in OPTIONAL_CLIENT_TABS:
             stale = sheets.get(tab_key(name))
