@@ -245,3 +245,13 @@ def test_block_rows_keep_a_big_tab_to_a_bounded_record():
     now = value_digests(data)
     ranges = changed_ranges(data, now, {"'Activity'!A1": [size, digests]})
     assert [r["range"] for r in ranges] == ["'Activity'!A1", f"'Activity'!A{len(rows) - size + 1}"]
+
+
+def test_a_record_is_only_one_of_this_spreadsheet_and_team_and_whole():
+    good = Recorded("S" * 44, "T" * 44, {"Summary": [5, 100, 26, [7]]}, "layout", {"'Summary'!A1": [16, "a" * 8]})
+    assert Recorded.of(good.note(), "S" * 44, "T" * 44) == good
+    assert Recorded.of(good.note(), "S" * 44, "U" * 44) is None  # a copy of the team spreadsheet
+    assert Recorded.of(good.note(), "R" * 44, "T" * 44) is None  # the cell names another spreadsheet
+    for broken in ("", "[]", '{"spreadsheet": 1}', good.note()[:-9], good.note().replace("[16,", '["16",')):
+        assert Recorded.of(broken, "S" * 44, "T" * 44) is None
+    assert Recorded.of(json.dumps({**good._asdict(), "tabs": []}), "S" * 44, "T" * 44) is None

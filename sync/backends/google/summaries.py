@@ -202,7 +202,10 @@ class Recorded(NamedTuple):
         try:
             found = cls(**json.loads(note))
             tabs_of(found.tabs)  # each tab as the record has them
-        except (ValueError, TypeError, KeyError):
+            shapes = [(type(size), type(digests)) for size, digests in found.values.values()]
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+        if any(shape != (int, str) for shape in shapes):
             return None
         return found if (found.spreadsheet, found.team) == (spreadsheet, team) else None
 
