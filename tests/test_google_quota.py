@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from sync.backends.google.http import Pace, connect, quota_kind
-from sync.model.schema import SYNC_LOG_COLUMNS
+from sync.model.schema import SYNC_LOG, SYNC_LOG_COLUMNS
 from sync.shape.runlog import LogEntry, log_table, past_runs
 from tests.sheets_emulator import Emulator, FakeClock, Quota
 
@@ -120,3 +120,21 @@ def test_a_first_run_of_many_clients_under_the_quota_gets_no_429(capsys):
     [[_, _, _, writes, drive, refused, quota_time, *_]] = rows
     assert int(writes) > 60 and int(drive) == 40 and refused == "0"
     assert 1.0 <= float(quota_time.split()[0]) < 2.0
+
+
+def test_a_google_run_puts_its_quota_wait_on_its_sync_log_row():
+    from tests.test_google import google, run, team_tabs
+
+    clock = FakeClock()
+    with Emulator(quota=Quota(clock)) as emulator:
+        spreadsheet = emulator.create_spreadsheet("Team", team_tabs(emulator))
+        backend = google(emulator, spreadsheet)
+        backend.http.use_clock(clock)
+        backend.http.pace = Pace({"read": 2, "write": 2})  # so that this small book waits
+        assert run(backend).outcome == "ok"
+        header, row = emulator.values(spreadsheet, SYNC_LOG)[:2]
+        logged = row[header.index("Quota Wait (s)")]
+        assert header[-1] == "Result" and row[-1] == "ok"
+        # the row is written again after the client summaries: their waits are on it
+        assert 120 <= logged <= backend.http.quota_wait_seconds == clock.monotonic()
+        assert emulator.quota.refused == {}

@@ -81,6 +81,11 @@ class GoogleSheet:
         """Requests sent so far, retries included (None if the HTTP client does not count them)."""
         return getattr(self.http, "requests_made", None)
 
+    @property
+    def quota_wait_seconds(self) -> float | None:
+        """Seconds waited so far to stay under Google's per-minute quota (None if the HTTP client does not pace)."""
+        return getattr(self.http, "quota_wait_seconds", None)
+
     # --- the sync lock: a lease in the spreadsheet, as syncs on two machines share no file system ---
 
     lease_seconds = 30 * 60  # how long a killed holder blocks others at most; a run takes minutes
