@@ -1,7 +1,9 @@
 """One measured sync in a fresh process: `python -m bench.one --backend B --size N --dir D [--profile P]`.
 
 Prints one JSON object: seconds and peak memory (RSS high-water mark, MiB) per stage, and for the
-Google path the API requests and bytes sent and received. Each stage's peak is measured on its
+Google path the API requests and bytes sent and received. CPU seconds too (this process's per stage,
+its worker processes' in all, ledger-cli's): on a machine that others share, wall time varies
+from run to run and CPU time much less. Each stage's peak is measured on its
 own: Linux resets the high-water mark when "5" is written to /proc/self/clear_refs.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import resource
 import shutil
 import subprocess
 import time
@@ -51,9 +54,13 @@ class Stages:
     def hook(self, name: str) -> Iterator[None]:
         """pipeline.run's stage_hook: the seconds and peak memory of each stage it runs."""
         reset_peak()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         yield
-        self.figures[name] = {"seconds": round(time.perf_counter() - start, 3), "peak_mib": round(peak_mib())}
+        self.figures[name] = {
+            "seconds": round(time.perf_counter() - start, 3),
+            "peak_mib": round(peak_mib()),
+            "cpu_seconds": round(time.process_time() - cpu, 3),
+        }
 
 
 def run_core(size: int, profile: str) -> dict[str, Any]:
@@ -83,11 +90,12 @@ def run_pipeline(backend: Any) -> dict[str, Any]:
     from sync.config import Config
 
     stages = Stages()
-    start = time.perf_counter()
+    start, cpu, workers = time.perf_counter(), time.process_time(), children_cpu()
     result = pipeline.run(backend, Config(), AS_OF, stage_hook=stages.hook)
     return {
         "stages": stages.figures,
         "total_seconds": round(time.perf_counter() - start, 3),
+        "cpu_seconds": round(time.process_time() - cpu + children_cpu() - workers, 3),
         "peak_mib": max(f["peak_mib"] for f in stages.figures.values()),
         "rows_read": result.rows_read,
         "written": len(result.written),
@@ -104,17 +112,23 @@ def run_xlsx(size: int, folder: Path, profile: str) -> dict[str, Any]:
     work.mkdir(parents=True)
     shutil.copy(source, work / "team.xlsx")
     figures = run_pipeline(LocalWorkbook(work / "team.xlsx"))
-    figures["ledger_cli_seconds"] = ledger_cli(journal)
+    figures["ledger_cli_seconds"], figures["ledger_cli_cpu_seconds"] = ledger_cli(journal)
     return figures
 
 
-def ledger_cli(journal: Path) -> float | None:
-    """`ledger -f FILE balance` on the same entries, when ledger-cli is installed."""
+def ledger_cli(journal: Path) -> tuple[float | None, float | None]:
+    """Wall and CPU seconds of `ledger -f FILE balance` on the same entries, when ledger-cli is installed."""
     if not shutil.which("ledger") or not journal.exists():
-        return None
-    start = time.perf_counter()
+        return None, None
+    start, cpu = time.perf_counter(), children_cpu()
     subprocess.run(["ledger", "-f", str(journal), "balance"], check=True, capture_output=True)
-    return round(time.perf_counter() - start, 3)
+    return round(time.perf_counter() - start, 3), round(children_cpu() - cpu, 3)
+
+
+def children_cpu() -> float:
+    """CPU seconds (user and system) of this process's children that have ended."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_google(size: int, profile: str) -> dict[str, Any]:

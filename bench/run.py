@@ -121,6 +121,10 @@ def table(results: list[dict]) -> str:
         ledger = "-"
         if f.get("ledger_cli_seconds"):
             ledger = f"{f['ledger_cli_seconds']:.2f} s (sync/ledger {f['total_seconds'] / f['ledger_cli_seconds']:.2f})"
+            if f.get("ledger_cli_cpu_seconds") and f.get("cpu_seconds"):
+                ledger += (
+                    f"; CPU {f['ledger_cli_cpu_seconds']:.2f} s ({f['cpu_seconds'] / f['ledger_cli_cpu_seconds']:.2f})"
+                )
         lines.append(
             f"| {profile} | {r['size']:,} | {r['backend']} | "
             + " | ".join(cell(f, s) for s in STAGES)
@@ -173,9 +177,10 @@ def main() -> None:
         "Each cell: wall time / peak resident memory of the process during that stage. `core` is parse + "
         "validate + compute from raw cell values as the Sheets API returns them (no I/O); `xlsx` and `google` "
         "are whole syncs (client summaries included), `google` through unmodified gspread against the local "
-        "emulator over HTTP. ledger-cli: `ledger -f book-N.ledger balance` on the same priced time entries.\n\n"
-        + report
-        + "\n",
+        "emulator over HTTP. ledger-cli: `ledger -f book-N.ledger balance` on the same priced time entries "
+        "(with their Notes), its wall time, the sync's wall time over it, and CPU seconds: ledger-cli's, and "
+        "the sync's over it (the sync's process and its worker processes), which vary less than wall time on a "
+        "machine that others share.\n\n" + report + "\n",
         encoding="utf-8",
     )
     print(f"\nwritten to {options.out}")

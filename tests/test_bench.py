@@ -27,7 +27,7 @@ def test_each_benchmark_path_reports_every_stage(tmp_path, path):
     figures = json.loads(done.stdout)
     stages = {"core": {"parse", "compute"}}.get(path, {"read", "parse", "compute", "plan", "shape", "write"})
     assert set(figures["stages"]) == stages
-    assert all(f["seconds"] >= 0 and f["peak_mib"] > 0 for f in figures["stages"].values())
+    assert all(f["seconds"] >= 0 and f["peak_mib"] > 0 and f["cpu_seconds"] >= 0 for f in figures["stages"].values())
     if path == "google":
         assert figures["requests"] > 0 and figures["bytes_received"] > 0
     row = table([{"size": 300, "backend": path, "figures": figures}]).splitlines()[-1]
