@@ -7,7 +7,7 @@ of quota a run needs pass in seconds. A team spreadsheet of `--clients` clients 
 few rows each, every client a spreadsheet of its own) is synced twice: a first run, then a
 nightly run with the same as-of date after `--changed` clients got a new time row. Prints a
 markdown table: requests (Sheets reads and writes, Drive), 429s answered, the quota time (the fake
-clock's minutes from the lock to its release) and the wall time.
+clock's minutes from the lock to its release), the lease's renewals and the wall time.
 """
 
 from __future__ import annotations
@@ -108,7 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             backend = GoogleSheet(team, client, account)
             with backend.lock(600):
                 result = pipeline.run(backend, Config(), AS_OF)
-            return f"{result.outcome}; waited {client.http_client.quota_wait_seconds / 60:.1f} min"
+                assert backend.lease is not None
+                renewals = len(backend.lease.versions) - 1
+            waited = client.http_client.quota_wait_seconds / 60
+            return f"{result.outcome}; waited {waited:.1f} min; lease renewed {renewals} times"
 
         first = measured(emulator, clock, sync)
         clock.sleep(3600)  # the next night
