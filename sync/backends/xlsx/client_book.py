@@ -10,6 +10,7 @@ import numbers
 import pickle
 import re
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, NamedTuple, SupportsFloat
@@ -163,7 +164,7 @@ def plan_book(path: Path, tables: dict[str, Table], title: str, board: Dashboard
         if name in names
         for table in [_table(tables, name)]
     }
-    others = [(name, _table(tables, name)) for name in names if name not in tabs]
+    others = [_table(tables, name) for name in names if name not in tabs]  # the Summary's, if any, and Requests
     book = _digest(LAYOUT, title, sorted(mark.items()), names, repr(board), sorted(tabs.items()), *others)
     plan = Plan({MARK_DIGEST: book, **{TAB_DIGEST + name: digest for name, digest in tabs.items()}})
     try:
@@ -186,13 +187,20 @@ def _digest(*parts: object) -> str:
         if isinstance(part, Table):
             digest.update(repr((part.kinds, part.footer, list(part.frame.dtypes), len(part.frame))).encode())
             for _, column in part.frame.items():
-                values = column.to_numpy()
-                # pickle tells apart values that are equal but written differently: 1 and True, Decimal 1.5 and 1.50
-                digest.update(pickle.dumps(values.tolist(), 5) if values.dtype == object else values.tobytes())
+                digest.update(_column_bytes(column))
         else:
             digest.update(repr(part).encode())
         digest.update(b"\x00")
     return digest.hexdigest()
+
+
+def _column_bytes(column: pd.Series) -> bytes:
+    """What a column holds, exactly enough that the same bytes mean the same cells."""
+    if column.dtype == object:  # pickle tells apart values equal but written differently: 1 and True, 1.5 and 1.50
+        return pickle.dumps(column.to_numpy().tolist(), 5)
+    if isinstance(column.dtype, np.dtype):  # numbers and times: their bits
+        return column.to_numpy().tobytes()
+    return pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes()  # text: a 64-bit hash of each
 
 
 def encode_fast_tabs(
@@ -305,24 +313,28 @@ def _write_book(
         parts[name]: fill_tab(new.read(parts[name]), _table(tables, name), columns, index)
         for name, columns in fast.items()
     }
+    # Every part of the new book, with its CRC and size, for the record of what was written.
     if kept:
         package = Package(plan.old)
-        old_parts = _sheet_parts(package)
-        assert all(old_parts[name] == parts[name] for name in kept), "a kept tab's digest includes its place"
+        kept_parts = {parts[name] for name in kept}
+        assert kept_parts == {_sheet_parts(package)[name] for name in kept}, "a kept tab's digest holds its place"
         for name in list(package.infos):
             if new.find(name) is None:
                 package.delete(name)
+        stored = {name: (package.infos[name].CRC, package.infos[name].file_size) for name in kept_parts}
         for name in new.infos:
-            if name not in {parts[tab] for tab in kept}:
-                package.put(name, filled.get(name) or new.read(name))
+            if name not in kept_parts:
+                data = filled.get(name) or new.read(name)
+                package.put(name, data)
+                stored[name] = (zlib.crc32(data), len(data))
     else:
         package = new
+        stored = {name: (info.CRC, info.file_size) for name, info in new.infos.items()}
         for part, xml in filled.items():
             package.put(part, xml)
-    # The record of what was written is the last part made: it names every other part's CRC.
-    written = Package(package.to_bytes())
-    add_custom_properties(written, {MARK_PARTS: parts_fingerprint(written.infos.values())})
-    handle.write(written.to_bytes())
+            stored[part] = (zlib.crc32(xml), len(xml))
+    add_custom_properties(package, {MARK_PARTS: parts_fingerprint(stored)})
+    handle.write(package.to_bytes())
 
 
 def _tab_styles(board: Dashboard) -> list[StyleKey]:

@@ -23,7 +23,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
@@ -97,20 +97,22 @@ def written_record(data: bytes) -> dict[str, str]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             properties = custom_properties(_reader(package))
-            if properties.get(MARK_PARTS) != parts_fingerprint(package.infolist()):
+            if properties.get(MARK_PARTS) != parts_fingerprint(
+                {i.filename: (i.CRC, i.file_size) for i in package.infolist()}
+            ):
                 return {}
             return properties
     except (zipfile.BadZipFile, etree.XMLSyntaxError, NotImplementedError, EOFError, zlib.error, ValueError):
         return {}
 
 
-def parts_fingerprint(infos: Iterable[zipfile.ZipInfo]) -> str:
-    """A digest of the name, CRC and size of every part but the document's properties: they hold
-    this digest, and the time the book was made."""
+def parts_fingerprint(parts: dict[str, tuple[int, int]]) -> str:
+    """A digest of each part's name, CRC and size (part -> (CRC, size)) but the document's properties:
+    they hold this digest, and the time the book was made."""
     digest = hashlib.blake2b(digest_size=16)
-    for info in infos:
-        if not info.filename.startswith("docProps/"):
-            digest.update(f"{info.filename}\x00{info.CRC}\x00{info.file_size}\x00".encode())
+    for name, (crc, size) in sorted(parts.items()):
+        if not name.startswith("docProps/"):
+            digest.update(f"{name}\x00{crc}\x00{size}\x00".encode())
     return digest.hexdigest()
 
 
