@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import gspread
 import pytest
 import requests
 from gspread.exceptions import APIError
 
-from tests.sheets_emulator import Emulator, FakeClock, Quota, gspread_client
+from tests.sheets_emulator import Emulator, FakeClock, Quota, ScaledClock, gspread_client
 
 WRITE_LIMIT = "Write requests per minute per user"
 
@@ -146,3 +148,14 @@ def test_gspread_stops_at_the_quota_and_a_fake_clocks_sleep_lets_it_go_on(clock)
             sheet.update([[3]], "A1")
         clock.sleep(60)
         sheet.update([[3]], "A1")
+
+
+def test_a_scaled_clock_makes_a_quota_minute_a_second():
+    """For a server in another process (`--quota-time-scale 60`): real time, run faster."""
+    with Emulator(quota=Quota(ScaledClock(60), per_user=1)) as emulator:
+        book = emulator.create_spreadsheet("Ledger")
+        session = caller(emulator)
+        # one write a minute: of three sent within milliseconds, at most two minutes' first ones pass
+        assert 429 in [write(session, emulator, book).status_code for _ in range(3)]
+        time.sleep(1.05)  # a minute and more at 60 times
+        assert write(session, emulator, book).status_code == 200
