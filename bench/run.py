@@ -125,10 +125,13 @@ def table(results: list[dict]) -> str:
                 ledger += (
                     f"; CPU {f['ledger_cli_cpu_seconds']:.2f} s ({f['cpu_seconds'] / f['ledger_cli_cpu_seconds']:.2f})"
                 )
+        requests = f"{f.get('requests', '-')}"
+        if f.get("quota_minutes") is not None:  # the time Google's per-minute quota would add
+            requests += f" ({f['quota_minutes']:.1f} min of quota)"
         lines.append(
             f"| {profile} | {r['size']:,} | {r['backend']} | "
             + " | ".join(cell(f, s) for s in STAGES)
-            + f" | {f['total_seconds']:.2f} s | {f['peak_mib']} MiB | {f.get('requests', '-')} | "
+            + f" | {f['total_seconds']:.2f} s | {f['peak_mib']} MiB | {requests} | "
             f"{traffic} | {ledger} |"
         )
     return "\n".join(lines)
