@@ -16,6 +16,7 @@ import re
 from sync.backends.google.batch import BLOCK_ROWS
 from sync.backends.google.http import connect
 from sync.backends.google.summaries import Recorded
+from sync.errors import GoogleAccessError
 from sync.model.schema import SYNC_STATE
 from sync.shape.state import SUMMARY
 from tests.test_google import contract_ids, google, run, team_tabs
@@ -117,8 +118,40 @@ def test_the_first_run_records_each_summary_and_a_second_run_sends_nothing_to_th
         assert wire.sheets_requests(summary) == []  # no read, no write
         assert wire.to(summary) == [("GET", "permissions")]  # the plan's audit, a Drive request
     team_writes = [r for r in wire.to(spreadsheet) if r[0] != "GET" and r[1] != "values:batchGet"]
-    assert team_writes == [("POST", ":batchUpdate"), ("POST", "values:batchUpdate")]  # Sync State not again
+    # the team's tabs with the records in flight (pending), then Sync State again confirming them
+    assert team_writes == [("POST", ":batchUpdate"), ("POST", "values:batchUpdate")] * 2
     assert emulator.values(spreadsheet, SYNC_STATE) == state_before
+
+
+def test_records_a_run_could_not_confirm_are_not_trusted(emulator, monkeypatch):
+    """A run whose last write (the Sync State confirming its records) fails leaves its records in
+    flight: the next run does not trust them, so a summary whose figures went back to what an older
+    record describes is written again, never left showing the failed run's figures."""
+    spreadsheet, acme, _ = small_team(emulator)
+    assert run(google(emulator, spreadsheet)).exit_code == 0
+    first = drawn(emulator, acme)
+    update_cells(emulator, spreadsheet, "Time", "F4", [["1.5"]])  # K-1's Backups: 0.5 hours, now 1.5
+    backend = google(emulator, spreadsheet)
+    writes = []
+    real_write = backend.write_tabs
+
+    def write_tabs(tables, hidden=frozenset()):
+        writes.append(sorted(tables))
+        if len(writes) > 1:  # the last write of the run: Google fails for good
+            raise GoogleAccessError("Google Sheets is unavailable (503)")
+        return real_write(tables, hidden)
+
+    monkeypatch.setattr(backend, "write_tabs", write_tabs)
+    result = run(backend)
+    assert result.late_error and result.exit_code == 1
+    assert drawn(emulator, acme) != first  # the summary shows 1.5 hours
+    assert {row[2] for row in emulator.values(spreadsheet, SYNC_STATE)[1:] if row[1] == SUMMARY} == {"pending"}
+    update_cells(emulator, spreadsheet, "Time", "F4", [["0.5"]])  # back to what the first run's record says
+    backend, wire = observed(emulator, spreadsheet)
+    assert run(backend).exit_code == 0
+    assert wire.sheets_requests(acme)[0] == ("GET", "metadata")  # not trusted: the full path
+    assert drawn(emulator, acme) == first
+    assert {row[2] for row in emulator.values(spreadsheet, SYNC_STATE)[1:] if row[1] == SUMMARY} == {"sent"}
 
 
 def test_a_changed_time_row_sends_only_that_clients_changed_values(emulator):

@@ -20,7 +20,7 @@ from sync.compute.ledger import compute
 from sync.compute.thresholds import crossings
 from sync.config import Config
 from sync.errors import ConfigError, InternalError, LockBusy, SummaryRefused, SyncError
-from sync.model.alerts import SENT, AlertState
+from sync.model.alerts import PENDING, SENT, AlertState
 from sync.model.frames import Book, ClientRow, Ledger, client_rows
 from sync.model.raw import RawTab
 from sync.model.schema import INPUT_TAB_NAMES, SYNC_LOG, SYNC_STATE, addresses
@@ -208,10 +208,10 @@ def run(
 
     The team's tabs are written first, with the Sync Log's row; then the client summaries, each on
     its own (one that cannot be written is a warning on Errors, and the others go ahead); then the
-    alerts. When a summary was not written, alerts were e-mailed or what a backend recorded of a
-    summary's write changed (its Sync State row: the next write sends only what changed), Errors,
-    Sync State and the same Sync Log row are written once more. Alerts are recorded as pending in the Sync State tab in the
-    same write as the figures, then sent, then marked sent: a crossing is never e-mailed before it
+    alerts. When a summary was not written, alerts were e-mailed or the backend keeps records of its
+    summaries' writes (Sync State rows, so that the next write sends only what changed: pending in the
+    first write, confirmed in this one), Errors, Sync State and the same Sync Log row are written once
+    more. Alerts are recorded as pending in the Sync State tab in the same write as the figures, then sent, then marked sent: a crossing is never e-mailed before it
     is on record, and one whose record failed to be written is not lost. A run that stops puts one
     `failed: ...` row in the Sync Log, never a second row for the same run. `notices` (the workbook
     is open in Excel, say) go on the Sync Log's row as they are."""
@@ -248,8 +248,11 @@ def _run(
         result.ledger = ledger = compute(read.book, result.as_of)
         recorded = previous_state(read.previous.get(SYNC_STATE))
         recorded_alerts, recorded_reports = split_reports(recorded)
-        recorded_summaries = summary_records(recorded)
-        result.summary_records = list(recorded_summaries.values())
+        # Only a record the last run confirmed (sent) is trusted; the first write puts every one back
+        # as pending (in flight) until this run confirms it, so a run whose last write fails leaves
+        # records the next run will not trust: it reads and writes those summaries whole.
+        recorded_summaries = {c: s for c, s in summary_records(recorded).items() if s.status == SENT}
+        result.summary_records = [s._replace(status=PENDING, sent=None) for s in recorded_summaries.values()]
         result.alerts = crossings(ledger, recorded_alerts, result.as_of) if smtp else recorded_alerts
         result.reports = (
             reports_due(recorded_reports, read.book.clients, result.as_of, config.report_day)
@@ -292,7 +295,7 @@ def _run(
                 result.as_of,
                 dt.datetime.now().replace(microsecond=0),
             )
-            records_changed = after != recorded_summaries
+            records_changed = bool(after) or bool(recorded_summaries)  # the first write put them as in flight
             result.summary_records = list(after.values())
         _summaries_not_written(
             result, [(plan.planned[s.client_id], failed[s.location]) for s in summaries if s.location in failed]
