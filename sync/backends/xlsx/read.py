@@ -121,11 +121,13 @@ def _fast_tab(reader: Any, name: str) -> ColumnTab | None:
             return None  # a repeated header, renamed by fastexcel
         seen.add(info.name)
         header.append("" if info.column_name_from == "generated" else info.name)
-    batch = sheet.to_arrow()
-    del sheet  # calamine's cells, as large as the Arrow columns: gone before those become Python objects
+    # Calamine's cells, then each Arrow column, let go of as soon as they are converted: a million
+    # rows of free text are hundreds of MB in each form, and Python's objects are made from them.
+    arrow = sheet.to_arrow().columns
+    del sheet
     columns: list[np.ndarray] = []
-    for i in range(batch.num_columns):
-        column = _cells(batch.column(i))
+    for i in range(len(arrow)):
+        column, arrow[i] = _cells(arrow[i]), None
         if column is None:
             return None
         columns.append(column)
