@@ -5,7 +5,8 @@ quota model on (Google's per-minute limits: 60 reads and 60 writes per user, 300
 on a fake clock shared with the sync's HTTP client: every wait moves the clock on, so the minutes
 of quota a run needs pass in seconds. A team spreadsheet of `--clients` clients (one contract, a
 few rows each, every client a spreadsheet of its own) is synced twice: a first run, then a
-nightly run with the same as-of date after `--changed` clients got a new time row. Prints a
+nightly run with the same as-of date after `--changed` clients got a new time row, then a run the
+next day with nothing new (every Summary's as-of date and run-out move: one write a client). Prints a
 markdown table: requests (Sheets reads and writes, Drive), 429s answered, the quota time (the fake
 clock's minutes from the lock to its release), the lease's renewals and the wall time.
 """
@@ -13,6 +14,7 @@ clock's minutes from the lock to its release), the lease's renewals and the wall
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from collections import Counter
@@ -101,13 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         summaries = [emulator.create_spreadsheet(f"Client {i} - contract summary") for i in range(options.clients)]
         team = emulator.create_spreadsheet("Team", team_book(summaries))
 
-        def sync() -> str:
+        def sync(as_of: dt.date = AS_OF) -> str:
             """One run as `python -m sync run` makes it: a new process (client, pace), the lock held."""
             client, account = connect(None, emulator.base_url)
             client.http_client.use_clock(clock)
             backend = GoogleSheet(team, client, account)
             with backend.lock(600):
-                result = pipeline.run(backend, Config(), AS_OF)
+                result = pipeline.run(backend, Config(), as_of)
                 assert backend.lease is not None
                 renewals = len(backend.lease.versions) - 1
             waited = client.http_client.quota_wait_seconds / 60
@@ -120,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         gspread_client(emulator).open_by_key(team).worksheet("Time").append_rows(new_rows, value_input_option="RAW")
         emulator.quota = quota
         nightly = measured(emulator, clock, sync)
+        clock.sleep(86400)
+        next_day = measured(emulator, clock, lambda: sync(AS_OF + dt.timedelta(days=1)))
 
     command = "python -m bench.quota" + "".join(f" {arg}" for arg in (argv if argv is not None else sys.argv[1:]))
     print(f"Command: `{command}`\n")
@@ -128,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, figures in (
         (f"first run, {options.clients} clients", first),
         (f"nightly, {options.changed} clients changed", nightly),
+        ("next night, nothing new, as-of a day on", next_day),
     ):
         print(
             f"| {name} | {figures['requests']} | {figures['reads']} | {figures['writes']} | {figures['drive']} "
