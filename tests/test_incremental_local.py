@@ -76,6 +76,15 @@ def test_a_run_with_nothing_new_leaves_every_summary_as_it_was(team):
     assert [state(path) for path in summaries] == before  # same bytes, same mtime, not even replaced
 
 
+def test_a_summary_left_as_it_was_loses_what_a_killed_run_left_beside_it(team):
+    run(team, AS_OF)
+    acme = team.parent / "clients" / "C-1.xlsx"
+    before, temp = state(acme), acme.with_name(f".{acme.name}.0badc0de.tmp")
+    temp.write_bytes(b"half a book")
+    run(team, AS_OF)
+    assert state(acme) == before and not temp.exists()
+
+
 def test_a_new_as_of_date_keeps_the_table_tabs_parts_byte_for_byte(team, tmp_path):
     run(team, AS_OF - dt.timedelta(days=1))  # the 29th, then the 30th: no new month on any tab
     acme = team.parent / "clients" / "C-1.xlsx"

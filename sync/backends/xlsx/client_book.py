@@ -32,7 +32,7 @@ from sync.backends.cells import (
     money_format,
     money_places,
 )
-from sync.backends.files import replace_file
+from sync.backends.files import remove_stale_temps, replace_file
 from sync.backends.xlsx.marks import (
     MARK_BOOK,
     MARK_CLIENT,
@@ -133,6 +133,7 @@ def write_client_workbook(
     board = dashboard or client_dashboard(title, tables)
     plan = plan or plan_book(path, tables, title, board, mark or {})
     if plan.unchanged:
+        remove_stale_temps(path)  # as replace_file would: what a killed run left
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fast = encode_fast_tabs([tables], cache, [plan.kept])[0] if encoded is None else encoded
@@ -167,17 +168,19 @@ def plan_book(path: Path, tables: dict[str, Table], title: str, board: Dashboard
     others = [_table(tables, name) for name in names if name not in tabs]  # the Summary's, if any, and Requests
     book = _digest(LAYOUT, title, sorted(mark.items()), names, repr(board), sorted(tabs.items()), *others)
     plan = Plan({MARK_DIGEST: book, **{TAB_DIGEST + name: digest for name, digest in tabs.items()}})
-    try:
-        old = path.read_bytes()
-    except OSError:  # none there, or not a file: check_summary_path says what to make of it
-        return plan
-    recorded = written_record(old)
+    recorded = written_record(path)
     if any(recorded.get(key) != mark.get(key) for key in (MARK_CLIENT, MARK_BOOK)) or MARK_DIGEST not in recorded:
         return plan  # not this client's summary as the sync wrote it: nothing of it is kept
     if recorded[MARK_DIGEST] == book:
         return plan._replace(unchanged=True)
     kept = frozenset(name for name, digest in tabs.items() if recorded.get(TAB_DIGEST + name) == digest)
-    return plan._replace(old=old, kept=kept) if kept else plan
+    if not kept:
+        return plan
+    try:
+        old = path.read_bytes()
+    except OSError:
+        return plan
+    return plan._replace(old=old, kept=kept) if written_record(old) == recorded else plan  # unless saved since
 
 
 def _digest(*parts: object) -> str:
@@ -200,7 +203,7 @@ def _column_bytes(column: pd.Series) -> bytes:
         return pickle.dumps(column.to_numpy().tolist(), 5)
     if isinstance(column.dtype, np.dtype):  # numbers and times: their bits
         return column.to_numpy().tobytes()
-    return pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes()  # text: a 64-bit hash of each
+    return pickle.dumps(column.array, 5)  # text (pandas' str, in Arrow's buffers): those buffers
 
 
 def encode_fast_tabs(

@@ -91,19 +91,20 @@ def check_summary_file(path: Path, client_id: str, book_id: str, title: str) -> 
         ) from None
 
 
-def written_record(data: bytes) -> dict[str, str]:
-    """The custom properties of the summary package `data` when every part is still as the sync wrote
-    it (the CRCs its `contract-sync parts` names); {} otherwise, or when it is no such package."""
+def written_record(source: Path | bytes) -> dict[str, str]:
+    """The custom properties of the summary package at `source` (a file, or its bytes) when every part
+    is still as the sync wrote it (the CRCs its `contract-sync parts` names); {} otherwise, or when it
+    is no such package. Only the zip's directory and its property parts are read."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as package:
             properties = custom_properties(_reader(package))
             if properties.get(MARK_PARTS) != parts_fingerprint(
                 {i.filename: (i.CRC, i.file_size) for i in package.infolist()}
             ):
                 return {}
             return properties
-    except (zipfile.BadZipFile, etree.XMLSyntaxError, NotImplementedError, EOFError, zlib.error, ValueError):
-        return {}
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, NotImplementedError, EOFError, zlib.error, ValueError, OSError):
+        return {}  # OSError: none there, or not a file (check_summary_path says what to make of it)
 
 
 def parts_fingerprint(parts: dict[str, tuple[int, int]]) -> str:

@@ -30,6 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from sync.backends import ClientSummary, client_mark
+from sync.backends.files import remove_stale_temps
 from sync.backends.xlsx.client_book import encode_fast_tabs, plan_book, write_client_workbook
 from sync.backends.xlsx.marks import MARK_BOOK, MARK_CLIENT, check_summary_file
 from sync.backends.xlsx.sheet import CellCache
@@ -129,7 +130,9 @@ def write_batch(batch: list[ClientSummary], book_id: str, cells: CellCache) -> d
         mark = {MARK_CLIENT: client_mark(summary.client_id), MARK_BOOK: book_id}
         board = summary.board()
         plan = plan_book(Path(summary.location), summary.tables, summary.title, board, mark)
-        if not plan.unchanged:
+        if plan.unchanged:
+            remove_stale_temps(Path(summary.location))  # as a write would: what a killed run left beside it
+        else:
             todo.append((summary, mark, board, plan))
     encoded = encode_fast_tabs([s.tables for s, *_ in todo], cells, [plan.kept for *_, plan in todo])
     for (summary, mark, board, plan), fast in zip(todo, encoded):
