@@ -25,6 +25,8 @@ import os
 import re
 import signal
 import sys
+import threading
+from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -39,6 +41,7 @@ from sync.errors import SummaryRefused
 DEFAULT_FOLDER = "clients"  # beside the team workbook, when Summary Sheet is blank
 LONGEST_NAME = 200  # characters of a Client ID kept in a file name: names may have 255 bytes, temp files add 14
 BOOKS_TOGETHER = 8  # client books whose tabs are encoded together (encode_fast_tabs)
+BATCH_ROWS = 20_000  # rows of a batch after which it takes no more books
 PARALLEL_ROWS = 300_000  # below this, starting processes takes longer than the writing they share
 _LINK = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
@@ -89,34 +92,76 @@ def check_summary_path(path: Path, client_id: str, book_id: str, title: str) -> 
 def write_summaries(summaries: list[ClientSummary], book_id: str, cells: CellCache) -> dict[str, str]:
     """Write each summary, a few books at a time; location -> why, for each one not written.
 
-    With much to write, worker processes (one per core but one) take books too. The books are all
-    handed to them, and this process writes from the last one back each book no worker has begun
-    (one it can still take back): so it is writing while they start, which takes a fresh interpreter
-    half a second, and all finish about together."""
-    batches = [summaries[i : i + BOOKS_TOGETHER] for i in range(0, len(summaries), BOOKS_TOGETHER)]
-    rows = sum(len(table.frame) for summary in summaries for table in summary.tables.values())
+    With much to write, worker processes (one per core but one) take books too. The batches, the
+    largest first, are handed out one at a time as each process finishes its last: to each worker
+    when its result comes back, and to this one between its own. So all finish about together,
+    whatever the books' sizes; this process writes while the workers start, which takes a fresh
+    interpreter half a second. Should a worker die, this process writes what was left."""
+    batches = _batches(summaries)
+    rows = sum(_rows(summary) for summary in summaries)
     workers = min(_cores() - 1, len(batches) - 1)
     if workers < 1 or rows < PARALLEL_ROWS:
         return {
             location: reason for batch in batches for location, reason in write_batch(batch, book_id, cells).items()
         }
     failed: dict[str, str] = {}
+    todo = deque(batches)
+    handed: list[tuple[list[ClientSummary], Future]] = []
+    lock = threading.Lock()
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
-        handed: list[tuple[list[ClientSummary], Future]] = [
-            (batch, pool.submit(_write_in_worker, batch, book_id)) for batch in batches
-        ]
-        for batch, future in reversed(handed):
-            if future.cancel():
-                failed.update(write_batch(batch, book_id, cells))
-        for batch, future in handed:
-            if future.cancelled():
-                continue
+
+        def hand_out(done: Future | None = None) -> None:
+            """The next batch to a worker, unless its last one failed (the pool is broken then)."""
+            if done is not None and done.exception() is not None:
+                return
+            with lock:
+                if not todo:
+                    return
+                batch = todo.popleft()
+                try:
+                    future = pool.submit(_write_in_worker, batch, book_id)
+                except (BrokenProcessPool, RuntimeError):  # this process writes it, and what is left
+                    todo.appendleft(batch)
+                    return
+                handed.append((batch, future))
+            future.add_done_callback(hand_out)  # in the pool's thread, or at once when done already
+
+        for _ in range(workers):
+            hand_out()
+        while True:
+            with lock:
+                if not todo:
+                    break
+                batch = todo.popleft()
+            failed.update(write_batch(batch, book_id, cells))
+        with lock:  # nothing is handed out once all is: the list is complete
+            ours = list(handed)
+        for batch, future in ours:
             try:
                 failed.update(future.result())
             except BrokenProcessPool:  # a worker died (killed, out of memory): its books are not written
                 failed.update({s.location: "cannot be written (the process writing it died)" for s in batch})
     return failed
+
+
+def _batches(summaries: list[ClientSummary]) -> list[list[ClientSummary]]:
+    """The summaries in batches whose tabs are encoded together, the largest books first: up to
+    BOOKS_TOGETHER books, and as few as one when it has BATCH_ROWS rows (a batch that took long
+    would leave the other processes waiting at the end)."""
+    batches: list[list[ClientSummary]] = []
+    held = 0
+    for summary in sorted(summaries, key=_rows, reverse=True):
+        if not batches or len(batches[-1]) >= BOOKS_TOGETHER or held >= BATCH_ROWS:
+            batches.append([])
+            held = 0
+        batches[-1].append(summary)
+        held += _rows(summary)
+    return batches
+
+
+def _rows(summary: ClientSummary) -> int:
+    return sum(len(table.frame) for table in summary.tables.values())
 
 
 def write_batch(batch: list[ClientSummary], book_id: str, cells: CellCache) -> dict[str, str]:
