@@ -168,13 +168,14 @@ def test_temporary_files_a_killed_run_left_are_removed(tmp_path):
 @as_root
 def test_a_run_keeps_the_owner_group_and_mode_of_the_workbook_and_summaries(tmp_path):
     team = write_book(tmp_path / "team.xlsx")
-    assert sync_cli("run", "--book", "team.xlsx", cwd=tmp_path).returncode == 0
+    assert sync_cli("run", "--book", "team.xlsx", "--as-of", "2026-12-01", cwd=tmp_path).returncode == 0
     summary = tmp_path / "clients" / "C-1.xlsx"
     for path, mode in ((team, 0o640), (summary, 0o604)):
         os.chown(path, OTHER_UID, OTHER_GID)
         path.chmod(mode)
     before = {path: path.read_bytes() for path in (team, summary)}
-    done = sync_cli("run", "--book", "team.xlsx", cwd=tmp_path)
+    # a day on, so that every summary changes (a summary with nothing new is left as it is)
+    done = sync_cli("run", "--book", "team.xlsx", "--as-of", "2026-12-02", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     for path, mode in ((team, 0o640), (summary, 0o604)):
         after = path.stat()
@@ -192,11 +193,11 @@ def test_a_read_only_workbook_stops_the_run_unchanged(tmp_path):
 
 def test_a_read_only_summary_is_not_replaced(tmp_path):
     write_book(tmp_path / "team.xlsx")
-    assert sync_cli("run", "--book", "team.xlsx", cwd=tmp_path).returncode == 0
+    assert sync_cli("run", "--book", "team.xlsx", "--as-of", "2026-12-01", cwd=tmp_path).returncode == 0
     summary = tmp_path / "clients" / "C-1.xlsx"
     summary.chmod(0o444)
     before = (summary.read_bytes(), summary.stat().st_mtime_ns)
-    done = sync_cli("run", "--book", "team.xlsx", cwd=tmp_path)
+    done = sync_cli("run", "--book", "team.xlsx", "--as-of", "2026-12-02", cwd=tmp_path)  # C-1's summary changes
     said = done.stdout + done.stderr + repr(read_tabs(tmp_path / "team.xlsx")["Errors"])
     assert "it is read-only" in said and "Traceback" not in said, said
     assert (summary.read_bytes(), summary.stat().st_mtime_ns) == before
