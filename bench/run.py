@@ -7,7 +7,11 @@ entries), then runs, each in a fresh process (bench/one.py):
   xlsx   - the whole sync on the local workbook (read, parse, compute, shape, write), and
            `ledger -f JOURNAL balance` on the same entries for comparison;
   google - the whole sync through gspread against the local Sheets/Drive emulator, with the
-           number of API requests and the bytes sent and received.
+           number of API requests and the bytes sent and received;
+and, once for the largest size, the runs after the first (each its own command, shown with its table):
+  nightly - bench.nightly: a local first run, then 100 new rows for 5 clients, nothing new, the
+            as-of date a day on;
+  quota   - bench.quota: the Google path under Google's per-minute quota (250 and 1,000 clients).
 """
 
 from __future__ import annotations
@@ -26,6 +30,41 @@ from bench.synthetic import PROFILES
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("read", "parse", "compute", "plan", "shape", "write")
+RUNS = ("core", "xlsx", "google")  # bench.one's, per profile and size
+
+
+def after_the_first(paths: list[str], size: int, profiles: list[str]) -> list[tuple[str, list[str]]]:
+    """The sections of runs after the first: (title, bench command) for each chosen in `paths`."""
+    sections = []
+    if "nightly" in paths:
+        sections += [
+            (f"Nights after the first (local, {profile})", ["bench.nightly", "--size", str(size), "--profile", profile])
+            for profile in profiles
+        ]
+    if "quota" in paths:
+        sections += [
+            (f"Google's quota ({clients:,} clients)", ["bench.quota", "--clients", str(clients), "--changed", "10"])
+            for clients in (250, 1000)
+        ]
+    return sections
+
+
+def section(title: str, command: list[str], timeout: float) -> str:
+    """One run-after-the-first section: its title, its command and what it printed."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", *command],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=os.environ | {"PYTHONPATH": str(ROOT)},
+        )
+        printed = done.stdout.strip() if done.returncode == 0 else f"failed: {done.stderr.strip()[-500:]}"
+    except subprocess.TimeoutExpired:
+        printed = f"stopped after {timeout:.0f} s"
+    said = "" if printed.startswith("Command:") else f"Command: `python -m {' '.join(command)}`\n\n"
+    return f"## {title}\n\n{said}{printed}\n"
 
 
 def prepare(size: int, folder: Path, profile: str = "fixed") -> float:
@@ -144,7 +183,9 @@ def main() -> None:
         default="10000,100000,1000000",
         help="time rows per book, comma-separated (default 10000,100000,1000000)",
     )
-    parser.add_argument("--paths", default="core,xlsx,google", help="which runs (default core,xlsx,google)")
+    parser.add_argument(
+        "--paths", default="core,xlsx,google,nightly,quota", help="which runs (default core,xlsx,google,nightly,quota)"
+    )
     parser.add_argument(
         "--profile",
         default=",".join(PROFILES),
@@ -164,12 +205,16 @@ def main() -> None:
         for size in sizes:
             made = prepare(size, options.work, profile)
             print(f"{profile}, {size:,} rows: books ready ({made:.1f} s)", flush=True)
-            for backend in options.paths.split(","):
+            for backend in [path for path in options.paths.split(",") if path in RUNS]:
                 figures = measure(backend, size, options.work, options.timeout, profile)
                 results.append({"profile": profile, "size": size, "backend": backend, "figures": figures})
                 print(f"  {backend}: {json.dumps(figures)}", flush=True)
     report = table(results)
     print("\n" + report)
+    for title, command in after_the_first(options.paths.split(","), max(sizes), profiles):
+        print(f"{title}: python -m {' '.join(command)}", flush=True)
+        report += "\n\n" + section(title, command, options.timeout * 4)
+        print(report.rsplit("## ", 1)[-1], flush=True)
     command = "scripts/bench " + " ".join(sys.argv[1:])
     options.out.write_text(
         f"# Benchmark results\n\nMeasured {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()}.\n\n"
