@@ -12,6 +12,7 @@ import re
 import sys
 import zlib
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, NamedTuple, SupportsFloat
 
@@ -99,6 +100,7 @@ HEADER, QUOTED_HEADER = ("General", True, False), ("General", True, True)
 # its digest covers all that decides them: its table, its place, the client's money and paper, and
 # this layout (name it anew when what a tab's XML holds changes) with the XlsxWriter that writes it.
 LAYOUT = f"client book 2; XlsxWriter {xlsxwriter.__version__}; Python {sys.version_info[:2]}"
+PLAIN_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # how str() spells most Decimals and every int
 LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")  # where str.splitlines() splits
 # XlsxWriter counts days from 1899-12-31, the day after the epoch, then adds Excel's 29 Feb 1900 from serial 60 on.
 XLSXWRITER_DAY_ZERO = EPOCH_MIDNIGHT + dt.timedelta(days=1)
@@ -641,8 +643,35 @@ def _cells(kind: Kind, cache: CellCache | None = None) -> CellWriter:
             np.full(len(values), len(DATE_FORMAT), dtype=np.int64),
         )
 
+    def amounts(values: list) -> Cells:
+        """Money in bulk, each amount read from its text ('-1234.50' holds its places and the digits
+        that take thousands separators): a client book holds tens of thousands of distinct amounts.
+        An amount spelt otherwise ('1E+3', 'NaN'), or not an amount, is money() alone."""
+        styles: list[StyleKey | None] = []
+        bodies, widths = [], []
+        for value in values:
+            text = str(value) if type(value) is Decimal or type(value) is int else ""
+            number = (
+                float(text) if PLAIN_AMOUNT.fullmatch(text) else math.inf
+            )  # as float(value): a Decimal's is by its text
+            if math.isinf(number):
+                style, body, width = money(value)
+            else:
+                point = text.find(".")
+                places = len(text) - point - 1 if point >= 0 else 0
+                whole = (point if point >= 0 else len(text)) - (text[0] == "-")
+                style = money_styles.setdefault(places, (money_format(places), False, False))
+                body, width = f"><v>{number:.16G}</v></c>", len(text) + (whole - 1) // 3
+            styles.append(style)
+            bodies.append(body)
+            widths.append(width)
+        return Cells(styles, bodies, np.array(widths, dtype=np.int64))
+
+    money_styles: dict[int, StyleKey] = {}
     if kind == "date":
         return days
+    if kind == "money":
+        return amounts
     writers = {"money": money, "hours": hours, "int": integer, "datetime": moment, "bool": boolean}
     if kind not in writers:
         return texts  # as in _write_cell, any other kind is text
