@@ -244,12 +244,16 @@ class _Formats:
     def __init__(self, workbook: Workbook) -> None:
         self._workbook = workbook
         self._made: dict[tuple, Format] = {}
+        self._given: dict[tuple, Format] = {}
 
     def __call__(self, **properties: object) -> Format:
-        key = tuple(sorted(properties.items()))
-        if key not in self._made:
-            self._made[key] = self._workbook.add_format(properties)
-        return self._made[key]
+        given = tuple(properties.items())  # most often asked for in the same order: found without sorting
+        if (found := self._given.get(given)) is None:
+            key = tuple(sorted(given))
+            if key not in self._made:
+                self._made[key] = self._workbook.add_format(properties)
+            found = self._given[given] = self._made[key]
+        return found
 
     def index(self, style: StyleKey) -> int:
         """The style index of an xlsx_sheet style, given now: XlsxWriter numbers styles in the order
@@ -446,8 +450,11 @@ def _write_dashboard(workbook: Workbook, sheet: Worksheet, board: Dashboard, for
     for row, height in board.heights.items():
         sheet.set_row(row, height)
     merged = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in board.merges}
+    looks: dict[tuple[str, str | None], dict[str, object]] = {}  # a dashboard has ten thousand cells and a few looks
     for cell in board.cells:
-        look = _xlsx_look(STYLES[cell.style], cell.number_format)
+        look = looks.get((cell.style, cell.number_format)) or looks.setdefault(
+            (cell.style, cell.number_format), _xlsx_look(STYLES[cell.style], cell.number_format)
+        )
         if (cell.row, cell.col) in merged:
             sheet.merge_range(cell.row, cell.col, *merged[cell.row, cell.col], "", formats(**look))
         _write_cell(sheet, cell.row, cell.col, cell.value, cell.kind, formats, **look)
