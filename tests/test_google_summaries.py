@@ -310,7 +310,7 @@ def summary_sheet(emulator, location: str) -> dict:
 
 def write(emulator, team_id: str, location: str, tables: dict, board: Dashboard) -> dict[str, str]:
     summary = ClientSummary(location, "C-1", "Acme Ltd - contract summary", tables, board)
-    return google(emulator, team_id).write_client_summaries([summary])
+    return google(emulator, team_id).write_client_summaries([summary]).failed
 
 
 def drawn_area(board: Dashboard) -> set[tuple[int, int]]:

@@ -151,10 +151,12 @@ def test_the_google_path_keeps_alert_state_in_the_spreadsheet(emulator, smtp):
     clients = [CLIENTS[0]] + [row[:3] + [emulator.create_spreadsheet(f"{row[1]} summary")] for row in CLIENTS[1:]]
     spreadsheet = emulator.create_spreadsheet("Team", dict(TABS, Clients=clients))
     with smtp_server(smtp) as inbox:
-        for _ in range(2):  # two runs, each with a backend of its own: "another machine"
+        # two runs, each with a backend of its own ("another machine"): the first writes the team tabs and
+        # both summaries, the second leaves the summaries as they were (nothing in them changed)
+        for summaries in ((2, 0), (0, 2)):
             result = pipeline.run(google(emulator, spreadsheet), CONFIG, AS_OF, smtp=smtp)
             assert result.exit_code == 0
-            assert len(result.written) == 6 + 2  # the team tabs and both summaries
+            assert (len(result.written), len(result.unchanged)) == (6 + summaries[0], summaries[1])
         assert len(inbox.messages) == 1
     sheets = {p["title"]: p for p in emulator.sheet_properties(spreadsheet)}
     assert sheets[SYNC_STATE].get("hidden") is True and not sheets[SYNC_LOG].get("hidden")

@@ -226,7 +226,7 @@ def test_google_writes_the_periods_tabs(emulator):
     backend.read_tabs(["Clients"])
     backend.write_tabs(tables_of(ledger))
     summary = ClientSummary(acme, "C-1", "Acme Ltd - contract summary", client(ledger, "C-1"))
-    assert backend.write_client_summaries([summary]) == {}
+    assert backend.write_client_summaries([summary]).failed == {}
     serial = (dt.date(2026, 6, 1) - dt.date(1899, 12, 30)).days
     periods = emulator.values(team, "Periods")
     assert periods[0] == list(PERIODS_COLUMNS) and periods[2][:4] == ["K-1", serial, serial + 29, 10]

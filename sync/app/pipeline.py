@@ -57,6 +57,7 @@ class RunResult:
     ledger: Ledger | None = None
     tables: dict[str, Table] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)  # output tabs and client summaries, as written
+    unchanged: list[str] = field(default_factory=list)  # client summaries left as they were: nothing new in them
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     rows_read: int = 0
     started: dt.datetime = field(default_factory=dt.datetime.now)
@@ -277,8 +278,7 @@ def _run(
         ]
     if dry_run:
         return
-    keeps_records = hasattr(backend, "summary_states")  # of its summaries' writes: Sync State from the first write
-    state = {SYNC_STATE: _state_table(result)} if smtp or recorded or keeps_records else {}
+    state = {SYNC_STATE: _state_table(result)} if smtp or recorded or backend.keeps_records else {}
     with stages("write"):
         backend.write_tabs(
             result.tables | state | {SYNC_LOG: _log_table(backend, result, read.previous)}, hidden=frozenset(state)
@@ -286,9 +286,11 @@ def _run(
         result.written += list(result.tables)
     try:  # the figures are written: what follows can fail without taking them back
         with stages("write"):
-            failed = backend.write_client_summaries(summaries)
-            result.written += [summary.location for summary in summaries if summary.location not in failed]
-            reported = getattr(backend, "summary_states", {})
+            written = backend.write_client_summaries(summaries)
+            failed = written.failed
+            result.written += [s.location for s in summaries if s.location not in {*failed, *written.unchanged}]
+            result.unchanged = [s.location for s in summaries if s.location in written.unchanged]
+            reported = written.records or {}
             after = summaries_after(
                 recorded_summaries,
                 {s.client_id: reported[s.client_id] for s in summaries if s.client_id in reported},

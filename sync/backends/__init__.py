@@ -27,6 +27,26 @@ class ClientSummary(NamedTuple):
         return self.dashboard or client_dashboard(self.title, self.tables)
 
 
+class Written(NamedTuple):
+    """What write_client_summaries did with the summaries it was given."""
+
+    failed: dict[str, str]  # location -> the one-line reason, for each summary not written
+    unchanged: frozenset[str] = frozenset()  # locations left as they were: nothing they show changed
+    # Client ID -> what its write left for the next run to be given (ClientSummary.recorded; "" when it
+    # failed); None for a backend that keeps no such record
+    records: dict[str, str] | None = None
+
+    @staticmethod
+    def joined(parts: list[Written]) -> Written:
+        """Several writes' outcomes as one."""
+        records = [part.records for part in parts if part.records is not None]
+        return Written(
+            {location: why for part in parts for location, why in part.failed.items()},
+            frozenset().union(*(part.unchanged for part in parts)),
+            {client: note for found in records for client, note in found.items()} if records else None,
+        )
+
+
 OPTIONAL_CLIENT_TABS = ("Periods", "Requests")  # only in the book of a client they apply to
 
 
@@ -48,6 +68,7 @@ class Backend(Protocol):
     """Where the team's book lives. Implementations: local .xlsx, in-memory, Google Sheets."""
 
     name: str
+    keeps_records: bool  # whether its summaries' writes leave records for the next run (Written.records)
 
     def read_tabs(self, names: list[str]) -> dict[str, RawTab]:
         """Return the named tabs that exist (missing ones are simply absent)."""
@@ -84,7 +105,8 @@ class Backend(Protocol):
         `location` (it is not this sync's summary of this client, it cannot be reached, ...); otherwise
         one line per person or group beyond `allowed` who can open it (none for files)."""
 
-    def write_client_summaries(self, summaries: list[ClientSummary]) -> dict[str, str]:
+    def write_client_summaries(self, summaries: list[ClientSummary]) -> Written:
         """Write each client's summary book (tabs Summary, Activity, Payments, Statement, Periods),
-        each checked again just before its write as check_summary does. Returns location -> the
-        one-line reason for every summary not written; one failing client never stops the others."""
+        each checked again just before its write as check_summary does, and only as far as what it
+        shows changed. Returns which were not written and why (one failing client never stops the
+        others), which were left as they were, and what each write left for the next run."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from contextlib import AbstractContextManager, nullcontext
 
-from sync.backends import ClientSummary
+from sync.backends import ClientSummary, Written
 from sync.model.raw import RawTab
 from sync.model.schema import find_tabs, tab_key
 from sync.model.table import Table
@@ -17,6 +17,7 @@ class MemoryBook:
     `outputs`, `summaries`, `dashboards` and `titles` for a test to look at."""
 
     name = "memory"
+    keeps_records = False
 
     def __init__(self, tabs: dict[str, RawTab]) -> None:
         """A book of these tabs (name -> cells), nothing written yet."""
@@ -75,10 +76,10 @@ class MemoryBook:
         """Every summary may be written, and no one to report."""
         return []  # a file's readers are whoever can read the folder: nothing to audit
 
-    def write_client_summaries(self, summaries: list[ClientSummary]) -> dict[str, str]:
+    def write_client_summaries(self, summaries: list[ClientSummary]) -> Written:
         """Keep each summary's tables and title by location; none fails."""
         for summary in summaries:
             self.summaries[summary.location] = summary.tables
             self.dashboards[summary.location] = summary.board()
             self.titles[summary.location] = summary.title
-        return {}
+        return Written({})

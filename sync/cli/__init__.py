@@ -590,6 +590,10 @@ def _report(result: pipeline.RunResult, book: object, as_json: bool, dry_run: bo
     for location in result.written:
         if location not in result.tables:
             click.echo(f"wrote {_shown(location)}")
+    if len(result.unchanged) == 1:
+        click.echo(f"left {_shown(result.unchanged[0])} as it was: nothing in it changed")
+    elif result.unchanged:
+        click.echo(f"left {len(result.unchanged)} client summaries as they were: nothing in them changed")
 
 
 def _shown(location: str) -> str:
@@ -637,6 +641,7 @@ def _summary(result: pipeline.RunResult) -> dict[str, Any]:
         "errors": result.error_count,
         "warnings": result.warning_count,
         "written": result.written,
+        "unchanged": result.unchanged,
         "alerts_sent": result.alerts_sent,
         "alerts_pending": result.alerts_pending,
         "alerts_not_sent": [

@@ -34,7 +34,7 @@ from typing import Any
 import gspread
 from gspread.exceptions import APIError
 
-from sync.backends import ClientSummary
+from sync.backends import ClientSummary, Written
 from sync.backends.google import reads
 from sync.backends.google import summaries as google_summaries
 from sync.backends.google.batch import Refused, Request, output_tabs, protection, sheets_after
@@ -53,6 +53,7 @@ class GoogleSheet:
     """Reads input tabs and writes output tabs of one spreadsheet; client summaries are spreadsheets too."""
 
     name = "google"
+    keeps_records = True  # in Sync State: the next write sends only what changed (summaries.py)
 
     def __init__(
         self,
@@ -74,7 +75,6 @@ class GoogleSheet:
         self.sheets: dict[str, dict[str, Any]] = {}  # key -> sheet resource, from the last metadata call
         self.lease: Lease | None = None  # while this run holds the lock
         self.outage = google_summaries.Outage()  # Google failing one client summary after another
-        self.summary_states: dict[str, str] = {}  # Client ID -> what its summary's write left (summaries.py)
 
     @property
     def api_requests(self) -> int | None:
@@ -214,6 +214,6 @@ class GoogleSheet:
         """Who can open the summary beyond those `allowed` (the permission audit)."""
         return google_summaries.check_summary(self, location, allowed)
 
-    def write_client_summaries(self, summaries: list[ClientSummary]) -> dict[str, str]:
-        """Write each client's spreadsheet; location -> why, for each one not written."""
+    def write_client_summaries(self, summaries: list[ClientSummary]) -> Written:
+        """Write each client's spreadsheet, as far as its figures changed (summaries.py)."""
         return google_summaries.write_summaries(self, summaries)

@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
-from sync.backends import OPTIONAL_CLIENT_TABS, ClientSummary, client_mark, client_tabs
+from sync.backends import OPTIONAL_CLIENT_TABS, ClientSummary, Written, client_mark, client_tabs
 from sync.backends.cells import money_format
 from sync.backends.google.batch import (
     Refused,
@@ -72,7 +72,6 @@ class TeamSheet(Protocol):
     account: str
     team_domain: str
     outage: Outage
-    summary_states: dict[str, str]  # Client ID -> Recorded.note() after this run's write ("": not written)
 
     def call(self, what: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """The HTTP client's `method`; an API or network failure as one line (GoogleAccessError)."""
@@ -162,15 +161,16 @@ def _unreachable(sheet: TeamSheet, error: SyncError) -> str:
     return text
 
 
-def write_summaries(sheet: TeamSheet, summaries: list[ClientSummary]) -> dict[str, str]:
-    """Write each client's spreadsheet; location -> why, for each one not written. What each write
-    left goes into sheet.summary_states ("" for one that failed: the next run reads it first)."""
-    failed = {}
+def write_summaries(sheet: TeamSheet, summaries: list[ClientSummary]) -> Written:
+    """Write each client's spreadsheet: which were not written and why, which were left as they were
+    (no request: what the last write recorded is what they show), and what each write left ("" for
+    one that failed: the next run reads it first)."""
+    failed, records = {}, {}
     for summary in summaries:
-        sheet.summary_states[summary.client_id] = ""
+        records[summary.client_id] = ""
         try:
             sheet.outage.check()
-            sheet.summary_states[summary.client_id] = write_summary(sheet, summary)
+            records[summary.client_id] = write_summary(sheet, summary)
         except LockBusy:
             raise  # the lock was lost: no more writes at all
         except SyncError as error:
@@ -180,7 +180,8 @@ def write_summaries(sheet: TeamSheet, summaries: list[ClientSummary]) -> dict[st
             failed[summary.location] = str(reason)
         else:
             sheet.outage.record(None)
-    return failed
+    unchanged = frozenset(s.location for s in summaries if s.recorded and records[s.client_id] == s.recorded)
+    return Written(failed, unchanged, records)
 
 
 class Recorded(NamedTuple):

@@ -31,7 +31,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from sync.backends import ClientSummary, client_mark
+from sync.backends import ClientSummary, Written, client_mark
 from sync.backends.files import remove_stale_temps
 from sync.backends.xlsx.client_book import encode_fast_tabs, plan_book, write_client_workbook
 from sync.backends.xlsx.marks import MARK_BOOK, MARK_CLIENT, check_summary_file
@@ -89,8 +89,9 @@ def check_summary_path(path: Path, client_id: str, book_id: str, title: str) -> 
         raise SummaryRefused(f"cannot be read ({error.strerror or error})") from None
 
 
-def write_summaries(summaries: list[ClientSummary], book_id: str, cells: CellCache) -> dict[str, str]:
-    """Write each summary, a few books at a time; location -> why, for each one not written.
+def write_summaries(summaries: list[ClientSummary], book_id: str, cells: CellCache) -> Written:
+    """Write each summary, a few books at a time: which were not written and why, which were left
+    as they were.
 
     With much to write, worker processes (one per core but one) take books too. The batches, the
     largest first, are handed out one at a time as each process finishes its last: to each worker
@@ -101,10 +102,8 @@ def write_summaries(summaries: list[ClientSummary], book_id: str, cells: CellCac
     rows = sum(_rows(summary) for summary in summaries)
     workers = min(_cores() - 1, len(batches) - 1)
     if workers < 1 or rows < PARALLEL_ROWS:
-        return {
-            location: reason for batch in batches for location, reason in write_batch(batch, book_id, cells).items()
-        }
-    failed: dict[str, str] = {}
+        return Written.joined([write_batch(batch, book_id, cells) for batch in batches])
+    done: list[Written] = []
     todo = deque(batches)
     handed: list[tuple[list[ClientSummary], Future]] = []
     lock = threading.Lock()
@@ -134,15 +133,15 @@ def write_summaries(summaries: list[ClientSummary], book_id: str, cells: CellCac
                 if not todo:
                     break
                 batch = todo.popleft()
-            failed.update(write_batch(batch, book_id, cells))
+            done.append(write_batch(batch, book_id, cells))
         with lock:  # nothing is handed out once all is: the list is complete
             ours = list(handed)
         for batch, future in ours:
             try:
-                failed.update(future.result())
+                done.append(future.result())
             except BrokenProcessPool:  # a worker died (killed, out of memory): its books are not written
-                failed.update({s.location: "cannot be written (the process writing it died)" for s in batch})
-    return failed
+                done.append(Written({s.location: "cannot be written (the process writing it died)" for s in batch}))
+    return Written.joined(done)
 
 
 def _batches(summaries: list[ClientSummary]) -> list[list[ClientSummary]]:
@@ -164,12 +163,13 @@ def _rows(summary: ClientSummary) -> int:
     return sum(len(table.frame) for table in summary.tables.values())
 
 
-def write_batch(batch: list[ClientSummary], book_id: str, cells: CellCache) -> dict[str, str]:
-    """Write a few summaries whose tabs are encoded together; location -> why, for each one not written.
+def write_batch(batch: list[ClientSummary], book_id: str, cells: CellCache) -> Written:
+    """Write a few summaries whose tabs are encoded together: which were not written and why, which
+    were left as they were.
 
     A summary whose file already holds it is left as it is, and only the tabs that changed are
     encoded (client_book.plan_book)."""
-    failed = {}
+    failed, unchanged = {}, set()
     todo = []
     for summary in batch:
         mark = {MARK_CLIENT: client_mark(summary.client_id), MARK_BOOK: book_id}
@@ -177,6 +177,7 @@ def write_batch(batch: list[ClientSummary], book_id: str, cells: CellCache) -> d
         plan = plan_book(Path(summary.location), summary.tables, summary.title, board, mark)
         if plan.unchanged:
             remove_stale_temps(Path(summary.location))  # as a write would: what a killed run left beside it
+            unchanged.add(summary.location)
         else:
             todo.append((summary, mark, board, plan))
     encoded = encode_fast_tabs([s.tables for s, *_ in todo], cells, [plan.kept for *_, plan in todo])
@@ -193,7 +194,7 @@ def write_batch(batch: list[ClientSummary], book_id: str, cells: CellCache) -> d
             failed[summary.location] = str(reason)
         except OSError as error:
             failed[summary.location] = f"cannot be written ({error.strerror or error})"
-    return failed
+    return Written(failed, frozenset(unchanged))
 
 
 def _cores() -> int:
@@ -215,7 +216,7 @@ def _start_worker(parent: int) -> None:
         os._exit(1)
 
 
-def _write_in_worker(batch: list[ClientSummary], book_id: str) -> dict[str, str]:
+def _write_in_worker(batch: list[ClientSummary], book_id: str) -> Written:
     global _worker_cells
     _worker_cells = _worker_cells or CellCache()
     return write_batch(batch, book_id, _worker_cells)

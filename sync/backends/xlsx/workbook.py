@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sync.backends import ClientSummary
+from sync.backends import ClientSummary, Written
 from sync.backends.files import replace_file
 from sync.backends.locks import busy, holder, parse_time, try_lock_file, unlock_file, wait_for
 from sync.backends.xlsx.file import not_an_xlsx, open_elsewhere, refuse_other_formats
@@ -31,6 +31,7 @@ class LocalWorkbook:
     """Reads input tabs and writes output tabs of one .xlsx, never touching the other tabs."""
 
     name = "xlsx"
+    keeps_records = False  # a summary book records what it holds in itself (client_book.plan_book)
 
     def __init__(self, path: Path, summary_folder: Path | None = None) -> None:
         """The workbook at `path`, client summaries allowed in `summary_folder` too; reads nothing yet."""
@@ -179,8 +180,8 @@ class LocalWorkbook:
         check_summary_path(Path(location), client_id, self.book_id, title)
         return []  # a file's readers are whoever can read the folder: nothing to audit
 
-    def write_client_summaries(self, summaries: list[ClientSummary]) -> dict[str, str]:
-        """Write each client's summary book (summaries.py); location -> why, for each one not written."""
+    def write_client_summaries(self, summaries: list[ClientSummary]) -> Written:
+        """Write each client's summary book whose content changed (summaries.py)."""
         return write_summaries(summaries, self.book_id, self._cells)
 
     def _snapshot(self) -> bytes:
