@@ -22,8 +22,9 @@ from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from sync.backends.xlsx import package as xlsx_package
+from sync.backends.xlsx.client_book import HEADER, QUOTED_HEADER, _Formats, _sheet_parts, fill_tab
 from sync.backends.xlsx.marks import MARK_BOOK
-from sync.backends.xlsx.package import Package, fill_sheets, replace_sheets
+from sync.backends.xlsx.package import Package, replace_sheets
 from sync.backends.xlsx.sheet import encode_columns, team_cells
 from sync.backends.xlsx.workbook import LocalWorkbook
 from sync.errors import SyncError
@@ -355,27 +356,31 @@ def test_a_zip_written_with_data_descriptors_is_copied_right():
     assert parts(result) == parts(replace_sheets(team_book(), output_tables()))
 
 
-def header_only_book() -> bytes:
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    book.add_worksheet("Notes").write_row(0, 0, ["Note", "Amount"])
-    book.add_worksheet("Full").write_row(0, 0, ["a"])
-    book.get_worksheet_by_name("Full").write_row(1, 0, ["b"])
-    book.close()
-    return out.getvalue()
-
-
-def test_fill_sheets_writes_rows_below_a_header():
+def test_fill_tab_writes_a_tabs_header_and_rows_into_a_part_without_cells():
+    """client_book.fill_tab: the rows of a tab XlsxWriter wrote without cells (header included, inline
+    text), each style by the index XlsxWriter gave it; a tab with cells is refused."""
     table = Table(
         pd.DataFrame({"Note": ["x <y>", None, "z"], "Amount": [Decimal("1.50"), None, Decimal("-2")]}),
         {"Note": "text", "Amount": "money"},
     )
-    filled = fill_sheets(header_only_book(), {"Notes": encode_columns(table, lambda kind: team_cells(kind, False))})
+    columns = encode_columns(table, lambda kind: team_cells(kind, False))
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book.add_worksheet("Notes")
+    book.add_worksheet("Full").write_row(0, 0, ["a"])
+    formats = _Formats(book)
+    styles = {style for column in columns for style in column.cells.styles if style is not None}
+    index = {style: formats.index(style) for style in sorted(styles | {HEADER, QUOTED_HEADER})}
+    book.close()
+    package = Package(out.getvalue())
+    parts = _sheet_parts(package)
+    package.put(parts["Notes"], fill_tab(package.read(parts["Notes"]), table, columns, index))
+    filled = package.to_bytes()
     assert read_back(filled)["Notes"] == [["Note", "Amount"], ["x <y>", 1.5], ["", ""], ["z", -2]]
     sheet = openpyxl.load_workbook(io.BytesIO(filled))["Notes"]
     assert sheet.dimensions == "A1:B4" and sheet["B2"].number_format == "#,##0.00"
-    with pytest.raises(ValueError, match="header row and nothing else"):
-        fill_sheets(header_only_book(), {"Full": encode_columns(table, lambda kind: team_cells(kind, False))})
+    with pytest.raises(ValueError, match="must have no cells"):
+        fill_tab(package.read(parts["Full"]), table, columns, index)
 
 
 # --- calcChain -----------------------------------------------------------------------

@@ -29,11 +29,10 @@ from lxml import etree
 
 from sync.backends.xlsx.marks import add_custom_properties
 from sync.backends.xlsx.parts import MAIN, REL, XML_DECLARATION
-from sync.backends.xlsx.sheet import Column, Styles, rows_xml, sheet_xml
+from sync.backends.xlsx.sheet import Styles, sheet_xml
 from sync.errors import BookError
 from sync.model.schema import find_tabs, tab_key
 from sync.model.table import Table
-from sync.rules.load import column_letter
 
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -74,36 +73,6 @@ def replace_sheets(
         raise BookError(f"not an .xlsx package ({exc})") from None
     except etree.XMLSyntaxError as exc:
         raise BookError(f"damaged .xlsx package ({exc})") from None
-
-
-def fill_sheets(package: bytes, tabs: dict[str, list[Column]]) -> bytes:
-    """Return `package` with each tab's columns written as rows 2 on of that tab, which holds only its header row.
-
-    For tabs that XlsxWriter wrote with their header, widths, filter and protection, which all stay:
-    XlsxWriter takes about 6 us a cell, so a million rows of seven columns would take a minute.
-    """
-    pkg = Package(package)
-    book_part = pkg.target_of("", "/officeDocument")
-    if book_part is None:
-        raise BookError("not an .xlsx package: it has no workbook part")
-    styles = Styles(pkg, book_part)
-    sheets = {s.get("name"): s for s in pkg.xml(book_part).find(f"{{{MAIN}}}sheets")}
-    for tab, columns in tabs.items():
-        part = pkg.resolve(book_part, pkg.rel_by_id(book_part, sheets[tab].get(f"{{{REL}}}id")).get("Target"))
-        xml = pkg.read(part)
-        start, end = xml.find(b"<sheetData>"), xml.rfind(b"</sheetData>")
-        if start < 0 or end < 0 or xml.count(b"<row ", start, end) != 1:
-            raise ValueError(f"tab {tab!r} must hold its header row and nothing else")
-        rows, last_row = rows_xml(columns, styles.xf, first_row=2)
-        if last_row > 1:
-            dimension = f'<dimension ref="A1:{column_letter(len(columns) - 1)}{last_row}"/>'
-            xml = _DIMENSION.sub(dimension.encode(), xml, count=1)
-            end = xml.rfind(b"</sheetData>")
-        pkg.put(part, b"".join([xml[:end], *rows, xml[end:]]))
-    return pkg.to_bytes()
-
-
-_DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 
 
 def _write_tables(pkg: Package, tables: dict[str, Table], hidden: frozenset[str] = frozenset()) -> None:
