@@ -82,10 +82,12 @@ def unchanged(book: str, fingerprint: str | None) -> LastRun | None:
 def change_since(book: str, fingerprint: str | None) -> str | None:
     """Why a run is due, one line (no run on record, the book changed since the last one); None when
     the book is as the last run left it."""
-    if unchanged(book, fingerprint):
-        return None
     last = last_run(book)
-    return f"changed since the last run at {shown(last.finished)}" if last else "no earlier run on record here"
+    if last is None:
+        return "no earlier run on record here"
+    if fingerprint is not None and fingerprint == last.fingerprint:
+        return None
+    return f"changed since the last run at {shown(last.finished)}"
 
 
 def shown(moment: dt.datetime) -> str:
