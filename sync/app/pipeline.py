@@ -378,7 +378,7 @@ def _log_entry(backend: Backend, result: RunResult, outcome: str) -> LogEntry:
         result.alerts_sent,
         backend.api_requests,
         outcome,
-        getattr(backend, "quota_wait_seconds", None),  # only Google's paces its requests
+        backend.quota_wait_seconds,
     )
 
 

@@ -90,6 +90,10 @@ class Backend(Protocol):
     def api_requests(self) -> int | None:
         """API requests made so far (None for a local file)."""
 
+    @property
+    def quota_wait_seconds(self) -> float | None:
+        """Seconds waited so far to stay under the API's per-minute quota (None for a local file)."""
+
     def confirm_lock(self) -> None:
         """Raise LockBusy when this run no longer holds the book's lock (a lease that ran out and was
         taken over); a lease near its end is renewed. The pipeline calls it before e-mailing; a

@@ -67,6 +67,7 @@ class MemoryBook:
         """Nothing to confirm: there is no lock to lose."""
 
     api_requests = None
+    quota_wait_seconds = None
 
     def summary_location(self, client_id: str, target: str) -> str:
         """`target` as it is, or clients/<ID> when blank."""

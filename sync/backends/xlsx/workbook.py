@@ -45,6 +45,7 @@ class LocalWorkbook:
         self._cells = CellCache()  # the cells of the client summaries written so far
 
     api_requests = None
+    quota_wait_seconds = None
 
     def check_file(self) -> None:
         """Before anything else: raise SyncError when the workbook is missing or is not an .xlsx
